@@ -1,0 +1,1 @@
+"""Command-line front end: parse, call the library, render. No logic a library caller needs."""
