@@ -1,0 +1,1 @@
+"""Loopback fakes of services the toolchain talks to (only GitHub so far)."""
