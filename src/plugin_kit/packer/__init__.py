@@ -1,0 +1,1 @@
+"""The deterministic archive writer, the strict streaming reader, and digests."""

@@ -1,0 +1,113 @@
+"""Which files of a plugin folder go into its archive: [package] include/exclude, gitignore-style."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from plugin_kit.errors import PackError
+from plugin_kit.packer.digest import CHUNK, FileRecord
+from plugin_kit.validators.manifest import Manifest, load_manifest
+from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
+
+__all__ = ["SourceFile", "collect_files", "archive_order", "NEVER_PACKED"]
+
+# Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
+NEVER_PACKED = [
+    ".git/", ".hg/", ".svn/", ".bzr/", "__pycache__/", "*.pyc", ".pytest_cache/",
+    "*.swp", "*.swo", "*~", ".#*", "#*#", ".DS_Store",
+    "/dist/", "/.insomnia/", "*.insomnia-plugin", "*.minisig.tmp",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the plugin folder that will be packed, with its normalised mode."""
+
+    path: str
+    source: Path
+    mode: int
+    size: int
+
+    def record(self) -> FileRecord:
+        h = hashlib.sha256()
+        with open(self.source, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+        return FileRecord(self.path, self.mode, self.size, h.digest())
+
+
+def archive_order(path: str) -> tuple[int, bytes]:
+    """plugin.toml first, then the UTF-8 bytes of the path."""
+    return (0 if path == MANIFEST_NAME else 1, path.encode("utf-8", "surrogateescape"))
+
+
+def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
+    import pathspec
+
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def _walk(root: Path, never) -> list[tuple[str, os.stat_result]]:  # type: ignore[no-untyped-def]
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(root / rel_dir if rel_dir else root) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    if not never.match_file(rel + "/"):
+                        stack.append(rel)
+                elif not never.match_file(rel):
+                    found.append((rel, st))
+    return found
+
+
+def _refuse(rule: str, path: str, message: str, hint: str) -> PackError:
+    return PackError(message, rule=rule, place=path, hint=hint)
+
+
+def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ignore[no-untyped-def]
+    if rel == MANIFEST_NAME:
+        return True
+    probe = rel + "/x" if stat.S_ISLNK(st.st_mode) else rel  # a linked folder counts if its contents would
+    if include is not None and not (include.match_file(rel) or include.match_file(probe)):
+        return False
+    return not exclude.match_file(rel)
+
+
+def _check(rel: str, st: os.stat_result, checker: CollisionChecker) -> None:
+    if stat.S_ISLNK(st.st_mode):
+        raise _refuse("symlink", rel, f"{rel} is a symbolic link", "Replace the link with the file, or exclude it.")
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse("special-file", rel, f"{rel} is not a regular file", "Exclude it in [package].exclude.")
+    bad = path_violation(rel) or checker.add(rel)
+    if bad is not None:
+        raise _refuse(bad.rule, rel, bad.message, "Rename the file, or exclude it in [package].exclude.")
+
+
+def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[SourceFile]:
+    """The files `plugin pack` would pack, in archive order; refuses links, special files, bad paths."""
+    root = Path(project_dir)
+    manifest = manifest or load_manifest(root)
+    include_lines = manifest.package.get("include")
+    include = _spec(include_lines) if include_lines else None
+    exclude = _spec(manifest.package.get("exclude", []))
+    try:
+        walked = _walk(root, _spec(NEVER_PACKED))
+    except OSError as exc:
+        raise PackError(f"cannot read {exc.filename}: {exc.strerror}", rule="io", place=str(exc.filename)) from exc
+    checker = CollisionChecker()
+    out = []
+    for rel, st in sorted(walked, key=lambda item: archive_order(item[0])):
+        if not _wanted(rel, st, include, exclude):
+            continue
+        _check(rel, st, checker)
+        mode = 0o755 if st.st_mode & 0o111 else 0o644
+        out.append(SourceFile(rel, root / rel, mode, st.st_size))
+    return out

@@ -1,0 +1,58 @@
+"""Archive sha256 and the content digest (design.md, "Digests"): independent of compression."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["FileRecord", "content_digest", "sha256_file", "digest_path", "DIGEST_PREFIX", "CHUNK"]
+
+DOMAIN_TAG = b"insomnia-plugin-digest-v1\0"
+DIGEST_PREFIX = "sha256:"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One member: its path, normalised mode (0o644 or 0o755), size and sha256."""
+
+    path: str
+    mode: int
+    size: int
+    sha256: bytes
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "mode": f"{self.mode:o}", "size": self.size, "sha256": self.sha256.hex()}
+
+
+def content_digest(records: Iterable[FileRecord]) -> str:
+    """sha256 over the domain tag, then per file in path-byte order: path NUL mode NUL u64be(size) sha256."""
+    h = hashlib.sha256(DOMAIN_TAG)
+    for rec in sorted(records, key=lambda r: r.path.encode("utf-8")):
+        h.update(rec.path.encode("utf-8") + b"\0" + f"{rec.mode:o}".encode() + b"\0")
+        h.update(struct.pack(">Q", rec.size) + rec.sha256)
+    return DIGEST_PREFIX + h.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def digest_path(path: Path) -> str:
+    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed)."""
+    path = Path(path)
+    if path.is_dir():
+        from plugin_kit.packer.collect import collect_files
+
+        return content_digest(f.record() for f in collect_files(path))
+    from plugin_kit.packer.reader import read_archive
+
+    return read_archive(path).digest

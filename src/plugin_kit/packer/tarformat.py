@@ -1,0 +1,167 @@
+"""The POSIX ustar/pax subset our archives use: header encoding for the writer, strict decoding for the reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BLOCK",
+    "RECORD",
+    "FIXED_MTIME",
+    "HeaderError",
+    "Header",
+    "file_header",
+    "pax_records",
+    "parse_header",
+    "parse_pax",
+    "padding",
+    "end_of_archive",
+]
+
+BLOCK = 512
+RECORD = BLOCK * 20
+FIXED_MTIME = 315532800  # 1980-01-01T00:00:00Z: the zip epoch, so no tool sees an "implausibly old" time
+PAX_NAME = b"././@PaxHeader"
+_MAGIC = b"ustar\x00"
+_VERSION = b"00"
+
+
+class HeaderError(ValueError):
+    """A malformed header; `rule` is the reader rule id."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str  # prefix/name joined; the raw field, before any pax override
+    mode: int
+    size: int
+    typeflag: bytes
+
+
+def _octal(value: int, width: int) -> bytes:
+    return b"%0*o\x00" % (width - 1, value)
+
+
+def _checksum(block: bytes) -> int:
+    return sum(block[:148]) + 8 * 0x20 + sum(block[156:])
+
+
+def _split_ustar(name: bytes) -> tuple[bytes, bytes] | None:
+    if len(name) <= 100:
+        return b"", name
+    for i in range(len(name) - 1, 0, -1):
+        if name[i : i + 1] == b"/" and i <= 155 and len(name) - i - 1 <= 100:
+            return name[:i], name[i + 1 :]
+    return None
+
+
+def _header(name: bytes, prefix: bytes, mode: int, size: int, typeflag: bytes) -> bytes:
+    block = bytearray(BLOCK)
+    block[0 : len(name)] = name
+    block[100:108] = _octal(mode, 8)
+    block[108:116] = _octal(0, 8)
+    block[116:124] = _octal(0, 8)
+    block[124:136] = _octal(size, 12)
+    block[136:148] = _octal(FIXED_MTIME, 12)
+    block[156:157] = typeflag
+    block[257:263] = _MAGIC
+    block[263:265] = _VERSION
+    block[329:337] = _octal(0, 8)
+    block[337:345] = _octal(0, 8)
+    block[345 : 345 + len(prefix)] = prefix
+    block[148:156] = b"%06o\x00 " % _checksum(bytes(block))
+    return bytes(block)
+
+
+def pax_records(path: str) -> bytes:
+    """A pax body holding one `path` record; the length prefix counts itself."""
+    body = f" path={path}\n".encode()
+    n = len(body) + 1
+    while len(str(n)) + len(body) != n:
+        n = len(str(n)) + len(body)
+    return str(n).encode() + body
+
+
+def file_header(path: str, mode: int, size: int) -> bytes:
+    """Header block(s) for a regular file; a pax `path` record only when ustar cannot hold the name."""
+    raw = path.encode("utf-8")
+    split = _split_ustar(raw) if raw.isascii() else None
+    if split is not None:
+        return _header(split[1], split[0], mode, size, b"0")
+    body = pax_records(path)
+    fallback = raw.decode("ascii", "replace").encode("ascii", "replace")[:100]
+    return (
+        _header(PAX_NAME, b"", 0o644, len(body), b"x")
+        + body
+        + padding(len(body))
+        + _header(fallback, b"", mode, size, b"0")
+    )
+
+
+def padding(size: int) -> bytes:
+    return b"\0" * (-size % BLOCK)
+
+
+def end_of_archive(written: int) -> bytes:
+    """Two zero blocks, then zeros up to a whole 10240-byte record."""
+    total = written + 2 * BLOCK
+    return b"\0" * (2 * BLOCK + (-total % RECORD))
+
+
+def _parse_octal(field: bytes, what: str) -> int:
+    if field[:1] and field[0] & 0x80:
+        raise HeaderError("header-numeric", f"{what} uses base-256 encoding")
+    text = field.rstrip(b"\x00 ").lstrip(b" ")
+    if not text:
+        return 0
+    if not all(0x30 <= c <= 0x37 for c in text) or b"\x00" in field.rstrip(b"\x00 "):
+        raise HeaderError("header-numeric", f"{what} field {field!r} is not octal")
+    return int(text, 8)
+
+
+def _cstring(field: bytes) -> bytes:
+    return field.split(b"\x00", 1)[0]
+
+
+def parse_header(block: bytes) -> Header:
+    """Decode one non-zero 512-byte header strictly: checksum, magic, octal fields."""
+    stored = _parse_octal(block[148:156], "checksum")
+    if stored != _checksum(block):
+        raise HeaderError("header-checksum", "header checksum does not match")
+    if block[257:263] != _MAGIC or block[263:265] != _VERSION:
+        raise HeaderError("header-magic", "header is not POSIX ustar (magic 'ustar\\0' version '00')")
+    mode = _parse_octal(block[100:108], "mode")
+    for lo, hi, what in ((108, 116, "uid"), (116, 124, "gid"), (136, 148, "mtime")):
+        _parse_octal(block[lo:hi], what)
+    size = _parse_octal(block[124:136], "size")
+    name, prefix = _cstring(block[0:100]), _cstring(block[345:500])
+    full = prefix + b"/" + name if prefix else name
+    return Header(full.decode("utf-8", "surrogateescape"), mode, size, block[156:157])
+
+
+def parse_pax(body: bytes) -> dict[str, str]:
+    """Parse `len key=value\\n` records strictly; every length must be exact."""
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(body):
+        space = body.find(b" ", pos)
+        if space < 0 or not body[pos:space].isdigit():
+            raise HeaderError("pax-malformed", "pax record has no length")
+        length = int(body[pos:space])
+        record = body[pos : pos + length]
+        if length <= space - pos or len(record) != length or not record.endswith(b"\n") or b"=" not in record:
+            raise HeaderError("pax-malformed", "pax record length or layout is wrong")
+        key, _, value = record[space - pos + 1 : -1].partition(b"=")
+        try:
+            k, v = key.decode("utf-8"), value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HeaderError("path-utf8", "pax record is not valid UTF-8") from exc
+        if k in out:
+            raise HeaderError("pax-duplicate", f"pax keyword {k!r} is repeated")
+        out[k] = v
+        pos += length
+    return out

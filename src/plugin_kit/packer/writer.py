@@ -1,0 +1,161 @@
+"""`plugin pack`: a deterministic .insomnia-plugin archive, written atomically.
+
+Bytes depend only on the files' paths, contents and exec bits, and on the pinned zstandard wheel:
+headers are normalised (tarformat.py), order is fixed (collect.archive_order) and the compression
+parameters below never change. Multi-threaded zstd gives the same bytes for any worker count >= 1
+(research/archive.md, 2.4), so the worker count follows the machine without changing the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from plugin_kit.errors import PackError
+from plugin_kit.packer.collect import SourceFile, collect_files
+from plugin_kit.packer.digest import CHUNK, FileRecord, content_digest
+from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
+from plugin_kit.validators.manifest import load_manifest
+from plugin_kit.validators.problems import Problem
+
+__all__ = ["PackResult", "pack", "write_archive", "ZSTD_LEVEL"]
+
+ZSTD_LEVEL = 3
+ARCHIVE_SUFFIX = ".insomnia-plugin"
+
+
+@dataclass
+class PackResult:
+    path: Path
+    size: int
+    files: int
+    sha256: str
+    digest: str
+    id: str
+    version: str
+    warnings: list[Problem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path), "size": self.size, "files": self.files, "sha256": self.sha256,
+            "digest": self.digest, "id": self.id, "version": self.version,
+            "warnings": [w.to_dict() for w in self.warnings],
+        }  # fmt: skip
+
+
+class _HashingSink:
+    """Counts and hashes the compressed bytes on their way to the file."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f, self.h, self.n = f, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.h.update(data)
+        self.n += len(data)
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+def _tar_size(files: Sequence[SourceFile]) -> int:
+    n = sum(len(file_header(f.path, f.mode, f.size)) + f.size + len(padding(f.size)) for f in files)
+    return n + len(end_of_archive(n))
+
+
+def _copy_member(src: SourceFile, out: BinaryIO) -> FileRecord:
+    h, seen = hashlib.sha256(), 0
+    with open(src.source, "rb") as f:
+        if os.fstat(f.fileno()).st_size != src.size:
+            raise PackError(f"{src.path} changed while packing", rule="file-changed", place=src.path, hint="Pack again.")
+        while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
+            h.update(chunk)
+            out.write(chunk)
+            seen += len(chunk)
+    if seen != src.size:
+        raise PackError(f"{src.path} shrank while packing", rule="file-changed", place=src.path, hint="Pack again.")
+    out.write(padding(src.size))
+    return FileRecord(src.path, src.mode, src.size, h.digest())
+
+
+def write_archive(files: Sequence[SourceFile], out: BinaryIO, *, threads: int | None = None) -> tuple[str, int, str]:
+    """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest)."""
+    import zstandard
+
+    workers = threads if threads is not None else max(1, min(4, os.cpu_count() or 1))
+    params = zstandard.ZstdCompressor(
+        level=ZSTD_LEVEL, threads=workers, write_checksum=True, write_content_size=True, write_dict_id=False
+    )
+    sink = _HashingSink(out)
+    records, written = [], 0
+    with params.stream_writer(sink, size=_tar_size(files), closefd=False, write_size=CHUNK) as zw:
+        for src in files:
+            header = file_header(src.path, src.mode, src.size)
+            zw.write(header)
+            records.append(_copy_member(src, zw))  # type: ignore[arg-type]
+            written += len(header) + src.size + len(padding(src.size))
+        zw.write(end_of_archive(written))
+    return sink.h.hexdigest(), sink.n, content_digest(records)
+
+
+def _atomic_write(final: Path, files: Sequence[SourceFile]) -> tuple[str, int, str]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            result = write_archive(files, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, final)
+    except BaseException:
+        # Ctrl-C or any error: never leave a partial archive behind.
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
+
+
+def pack(project_dir: Path, outdir: Path | None = None, *, run_build: bool = True) -> PackResult:
+    """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
+    from plugin_kit.packer.build import run_build as build
+    from plugin_kit.validators.project import limit_warnings
+    from plugin_kit.validators.semantic import semantic_problems
+
+    root = Path(project_dir)
+    manifest = load_manifest(root)
+    if run_build and manifest.build:
+        build(root, manifest.build["command"])
+        manifest = load_manifest(root)
+    files = collect_files(root, manifest)
+    by_path = {f.path: f for f in files}
+    problems = semantic_problems(
+        manifest, packed=set(by_path), read=lambda p: by_path[p].source.read_bytes(),
+        exists=lambda p: (root / p).is_file(),
+    )  # fmt: skip
+    if problems:
+        first = problems[0]
+        raise PackError(
+            f"the plugin is not valid ({len(problems)} problem(s)); first: {first}",
+            rule=first.rule, place=f"{first.file}:{first.field}" if first.field else first.file,
+            hint="Run `plugin validate` to see every problem.",
+        )  # fmt: skip
+    outdir = Path(outdir) if outdir is not None else root / "dist"
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        final = outdir / f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
+        sha, size, digest = _atomic_write(final, files)
+    except OSError as exc:
+        raise PackError(f"cannot write the archive: {exc.strerror}", rule="io", place=str(exc.filename or outdir)) from exc
+    warnings = limit_warnings({f.path: f.size for f in files})
+    from plugin_kit.validators.limits import DEFAULT_LIMITS
+
+    if size > DEFAULT_LIMITS.max_archive_size:
+        warnings.append(
+            Problem("limit-archive", f"archive is {size} bytes; the host reads at most "
+                    f"{DEFAULT_LIMITS.max_archive_size}", file=final.name, phase="pack", severity="warning")
+        )  # fmt: skip
+    return PackResult(final, size, len(files), sha, digest, manifest.id, manifest.version, warnings)

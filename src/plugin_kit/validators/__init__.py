@@ -1,0 +1,1 @@
+"""The manifest model, its JSON Schema, semantic checks and the path rules shared by packer and reader."""

@@ -1,0 +1,104 @@
+"""`plugin validate`: every problem of a plugin folder at once, with file, field path, phase and hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin_kit.errors import PluginKitError
+from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
+from plugin_kit.validators.manifest import Manifest, manifest_from_doc, manifest_problems
+from plugin_kit.validators.problems import Problem
+from plugin_kit.validators.semantic import semantic_problems
+
+__all__ = ["ValidationReport", "validate_project", "limit_warnings"]
+
+
+@dataclass
+class ValidationReport:
+    path: str
+    manifest: Manifest | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "valid": self.ok,
+            "id": self.manifest.id if self.manifest else None,
+            "version": self.manifest.version if self.manifest else None,
+            "files": self.files,
+            "problems": [p.to_dict() for p in self.problems],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def _warn(rule: str, message: str, hint: str, file: str = "") -> Problem:
+    return Problem(rule, message, file=file, phase="pack", hint=hint, severity="warning")
+
+
+def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Warnings for a package the Insomnia host would refuse with its default limits."""
+    out = []
+    if len(sizes) > limits.max_entries:
+        out.append(_warn("limit-entries", f"{len(sizes)} files; the host loads at most {limits.max_entries}", "Exclude files you do not ship."))
+    total = sum(sizes.values())
+    if total > limits.max_total_size:
+        out.append(_warn("limit-total", f"{total} bytes expanded; the host allows {limits.max_total_size}", "Ship less."))
+    for path, size in sizes.items():
+        if size > limits.max_file_size:
+            out.append(_warn("limit-file", f"{path} is {size} bytes; the host allows {limits.max_file_size}", "Split or shrink it.", path))
+    if "plugin.toml" in sizes and sizes["plugin.toml"] > limits.max_manifest_size:
+        out.append(_warn("limit-manifest", "plugin.toml is larger than the host reads", "Shorten it.", "plugin.toml"))
+    return out
+
+
+def _doc_warnings(names: set[str]) -> list[Problem]:
+    out = []
+    if not any(n.split(".")[0].upper() in ("LICENSE", "LICENCE", "COPYING") for n in names):
+        out.append(_warn("no-license", "no LICENSE file is packed", "Add a LICENSE file and include it."))
+    if not any(n.split(".")[0].upper() == "README" for n in names):
+        out.append(_warn("no-readme", "no README is packed", "Add a README.md and include it."))
+    return out
+
+
+def validate_project(path: Path) -> ValidationReport:
+    """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, and warnings."""
+    from plugin_kit.packer.collect import collect_files
+
+    path = Path(path)
+    root = path.parent if path.name == "plugin.toml" and path.is_file() else path
+    mpath = root / "plugin.toml"
+    report = ValidationReport(str(root), None)
+    try:
+        data = mpath.read_bytes()
+    except OSError as exc:
+        report.problems.append(
+            Problem("manifest-missing", f"cannot read plugin.toml: {exc.strerror}", file=str(mpath), phase="parse",
+                    hint="Pass a plugin folder, or run `create-plugin` to make one.")
+        )  # fmt: skip
+        return report
+    doc, report.problems = manifest_problems(data)
+    if report.problems or doc is None:
+        return report
+    report.manifest = manifest = manifest_from_doc(doc)
+    try:
+        files = collect_files(root, manifest)
+    except PluginKitError as err:
+        report.problems.append(Problem(err.rule, err.message, file=err.place or "", phase="pack", hint=err.hint or ""))
+        return report
+    by_path = {f.path: f for f in files}
+    report.files = len(files)
+    report.problems = semantic_problems(
+        manifest,
+        packed=set(by_path),
+        read=lambda p: by_path[p].source.read_bytes(),
+        exists=lambda p: (root / p).is_file(),
+    )
+    report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(set(by_path))
+    return report

@@ -1,0 +1,195 @@
+"""Checks beyond the schema: versions, ranges, licence, hosts, and the files the manifest points at."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
+from plugin_kit.validators.problems import Problem
+from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
+
+__all__ = ["semantic_problems", "wasm_problem"]
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+WASM_MAGIC = b"\0asm\x01\0\0\0"
+
+
+def _p(rule: str, message: str, field: str, hint: str, file: str = "plugin.toml") -> Problem:
+    return Problem(rule, message, file=file, field=field, phase="semantic", hint=hint)
+
+
+def _runtime_problems(m: Manifest) -> list[Problem]:
+    want = RUNTIME_KEYS[m.runtime]
+    keys = set(m.runtime_section)
+    if keys == {want}:
+        return []
+    return [
+        _p(
+            "runtime-keys",
+            f"runtime {m.runtime!r} takes exactly the key {want!r} in [runtime], found {sorted(keys)}",
+            "runtime",
+            f"Write [runtime] {want} = ... and nothing else.",
+        )
+    ]
+
+
+def _version_problems(m: Manifest) -> list[Problem]:
+    out = []
+    try:
+        parse_version(m.version)
+    except VersionRangeError as exc:
+        out.append(_p("semver", str(exc), "plugin.version", "Use SemVer 2.0, for example 1.2.3."))
+    try:
+        parse_range(m.api)
+    except VersionRangeError as exc:
+        out.append(_p("api-range", str(exc), "plugin.api", 'Write a range such as ">=1.0.0, <2.0.0".'))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _licensing():  # type: ignore[no-untyped-def]
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
+
+
+def _license_problems(m: Manifest) -> list[Problem]:
+    info = _licensing().validate(m.license, strict=True)
+    if not info.errors:
+        return []
+    return [
+        _p(
+            "license-spdx",
+            f"{m.license!r} is not a valid SPDX expression: {'; '.join(info.errors)}",
+            "plugin.license",
+            "Use an SPDX id such as MIT or Apache-2.0 (https://spdx.org/licenses/).",
+        )
+    ]
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` is not a bare host name (an optional leading `*.` wildcard is allowed), or None."""
+    if "://" in host or "/" in host or ":" in host or "@" in host:
+        return f"{host!r} is not a host name (no scheme, path, port or user)"
+    name = host[2:] if host.startswith("*.") else host
+    labels = name.split(".")
+    if host != host.lower() or len(name) > 253 or not all(_HOST_LABEL.match(lab) for lab in labels):
+        return f"{host!r} is not a valid lower-case host name"
+    return None
+
+
+def _capability_problems(m: Manifest) -> list[Problem]:
+    out = []
+    for i, rule in enumerate(m.capabilities.get("network", [])):
+        why = host_problem(rule["host"])
+        if why:
+            out.append(
+                _p("capability-host", why, f"capabilities.network[{i}].host", "Write the host only, e.g. api.example.org.")
+            )
+    return out
+
+
+def _unique_problems(m: Manifest) -> list[Problem]:
+    out, seen = [], set()
+    for i, tool in enumerate(m.tools):
+        if tool["name"] in seen:
+            out.append(_p("tool-duplicate", f"tool {tool['name']!r} is declared twice", f"tools[{i}].name", "Rename it."))
+        seen.add(tool["name"])
+    return out
+
+
+def wasm_problem(data: bytes) -> str | None:
+    """Why `data` is not a WASI command module (magic, version, an exported `_start`), or None."""
+    if data[:8] != WASM_MAGIC:
+        return "not a WebAssembly module (bad magic or version; expected \\0asm version 1)"
+    return None if _exports_start(data) else "the module does not export a `_start` function (WASI command)"
+
+
+def _leb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data) or shift > 35:
+            raise ValueError("truncated LEB128")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, pos
+
+
+def _exports_start(data: bytes) -> bool:
+    pos = 8
+    try:
+        while pos < len(data):
+            section, size_pos = data[pos], pos + 1
+            size, pos = _leb(data, size_pos)
+            if section == 7:  # export section: vec(name, kind, index)
+                count, p = _leb(data, pos)
+                for _ in range(count):
+                    n, p = _leb(data, p)
+                    name, kind = data[p : p + n], data[p + n]
+                    _, p = _leb(data, p + n + 1)
+                    if name == b"_start" and kind == 0:
+                        return True
+                return False
+            pos += size
+    except (ValueError, IndexError):
+        return False
+    return False
+
+
+def _file_problems(
+    m: Manifest, packed: set[str], read: Callable[[str], bytes], exists: Callable[[str], bool]
+) -> list[Problem]:
+    out = []
+    for fld, path in m.referenced_files():
+        if path not in packed:
+            if exists(path):
+                msg, hint = f"{path!r} exists but is not packed", "Add it to [package].include."
+            else:
+                msg, hint = f"{path!r} does not exist", "Create the file or fix the path."
+            out.append(_p("file-missing", msg, fld, hint))
+            continue
+        data = read(path)
+        if fld == "runtime.module":
+            why = wasm_problem(data)
+            if why:
+                out.append(_p("wasm-module", why, fld, "Build the module first (plugin pack runs [build]).", path))
+        elif fld.endswith("schema"):
+            out.extend(_schema_file_problems(path, data, fld))
+    return out
+
+
+def _schema_file_problems(path: str, data: bytes, fld: str) -> list[Problem]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(json.loads(data))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [_p("json-schema", f"{path} is not valid JSON: {exc}", fld, "Fix the JSON syntax.", path)]
+    except SchemaError as exc:
+        return [_p("json-schema", f"{path} is not a valid JSON Schema: {exc.message}", fld, "Fix the schema.", path)]
+    return []
+
+
+def semantic_problems(
+    m: Manifest,
+    *,
+    packed: set[str],
+    read: Callable[[str], bytes],
+    exists: Callable[[str], bool] | None = None,
+) -> list[Problem]:
+    """Every semantic problem of `m` against the files that are (or would be) packed."""
+    return [
+        *_runtime_problems(m),
+        *_version_problems(m),
+        *_license_problems(m),
+        *_capability_problems(m),
+        *_unique_problems(m),
+        *_file_problems(m, packed, read, exists or (lambda _p: False)),
+    ]
