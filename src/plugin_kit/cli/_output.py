@@ -41,7 +41,8 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     try:
-        group.main(args=args, prog_name=prog_name, standalone_mode=False)
+        # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
+        code = group.main(args=args, prog_name=prog_name, standalone_mode=False)
     except PluginKitError as err:
         render_error(err, as_json=as_json)
         return err.exit_code
@@ -56,4 +57,4 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0

@@ -1,0 +1,53 @@
+"""`plugin inspect`: what an archive holds and asks for. It runs nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json
+
+
+def _render(info) -> None:  # type: ignore[no-untyped-def]
+    m = info.manifest
+    click.echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
+    click.echo(f"  {m.description}")
+    click.echo(f"  runtime   {m.runtime}  {m.runtime_section}")
+    click.echo(f"  api       {m.api}")
+    click.echo(f"  license   {m.license}")
+    for t in m.tools:
+        click.echo(f"  tool      {t['name']}: {t['description']}")
+    for h in m.hooks:
+        click.echo(f"  hook      {h['event']} ({h['file']})")
+    caps = m.capabilities or {}
+    click.echo("  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing"))
+    click.echo(f"  sha256    {info.sha256}")
+    click.echo(f"  digest    {info.digest}")
+    click.echo(f"  files     {len(info.files)}, {sum(f.size for f in info.files)} bytes expanded, {info.size} packed")
+    for f in info.files:
+        click.echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
+
+
+@click.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
+def inspect(archive: Path, as_json: bool) -> None:
+    """Read an archive strictly and show its manifest, tools, hooks, requested capabilities and files.
+
+    Nothing in the archive is run or extracted. A refused archive exits 1 naming the rule and entry.
+
+    \b
+    Examples:
+      plugin inspect dist/weather-tools-0.3.1.insomnia-plugin
+      plugin inspect weather-tools-0.3.1.insomnia-plugin --json
+    """
+    from plugin_kit.packer.reader import read_archive
+
+    info = read_archive(archive)
+    if as_json:
+        data = info.to_dict()
+        data["manifest"] = info.manifest.raw
+        emit_json(data)
+    else:
+        _render(info)

@@ -1,0 +1,41 @@
+"""`plugin pack`: build a deterministic .insomnia-plugin archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+
+
+@click.command()
+@click.argument("project", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), help="Where to write (default: PROJECT/dist).")
+@click.option("--no-build", is_flag=True, help="Do not run [build].command first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> None:
+    """Build, validate and pack a plugin into OUTDIR/<id>-<version>.insomnia-plugin.
+
+    The same files give the same bytes, whatever the umask, mtimes, owner, locale, time zone or
+    checkout path. The archive is written atomically: an error or Ctrl-C leaves no partial file.
+
+    \b
+    Examples:
+      plugin pack
+      plugin pack path/to/plugin -o dist --json
+    """
+    from plugin_kit.packer.writer import pack as do_pack
+
+    if not no_build and not as_json:
+        info("packing (running [build] first when there is one)...")
+    result = do_pack(project, outdir, run_build=not no_build)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for w in result.warnings:
+        info(f"warning[{w.rule}]: {w.message}")
+    click.echo(str(result.path))
+    click.echo(f"  {result.id} {result.version}: {result.files} files, {result.size} bytes")
+    click.echo(f"  sha256  {result.sha256}")
+    click.echo(f"  digest  {result.digest}")
