@@ -1,0 +1,1 @@
+"""minisign keys, signatures and SHA256SUMS: the trust primitives shared by publisher and installer."""

@@ -1,0 +1,46 @@
+"""Whole-file writes that never leave a half-written file behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic", "write_new"]
+
+
+def _temp_sibling(path: Path, data: bytes, mode: int) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        # fchmod before writing, so a secret key is never readable by others even briefly.
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace `path` with `data` in one step (temp sibling, fsync, os.replace)."""
+    tmp = _temp_sibling(path, data, mode)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Create `path` with `data`, complete or not at all; FileExistsError if it exists.
+
+    os.link refuses an existing target, so a racing writer cannot be overwritten."""
+    tmp = _temp_sibling(path, data, mode)
+    try:
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

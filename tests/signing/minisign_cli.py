@@ -1,0 +1,31 @@
+"""Shared by signing and catalog tests: the real minisign CLI, a test password, cheap scrypt limits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+MINISIGN = shutil.which("minisign")
+needs_minisign = pytest.mark.skipif(
+    MINISIGN is None, reason="minisign CLI not installed (.ci/run installs it)"
+)
+
+# Small scrypt limits keep our encrypted keys fast in tests; the CLI reads them from the file.
+FAST = {"opslimit": 1 << 16, "memlimit": 1 << 22}
+PASSWORD = "correct horse battery staple"
+
+
+def minisign(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [MINISIGN or "minisign", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
