@@ -1,0 +1,181 @@
+"""`plugin dev`: build, install into the workspace store and load into the dev host, once or on every change."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from plugin_kit.cli._output import emit_json_line, info
+from plugin_kit.errors import UsageError
+
+
+def _json_arg(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{what} is not valid JSON: {exc}", rule="usage", place=what) from exc
+
+
+def _event_file(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the event file: {exc.strerror}", rule="usage", place=str(path)
+        ) from exc
+    event = _json_arg(data, str(path))
+    if not isinstance(event, dict):
+        raise UsageError("the event must be a JSON object", rule="usage", place=str(path))
+    return event
+
+
+def _phases(ms: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in ms.items() if k != "total")
+
+
+def _short(digest: str | None) -> str:
+    return (digest or "")[:19] + "…" if digest else "nothing"
+
+
+def _status_line(d: dict[str, Any]) -> str:
+    """One line per cycle, as a person reads it."""
+    ms = d.get("ms", {})
+    changed = f"{', '.join(d['changed'])} changed → " if d.get("changed") else ""
+    if d["event"] == "reloaded":
+        offers = d.get("offers") or {}
+        tools = ", ".join(t["name"] for t in offers.get("tools", [])) or "none"
+        return (f"{changed}reloaded {d['id']} {d['version']} {_short(d['digest'])} in {ms.get('total', 0):g} ms "
+                f"({_phases(ms)}): tools {tools}; hooks {len(offers.get('hooks', []))}")  # fmt: skip
+    if d["event"] == "unchanged":
+        return f"{changed}package unchanged ({_short(d['digest'])}), nothing to reload"
+    err = d["error"]
+    where = f" at {err['place']}" if err.get("place") else ""
+    still = f"; still serving {_short(d.get('loaded'))}" if d.get("loaded") else ""
+    hint = f"\n  hint: {err['hint']}" if err.get("hint") else ""
+    return f"{changed}error in {err['phase']} [{err['rule']}]{where}: {err['message']}{still}{hint}"
+
+
+def _details(d: dict[str, Any]) -> list[str]:
+    """What a one-off run shows beyond the status line: offers, grants, probe results."""
+    offers = d.get("offers") or {}
+    lines = [f"  tool   {t['name']}: {t['description']}" for t in offers.get("tools", [])]
+    lines += [
+        f"  hook   {h['event']} {h.get('name', '')} → {h['action']}"
+        for h in offers.get("hooks", [])
+    ]
+    caps = offers.get("capabilities") or {}
+    for item in caps.get("items", []):
+        mark = "enforced" if item["enforced"] else "NOT enforced"
+        lines.append(
+            f"  grant  {item['capability']} {json.dumps(item['requested'])}: {mark} ({item['detail']})"
+        )
+    if offers.get("pid"):
+        lines.append(f"  pid    {offers['pid']}")
+    for key, value in (d.get("probe") or {}).items():
+        lines.append(f"  {key:<6} {json.dumps(value, sort_keys=True)}")
+    return lines
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--watch", "watch_", is_flag=True, help="Rebuild and reload on every change until Ctrl-C."
+)
+@click.option(
+    "--poll", is_flag=True, help="Poll for changes (automatic on WSL); for network and VM mounts."
+)
+@click.option("--call", "tool", metavar="TOOL", help="Call this tool after each load.")
+@click.option(
+    "--input", "input_json", metavar="JSON", help="Arguments for --call, as a JSON object."
+)
+@click.option("--event", "event_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Run the plugin's hooks against this event (a JSON file) after each load.")  # fmt: skip
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              help="Workspace whose store receives the build (default: the plugin folder).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
+def dev(
+    directory: Path,
+    watch_: bool,
+    poll: bool,
+    tool: str | None,
+    input_json: str | None,
+    event_file: Path | None,
+    workspace: Path | None,
+    as_json: bool,
+) -> None:
+    """Validate, build, pack, install into the workspace store and load into the dev host.
+
+    Only this plugin is loaded, with exactly the capabilities it requests; the report says
+    which of them the dev host could not enforce. A failed change keeps the last good version
+    loaded. Ctrl-C stops the loop and the plugin's processes.
+
+    \b
+    Examples:
+      plugin dev                          # once: build, load, show tools, hooks and grants
+      plugin dev --watch                  # reload on every save
+      plugin dev --watch --json           # one JSON event per line, for editors
+      plugin dev --call get_forecast --input '{"place": "Oslo"}'
+      plugin dev --event examples/pre_tool_use.json
+    """
+    from plugin_kit.dev.session import DevSession, Probe
+    from plugin_kit.dev.watch import polling_mode
+    from plugin_kit.dev.watch import watch as watch_loop
+
+    if input_json is not None and not tool:
+        raise UsageError("--input needs --call TOOL", rule="usage", place="--input")
+    arguments = _json_arg(input_json, "--input") if input_json is not None else {}
+    if not isinstance(arguments, dict):
+        raise UsageError("--input must be a JSON object", rule="usage", place="--input")
+    probe = Probe(tool, arguments, _event_file(event_file) if event_file else None)
+    session = DevSession(directory, workspace=workspace, probe=probe)
+
+    outcome: list[dict[str, Any]] = []
+
+    def emit(event: Any) -> None:
+        d = event.to_dict()
+        outcome[:] = [d]
+        if as_json:
+            emit_json_line(d)
+        else:
+            click.echo(_status_line(d))
+            if not watch_:
+                for line in _details(d):
+                    click.echo(line)
+
+    # A background job starts with SIGINT ignored; the loop must still stop on it, and on SIGTERM alike.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        if watch_:
+            why = polling_mode(poll)
+            if as_json:
+                emit_json_line({"event": "watching", "path": str(session.project), "polling": why})
+            else:
+                info(
+                    f"watching {session.project}"
+                    + (f" (polling: {why})" if why else "")
+                    + "; Ctrl-C stops"
+                )
+            watch_loop(session, emit, polling=why is not None)
+        else:
+            session.cycle(emit)
+    except KeyboardInterrupt:
+        if not watch_:
+            raise
+    finally:
+        session.close()
+    if watch_:
+        if as_json:
+            emit_json_line({"event": "stopped"})
+        else:
+            info("stopped")
+    elif outcome and outcome[0]["event"] == "error":
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,25 @@
+"""One adapter per runtime kind; each turns an extracted package into a LoadedPlugin."""
+
+from __future__ import annotations
+
+import importlib
+
+from plugin_kit.dev.adapters.base import LoadContext, LoadedPlugin
+from plugin_kit.errors import DevError
+
+__all__ = ["load_plugin", "RUNTIMES"]
+
+RUNTIMES = ("hooks", "wasm", "mcp")
+
+
+def load_plugin(ctx: LoadContext) -> LoadedPlugin:
+    """Load with the adapter of the manifest's runtime; its heavy dependency is imported only now."""
+    runtime = ctx.manifest.runtime
+    if runtime not in RUNTIMES:
+        raise DevError(
+            f"no dev-host adapter for runtime {runtime!r}",
+            rule="dev-runtime",
+            place="plugin.runtime",
+        )
+    module = importlib.import_module(f"plugin_kit.dev.adapters.{runtime}")
+    return module.load(ctx)

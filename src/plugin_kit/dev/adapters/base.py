@@ -1,0 +1,97 @@
+"""What every runtime adapter gives the dev host: the plugin's offers, a tool call, hook runs, and close()."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plugin_kit.dev.policy import CapabilityReport
+
+if TYPE_CHECKING:
+    from plugin_kit.dev.hooksfile import HookOutcome, HookSet
+    from plugin_kit.validators.manifest import Manifest
+
+__all__ = ["LoadContext", "ToolInfo", "CallResult", "LoadedPlugin"]
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """Where the plugin was extracted, its manifest, and what the host may hand it."""
+
+    package_dir: Path
+    manifest: Manifest
+    workspace: Path
+    temp_dir: Path
+    environ: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    name: str
+    description: str
+    input_schema: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_schema,
+        }
+
+
+@dataclass
+class CallResult:
+    """One tool call: the JSON it returned, or is_error with the plugin's message."""
+
+    tool: str
+    output: Any
+    is_error: bool = False
+    stderr: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "tool": self.tool,
+            "output": self.output,
+            "is_error": self.is_error,
+            "stderr": self.stderr,
+        }
+
+
+@dataclass
+class LoadedPlugin:
+    """A plugin instance in the dev host. Adapters fill the fields and override call() and close()."""
+
+    runtime: str
+    tools: list[ToolInfo]
+    hooks: HookSet
+    capabilities: CapabilityReport
+    pid: int | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
+        from plugin_kit.errors import DevError
+
+        raise DevError(
+            f"runtime {self.runtime!r} offers no tools",
+            rule="dev-no-tools",
+            place=f"tool {tool}",
+            hint="Declare [[tools]] in plugin.toml for a wasm or mcp plugin.",
+        )
+
+    def run_event(self, event: Mapping[str, Any]) -> list[HookOutcome]:
+        return self.hooks.run(event)
+
+    def close(self) -> None:
+        """Release what the instance holds; safe to call twice."""
+
+    def offers(self) -> dict[str, object]:
+        return {
+            "runtime": self.runtime,
+            "tools": [t.to_dict() for t in self.tools],
+            "hooks": self.hooks.describe(),
+            "pid": self.pid,
+            "capabilities": self.capabilities.to_dict(),
+            **self.details,
+        }

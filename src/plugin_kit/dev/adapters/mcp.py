@@ -1,0 +1,211 @@
+"""mcp runtime: start the server over stdio with the `mcp` client, list and check its tools, call one.
+
+The session lives on an anyio event loop in a portal thread, so the synchronous dev loop can call it.
+The server gets only PATH-like basics and the declared secrets in its environment; its network, files
+and child processes are not sandboxed here, and the capability report says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from contextlib import ExitStack
+from functools import partial
+from typing import IO, Any
+
+from plugin_kit.dev.adapters._stdio import server_process, stdio_transport
+from plugin_kit.dev.adapters.base import CallResult, LoadContext, LoadedPlugin, ToolInfo
+from plugin_kit.dev.hooksfile import load_hooks
+from plugin_kit.dev.policy import BASE_ENV, CapabilityReport, Enforcement, requested, secret_env
+from plugin_kit.errors import DevError
+
+__all__ = ["load", "McpPlugin", "START_TIMEOUT", "CALL_TIMEOUT"]
+
+START_TIMEOUT = 20.0
+CALL_TIMEOUT = 30.0
+_STDERR_TAIL = 2000
+
+
+class McpPlugin(LoadedPlugin):
+    """A running server and its session; close() ends the session and stops the process group."""
+
+    def __init__(
+        self, stack: ExitStack, portal: Any, client: Any, stderr: IO[bytes], **kw: Any
+    ) -> None:
+        super().__init__(**kw)
+        self._stack = stack
+        self._portal = portal
+        self._client = client
+        self._stderr = stderr
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
+        if tool not in {t.name for t in self.tools}:
+            raise DevError(
+                f"no tool {tool!r} in this plugin",
+                rule="dev-unknown-tool",
+                place=f"[[tools]] {tool}",
+                hint="Use one of: " + ", ".join(t.name for t in self.tools),
+            )
+        try:
+            result = self._portal.call(
+                partial(self._client.call_tool, tool, arguments, read_timeout_seconds=CALL_TIMEOUT)
+            )
+        except Exception as exc:  # the SDK raises MCPError, pydantic and anyio errors alike
+            raise DevError(
+                f"calling {tool!r} failed: {exc}", rule="mcp-call-failed", place=f"tool {tool}"
+            ) from exc
+        return CallResult(
+            tool, _output(result), is_error=bool(result.is_error), stderr=_tail(self._stderr)
+        )
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _output(result: Any) -> Any:
+    """structured_content when the server sent it, else the text parts (as JSON where they parse)."""
+    if result.structured_content is not None:
+        return result.structured_content
+    texts = [getattr(c, "text", None) for c in result.content]
+    values = []
+    for text in texts:
+        try:
+            values.append(json.loads(text) if text is not None else None)
+        except ValueError:
+            values.append(text)
+    return values[0] if len(values) == 1 else values
+
+
+def _tail(stderr: IO[bytes]) -> str:
+    stderr.seek(0, 2)
+    size = stderr.tell()
+    stderr.seek(max(size - _STDERR_TAIL, 0))
+    return stderr.read().decode("utf-8", "replace")
+
+
+def _argv(ctx: LoadContext) -> list[str]:
+    command = [str(a) for a in ctx.manifest.runtime_section.get("command", [])]
+    # `python` in a manifest means "a Python with the mcp SDK": in the dev host that is our own.
+    if command and command[0] in ("python", "python3"):
+        command[0] = sys.executable
+    return command
+
+
+def _check_tools(ctx: LoadContext, offered: list[ToolInfo]) -> None:
+    declared = {t["name"] for t in ctx.manifest.tools}
+    names = {t.name for t in offered}
+    if declared - names:
+        raise DevError(
+            "declared in [[tools]] but not offered by the server: "
+            + ", ".join(sorted(declared - names)),
+            rule="mcp-tool-missing",
+            place="plugin.toml: tools",
+            hint="Implement the tool in the server or remove it from [[tools]].",
+        )
+    if names - declared:
+        raise DevError(
+            "offered by the server but not declared in [[tools]]: "
+            + ", ".join(sorted(names - declared)),
+            rule="mcp-tool-undeclared",
+            place="plugin.toml: tools",
+            hint="Add a [[tools]] entry; the host exposes declared tools only.",
+        )
+
+
+def _report(ctx: LoadContext, env_names: list[str], withheld: int) -> CapabilityReport:
+    asked = requested(ctx.manifest.capabilities)
+    native = "the server is a native process; the dev host does not sandbox"
+    items = [
+        Enforcement(
+            "secrets",
+            asked["secrets"],
+            True,
+            f"environment holds only {', '.join(env_names) or 'nothing'}; "
+            f"{withheld} undeclared host variable(s) withheld",
+        ),
+        Enforcement(
+            "filesystem",
+            asked["filesystem"],
+            False,
+            f"{native} its files (cwd is the read-only package)",
+        ),
+        Enforcement("network", asked["network"], False, f"{native} its network"),
+        Enforcement("process", asked["process"], False, f"{native} the processes it starts"),
+    ]
+    if asked["rate_limits"]:
+        items.append(
+            Enforcement("rate_limits", asked["rate_limits"], False, f"{native} its outbound rate")
+        )
+    return CapabilityReport(env_passed=env_names, env_withheld=withheld, items=items)
+
+
+def _start(
+    ctx: LoadContext, stack: ExitStack, env: dict[str, str], stderr: IO[bytes]
+) -> tuple[Any, Any, Any]:
+    from anyio.from_thread import start_blocking_portal
+    from mcp import Client
+
+    portal = stack.enter_context(start_blocking_portal())
+    cwd = ctx.package_dir / str(ctx.manifest.runtime_section.get("cwd", "."))
+    process = stack.enter_context(
+        portal.wrap_async_context_manager(
+            server_process(_argv(ctx), env=env, cwd=cwd, stderr=stderr)
+        )
+    )
+    streams = stack.enter_context(portal.wrap_async_context_manager(stdio_transport(process)))
+    client = Client(_Streams(streams), read_timeout_seconds=START_TIMEOUT, cache=None)
+    stack.enter_context(portal.wrap_async_context_manager(client))
+    return portal, client, process
+
+
+class _Streams:
+    """A Transport over streams that are already open (their owner closes them)."""
+
+    def __init__(self, streams: tuple[Any, Any]) -> None:
+        self._streams = streams
+
+    async def __aenter__(self) -> tuple[Any, Any]:
+        return self._streams
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def load(ctx: LoadContext) -> McpPlugin:
+    """Start the server, complete the handshake, list tools and check them against [[tools]]."""
+    secrets = list(requested(ctx.manifest.capabilities)["secrets"])  # type: ignore[call-overload]
+    env, withheld = secret_env(secrets, ctx.environ, base=BASE_ENV)
+    # Our own marker, not the user's: keeps Python from writing bytecode into the read-only cache.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    stack = ExitStack()
+    stderr = stack.enter_context(tempfile.TemporaryFile(prefix="plugin-dev-mcp-"))
+    try:
+        portal, client, process = _start(ctx, stack, env, stderr)
+        listed = portal.call(client.list_tools)
+        tools = [ToolInfo(t.name, t.description or "", t.input_schema) for t in listed.tools]
+        _check_tools(ctx, tools)
+        hooks = load_hooks(ctx.package_dir, ctx.manifest)
+    except BaseException as exc:
+        tail = _tail(stderr)
+        stack.close()
+        if isinstance(exc, DevError | KeyboardInterrupt | SystemExit):
+            raise
+        raise DevError(
+            f"the MCP server did not start: {exc}" + (f"\n{tail.strip()}" if tail.strip() else ""),
+            rule="mcp-start-failed",
+            place="plugin.toml: runtime.command",
+            hint="Run the command by hand in the package folder to see why.",
+        ) from exc
+    return McpPlugin(
+        stack,
+        portal,
+        client,
+        stderr,
+        runtime="mcp",
+        tools=tools,
+        hooks=hooks,
+        capabilities=_report(ctx, sorted(env), withheld),
+        pid=process.pid,
+        details={"command": ctx.manifest.runtime_section.get("command")},
+    )

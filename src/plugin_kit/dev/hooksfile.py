@@ -1,0 +1,171 @@
+"""Declarative hooks: parse and check a hooks file, list its hooks, and match one event against them.
+
+No plugin code runs: a hook is data (event, tool glob, pattern, action), so the dev host evaluates it
+the way the Insomnia host would. Every problem names the file and the field path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plugin_kit.errors import DevError
+
+if TYPE_CHECKING:
+    from plugin_kit.validators.manifest import Manifest
+
+__all__ = ["Hook", "HookOutcome", "HookSet", "EVENTS", "ACTIONS", "parse_hooks", "load_hooks"]
+
+EVENTS = ("pre_tool_use", "post_tool_use", "session_start", "session_end", "user_prompt_submit")
+ACTIONS = ("deny", "allow", "context")
+_KEYS = {"name", "event", "tool", "pattern", "action", "message", "context"}
+
+
+@dataclass(frozen=True)
+class Hook:
+    name: str
+    event: str
+    action: str
+    file: str
+    tool: str | None = None
+    pattern: str | None = None
+    message: str | None = None
+    context: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        if event.get("event") != self.event:
+            return False
+        if self.tool is not None and not fnmatch.fnmatchcase(str(_tool_name(event)), self.tool):
+            return False
+        return self.pattern is None or re.search(self.pattern, _subject(event)) is not None
+
+
+@dataclass(frozen=True)
+class HookOutcome:
+    hook: str
+    action: str
+    message: str | None
+    context: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "hook": self.hook,
+            "action": self.action,
+            "message": self.message,
+            "context": self.context,
+        }
+
+
+@dataclass
+class HookSet:
+    """The hooks of one plugin, in file order."""
+
+    hooks: list[Hook] = field(default_factory=list)
+
+    def describe(self) -> list[dict[str, object]]:
+        return [h.to_dict() for h in self.hooks]
+
+    def run(self, event: Mapping[str, Any]) -> list[HookOutcome]:
+        if event.get("event") not in EVENTS:
+            raise DevError(
+                f"unknown event {event.get('event')!r}",
+                rule="hooks-unknown-event",
+                place="event.event",
+                hint="Use one of: " + ", ".join(EVENTS),
+            )
+        return [
+            HookOutcome(h.name, h.action, h.message, h.context)
+            for h in self.hooks
+            if h.matches(event)
+        ]
+
+
+def _tool_name(event: Mapping[str, Any]) -> object:
+    return event.get("tool", event.get("tool_name", ""))
+
+
+def _subject(event: Mapping[str, Any]) -> str:
+    """What a pattern is searched in: the tool input, the prompt, or the output, as text."""
+    for key in ("input", "tool_input", "prompt", "output", "tool_output"):
+        if key in event:
+            value = event[key]
+            return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return ""
+
+
+def _problem(message: str, place: str) -> DevError:
+    return DevError(
+        message,
+        rule="hooks-invalid",
+        place=place,
+        hint="Fix the hooks file; see docs/authoring.md.",
+    )
+
+
+def _parse_hook(raw: object, index: int, file: str) -> Hook:
+    place = f"{file}: hooks[{index}]"
+    if not isinstance(raw, dict):
+        raise _problem("a hook must be a table", place)
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise _problem(f"unknown key(s): {', '.join(unknown)}", f"{place}.{unknown[0]}")
+    for key in _KEYS & set(raw):
+        if not isinstance(raw[key], str):
+            raise _problem(f"{key} must be a string", f"{place}.{key}")
+    if raw.get("event") not in EVENTS:
+        raise _problem(f"event must be one of {', '.join(EVENTS)}", f"{place}.event")
+    if raw.get("action") not in ACTIONS:
+        raise _problem(f"action must be one of {', '.join(ACTIONS)}", f"{place}.action")
+    if raw["action"] == "context" and not raw.get("context"):
+        raise _problem("a context action needs `context` text", f"{place}.context")
+    if "pattern" in raw:
+        try:
+            re.compile(raw["pattern"])
+        except re.error as exc:
+            raise _problem(
+                f"pattern is not a valid regular expression: {exc}", f"{place}.pattern"
+            ) from exc
+    return Hook(
+        file=file,
+        name=raw.get("name", f"{raw['event']}#{index}"),
+        **{
+            k: raw[k]
+            for k in ("event", "action", "tool", "pattern", "message", "context")
+            if k in raw
+        },
+    )
+
+
+def parse_hooks(data: bytes, *, file: str) -> list[Hook]:
+    """The hooks of one file; raises DevError naming the file and field on the first problem."""
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _problem(f"not valid TOML: {exc}", file) from exc
+    raw_hooks = doc.get("hooks", [])
+    if not isinstance(raw_hooks, list):
+        raise _problem("hooks must be an array of tables ([[hooks]])", f"{file}: hooks")
+    return [_parse_hook(raw, i, file) for i, raw in enumerate(raw_hooks)]
+
+
+def load_hooks(package_dir: Path, manifest: Manifest) -> HookSet:
+    """Hooks from the runtime file (hooks runtime) and every [[hooks]] file of the manifest, each file once."""
+    files = [str(manifest.runtime_section["file"])] if manifest.runtime == "hooks" else []
+    files += [str(h["file"]) for h in manifest.hooks if h["file"] not in files]
+    hooks: list[Hook] = []
+    for rel in dict.fromkeys(files):
+        try:
+            data = (package_dir / rel).read_bytes()
+        except OSError as exc:
+            raise _problem(f"cannot read hooks file: {exc.strerror}", rel) from exc
+        hooks += parse_hooks(data, file=rel)
+    return HookSet(hooks)

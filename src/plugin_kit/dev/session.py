@@ -1,0 +1,181 @@
+"""One dev cycle: validate, build, pack, install into the workspace store, reload, probe; timed per phase.
+
+A cycle never raises a plugin's error: it reports it as an `error` event and leaves the last good
+version loaded. A cycle whose watched files hash to what was already handled does nothing at all,
+which absorbs duplicate watcher events and the build's own writes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.dev.host import DevHost, Loaded
+from plugin_kit.dev.snapshot import IgnoreRules, tree_digest
+from plugin_kit.errors import DevError, PluginKitError
+
+__all__ = ["DevEvent", "Probe", "DevSession"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What to exercise after each load: one tool call and/or one hooks event."""
+
+    call: str | None = None
+    input: dict[str, Any] = field(default_factory=dict)
+    event: dict[str, Any] | None = None
+
+
+@dataclass
+class DevEvent:
+    """One line of the dev loop's report: `reloaded`, `unchanged` or `error`."""
+
+    event: str
+    ms: dict[str, float] = field(default_factory=dict)
+    digest: str | None = None
+    id: str | None = None
+    version: str | None = None
+    changed: list[str] = field(default_factory=list)
+    offers: dict[str, object] | None = None
+    probe: dict[str, object] | None = None
+    error: dict[str, object] | None = None
+    loaded: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"event": self.event, "ms": self.ms}
+        for key in ("digest", "id", "version", "offers", "probe", "error", "loaded"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.changed:
+            out["changed"] = self.changed
+        return out
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round((time.perf_counter() - t) * 1000, 1)
+
+    def total(self) -> dict[str, float]:
+        return {**self.ms, "total": round((time.perf_counter() - self._start) * 1000, 1)}
+
+
+class DevSession:
+    """The plugin under development, its workspace store and the dev host holding it."""
+
+    def __init__(
+        self,
+        project: Path,
+        *,
+        workspace: Path | None = None,
+        probe: Probe | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project = Path(project).resolve()
+        self.workspace = Path(workspace).resolve() if workspace else self.project
+        self.probe = probe or Probe()
+        self.rules = IgnoreRules(self.project)
+        self.host = DevHost(self.workspace, environ)
+        self._handled: set[str] = set()
+
+    def cycle(
+        self, emit: Callable[[DevEvent], None], changed: list[str] | None = None
+    ) -> DevEvent | None:
+        """Run one cycle unless the watched files are unchanged; emit its event, then retire the old version."""
+        timer = _Timer()
+        with timer.phase("scan"):
+            before = tree_digest(self.rules)
+        if before in self._handled:
+            return None
+        self._handled = {before}
+        retired: Loaded | None = None
+        try:
+            event, retired = self._run(timer)
+        except PluginKitError as err:
+            event = DevEvent("error", error=err.to_dict())
+        except OSError as exc:
+            event = DevEvent(
+                "error", error=DevError(str(exc), rule="io", place=exc.filename).to_dict()
+            )
+        event.ms = timer.total()
+        event.changed = sorted(changed or [])
+        current = self.host.current
+        event.loaded = current.digest if current else None
+        try:
+            emit(event)
+        finally:
+            if retired is not None:
+                retired.close()
+        # The build may have written files; their state is what this cycle handled.
+        self._handled.add(tree_digest(self.rules))
+        return event
+
+    def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
+        from plugin_kit.installer.place import place_archive
+        from plugin_kit.installer.stores import workspace_store
+        from plugin_kit.packer.build import run_build
+        from plugin_kit.packer.writer import pack
+        from plugin_kit.validators.manifest import load_manifest
+
+        with timer.phase("validate"):
+            manifest = load_manifest(self.project)
+        with timer.phase("build"):
+            if manifest.build:
+                run_build(self.project, manifest.build["command"])
+        with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
+            with timer.phase("pack"):
+                packed = pack(self.project, Path(out), run_build=False)
+            with timer.phase("install"):
+                installed = place_archive(
+                    packed.path,
+                    workspace_store(self.workspace),
+                    source={"type": "dev", "path": str(self.project)},
+                )
+        current = self.host.current
+        if current is not None and current.digest == installed.content_digest:
+            return DevEvent("unchanged", digest=installed.content_digest, id=installed.id,
+                            version=installed.version), None  # fmt: skip
+        with timer.phase("load"):
+            loaded = self.host.load(Path(installed.cache_path), installed.content_digest)
+        try:
+            with timer.phase("probe"):
+                probe = self._probe(loaded)
+        except BaseException:
+            loaded.close()
+            raise
+        retired = self.host.activate(loaded)
+        event = DevEvent("reloaded", digest=loaded.digest, id=loaded.id, version=loaded.version,
+                         offers=loaded.plugin.offers(), probe=probe)  # fmt: skip
+        return event, retired
+
+    def _probe(self, loaded: Loaded) -> dict[str, object] | None:
+        """The optional call and hooks event; a failing probe is reported, not fatal: the version loaded."""
+        out: dict[str, object] = {}
+        if self.probe.call:
+            try:
+                out["call"] = loaded.plugin.call(self.probe.call, self.probe.input).to_dict()
+            except DevError as err:
+                out["call"] = {"tool": self.probe.call, "is_error": True, "error": err.to_dict()}
+        if self.probe.event is not None:
+            try:
+                out["hooks"] = [o.to_dict() for o in loaded.plugin.run_event(self.probe.event)]
+            except DevError as err:
+                out["hooks"] = {"error": err.to_dict()}
+        return out or None
+
+    def close(self) -> None:
+        self.host.close()
