@@ -1,0 +1,97 @@
+"""Crash-safe file primitives: atomic writes, fsync, read-only trees, locks, crash checkpoints."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from plugin_kit.errors import InstallError, LockTimeoutError
+from plugin_kit.installer.paths import lock_timeout
+
+__all__ = ["atomic_write", "fsync_dir", "fsync_file", "checkpoint", "file_lock", "temp_sibling"]
+
+_CRASH_ENV = "PLUGIN_KIT_CRASH_AT"
+_crash_counter = 0
+
+
+def checkpoint(label: str) -> None:
+    """Test hook: with PLUGIN_KIT_CRASH_AT=<n> the process dies at the n-th checkpoint.
+
+    It lets the crash tests stop the installer between any two durable steps without timing.
+    """
+    global _crash_counter
+    target = os.environ.get(_CRASH_ENV)
+    if not target:
+        return
+    _crash_counter += 1
+    if _crash_counter == int(target):
+        os._exit(86)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink inside `path` durable."""
+    with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
+        fsync_file(path)
+
+
+def temp_sibling(path: Path, suffix: str = "") -> Path:
+    """A fresh, unused name beside `path` (same filesystem, so a rename is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write `data` to `path` so readers see the old bytes or the new ones, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        checkpoint(f"atomic_write:{path.name}:written")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, what: str) -> Iterator[None]:
+    """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5)."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=lock_timeout())
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockTimeoutError(
+            f"timed out waiting for the {what} lock",
+            rule="lock-timeout",
+            place=str(path),
+            hint="another plugin command is running; wait for it or raise PLUGIN_KIT_LOCK_TIMEOUT",
+        ) from exc
+    except OSError as exc:
+        raise InstallError(
+            f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,186 @@
+"""The digest-keyed cache: read-only extracted trees and verified archives, and its gc."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin_kit.errors import VerificationError
+from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
+from plugin_kit.installer.paths import archives_dir, downloads_dir, locks_dir, plugin_cache_dir
+
+__all__ = [
+    "digest_hex",
+    "cache_path",
+    "ensure_cached",
+    "keep_archive",
+    "kept_archive",
+    "GcResult",
+    "collect_garbage",
+    "clean_downloads",
+]
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def digest_hex(digest: str) -> str:
+    """`sha256:<hex>` → `<hex>`, refusing anything that could escape the cache folder."""
+    hexpart = digest.removeprefix("sha256:").lower()
+    if not _HEX64.match(hexpart):
+        raise VerificationError(f"not a content digest: {digest!r}", rule="digest-format")
+    return hexpart
+
+
+def cache_path(digest: str) -> Path:
+    return plugin_cache_dir() / digest_hex(digest)
+
+
+def _digest_lock(hexpart: str) -> Path:
+    return locks_dir() / f"digest-{hexpart}.lock"
+
+
+def ensure_cached(archive: Path, digest: str) -> Path:
+    """Extract `archive` into the cache under its content digest, once, atomically.
+
+    Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
+    recompute the digest from the written files, fsync, make read-only, rename.
+    """
+    from plugin_kit.packer.digest import digest_path
+    from plugin_kit.packer.reader import extract_archive, remove_tree
+
+    hexpart = digest_hex(digest)
+    final = plugin_cache_dir() / hexpart
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(_digest_lock(hexpart), what="cache"):
+        if final.is_dir():  # re-check: another process may have finished while we waited
+            return final
+        for stale in final.parent.glob(
+            f"{hexpart}.tmp-*"
+        ):  # writers of these are gone (we hold the lock)
+            remove_tree(stale)
+        staging = Path(tempfile.mkdtemp(prefix=f"{hexpart}.tmp-", dir=final.parent))
+        try:
+            tree = staging / "tree"
+            extract_archive(
+                archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
+            )
+            checkpoint("cache:extracted")
+            if digest_path(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
+                raise VerificationError(
+                    "the extracted tree does not have the expected content digest",
+                    rule="digest-mismatch",
+                    place=str(archive),
+                )
+            os.rename(tree, final)
+            fsync_dir(final.parent)
+            checkpoint("cache:renamed")
+        finally:
+            remove_tree(staging)
+    return final
+
+
+def kept_archive(sha256: str) -> Path:
+    return archives_dir() / f"{sha256.lower()}.insomnia-plugin"
+
+
+def keep_archive(archive: Path, sha256: str) -> Path:
+    """Copy verified archive bytes to archives/<sha256>; same key, same bytes, so no lock."""
+    dest = kept_archive(sha256)
+    if dest.is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.tmp-", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, open(archive, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(dest.parent)
+    checkpoint("cache:archive-kept")
+    return dest
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_downloads() -> list[Path]:
+    """Delete partial downloads whose process is gone (a failure leaves only these)."""
+    removed = []
+    folder = downloads_dir()
+    if not folder.is_dir():
+        return removed
+    for part in folder.iterdir():
+        pid_text = part.name.split("-", 1)[0]
+        if pid_text.isdigit() and _pid_alive(int(pid_text)) and int(pid_text) != os.getpid():
+            continue
+        part.unlink(missing_ok=True)
+        removed.append(part)
+    return removed
+
+
+@dataclass
+class GcResult:
+    removed_trees: list[str] = field(default_factory=list)
+    removed_archives: list[str] = field(default_factory=list)
+    removed_temp: list[str] = field(default_factory=list)
+    kept: int = 0
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "removed_trees": self.removed_trees,
+            "removed_archives": self.removed_archives,
+            "removed_temp": self.removed_temp,
+            "kept": self.kept,
+            "dry_run": self.dry_run,
+        }
+
+
+def collect_garbage(
+    keep_digests: set[str], keep_sha256: set[str], *, dry_run: bool = False
+) -> GcResult:
+    """Remove cache trees and archives nobody references, and leftovers of crashed runs."""
+    result = GcResult(dry_run=dry_run)
+    keep_hex = {digest_hex(d) for d in keep_digests}
+    root = plugin_cache_dir()
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        hexpart = path.name.split(".", 1)[0]
+        if path.name in keep_hex:
+            result.kept += 1
+            continue
+        is_temp = ".tmp-" in path.name
+        if not dry_run:
+            lock = _digest_lock(hexpart) if _HEX64.match(hexpart) else locks_dir() / "gc.lock"
+            from plugin_kit.packer.reader import remove_tree
+
+            with file_lock(lock, what="cache"):
+                remove_tree(path)
+        (result.removed_temp if is_temp else result.removed_trees).append(path.name)
+    keep_sha = {s.lower() for s in keep_sha256}
+    adir = archives_dir()
+    for path in sorted(adir.iterdir()) if adir.is_dir() else []:
+        if path.name.split(".", 1)[0] in keep_sha and ".tmp-" not in path.name:
+            continue
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        result.removed_archives.append(path.name)
+    if not dry_run:
+        result.removed_temp.extend(p.name for p in clean_downloads())
+    return result

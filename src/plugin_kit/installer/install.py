@@ -1,0 +1,442 @@
+"""`plugin install`: resolve, plan, download, verify, then cache and place.
+
+Nothing in a store changes until every check has passed; a failure leaves only a .part
+file in the downloads folder, which the next run deletes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import (
+    InstallError,
+    NeedsUserError,
+    PluginKitError,
+    UsageError,
+    VerificationError,
+)
+from plugin_kit.installer import capabilities as caps
+from plugin_kit.installer.audit import audit
+from plugin_kit.installer.cache import clean_downloads
+from plugin_kit.installer.fetch import Downloaded, Progress, download, fetch_bytes, sibling_url
+from plugin_kit.installer.lockfile import read_lock
+from plugin_kit.installer.paths import downloads_dir
+from plugin_kit.installer.place import InstalledPackage, place_archive
+from plugin_kit.installer.resolve import Candidate, host_api_version, parse_name_ref, resolve_name
+from plugin_kit.installer.stores import Store
+from plugin_kit.installer.verify import (
+    check_manifest,
+    check_sha256,
+    check_signature,
+    check_sums,
+    read_strict,
+)
+
+__all__ = ["InstallPlan", "plan_install", "plan_candidate", "run_install", "target_kind"]
+
+_SIG_CAP = 16 << 10
+
+
+@dataclass
+class InstallPlan:
+    """What will happen, shown before anything is downloaded (and the --dry-run result)."""
+
+    target: str
+    kind: str  # "catalog" | "file" | "url"
+    id: str | None
+    version: str | None
+    ref: str | None
+    store: str
+    workspace: str | None
+    source: dict[str, Any]
+    url: str | None
+    size: int | None
+    sha256: str | None
+    digest: str | None
+    signer_key_id: str | None
+    new_key: bool
+    risk: str | None
+    capabilities: dict[str, Any] | None
+    capability_summary: str | None
+    already_installed: bool = False
+    replaces: str | None = None
+    note: str = "will be installed disabled; grant capabilities with `plugin enable`"
+    _store: Store | None = field(default=None, repr=False)
+    _candidate: Candidate | None = field(default=None, repr=False)
+    _pubkey: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
+def target_kind(target: str) -> str:
+    if "://" in target:
+        return "url"
+    if target.endswith(".insomnia-plugin") or os.sep in target or Path(target).is_file():
+        return "file"
+    return "catalog"
+
+
+def _archive_asset(entry: dict[str, Any], place: str) -> dict[str, Any]:
+    assets = [a for a in (entry.get("source") or {}).get("assets", []) if isinstance(a, dict)]
+    for asset in assets:
+        if str(asset.get("asset", "")).endswith(".insomnia-plugin"):
+            for key in ("url", "sha256", "size", "digest"):
+                if asset.get(key) in (None, ""):
+                    raise VerificationError(
+                        f"the entry's archive asset has no {key}",
+                        rule="entry-incomplete",
+                        place=place,
+                    )
+            return asset
+    raise VerificationError(
+        "the entry lists no .insomnia-plugin asset", rule="entry-incomplete", place=place
+    )
+
+
+def _asset_url(entry: dict[str, Any], name: str, archive_url: str) -> str:
+    for asset in (entry.get("source") or {}).get("assets", []):
+        if isinstance(asset, dict) and asset.get("asset") == name and asset.get("url"):
+            return str(asset["url"])
+    return sibling_url(archive_url, name)
+
+
+def _publisher_key(entry: dict[str, Any]) -> str:
+    sig = entry.get("signatures") or {}
+    key = sig.get("minisign_pubkey") or sig.get("public_key")
+    if not isinstance(key, str):
+        raise VerificationError(
+            "the entry names no publisher key; unsigned packages are refused",
+            rule="entry-unsigned",
+            place=str(entry.get("name") or entry.get("id")),
+        )
+    return key
+
+
+def _entry_plugin_id(entry: dict[str, Any]) -> str:
+    return str(entry.get("name") or entry.get("id"))
+
+
+def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
+    """The plan for one catalog entry (install and upgrade share it)."""
+    from plugin_kit.signing.keys import load_public_key
+
+    entry = cand.entry
+    place = f"{cand.qualified}@{cand.version}"
+    asset = _archive_asset(entry, place)
+    pubkey = _publisher_key(entry)
+    key_id = load_public_key(pubkey, place=f"{place} publisher key").key_id
+    plugin_id = _entry_plugin_id(entry)
+    requested = entry.get("capabilities") or {}
+    src = entry.get("source") or {}
+    old = read_lock(store).get(plugin_id)
+    return InstallPlan(
+        target=target,
+        kind="catalog",
+        id=plugin_id,
+        version=cand.version,
+        ref=store.ref(plugin_id),
+        store=store.kind,
+        workspace=str(store.workspace) if store.workspace else None,
+        source={
+            "type": src.get("type", "url"),
+            "catalog": cand.source.name,
+            "catalog_id": cand.source.catalog_id,
+            "catalog_serial": cand.source.last_serial,
+            "repo": src.get("repo"),
+            "tag": src.get("tag"),
+            "asset": asset["asset"],
+            "url": asset["url"],
+            "requested": target,
+        },
+        url=str(asset["url"]),
+        size=int(asset["size"]),
+        sha256=str(asset["sha256"]).lower(),
+        digest=str(asset["digest"]),
+        signer_key_id=key_id,
+        new_key=bool(old and old.key_id and old.key_id != key_id),
+        risk=entry.get("risk") or caps.risk(requested),
+        capabilities=requested,
+        capability_summary=caps.summary(requested),
+        already_installed=bool(old and old.archive_sha256 == str(asset["sha256"]).lower()),
+        replaces=old.version
+        if old and old.archive_sha256 != str(asset["sha256"]).lower()
+        else None,
+        _store=store,
+        _candidate=cand,
+        _pubkey=pubkey,
+    )
+
+
+def _plan_local(
+    target: str, kind: str, store: Store, pubkey: str | None, sha256: str | None
+) -> InstallPlan:
+    if not pubkey and not sha256:
+        raise UsageError(
+            "a local file or URL needs --pubkey or --sha256",
+            rule="unverified-source",
+            hint="pass the publisher's key (--pubkey RW...) or the archive's --sha256",
+        )
+    key_id = None
+    if pubkey:
+        from plugin_kit.signing.keys import load_public_key
+
+        key_id = load_public_key(pubkey, place="--pubkey").key_id
+    plan = InstallPlan(
+        target=target,
+        kind=kind,
+        id=None,
+        version=None,
+        ref=None,
+        store=store.kind,
+        workspace=str(store.workspace) if store.workspace else None,
+        source={},
+        url=None,
+        size=None,
+        sha256=sha256.lower() if sha256 else None,
+        digest=None,
+        signer_key_id=key_id,
+        new_key=False,
+        risk=None,
+        capabilities=None,
+        capability_summary=None,
+        _store=store,
+        _pubkey=pubkey,
+    )
+    if kind == "file":
+        path = Path(target).resolve()
+        if not path.is_file():
+            raise UsageError(f"no such file: {target}", rule="file-missing")
+        plan.source = {"type": "file", "path": str(path), "requested": target}
+        plan.size = path.stat().st_size
+        info = read_strict(path, target)  # local bytes: show the manifest in the plan
+        _fill_from_archive(plan, info, store)
+    else:
+        plan.url = target
+        plan.source = {"type": "url", "url": target, "requested": target}
+    return plan
+
+
+def _fill_from_archive(plan: InstallPlan, info: Any, store: Store) -> None:
+    m = info.manifest
+    old = read_lock(store).get(m.id)
+    plan.id, plan.version, plan.ref, plan.digest = m.id, m.version, store.ref(m.id), info.digest
+    plan.capabilities, plan.capability_summary = dict(m.capabilities), caps.summary(m.capabilities)
+    plan.risk = caps.risk(m.capabilities)
+    plan.already_installed = bool(old and old.archive_sha256 == info.sha256)
+    plan.replaces = old.version if old and not plan.already_installed else None
+    plan.new_key = bool(
+        old and old.key_id and plan.signer_key_id and old.key_id != plan.signer_key_id
+    )
+
+
+def plan_install(
+    target: str,
+    store: Store,
+    *,
+    host_api: str | None = None,
+    pubkey: str | None = None,
+    sha256: str | None = None,
+) -> InstallPlan:
+    """Resolve `target` (NAME[@VERSION], FILE or URL) into a plan; downloads nothing."""
+    kind = target_kind(target)
+    if kind != "catalog":
+        return _plan_local(target, kind, store, pubkey, sha256)
+    if pubkey or sha256:
+        raise UsageError(
+            "--pubkey and --sha256 are for a local file or URL; catalog entries are pinned",
+            rule="usage",
+        )
+    cand = resolve_name(parse_name_ref(target), host_api=host_api_version(host_api))
+    return plan_candidate(cand, store, target)
+
+
+def _fetch_text(url: str, cap: int) -> bytes:
+    return fetch_bytes(url, max_bytes=cap)
+
+
+def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
+    if plan.kind == "file":
+        part = downloads_dir() / f"{os.getpid()}-{os.urandom(6).hex()}.part"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(
+            plan.source["path"], part
+        )  # verify the copy, so a later edit cannot slip in
+        h = hashlib.sha256()
+        with open(part, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        return Downloaded(part, part.stat().st_size, h.hexdigest())
+    return download(str(plan.url), expected_size=plan.size, progress=progress)
+
+
+def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
+    from plugin_kit.signing.keys import load_public_key
+
+    cand = plan._candidate
+    assert cand is not None and plan.url and plan.sha256
+    place = f"{cand.qualified}@{cand.version}"
+    asset = plan.source["asset"]
+    check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=plan.size, place=place)
+    key = load_public_key(str(plan._pubkey), place=f"{place} publisher key")
+    checksum_asset = (cand.entry.get("source") or {}).get("checksum_asset") or "SHA256SUMS"
+    sums_url = _asset_url(cand.entry, checksum_asset, plan.url)
+    sums = _fetch_text(sums_url, 1 << 20)
+    sums_sig = _fetch_text(_asset_url(cand.entry, checksum_asset + ".minisig", plan.url), _SIG_CAP)
+    verified_sums = check_sums(
+        sums, sums_sig.decode("ascii", "replace"), key, asset=asset, sha256=got.sha256, place=place
+    )
+    sig_name = (cand.entry.get("signatures") or {}).get("signature_asset") or asset + ".minisig"
+    sig_text = _fetch_text(_asset_url(cand.entry, sig_name, plan.url), _SIG_CAP).decode(
+        "ascii", "replace"
+    )
+    verified = check_signature(got.path, sig_text, key, asset=asset)
+    info = read_strict(got.path, place)
+    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    return info, {
+        "algorithm": "minisign-ed25519-prehashed",
+        "key_id": key.key_id,
+        "public_key": key.base64,
+        "signed_files": [checksum_asset, asset],
+        "trusted_comment": verified.trusted_comment,
+        "sums_trusted_comment": verified_sums.trusted_comment,
+    }
+
+
+def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
+    place = plan.target
+    if plan.sha256:
+        check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=None, place=place)
+    signature: dict[str, Any] = {}
+    if plan._pubkey:
+        from plugin_kit.signing.keys import load_public_key
+
+        key = load_public_key(plan._pubkey, place="--pubkey")
+        if plan.kind == "file":
+            sig_path = Path(plan.source["path"] + ".minisig")
+            try:
+                sig_text = sig_path.read_text("ascii", "replace")[:_SIG_CAP]
+            except OSError as exc:
+                raise VerificationError(
+                    f"no signature next to the file: {sig_path.name}",
+                    rule="signature-missing",
+                    place=str(sig_path),
+                    hint="pass --sha256 instead",
+                ) from exc
+            asset = Path(plan.source["path"]).name
+        else:
+            sig_text = _fetch_text(str(plan.url) + ".minisig", _SIG_CAP).decode("ascii", "replace")
+            asset = urllib.parse.unquote(
+                urllib.parse.urlsplit(str(plan.url)).path.rsplit("/", 1)[-1]
+            )
+        verified = check_signature(got.path, sig_text, key, asset=asset)
+        signature = {
+            "algorithm": "minisign-ed25519-prehashed",
+            "key_id": key.key_id,
+            "public_key": key.base64,
+            "signed_files": [asset],
+            "trusted_comment": verified.trusted_comment,
+        }
+    info = read_strict(got.path, place)
+    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    return info, signature
+
+
+def run_install(
+    plan: InstallPlan,
+    *,
+    accept_new_key: bool = False,
+    allow_replace: bool = False,
+    progress: Progress | None = None,
+    action: str = "install",
+) -> InstalledPackage:
+    """Download, verify and place what `plan` describes; every outcome is audited."""
+    store = plan._store
+    assert store is not None
+    fields = {
+        "ref": plan.ref,
+        "version": plan.version,
+        "catalog": plan.source.get("catalog"),
+        "key_id": plan.signer_key_id,
+        "source": plan.source.get("type"),
+    }
+    got: Downloaded | None = None
+    try:
+        if plan.replaces and not allow_replace:
+            raise UsageError(
+                f"{plan.ref} {plan.replaces} is installed",
+                rule="already-installed",
+                hint=f"use `plugin upgrade {plan.ref}` to move to {plan.version}",
+            )
+        if plan.new_key and not accept_new_key:
+            raise NeedsUserError(
+                f"the publisher key of {plan.id} changed to {plan.signer_key_id}",
+                rule="publisher-key-changed",
+                place=plan.ref,
+                hint="check with the publisher, then pass --accept-new-key",
+            )
+        clean_downloads()
+        got = _obtain(plan, progress)
+        if plan.kind == "catalog":
+            info, signature = _verify_catalog_download(plan, got)
+        else:
+            info, signature = _verify_local(plan, got)
+            _fill_from_archive(plan, info, store)
+            fields.update(ref=plan.ref, version=plan.version)
+            if plan.new_key and not accept_new_key:
+                raise NeedsUserError(
+                    f"the publisher key of {plan.id} changed",
+                    rule="publisher-key-changed",
+                    place=plan.ref,
+                    hint="pass --accept-new-key",
+                )
+            if plan.replaces and not allow_replace:
+                raise UsageError(
+                    f"{plan.ref} {plan.replaces} is installed",
+                    rule="already-installed",
+                    hint=f"use `plugin upgrade {plan.ref}`, or uninstall it first",
+                )
+        source = {k: v for k, v in plan.source.items() if v is not None}
+        if plan.kind == "url" and signature.get("key_id"):
+            source["sha256"] = info.sha256
+        installed = place_archive(
+            got.path,
+            store,
+            source=source,
+            expected_digest=info.digest,
+            signature=signature,
+            info=info,
+        )
+    except PluginKitError as err:
+        audit(
+            action,
+            outcome="refused" if err.exit_code in (3, 4) else "failed",
+            rule=err.rule,
+            reason=err.message,
+            **fields,
+        )
+        raise
+    except OSError as exc:
+        audit(action, outcome="failed", reason=exc.strerror, **fields)
+        raise InstallError(
+            f"install failed: {exc.strerror}",
+            rule="install-io",
+            place=getattr(exc, "filename", None),
+        ) from exc
+    finally:
+        if got is not None:
+            got.path.unlink(missing_ok=True)
+    audit(
+        action,
+        outcome="ok",
+        digest=installed.content_digest,
+        previous=installed.previous_version,
+        **{**fields, "ref": installed.ref, "version": installed.version},
+    )
+    return installed

@@ -1,0 +1,86 @@
+"""plugins.lock: what each store holds, where it came from and how it was verified (TOML)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from plugin_kit import __version__
+from plugin_kit.errors import InstallError
+from plugin_kit.installer._toml import dumps
+from plugin_kit.installer.stores import Store
+
+__all__ = ["LockEntry", "read_lock", "render_lock", "LOCK_VERSION"]
+
+LOCK_VERSION = 1
+
+
+@dataclass
+class LockEntry:
+    """One installed package. `previous` keeps the version it replaced (it may still be enabled)."""
+
+    id: str
+    version: str
+    runtime: str
+    api: str
+    archive_sha256: str
+    content_digest: str
+    size: int
+    installed_at: str
+    source: dict[str, Any] = field(default_factory=dict)
+    signature: dict[str, Any] = field(default_factory=dict)
+    requested_capabilities: dict[str, Any] = field(default_factory=dict)
+    previous: dict[str, Any] | None = None
+
+    @property
+    def key_id(self) -> str | None:
+        return self.signature.get("key_id")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> LockEntry:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in doc.items() if k in known})
+
+
+def read_lock(store: Store) -> dict[str, LockEntry]:
+    """Entries by id; a missing lock is an empty store. An unreadable one is an error, not empty."""
+    try:
+        data = store.lock_path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise InstallError(
+            f"cannot read plugins.lock: {exc.strerror}", rule="lock-io", place=str(store.lock_path)
+        ) from exc
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+        if doc.get("lock_version") != LOCK_VERSION:
+            raise ValueError(f"unknown lock_version {doc.get('lock_version')!r}")
+        return {e["id"]: LockEntry.from_dict(e) for e in doc.get("plugin", [])}
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as exc:  # TOMLDecodeError and UnicodeError are ValueErrors
+        raise InstallError(
+            f"plugins.lock is not valid: {exc}",
+            rule="lock-corrupt",
+            place=str(store.lock_path),
+            hint="run `plugin verify --all`; reinstall the store's plugins if it persists",
+        ) from exc
+
+
+def render_lock(entries: dict[str, LockEntry]) -> bytes:
+    """Entries sorted by id with a stable key order, so the workspace lock diffs cleanly."""
+    doc = {
+        "lock_version": LOCK_VERSION,
+        "generated_by": f"insomnia-plugin-kit {__version__}",
+        "plugin": [entries[k].to_dict() for k in sorted(entries)],
+    }
+    return dumps(
+        doc, header="plugins.lock: written by insomnia-plugin-kit; do not edit by hand."
+    ).encode()

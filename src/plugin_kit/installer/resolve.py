@@ -1,0 +1,198 @@
+"""Names to catalog entries: parse `[catalog/]name[@version]`, pick the highest compatible version.
+
+A name found in two catalogs fails closed (naming `catalog/name` for each), and an unknown
+name suggests close ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from plugin_kit.errors import InstallError, UsageError
+from plugin_kit.installer.catalogs import (
+    CatalogSource,
+    entry_versions,
+    load_catalog,
+    registry,
+)
+from plugin_kit.installer.paths import config_dir
+
+__all__ = [
+    "HOST_API_VERSION",
+    "host_api_version",
+    "NameRef",
+    "parse_name_ref",
+    "Candidate",
+    "resolve_name",
+    "all_names",
+    "suggest",
+]
+
+# The plugin API this toolchain's host speaks; config `[host] api_version` or --host-api override it.
+HOST_API_VERSION = "1.0.0"
+_REF = re.compile(
+    r"^(?:(?P<catalog>[a-z0-9][a-z0-9._-]*)/)?(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
+    r"(?:@(?P<version>[0-9A-Za-z.+-]+))?$"
+)
+
+
+def host_api_version(flag: str | None = None) -> str:
+    if flag:
+        return flag
+    if os.environ.get("INSOMNIA_HOST_API"):
+        return os.environ["INSOMNIA_HOST_API"]
+    try:
+        doc = tomllib.loads((config_dir() / "config.toml").read_text("utf-8"))
+        return str(doc["host"]["api_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return HOST_API_VERSION
+
+
+@dataclass(frozen=True)
+class NameRef:
+    catalog: str | None
+    name: str
+    version: str | None
+
+    def __str__(self) -> str:
+        text = f"{self.catalog}/{self.name}" if self.catalog else self.name
+        return f"{text}@{self.version}" if self.version else text
+
+
+def parse_name_ref(text: str) -> NameRef:
+    m = _REF.match(text.strip())
+    if not m:
+        raise UsageError(
+            f"{text!r} is not a plugin name",
+            rule="ref-syntax",
+            hint="use NAME, NAME@VERSION or CATALOG/NAME[@VERSION]",
+        )
+    return NameRef(m["catalog"], m["name"], m["version"])
+
+
+@dataclass
+class Candidate:
+    """One catalog entry at one version, with where it came from."""
+
+    source: CatalogSource
+    entry: dict[str, Any]
+    versions: list[str]
+
+    @property
+    def version(self) -> str:
+        return str(self.entry["version"])
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.source.name}/{self.entry.get('name') or self.entry['id']}"
+
+
+def _matches(entry: Any, name: str) -> bool:
+    return isinstance(entry, dict) and name in (entry.get("name"), entry.get("id"))
+
+
+def _sort_key(version: str) -> Any:
+    from plugin_kit.validators.versions import parse_version
+
+    return parse_version(version)
+
+
+def _compatible(entry: dict[str, Any], host_api: str) -> bool:
+    from plugin_kit.validators.versions import VersionRangeError, range_matches
+
+    try:
+        return range_matches(str(entry.get("api") or ""), host_api)
+    except VersionRangeError:
+        return False
+
+
+def _pick(
+    versions: list[dict[str, Any]], ref: NameRef, host_api: str, place: str
+) -> dict[str, Any]:
+    from plugin_kit.validators.versions import VersionRangeError
+
+    usable = []
+    for v in versions:
+        try:
+            _sort_key(str(v.get("version")))
+        except VersionRangeError:
+            continue
+        usable.append(v)
+    if ref.version:
+        exact = [v for v in usable if v["version"] == ref.version]
+        if not exact:
+            raise InstallError(
+                f"{place} has no version {ref.version}",
+                rule="version-unknown",
+                hint="available: " + ", ".join(v["version"] for v in usable),
+            )
+        if not _compatible(exact[0], host_api):
+            raise InstallError(
+                f"{place}@{ref.version} needs host API {exact[0].get('api')}, this host is {host_api}",
+                rule="api-incompatible",
+            )
+        return exact[0]
+    fit = [v for v in usable if _compatible(v, host_api) and not _sort_key(v["version"]).prerelease]
+    if not fit:
+        raise InstallError(
+            f"no version of {place} works with host API {host_api}",
+            rule="api-incompatible",
+            hint="available: " + ", ".join(f"{v['version']} ({v.get('api')})" for v in usable),
+        )
+    return max(fit, key=lambda v: _sort_key(v["version"]))
+
+
+def all_names(sources: list[CatalogSource]) -> list[str]:
+    from plugin_kit.installer.catalogs import search_index
+
+    return sorted({row["name"] or row["id"] for row in search_index(sources)})
+
+
+def suggest(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    return f"did you mean: {', '.join(close)}?" if close else "search with `plugin search`"
+
+
+def resolve_name(ref: NameRef, *, host_api: str) -> Candidate:
+    """The single catalog entry `ref` names, at the highest version this host can load."""
+    sources = registry()
+    if ref.catalog:
+        if ref.catalog not in sources:
+            raise UsageError(
+                f"no catalog named {ref.catalog!r}",
+                rule="catalog-unknown",
+                hint="see `plugin catalog ls`",
+            )
+        sources = {ref.catalog: sources[ref.catalog]}
+    if not sources:
+        raise UsageError(
+            "no catalogs are registered",
+            rule="no-catalogs",
+            hint="add one with `plugin catalog add URL`",
+        )
+    hits = []
+    for src in sources.values():
+        loaded = load_catalog(src)
+        hits.extend((src, e) for e in loaded.doc.get("entries", []) if _matches(e, ref.name))
+    if not hits:
+        raise InstallError(
+            f"no plugin named {ref.name!r} in {', '.join(sorted(sources))}",
+            rule="name-unknown",
+            hint=suggest(ref.name, all_names(list(sources.values()))),
+        )
+    if len(hits) > 1:
+        names = ", ".join(sorted(f"{s.name}/{e.get('name') or e['id']}" for s, e in hits))
+        raise UsageError(
+            f"{ref.name!r} is in more than one catalog: {names}",
+            rule="name-ambiguous",
+            hint="name the catalog: plugin install CATALOG/NAME",
+        )
+    src, entry = hits[0]
+    versions = entry_versions(entry)
+    chosen = _pick(versions, ref, host_api, f"{src.name}/{ref.name}")
+    return Candidate(src, chosen, [str(v.get("version")) for v in versions])

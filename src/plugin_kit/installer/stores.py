@@ -1,0 +1,223 @@
+"""The user store and workspace stores, and the journalled transaction that changes them.
+
+A store is a folder of `<id>.insomnia-plugin` files plus `plugins.lock`. Every change runs
+under `.store.lock`: new files are written as fsynced temp siblings, a journal naming the
+renames is written atomically, the renames are applied, the journal is removed. A crash at
+any point leaves either the old state (no journal: stray temps are deleted) or a journal
+that the next run rolls forward, so a store is always the old or the new state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from plugin_kit.errors import InstallError
+from plugin_kit.installer._fs import (
+    atomic_write,
+    checkpoint,
+    file_lock,
+    fsync_dir,
+    temp_sibling,
+)
+from plugin_kit.installer.paths import cache_root, config_dir
+
+__all__ = [
+    "Store",
+    "StoreKind",
+    "user_store",
+    "workspace_store",
+    "store_transaction",
+    "StoreTransaction",
+    "recover",
+    "recover_if_needed",
+    "ARCHIVE_SUFFIX",
+    "known_workspaces",
+]
+
+StoreKind = Literal["user", "project"]
+ARCHIVE_SUFFIX = ".insomnia-plugin"
+_JOURNAL = ".txn.json"
+
+
+@dataclass(frozen=True)
+class Store:
+    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`."""
+
+    kind: StoreKind
+    root: Path
+    workspace: Path | None = None
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "plugins.lock"
+
+    @property
+    def mutex_path(self) -> Path:
+        return self.root / ".store.lock"
+
+    def archive_path(self, plugin_id: str) -> Path:
+        return self.root / f"{plugin_id}{ARCHIVE_SUFFIX}"
+
+    def ref(self, plugin_id: str) -> str:
+        return f"{self.kind}:{plugin_id}"
+
+    def archives(self) -> list[Path]:
+        """The package files present, including ones nobody installed (dropped by hand)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.root.glob(f"*{ARCHIVE_SUFFIX}")
+            if not p.name.startswith(".") and p.is_file()
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "root": str(self.root),
+            "workspace": str(self.workspace) if self.workspace else None,
+        }
+
+
+def user_store() -> Store:
+    return Store("user", config_dir() / "plugins")
+
+
+def workspace_store(workspace: Path) -> Store:
+    ws = Path(os.path.abspath(workspace))
+    return Store("project", ws / ".insomnia" / "plugins", ws)
+
+
+def _known_path() -> Path:
+    return cache_root() / "known-workspaces.json"
+
+
+def known_workspaces() -> list[Path]:
+    """Workspaces we have placed plugins into (so `cache gc` keeps what they use)."""
+    try:
+        return [Path(p) for p in json.loads(_known_path().read_text("utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _remember(store: Store) -> None:
+    if store.workspace is None:
+        return
+    known = {str(p) for p in known_workspaces()}
+    if str(store.workspace) not in known:
+        known.add(str(store.workspace))
+        atomic_write(_known_path(), json.dumps(sorted(known)).encode())
+
+
+def _apply(store: Store, ops: list[dict[str, str]]) -> None:
+    for op in ops:
+        final = store.root / op["final"]
+        if op["op"] == "replace":
+            tmp = store.root / op["tmp"]
+            if tmp.exists():  # absent: this rename already happened before a crash
+                os.replace(tmp, final)
+        else:
+            final.unlink(missing_ok=True)
+        checkpoint(f"txn:{op['op']}:{op['final']}")
+    fsync_dir(store.root)
+
+
+def recover(store: Store) -> None:
+    """Finish an interrupted transaction, then delete stray temp files. Caller holds the lock."""
+    journal = store.root / _JOURNAL
+    if journal.exists():
+        try:
+            ops = json.loads(journal.read_bytes())["ops"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InstallError(
+                "the store's transaction journal is unreadable",
+                rule="store-journal",
+                place=str(journal),
+                hint="remove it by hand, then run `plugin verify --all`",
+            ) from exc
+        _apply(store, ops)
+        journal.unlink()
+        fsync_dir(store.root)
+    for stray in store.root.glob(".*.tmp-*"):
+        stray.unlink(missing_ok=True)
+
+
+@dataclass
+class StoreTransaction:
+    """Collects file changes; `commit()` applies them all or (after a crash) the next run does."""
+
+    store: Store
+    _ops: list[dict[str, str]] = field(default_factory=list)
+    _temps: list[Path] = field(default_factory=list)
+
+    def _stage(self, name: str) -> Path:
+        tmp = temp_sibling(self.store.root / name)
+        self._temps.append(tmp)
+        self._ops.append({"op": "replace", "tmp": tmp.name, "final": name})
+        return tmp
+
+    def put_file(self, name: str, source: Path) -> None:
+        tmp = self._stage(name)
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, 0o644)
+        checkpoint(f"txn:staged:{name}")
+
+    def put_bytes(self, name: str, data: bytes) -> None:
+        tmp = self._stage(name)
+        with open(tmp, "wb") as dst:
+            dst.write(data)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, 0o644)
+        checkpoint(f"txn:staged:{name}")
+
+    def delete(self, name: str) -> None:
+        self._ops.append({"op": "delete", "final": name})
+
+    def commit(self) -> None:
+        if not self._ops:
+            return
+        journal = self.store.root / _JOURNAL
+        atomic_write(journal, json.dumps({"ops": self._ops}).encode())
+        checkpoint("txn:journal")
+        _apply(self.store, self._ops)
+        journal.unlink()
+        fsync_dir(self.store.root)
+        self._temps.clear()
+
+    def abort(self) -> None:
+        for tmp in self._temps:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def store_transaction(store: Store) -> Iterator[StoreTransaction]:
+    """Hold the store lock, finish any interrupted change, and commit only if the body succeeds."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    with file_lock(store.mutex_path, what=f"{store.kind} store"):
+        recover(store)
+        txn = StoreTransaction(store)
+        try:
+            yield txn
+        except BaseException:
+            txn.abort()
+            raise
+        txn.commit()
+    _remember(store)
+
+
+def recover_if_needed(store: Store) -> None:
+    """Readers call this: it only takes the lock when a journal says a change was cut short."""
+    if (store.root / _JOURNAL).exists():
+        with file_lock(store.mutex_path, what=f"{store.kind} store"):
+            recover(store)

@@ -1,0 +1,112 @@
+"""The download checks, cheapest first: sha256 and size, signed SHA256SUMS, archive signature,
+then the strict reader and the manifest against the entry. Each failure is exit 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import VerificationError
+
+__all__ = ["check_sha256", "check_sums", "check_signature", "check_manifest", "read_strict"]
+
+
+def check_sha256(
+    actual: str, size: int, *, expected: str, expected_size: int | None, place: str
+) -> None:
+    if expected_size is not None and size != expected_size:
+        raise VerificationError(
+            f"archive is {size} bytes, the catalog says {expected_size}",
+            rule="archive-size",
+            place=place,
+        )
+    if actual.lower() != expected.lower():
+        raise VerificationError(
+            "archive sha256 does not match",
+            rule="archive-sha256",
+            place=place,
+            hint=f"expected {expected.lower()}, got {actual}",
+        )
+
+
+def check_sums(sums: bytes, sums_sig: str, key: Any, *, asset: str, sha256: str, place: str) -> Any:
+    """SHA256SUMS must verify with the publisher key and list `asset` with the same sha256."""
+    from plugin_kit.errors import SigningError
+    from plugin_kit.signing.signatures import verify_bytes
+    from plugin_kit.signing.sums import parse_sums
+
+    verified = verify_bytes(sums, sums_sig, key, place=f"{place} SHA256SUMS.minisig")
+    try:
+        listed = parse_sums(sums)
+    except SigningError as exc:
+        raise VerificationError(
+            f"SHA256SUMS is not readable: {exc.message}", rule="sums-format", place=place
+        ) from exc
+    if asset not in listed:
+        raise VerificationError(
+            f"SHA256SUMS has no line for {asset}", rule="sums-missing", place=place
+        )
+    if listed[asset].lower() != sha256.lower():
+        raise VerificationError(
+            f"SHA256SUMS lists another sha256 for {asset}", rule="sums-mismatch", place=place
+        )
+    return verified
+
+
+def check_signature(path: Path, signature: str, key: Any, *, asset: str) -> Any:
+    """The archive's own signature, whose trusted comment must name this file if it names one."""
+    from plugin_kit.signing.signatures import verify_file
+
+    verified = verify_file(path, signature, key)
+    named = verified.fields.get("file")
+    if named and named != asset:
+        raise VerificationError(
+            f"the signature was made for {named!r}, not {asset!r}",
+            rule="signature-other-file",
+            place=asset,
+            hint="a valid signature was moved onto another file",
+        )
+    return verified
+
+
+def read_strict(path: Path, place: str) -> Any:
+    """The strict reader; its refusals become verification failures naming the entry."""
+    from plugin_kit.errors import PluginKitError
+    from plugin_kit.packer.reader import read_archive
+
+    try:
+        return read_archive(path)
+    except VerificationError:
+        raise
+    except PluginKitError as exc:
+        raise VerificationError(
+            f"the archive is refused: {exc.message}",
+            rule=f"archive:{exc.rule}",
+            place=place,
+            hint=exc.hint,
+        ) from exc
+
+
+def check_manifest(
+    info: Any, *, plugin_id: str | None, version: str | None, digest: str | None, place: str
+) -> None:
+    m = info.manifest
+    if plugin_id is not None and m.id != plugin_id:
+        raise VerificationError(
+            f"the archive holds plugin {m.id!r}, the entry says {plugin_id!r}",
+            rule="manifest-id",
+            place=place,
+        )
+    if version is not None and m.version != version:
+        raise VerificationError(
+            f"the archive holds version {m.version}, the entry says {version}",
+            rule="manifest-version",
+            place=place,
+        )
+    if digest is not None and info.digest != digest:
+        raise VerificationError(
+            "the archive's content digest is not the entry's",
+            rule="digest-mismatch",
+            place=place,
+            hint=f"entry {digest}, archive {info.digest}",
+        )

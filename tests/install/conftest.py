@@ -1,0 +1,245 @@
+"""Fixtures for the consumer side: an isolated home, packed plugins, and a signed file:// catalog.
+
+`Publisher` writes the release layout of design.md (archive, .minisig, SHA256SUMS and its
+signature) and a signed catalog by hand, so installer tests can tamper with any piece.
+The end-to-end tests use catalogs made by `plugin publish` instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin_kit.packer.writer import PackResult, pack
+from plugin_kit.signing.keys import generate_keypair, load_public_key, load_secret_key
+from plugin_kit.signing.signatures import sign_bytes, sign_file, trusted_comment_for
+from plugin_kit.signing.sums import format_sums
+
+MANIFEST = """\
+manifest_version = 1
+
+[plugin]
+id = "{id}"
+version = "{version}"
+api = "{api}"
+runtime = "hooks"
+description = "Test plugin {id}"
+license = "MIT"
+keywords = ["{keyword}"]
+
+[runtime]
+file = "hooks.toml"
+
+[capabilities]
+{capabilities}
+
+[package]
+include = ["hooks.toml", "README.md"]
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("PLUGIN_KIT_LOCK_TIMEOUT", "20")
+    monkeypatch.delenv("PLUGIN_KIT_CRASH_AT", raising=False)
+    monkeypatch.delenv("INSOMNIA_HOST_API", raising=False)
+    return home
+
+
+@pytest.fixture
+def make_archive(tmp_path: Path) -> Callable[..., PackResult]:
+    """Pack a tiny hooks plugin; `capabilities` is TOML for the [capabilities] table."""
+    counter = iter(range(10_000))
+
+    def make(
+        plugin_id: str = "weather-tools",
+        version: str = "1.0.0",
+        *,
+        api: str = ">=1.0.0, <2.0.0",
+        capabilities: str = 'network = [{ host = "api.weather.gov", path_prefix = "/" }]',
+        keyword: str = "weather",
+        extra: str = "",
+    ) -> PackResult:
+        root = tmp_path / f"src-{plugin_id}-{version}-{next(counter)}"
+        root.mkdir()
+        (root / "plugin.toml").write_text(
+            MANIFEST.format(
+                id=plugin_id, version=version, api=api, capabilities=capabilities, keyword=keyword
+            )
+        )
+        (root / "hooks.toml").write_text('[[hook]]\nevent = "pre_tool_use"\naction = "deny"\n')
+        (root / "README.md").write_text(f"# {plugin_id}\n{extra}\n")
+        return pack(root, tmp_path / "dist" / f"{plugin_id}-{version}-{next(counter)}")
+
+    return make
+
+
+@dataclass
+class Key:
+    public: str
+    key_id: str
+    secret: Any
+
+
+def new_key(base: Path) -> Key:
+    paths = generate_keypair(base, None)
+    secret = load_secret_key(paths.secret_key.read_text(), None)
+    return Key(paths.public_key_base64, paths.key_id, secret)
+
+
+@dataclass
+class Publisher:
+    """A folder site: releases/<id>/<version>/... and catalog/extensions.json(.minisig)."""
+
+    root: Path
+    catalog_key: Key
+    release_key: Key
+    catalog_id: str = "acme"
+    serial: int = 1
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    expires_at: str = field(
+        default_factory=lambda: (datetime.now(UTC) + timedelta(days=30)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    )
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog" / "extensions.json"
+
+    @property
+    def url(self) -> str:
+        return self.catalog_path.as_uri()
+
+    def release(
+        self, result: PackResult, *, key: Key | None = None, name: str | None = None
+    ) -> dict[str, Any]:
+        """Write the release assets and add (or move) the catalog entry; returns the entry."""
+        key = key or self.release_key
+        folder = self.root / "releases" / result.id / result.version
+        folder.mkdir(parents=True, exist_ok=True)
+        asset = result.path.name
+        archive = folder / asset
+        archive.write_bytes(result.path.read_bytes())
+        comment = trusted_comment_for(asset, id=result.id, version=result.version)
+        (folder / f"{asset}.minisig").write_text(
+            sign_file(archive, key.secret, trusted_comment=comment)
+        )
+        sums = format_sums({asset: result.sha256})
+        (folder / "SHA256SUMS").write_bytes(sums)
+        (folder / "SHA256SUMS.minisig").write_text(
+            sign_bytes(sums, key.secret, trusted_comment=trusted_comment_for("SHA256SUMS"))
+        )
+        manifest_caps = _caps_of(archive)
+        version_entry = {
+            "id": result.id,
+            "name": name or result.id,
+            "display_name": result.id.title(),
+            "kind": "plugin",
+            "version": result.version,
+            "description": f"Test plugin {result.id}",
+            "keywords": ["weather"],
+            "tags": [],
+            "runtime": "hooks",
+            "api": ">=1.0.0, <2.0.0",
+            "capabilities": manifest_caps,
+            "source": {
+                "type": "url",
+                "repo": "acme/plugins",
+                "tag": f"v{result.version}",
+                "checksum_asset": "SHA256SUMS",
+                "assets": [
+                    {
+                        "asset": asset,
+                        "url": archive.as_uri(),
+                        "size": result.size,
+                        "sha256": result.sha256,
+                        "digest": result.digest,
+                    }
+                ],
+            },
+            "signatures": {
+                "minisign_pubkey": key.public,
+                "key_id": key.key_id,
+                "signature_asset": f"{asset}.minisig",
+            },
+        }
+        current = self.entries.get(name or result.id)
+        if current:
+            older = [current_version(current), *current.get("releases", [])]
+            version_entry["releases"] = [r for r in older if r["version"] != result.version]
+        self.entries[name or result.id] = version_entry
+        return version_entry
+
+    def doc(self) -> dict[str, Any]:
+        return {
+            "schema": "insomnia-catalog/v1",
+            "catalog_id": self.catalog_id,
+            "repository": "acme/plugins",
+            "generated_at": "2026-01-01T00:00:00Z",
+            "serial": self.serial,
+            "expires_at": self.expires_at,
+            "catalog_pubkey": self.catalog_key.public,
+            "entries": [self.entries[k] for k in sorted(self.entries)],
+        }
+
+    def write_catalog(
+        self, doc: dict[str, Any] | None = None, *, key: Key | None = None, bump: bool = True
+    ) -> bytes:
+        if bump and doc is None:
+            self.serial += 1
+        data = (json.dumps(doc or self.doc(), indent=2, sort_keys=True) + "\n").encode()
+        self.catalog_path.parent.mkdir(parents=True, exist_ok=True)
+        self.catalog_path.write_bytes(data)
+        sig = sign_bytes(
+            data,
+            (key or self.catalog_key).secret,
+            trusted_comment=trusted_comment_for("extensions.json"),
+        )
+        self.catalog_path.with_name("extensions.json.minisig").write_text(sig)
+        return data
+
+
+def current_version(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "releases"}
+
+
+def _caps_of(archive: Path) -> dict[str, Any]:
+    from plugin_kit.packer.reader import read_archive
+
+    return dict(read_archive(archive).manifest.capabilities)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Key]:
+    (tmp_path / "keys").mkdir()
+    return {n: new_key(tmp_path / "keys" / n) for n in ("catalog", "release", "other")}
+
+
+@pytest.fixture
+def publisher(tmp_path: Path, keys: dict[str, Key]) -> Publisher:
+    return Publisher(tmp_path / "site", keys["catalog"], keys["release"])
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text)
+
+
+__all__ = ["Publisher", "Key", "new_key", "load_public_key"]

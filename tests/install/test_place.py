@@ -1,0 +1,123 @@
+"""place_archive, the journalled store transaction, plugins.lock and the cache."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from plugin_kit.errors import VerificationError
+from plugin_kit.installer._toml import dumps
+from plugin_kit.installer.cache import cache_path, collect_garbage
+from plugin_kit.installer.lockfile import read_lock
+from plugin_kit.installer.place import place_archive
+from plugin_kit.installer.stores import (
+    Store,
+    recover,
+    store_transaction,
+    user_store,
+    workspace_store,
+)
+
+
+def test_place_into_user_store_writes_cache_store_and_lock(make_archive) -> None:
+    built = make_archive("weather-tools", "1.0.0")
+    store = user_store()
+    got = place_archive(built.path, store, source={"type": "file", "path": str(built.path)})
+    assert got.ref == "user:weather-tools" and got.content_digest == built.digest
+    assert store.archive_path("weather-tools").read_bytes() == built.path.read_bytes()
+    entry = read_lock(store)["weather-tools"]
+    assert (entry.version, entry.archive_sha256, entry.content_digest) == (
+        "1.0.0",
+        built.sha256,
+        built.digest,
+    )
+    assert entry.requested_capabilities["network"][0]["host"] == "api.weather.gov"
+    tree = cache_path(built.digest)
+    assert (tree / "plugin.toml").is_file()
+    assert not os.access(tree / "plugin.toml", os.W_OK) or os.geteuid() == 0
+    assert stat.S_IMODE(tree.stat().st_mode) == 0o555
+
+
+def test_second_version_records_previous_and_same_bytes_are_a_no_op(
+    make_archive, tmp_path: Path
+) -> None:
+    store = workspace_store(tmp_path / "ws")
+    one, two = make_archive("weather-tools", "1.0.0"), make_archive("weather-tools", "2.0.0")
+    place_archive(one.path, store, source={"type": "file"})
+    again = place_archive(one.path, store, source={"type": "file"})
+    assert again.unchanged
+    moved = place_archive(two.path, store, source={"type": "file"})
+    assert moved.previous_version == "1.0.0"
+    entry = read_lock(store)["weather-tools"]
+    assert entry.version == "2.0.0" and entry.previous["content_digest"] == one.digest
+    assert store.root == tmp_path / "ws" / ".insomnia" / "plugins"
+
+
+def test_expected_digest_mismatch_changes_nothing(make_archive) -> None:
+    built = make_archive()
+    store = user_store()
+    with pytest.raises(VerificationError) as err:
+        place_archive(built.path, store, source={}, expected_digest="sha256:" + "0" * 64)
+    assert err.value.rule == "digest-mismatch"
+    assert read_lock(store) == {} and not store.archive_path("weather-tools").exists()
+
+
+def test_interrupted_transaction_is_rolled_forward(tmp_path: Path) -> None:
+    store = Store("user", tmp_path / "store")
+    store.root.mkdir()
+    (store.root / "a.insomnia-plugin").write_bytes(b"old")
+    with store_transaction(store) as txn:
+        txn.put_bytes("a.insomnia-plugin", b"new")
+        txn.delete("b.insomnia-plugin")
+        # Simulate a crash after the journal is written but before the renames.
+        txn.commit = lambda: None  # type: ignore[method-assign]
+        staged = list(txn._ops)
+    import json
+
+    (store.root / ".txn.json").write_text(json.dumps({"ops": staged}))
+    recover(store)
+    assert (store.root / "a.insomnia-plugin").read_bytes() == b"new"
+    assert not list(store.root.glob(".*.tmp-*")) and not (store.root / ".txn.json").exists()
+
+
+def test_stray_temps_without_journal_are_discarded(tmp_path: Path) -> None:
+    store = Store("user", tmp_path / "store")
+    store.root.mkdir()
+    (store.root / "a.insomnia-plugin").write_bytes(b"old")
+    (store.root / ".a.insomnia-plugin.tmp-x").write_bytes(b"half")
+    recover(store)
+    assert (store.root / "a.insomnia-plugin").read_bytes() == b"old"
+    assert not (store.root / ".a.insomnia-plugin.tmp-x").exists()
+
+
+def test_failed_body_leaves_no_temp(tmp_path: Path) -> None:
+    store = Store("user", tmp_path / "store")
+    with pytest.raises(RuntimeError), store_transaction(store) as txn:
+        txn.put_bytes("x.insomnia-plugin", b"data")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in store.root.iterdir()) == [".store.lock"]
+
+
+def test_gc_keeps_referenced_and_removes_the_rest(make_archive) -> None:
+    one, two = make_archive("a-plugin", "1.0.0"), make_archive("b-plugin", "1.0.0")
+    place_archive(one.path, user_store(), source={})
+    place_archive(two.path, user_store(), source={})
+    result = collect_garbage({one.digest}, {one.sha256})
+    assert cache_path(one.digest).is_dir() and not cache_path(two.digest).exists()
+    assert result.removed_trees == [cache_path(two.digest).name]
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", 'quote " and \\ back', "tab\tnew\nline", "del\x7f", "é ü 漢", "\x00\x1f"]
+)
+def test_toml_writer_round_trips_hostile_strings(text: str) -> None:
+    doc = {
+        "k": text,
+        "t": {text: [text, {"x": text}]},
+        "plugin": [{"id": text, "caps": {"n": [{"h": text}]}}],
+    }
+    assert tomllib.loads(dumps(doc)) == doc
