@@ -21,10 +21,14 @@ def _render(info) -> None:  # type: ignore[no-untyped-def]
     for h in m.hooks:
         click.echo(f"  hook      {h['event']} ({h['file']})")
     caps = m.capabilities or {}
-    click.echo("  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing"))
+    click.echo(
+        "  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing")
+    )
     click.echo(f"  sha256    {info.sha256}")
     click.echo(f"  digest    {info.digest}")
-    click.echo(f"  files     {len(info.files)}, {sum(f.size for f in info.files)} bytes expanded, {info.size} packed")
+    click.echo(
+        f"  files     {len(info.files)}, {sum(f.size for f in info.files)} bytes expanded, {info.size} packed"
+    )
     for f in info.files:
         click.echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
 

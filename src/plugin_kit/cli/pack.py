@@ -11,7 +11,12 @@ from plugin_kit.cli._output import emit_json, info
 
 @click.command()
 @click.argument("project", default=".", type=click.Path(path_type=Path, file_okay=False))
-@click.option("-o", "--outdir", type=click.Path(path_type=Path, file_okay=False), help="Where to write (default: PROJECT/dist).")
+@click.option(
+    "-o",
+    "--outdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write (default: PROJECT/dist).",
+)
 @click.option("--no-build", is_flag=True, help="Do not run [build].command first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> None:

@@ -31,7 +31,9 @@ def run_build(project_dir: Path, command: list[str], *, timeout: float = 600) ->
             hint="Install the tool, or fix [build].command.",
         ) from exc  # fmt: skip
     except subprocess.TimeoutExpired as exc:
-        raise PackError(f"build timed out after {timeout:.0f} s", rule="build-failed", place="build.command") from exc
+        raise PackError(
+            f"build timed out after {timeout:.0f} s", rule="build-failed", place="build.command"
+        ) from exc
     if proc.returncode != 0:
         tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-15:]
         raise PackError(

@@ -75,7 +75,9 @@ def _refuse(rule: str, path: str, message: str, hint: str) -> PackError:
 def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ignore[no-untyped-def]
     if rel == MANIFEST_NAME:
         return True
-    probe = rel + "/x" if stat.S_ISLNK(st.st_mode) else rel  # a linked folder counts if its contents would
+    probe = (
+        rel + "/x" if stat.S_ISLNK(st.st_mode) else rel
+    )  # a linked folder counts if its contents would
     if include is not None and not (include.match_file(rel) or include.match_file(probe)):
         return False
     return not exclude.match_file(rel)
@@ -83,12 +85,21 @@ def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ig
 
 def _check(rel: str, st: os.stat_result, checker: CollisionChecker) -> None:
     if stat.S_ISLNK(st.st_mode):
-        raise _refuse("symlink", rel, f"{rel} is a symbolic link", "Replace the link with the file, or exclude it.")
+        raise _refuse(
+            "symlink",
+            rel,
+            f"{rel} is a symbolic link",
+            "Replace the link with the file, or exclude it.",
+        )
     if not stat.S_ISREG(st.st_mode):
-        raise _refuse("special-file", rel, f"{rel} is not a regular file", "Exclude it in [package].exclude.")
+        raise _refuse(
+            "special-file", rel, f"{rel} is not a regular file", "Exclude it in [package].exclude."
+        )
     bad = path_violation(rel) or checker.add(rel)
     if bad is not None:
-        raise _refuse(bad.rule, rel, bad.message, "Rename the file, or exclude it in [package].exclude.")
+        raise _refuse(
+            bad.rule, rel, bad.message, "Rename the file, or exclude it in [package].exclude."
+        )
 
 
 def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[SourceFile]:
@@ -101,7 +112,9 @@ def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[S
     try:
         walked = _walk(root, _spec(NEVER_PACKED))
     except OSError as exc:
-        raise PackError(f"cannot read {exc.filename}: {exc.strerror}", rule="io", place=str(exc.filename)) from exc
+        raise PackError(
+            f"cannot read {exc.filename}: {exc.strerror}", rule="io", place=str(exc.filename)
+        ) from exc
     checker = CollisionChecker()
     out = []
     for rel, st in sorted(walked, key=lambda item: archive_order(item[0])):

@@ -25,7 +25,12 @@ class FileRecord:
     sha256: bytes
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "mode": f"{self.mode:o}", "size": self.size, "sha256": self.sha256.hex()}
+        return {
+            "path": self.path,
+            "mode": f"{self.mode:o}",
+            "size": self.size,
+            "sha256": self.sha256.hex(),
+        }
 
 
 def content_digest(records: Iterable[FileRecord]) -> str:

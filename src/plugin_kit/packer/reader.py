@@ -22,13 +22,21 @@ from typing import BinaryIO
 
 from plugin_kit.errors import ArchiveError, PluginKitError
 from plugin_kit.packer.digest import CHUNK, FileRecord, content_digest
-from plugin_kit.packer.tarformat import BLOCK, HeaderError, parse_header, parse_pax
+from plugin_kit.packer.tarformat import BLOCK, RECORD, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
 from plugin_kit.validators.manifest import Manifest, parse_manifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
-__all__ = ["Limits", "ArchiveInfo", "read_archive", "extract_archive", "ArchiveSource", "Member", "remove_tree"]
+__all__ = [
+    "Limits",
+    "ArchiveInfo",
+    "read_archive",
+    "extract_archive",
+    "ArchiveSource",
+    "Member",
+    "remove_tree",
+]
 
 _TYPE_RULES = {
     b"1": ("entry-hardlink", "hard link"),
@@ -66,8 +74,15 @@ class ArchiveInfo:
         }
 
 
-def _refuse(rule: str, message: str, place: str | None = None, hint: str | None = None) -> ArchiveError:
-    return ArchiveError(message, rule=rule, place=place, hint=hint or "The archive is damaged or hostile: do not use it.")
+def _refuse(
+    rule: str, message: str, place: str | None = None, hint: str | None = None
+) -> ArchiveError:
+    return ArchiveError(
+        message,
+        rule=rule,
+        place=place,
+        hint=hint or "The archive is damaged or hostile: do not use it.",
+    )
 
 
 class _CountingFile:
@@ -104,8 +119,12 @@ class _Stream:
             raise _refuse("zstd-corrupt", f"the zstd data is corrupt: {exc}") from exc
         self.out += len(data)
         lim = self.limits
+        if self.out > _stream_bound(lim):
+            raise _refuse("total-too-large", "the tar stream is larger than the limits allow")
         if self.out > lim.ratio_grace and self.out > lim.max_ratio * max(self.raw.n, 1):
-            raise _refuse("ratio-exceeded", f"expands more than {lim.max_ratio}:1 (compression bomb)")
+            raise _refuse(
+                "ratio-exceeded", f"expands more than {lim.max_ratio}:1 (compression bomb)"
+            )
         return data
 
     def read(self, n: int) -> bytes:
@@ -159,7 +178,9 @@ class _Parser:
 
     def _pax_path(self, size: int) -> str:
         if size > self.limits.max_pax_size:
-            raise _refuse("pax-too-large", f"pax header of {size} bytes (limit {self.limits.max_pax_size})")
+            raise _refuse(
+                "pax-too-large", f"pax header of {size} bytes (limit {self.limits.max_pax_size})"
+            )
         body = self.s.exact(size + (-size % BLOCK), "truncated", "a pax header")[:size]
         try:
             records = parse_pax(body)
@@ -188,7 +209,9 @@ class _Parser:
     def _member(self, header, pax_path: str | None) -> Member:  # type: ignore[no-untyped-def]
         path = pax_path if pax_path is not None else header.name
         if header.typeflag != b"0":
-            rule, what = _TYPE_RULES.get(header.typeflag, ("entry-type", f"entry type {header.typeflag!r}"))
+            rule, what = _TYPE_RULES.get(
+                header.typeflag, ("entry-type", f"entry type {header.typeflag!r}")
+            )
             raise _refuse(rule, f"{what}s are not allowed (regular files only)", path)
         self.count += 1
         lim = self.limits
@@ -197,19 +220,23 @@ class _Parser:
         bad = path_violation(path, max_path_bytes=lim.max_path_bytes)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
-        self._order(path)
         bad = self.checker.add(path)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
+        self._order(path)
         if header.mode not in (0o644, 0o755):
             raise _refuse("header-mode", f"mode {header.mode:o} is not 644 or 755", path)
         if header.size > lim.max_file_size:
-            raise _refuse("file-too-large", f"{header.size} bytes (limit {lim.max_file_size})", path)
+            raise _refuse(
+                "file-too-large", f"{header.size} bytes (limit {lim.max_file_size})", path
+            )
         self.total += header.size
         if self.total > lim.max_total_size:
             raise _refuse("total-too-large", f"more than {lim.max_total_size} bytes expanded", path)
         if path == MANIFEST_NAME and header.size > lim.max_manifest_size:
-            raise _refuse("manifest-too-large", f"{header.size} bytes (limit {lim.max_manifest_size})", path)
+            raise _refuse(
+                "manifest-too-large", f"{header.size} bytes (limit {lim.max_manifest_size})", path
+            )
         return Member(path, header.mode, header.size)
 
     def _order(self, path: str) -> None:
@@ -244,6 +271,12 @@ class _Parser:
                 raise _refuse("data-after-end", "data follows the end-of-archive marker")
 
 
+def _stream_bound(limits: Limits) -> int:
+    """The largest tar stream the limits allow: content plus, per entry, headers, a pax block and padding."""
+    per_entry = 3 * BLOCK + limits.max_pax_size + BLOCK
+    return limits.max_total_size + limits.max_entries * per_entry + 2 * BLOCK + RECORD
+
+
 class ArchiveSource:
     """An opened archive whose frame structure has been checked; `members()` streams the entries.
 
@@ -261,15 +294,25 @@ class ArchiveSource:
         try:
             f = open(path, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise ArchiveError(f"cannot open {path}: {exc.strerror}", rule="io", place=str(path)) from exc
+            raise ArchiveError(
+                f"cannot open {path}: {exc.strerror}", rule="io", place=str(path)
+            ) from exc
         with f:
             size = os.fstat(f.fileno()).st_size
             if size > limits.max_archive_size:
-                raise _refuse("archive-too-large", f"{size} bytes (limit {limits.max_archive_size})", str(path))
+                raise _refuse(
+                    "archive-too-large",
+                    f"{size} bytes (limit {limits.max_archive_size})",
+                    str(path),
+                )
             try:
-                scan_frame(f, size, max_window=limits.max_window)
+                frame = scan_frame(f, size, max_window=limits.max_window)
             except FrameError as exc:
                 raise _refuse(exc.rule, str(exc), str(path)) from exc
+            if frame.content_size > _stream_bound(limits):
+                raise _refuse(
+                    "total-too-large", f"declares {frame.content_size} bytes expanded", str(path)
+                )
             yield cls(f, Path(path), limits)
 
     def members(self) -> Iterator[tuple[Member, Iterator[bytes]]]:
@@ -280,7 +323,11 @@ class ArchiveSource:
         while (member := parser.next()) is not None:
             yield member, parser.data(member)
         if parser.count == 0:
-            raise _refuse("manifest-missing", "the archive is empty", hint="Pack the plugin with `plugin pack`.")
+            raise _refuse(
+                "manifest-missing",
+                "the archive is empty",
+                hint="Pack the plugin with `plugin pack`.",
+            )
         if stream.raw.read():
             raise _refuse("zstd-trailing-data", "bytes follow the zstd frame")
         self.sha256, self.size = stream.raw.h.hexdigest(), stream.raw.n
@@ -323,7 +370,9 @@ def _validate(src: ArchiveSource) -> ArchiveInfo:
             kept[member.path] = b"".join(parts)
     assert manifest is not None  # members() refuses an archive whose first entry is not plugin.toml
     _check_semantics(manifest, {r.path for r in records}, kept)
-    return ArchiveInfo(src.path, src.size, src.sha256, content_digest(records), manifest, manifest_bytes, records)
+    return ArchiveInfo(
+        src.path, src.size, src.sha256, content_digest(records), manifest, manifest_bytes, records
+    )
 
 
 def read_archive(path: Path, *, limits: Limits | None = None) -> ArchiveInfo:
@@ -359,7 +408,11 @@ def _write_members(src: ArchiveSource, tmp: str, info: ArchiveInfo, durable: boo
                 out.flush()
                 os.fsync(out.fileno())
         if h.digest() != expected[member.path].sha256:
-            raise _refuse("changed-during-read", "the archive changed while it was being extracted", member.path)
+            raise _refuse(
+                "changed-during-read",
+                "the archive changed while it was being extracted",
+                member.path,
+            )
     if durable:
         for sub in [*made, ""]:
             dfd = os.open(os.path.join(tmp, sub), os.O_RDONLY | os.O_DIRECTORY)
@@ -413,11 +466,15 @@ def extract_archive(
             if read_only:
                 _make_read_only(tmp)
             if os.path.lexists(dest):
-                raise ArchiveError(f"{dest} appeared while extracting", rule="dest-exists", place=str(dest))
+                raise ArchiveError(
+                    f"{dest} appeared while extracting", rule="dest-exists", place=str(dest)
+                )
             os.rename(tmp, dest)
         except OSError as exc:
             remove_tree(tmp)
-            raise ArchiveError(f"cannot extract: {exc.strerror}", rule="io", place=str(exc.filename)) from exc
+            raise ArchiveError(
+                f"cannot extract: {exc.strerror}", rule="io", place=str(exc.filename)
+            ) from exc
         except BaseException:
             remove_tree(tmp)
             raise

@@ -20,7 +20,9 @@ __all__ = [
 
 BLOCK = 512
 RECORD = BLOCK * 20
-FIXED_MTIME = 315532800  # 1980-01-01T00:00:00Z: the zip epoch, so no tool sees an "implausibly old" time
+FIXED_MTIME = (
+    315532800  # 1980-01-01T00:00:00Z: the zip epoch, so no tool sees an "implausibly old" time
+)
 PAX_NAME = b"././@PaxHeader"
 _MAGIC = b"ustar\x00"
 _VERSION = b"00"
@@ -133,7 +135,9 @@ def parse_header(block: bytes) -> Header:
     if stored != _checksum(block):
         raise HeaderError("header-checksum", "header checksum does not match")
     if block[257:263] != _MAGIC or block[263:265] != _VERSION:
-        raise HeaderError("header-magic", "header is not POSIX ustar (magic 'ustar\\0' version '00')")
+        raise HeaderError(
+            "header-magic", "header is not POSIX ustar (magic 'ustar\\0' version '00')"
+        )
     mode = _parse_octal(block[100:108], "mode")
     for lo, hi, what in ((108, 116, "uid"), (116, 124, "gid"), (136, 148, "mtime")):
         _parse_octal(block[lo:hi], what)
@@ -153,7 +157,12 @@ def parse_pax(body: bytes) -> dict[str, str]:
             raise HeaderError("pax-malformed", "pax record has no length")
         length = int(body[pos:space])
         record = body[pos : pos + length]
-        if length <= space - pos or len(record) != length or not record.endswith(b"\n") or b"=" not in record:
+        if (
+            length <= space - pos
+            or len(record) != length
+            or not record.endswith(b"\n")
+            or b"=" not in record
+        ):
             raise HeaderError("pax-malformed", "pax record length or layout is wrong")
         key, _, value = record[space - pos + 1 : -1].partition(b"=")
         try:

@@ -72,24 +72,40 @@ def _copy_member(src: SourceFile, out: BinaryIO) -> FileRecord:
     h, seen = hashlib.sha256(), 0
     with open(src.source, "rb") as f:
         if os.fstat(f.fileno()).st_size != src.size:
-            raise PackError(f"{src.path} changed while packing", rule="file-changed", place=src.path, hint="Pack again.")
+            raise PackError(
+                f"{src.path} changed while packing",
+                rule="file-changed",
+                place=src.path,
+                hint="Pack again.",
+            )
         while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
             h.update(chunk)
             out.write(chunk)
             seen += len(chunk)
     if seen != src.size:
-        raise PackError(f"{src.path} shrank while packing", rule="file-changed", place=src.path, hint="Pack again.")
+        raise PackError(
+            f"{src.path} shrank while packing",
+            rule="file-changed",
+            place=src.path,
+            hint="Pack again.",
+        )
     out.write(padding(src.size))
     return FileRecord(src.path, src.mode, src.size, h.digest())
 
 
-def write_archive(files: Sequence[SourceFile], out: BinaryIO, *, threads: int | None = None) -> tuple[str, int, str]:
+def write_archive(
+    files: Sequence[SourceFile], out: BinaryIO, *, threads: int | None = None
+) -> tuple[str, int, str]:
     """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest)."""
     import zstandard
 
     workers = threads if threads is not None else max(1, min(4, os.cpu_count() or 1))
     params = zstandard.ZstdCompressor(
-        level=ZSTD_LEVEL, threads=workers, write_checksum=True, write_content_size=True, write_dict_id=False
+        level=ZSTD_LEVEL,
+        threads=workers,
+        write_checksum=True,
+        write_content_size=True,
+        write_dict_id=False,
     )
     sink = _HashingSink(out)
     records, written = [], 0
@@ -149,7 +165,11 @@ def pack(project_dir: Path, outdir: Path | None = None, *, run_build: bool = Tru
         final = outdir / f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
         sha, size, digest = _atomic_write(final, files)
     except OSError as exc:
-        raise PackError(f"cannot write the archive: {exc.strerror}", rule="io", place=str(exc.filename or outdir)) from exc
+        raise PackError(
+            f"cannot write the archive: {exc.strerror}",
+            rule="io",
+            place=str(exc.filename or outdir),
+        ) from exc
     warnings = limit_warnings({f.path: f.size for f in files})
     from plugin_kit.validators.limits import DEFAULT_LIMITS
 

@@ -45,11 +45,19 @@ def _header(f: BinaryIO) -> tuple[int, int | None, bool]:
     if len(magic) != 4 or struct.unpack("<I", magic)[0] != ZSTD_MAGIC:
         raise FrameError("zstd-magic", "not a zstd frame (bad magic number)")
     (fhd,) = _read(f, 1, "frame header")
-    fcs_flag, single, reserved, checksum, dict_flag = fhd >> 6, fhd >> 5 & 1, fhd >> 3 & 1, fhd >> 2 & 1, fhd & 3
+    fcs_flag, single, reserved, checksum, dict_flag = (
+        fhd >> 6,
+        fhd >> 5 & 1,
+        fhd >> 3 & 1,
+        fhd >> 2 & 1,
+        fhd & 3,
+    )
     if reserved:
         raise FrameError("zstd-header", "reserved bit set in the frame header")
     if dict_flag:
-        raise FrameError("zstd-dictionary", "the frame needs a dictionary (never used by this format)")
+        raise FrameError(
+            "zstd-dictionary", "the frame needs a dictionary (never used by this format)"
+        )
     if not checksum:
         raise FrameError("zstd-no-checksum", "the frame has no content checksum")
     window = None
@@ -70,7 +78,9 @@ def scan_frame(f: BinaryIO, file_size: int, *, max_window: int) -> FrameInfo:
     content_size, window, _ = _header(f)
     window = window if window is not None else content_size
     if window > max_window:
-        raise FrameError("zstd-window", f"the frame needs a {window}-byte window (limit {max_window})")
+        raise FrameError(
+            "zstd-window", f"the frame needs a {window}-byte window (limit {max_window})"
+        )
     block_max = min(window, _MAX_BLOCK)
     while True:
         raw = _read(f, 3, "block header")
@@ -92,7 +102,9 @@ def scan_frame(f: BinaryIO, file_size: int, *, max_window: int) -> FrameInfo:
     if end != file_size:
         trailing = f.read(4)
         if len(trailing) == 4 and struct.unpack("<I", trailing)[0] in _SKIPPABLE:
-            raise FrameError("zstd-skippable-frame", "a skippable frame follows the archive's frame")
+            raise FrameError(
+                "zstd-skippable-frame", "a skippable frame follows the archive's frame"
+            )
         if len(trailing) == 4 and struct.unpack("<I", trailing)[0] == ZSTD_MAGIC:
             raise FrameError("zstd-concatenated", "a second zstd frame follows the first")
         raise FrameError("zstd-trailing-data", f"{file_size - end} bytes follow the zstd frame")

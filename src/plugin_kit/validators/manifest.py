@@ -13,7 +13,14 @@ from typing import Any
 from plugin_kit.errors import ValidationError
 from plugin_kit.validators.problems import Problem, field_path
 
-__all__ = ["Manifest", "parse_manifest", "load_manifest", "manifest_problems", "manifest_schema", "manifest_from_doc"]
+__all__ = [
+    "Manifest",
+    "parse_manifest",
+    "load_manifest",
+    "manifest_problems",
+    "manifest_schema",
+    "manifest_from_doc",
+]
 
 MANIFEST_VERSION = 1
 RUNTIME_KEYS = {"wasm": "module", "hooks": "file", "mcp": "command"}
@@ -87,7 +94,9 @@ def _decode(data: bytes, place: str) -> tuple[dict[str, Any] | None, list[Proble
         msg = f"not valid UTF-8 at byte {exc.start}"
     except tomllib.TOMLDecodeError as exc:
         msg = f"not valid TOML: {exc}"
-    return None, [Problem("manifest-parse", msg, file=place, phase="parse", hint="Fix the TOML syntax.")]
+    return None, [
+        Problem("manifest-parse", msg, file=place, phase="parse", hint="Fix the TOML syntax.")
+    ]
 
 
 def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
@@ -95,7 +104,9 @@ def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
 
     validator = Draft202012Validator(manifest_schema())
     out = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+    for err in sorted(
+        validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    ):
         out.append(
             Problem(
                 "manifest-schema",
@@ -109,7 +120,9 @@ def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
     return out
 
 
-def manifest_problems(data: bytes, *, place: str = "plugin.toml") -> tuple[dict[str, Any] | None, list[Problem]]:
+def manifest_problems(
+    data: bytes, *, place: str = "plugin.toml"
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Parse and schema-check; return the document (when it parsed) and every problem found."""
     doc, problems = _decode(data, place)
     if doc is None:

@@ -20,7 +20,11 @@ MAX_DEPTH = 32
 _ALLOWED_PUNCT = frozenset(" !#$%&()+,-.=@[]^_{}~")
 _RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
-    + [f"{p}{n}" for p in ("COM", "LPT") for n in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³")]
+    + [
+        f"{p}{n}"
+        for p in ("COM", "LPT")
+        for n in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³")
+    ]
 )
 
 
@@ -41,18 +45,28 @@ def _char_ok(ch: str) -> bool:
 
 def _component_violation(path: str, part: str) -> PathViolation | None:
     if part == "":
-        return PathViolation("path-empty-segment", path, "path has an empty segment ('//' or a trailing '/')")
+        return PathViolation(
+            "path-empty-segment", path, "path has an empty segment ('//' or a trailing '/')"
+        )
     if set(part) == {"."}:
         return PathViolation("path-dot-segment", path, f"path has a '{part}' segment")
     if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
-        return PathViolation("path-component-too-long", path, f"a segment is longer than {MAX_COMPONENT_BYTES} bytes")
+        return PathViolation(
+            "path-component-too-long", path, f"a segment is longer than {MAX_COMPONENT_BYTES} bytes"
+        )
     bad = next((c for c in part if not _char_ok(c)), None)
     if bad is not None:
-        return PathViolation("path-character", path, f"character {bad!r} (U+{ord(bad):04X}) is not allowed")
+        return PathViolation(
+            "path-character", path, f"character {bad!r} (U+{ord(bad):04X}) is not allowed"
+        )
     if part[-1] in ". ":
-        return PathViolation("path-trailing-dot-or-space", path, f"segment {part!r} ends with a dot or space")
+        return PathViolation(
+            "path-trailing-dot-or-space", path, f"segment {part!r} ends with a dot or space"
+        )
     if part.partition(".")[0].rstrip(" ").upper() in _RESERVED:
-        return PathViolation("path-reserved-name", path, f"segment {part!r} is a reserved Windows device name")
+        return PathViolation(
+            "path-reserved-name", path, f"segment {part!r} is a reserved Windows device name"
+        )
     return None
 
 
@@ -98,16 +112,24 @@ class CollisionChecker:
             other = self._files[key]
             if other == path:
                 return PathViolation("duplicate-entry", path, "path appears more than once")
-            return PathViolation("path-collision", path, f"path collides with {other!r} (case or Unicode folding)")
+            return PathViolation(
+                "path-collision", path, f"path collides with {other!r} (case or Unicode folding)"
+            )
         if key in self._dirs:
-            return PathViolation("file-dir-conflict", path, f"path is both a file and a directory of {self._dirs[key]!r}")
+            return PathViolation(
+                "file-dir-conflict",
+                path,
+                f"path is both a file and a directory of {self._dirs[key]!r}",
+            )
         parts = path.split("/")
         for i in range(1, len(parts)):
             prefix = "/".join(parts[:i])
             pkey = collision_key(prefix)
             if pkey in self._files:
                 return PathViolation(
-                    "file-dir-conflict", path, f"{self._files[pkey]!r} is a file but also a directory here"
+                    "file-dir-conflict",
+                    path,
+                    f"{self._files[pkey]!r} is a file but also a directory here",
                 )
             self._dirs.setdefault(pkey, prefix)
         self._files[key] = path

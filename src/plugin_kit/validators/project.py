@@ -46,22 +46,50 @@ def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> li
     """Warnings for a package the Insomnia host would refuse with its default limits."""
     out = []
     if len(sizes) > limits.max_entries:
-        out.append(_warn("limit-entries", f"{len(sizes)} files; the host loads at most {limits.max_entries}", "Exclude files you do not ship."))
+        out.append(
+            _warn(
+                "limit-entries",
+                f"{len(sizes)} files; the host loads at most {limits.max_entries}",
+                "Exclude files you do not ship.",
+            )
+        )
     total = sum(sizes.values())
     if total > limits.max_total_size:
-        out.append(_warn("limit-total", f"{total} bytes expanded; the host allows {limits.max_total_size}", "Ship less."))
+        out.append(
+            _warn(
+                "limit-total",
+                f"{total} bytes expanded; the host allows {limits.max_total_size}",
+                "Ship less.",
+            )
+        )
     for path, size in sizes.items():
         if size > limits.max_file_size:
-            out.append(_warn("limit-file", f"{path} is {size} bytes; the host allows {limits.max_file_size}", "Split or shrink it.", path))
+            out.append(
+                _warn(
+                    "limit-file",
+                    f"{path} is {size} bytes; the host allows {limits.max_file_size}",
+                    "Split or shrink it.",
+                    path,
+                )
+            )
     if "plugin.toml" in sizes and sizes["plugin.toml"] > limits.max_manifest_size:
-        out.append(_warn("limit-manifest", "plugin.toml is larger than the host reads", "Shorten it.", "plugin.toml"))
+        out.append(
+            _warn(
+                "limit-manifest",
+                "plugin.toml is larger than the host reads",
+                "Shorten it.",
+                "plugin.toml",
+            )
+        )
     return out
 
 
 def _doc_warnings(names: set[str]) -> list[Problem]:
     out = []
     if not any(n.split(".")[0].upper() in ("LICENSE", "LICENCE", "COPYING") for n in names):
-        out.append(_warn("no-license", "no LICENSE file is packed", "Add a LICENSE file and include it."))
+        out.append(
+            _warn("no-license", "no LICENSE file is packed", "Add a LICENSE file and include it.")
+        )
     if not any(n.split(".")[0].upper() == "README" for n in names):
         out.append(_warn("no-readme", "no README is packed", "Add a README.md and include it."))
     return out
@@ -90,7 +118,9 @@ def validate_project(path: Path) -> ValidationReport:
     try:
         files = collect_files(root, manifest)
     except PluginKitError as err:
-        report.problems.append(Problem(err.rule, err.message, file=err.place or "", phase="pack", hint=err.hint or ""))
+        report.problems.append(
+            Problem(err.rule, err.message, file=err.place or "", phase="pack", hint=err.hint or "")
+        )
         return report
     by_path = {f.path: f for f in files}
     report.files = len(files)

@@ -45,7 +45,9 @@ def _version_problems(m: Manifest) -> list[Problem]:
     try:
         parse_range(m.api)
     except VersionRangeError as exc:
-        out.append(_p("api-range", str(exc), "plugin.api", 'Write a range such as ">=1.0.0, <2.0.0".'))
+        out.append(
+            _p("api-range", str(exc), "plugin.api", 'Write a range such as ">=1.0.0, <2.0.0".')
+        )
     return out
 
 
@@ -87,7 +89,12 @@ def _capability_problems(m: Manifest) -> list[Problem]:
         why = host_problem(rule["host"])
         if why:
             out.append(
-                _p("capability-host", why, f"capabilities.network[{i}].host", "Write the host only, e.g. api.example.org.")
+                _p(
+                    "capability-host",
+                    why,
+                    f"capabilities.network[{i}].host",
+                    "Write the host only, e.g. api.example.org.",
+                )
             )
     return out
 
@@ -96,7 +103,14 @@ def _unique_problems(m: Manifest) -> list[Problem]:
     out, seen = [], set()
     for i, tool in enumerate(m.tools):
         if tool["name"] in seen:
-            out.append(_p("tool-duplicate", f"tool {tool['name']!r} is declared twice", f"tools[{i}].name", "Rename it."))
+            out.append(
+                _p(
+                    "tool-duplicate",
+                    f"tool {tool['name']!r} is declared twice",
+                    f"tools[{i}].name",
+                    "Rename it.",
+                )
+            )
         seen.add(tool["name"])
     return out
 
@@ -105,7 +119,11 @@ def wasm_problem(data: bytes) -> str | None:
     """Why `data` is not a WASI command module (magic, version, an exported `_start`), or None."""
     if data[:8] != WASM_MAGIC:
         return "not a WebAssembly module (bad magic or version; expected \\0asm version 1)"
-    return None if _exports_start(data) else "the module does not export a `_start` function (WASI command)"
+    return (
+        None
+        if _exports_start(data)
+        else "the module does not export a `_start` function (WASI command)"
+    )
 
 
 def _leb(data: bytes, pos: int) -> tuple[int, int]:
@@ -158,7 +176,15 @@ def _file_problems(
         if fld == "runtime.module":
             why = wasm_problem(data)
             if why:
-                out.append(_p("wasm-module", why, fld, "Build the module first (plugin pack runs [build]).", path))
+                out.append(
+                    _p(
+                        "wasm-module",
+                        why,
+                        fld,
+                        "Build the module first (plugin pack runs [build]).",
+                        path,
+                    )
+                )
         elif fld.endswith("schema"):
             out.extend(_schema_file_problems(path, data, fld))
     return out
@@ -171,9 +197,19 @@ def _schema_file_problems(path: str, data: bytes, fld: str) -> list[Problem]:
     try:
         Draft202012Validator.check_schema(json.loads(data))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [_p("json-schema", f"{path} is not valid JSON: {exc}", fld, "Fix the JSON syntax.", path)]
+        return [
+            _p("json-schema", f"{path} is not valid JSON: {exc}", fld, "Fix the JSON syntax.", path)
+        ]
     except SchemaError as exc:
-        return [_p("json-schema", f"{path} is not a valid JSON Schema: {exc.message}", fld, "Fix the schema.", path)]
+        return [
+            _p(
+                "json-schema",
+                f"{path} is not a valid JSON Schema: {exc.message}",
+                fld,
+                "Fix the schema.",
+                path,
+            )
+        ]
     return []
 
 

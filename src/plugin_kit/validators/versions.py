@@ -35,5 +35,12 @@ def parse_range(text: str) -> list[tuple[str, semver.Version]]:
 
 def range_matches(text: str, version: str) -> bool:
     v = parse_version(version)
-    ops = {">=": v.__ge__, "<=": v.__le__, ">": v.__gt__, "<": v.__lt__, "==": v.__eq__, "!=": v.__ne__}
+    ops = {
+        ">=": v.__ge__,
+        "<=": v.__le__,
+        ">": v.__gt__,
+        "<": v.__lt__,
+        "==": v.__eq__,
+        "!=": v.__ne__,
+    }
     return all(ops[op](bound) for op, bound in parse_range(text))
