@@ -1,0 +1,188 @@
+"""`create-plugin`: render a template into a staging folder, check it, then move it into place."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import PluginKitError, UsageError
+from plugin_kit.scaffold.answers import (
+    ANSWERS_FILE,
+    Record,
+    answer_problems,
+    check_id,
+    check_keys,
+    git_author,
+    public_answers,
+    record_bytes,
+)
+from plugin_kit.scaffold.git import git_available, initial_commit
+from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
+from plugin_kit.scaffold.templates import TemplateSource, open_template
+
+__all__ = [
+    "CreateRequest",
+    "CreateResult",
+    "create_project",
+    "default_answers",
+    "check_destination",
+]
+
+
+@dataclass
+class CreateRequest:
+    template: str  # "builtin:wasm", a folder, a git URL or a zip
+    answers: dict[str, str] = field(default_factory=dict)
+    dest: Path | None = None  # default: ./<id>
+    git: bool = True
+    template_version: str | None = None  # overrides what the template declares
+
+
+@dataclass
+class CreateResult:
+    path: str
+    runtime: str
+    files: list[str]
+    next_steps: list[str]
+    template: str
+    template_version: str
+    git: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_answers(
+    template: TemplateSource, given: dict[str, str], dest: Path | None
+) -> dict[str, str]:
+    """Fill what defaults can answer: the id from the folder name, the name from the id, the
+    author from git config. Only keys the template asks for."""
+    out = dict(given)
+    keys = template.public_keys
+    if "id" in keys and "id" not in out and dest is not None and _valid_id(dest.name):
+        out["id"] = dest.name
+    if "name" in keys and "name" not in out and "id" in out:
+        out["name"] = out["id"].replace("-", " ").title()
+    if "author" in keys and "author" not in out:
+        author = git_author()
+        if author:
+            out["author"] = author
+    return out
+
+
+def _valid_id(text: str) -> bool:
+    try:
+        check_id(text)
+    except UsageError:
+        return False
+    return True
+
+
+def check_destination(dest: Path) -> None:
+    if dest.is_symlink():
+        raise UsageError(
+            f"destination {dest} is a symbolic link",
+            rule="create.dest-symlink",
+            place=str(dest),
+            hint="pass a real folder that does not exist yet or is empty",
+        )
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise UsageError(
+            f"destination {dest} exists and is not an empty folder",
+            rule="create.dest-not-empty",
+            place=str(dest),
+            hint="pass a new folder name, or empty this one first",
+        )
+
+
+def create_project(request: CreateRequest) -> CreateResult:
+    if request.dest is not None:
+        check_destination(request.dest)
+    with open_template(request.template, version=request.template_version) as template:
+        check_keys(request.answers, template.public_keys)
+        given = default_answers(template, request.answers, request.dest)
+        if "id" in given:
+            check_id(given["id"])
+        context = resolve_answers(template, given)
+        answers = context["cookiecutter"]
+        if "id" in answers:
+            check_id(answers["id"])
+        dest = (request.dest or Path.cwd() / str(answers.get("id", "plugin"))).absolute()
+        check_destination(dest)
+        stage = Path(
+            tempfile.mkdtemp(prefix=".create-plugin-", dir=_existing_ancestor(dest.parent))
+        )
+        try:
+            project = render(template, context, stage)
+            runtime = _check_project(project)
+            files = tree_hashes(project)
+            record = Record(template.spec, template.version, public_answers(answers), files)
+            (project / ANSWERS_FILE).write_bytes(record_bytes(record))
+            use_git = request.git and git_available()
+            if use_git:
+                initial_commit(project, str(answers.get("author", "create-plugin")))
+            _place(project, dest)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    return CreateResult(
+        path=str(dest),
+        runtime=runtime,
+        files=sorted([*files, ANSWERS_FILE]),
+        next_steps=_next_steps(dest),
+        template=template.spec,
+        template_version=template.version,
+        git=use_git,
+    )
+
+
+def _check_project(project: Path) -> str:
+    """Validate the rendered project; an answer's fault is a usage error, anything else the template's."""
+    from plugin_kit.validators.project import validate_project
+
+    report = validate_project(project)
+    if report.ok and report.manifest is not None:
+        return report.manifest.runtime
+    err = answer_problems(report.problems)
+    if err is not None:
+        raise err
+    first = report.problems[0]
+    raise PluginKitError(
+        f"the generated project does not validate: {first}",
+        rule="create.template-invalid",
+        place=first.file,
+        hint="the template produced an invalid plugin; check it with `plugin validate`",
+    )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.is_dir():
+        path = path.parent
+    return path
+
+
+def _place(project: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # rename(2) replaces an empty folder and fails on a non-empty one: no half-written dest.
+        os.rename(project, dest)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create {dest}: {exc.strerror}",
+            rule="create.dest-not-empty",
+            place=str(dest),
+            hint="pass a new folder name",
+        ) from exc
+
+
+def _next_steps(dest: Path) -> list[str]:
+    return [
+        f"cd {dest}",
+        "python -m pytest          # the plugin's own tests",
+        "plugin dev --watch        # rebuild, reinstall and reload on every save",
+        "plugin validate && plugin pack",
+        "push to GitHub, then tag v<version> to release (see README.md)",
+    ]

@@ -1,0 +1,83 @@
+"""Render a cookiecutter template with given answers into a folder, without prompting."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import PluginKitError, UsageError
+from plugin_kit.scaffold.pins import workflow_pins
+from plugin_kit.scaffold.templates import TemplateSource
+
+__all__ = ["resolve_answers", "render", "tree_hashes"]
+
+
+def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, Any]:
+    from cookiecutter.generate import generate_context
+
+    try:
+        context = generate_context(
+            context_file=str(template.path / "cookiecutter.json"),
+            default_context={},
+            extra_context=dict(answers),
+        )
+    except ValueError as exc:  # a value outside a choice variable's list
+        raise UsageError(str(exc), rule="create.answer", place="--set") from exc
+    context["cookiecutter"].update(workflow_pins())
+    context["cookiecutter"]["_repo_dir"] = str(template.path)
+    context["cookiecutter"]["_template"] = template.spec
+    return context
+
+
+def resolve_answers(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, Any]:
+    """The full cookiecutter context: given answers, then the template's (rendered) defaults."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.prompt import prompt_for_config
+    from jinja2 import TemplateError
+
+    context = _context(template, answers)
+    try:
+        context["cookiecutter"] = prompt_for_config(context, no_input=True)
+    except (CookiecutterException, TemplateError) as exc:
+        raise _template_error(template, exc) from exc
+    return context
+
+
+def render(template: TemplateSource, context: dict[str, Any], out_dir: Path) -> Path:
+    """Generate the project under `out_dir` (running the template's hooks); return its folder."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_files
+    from jinja2 import TemplateError
+
+    try:
+        project = generate_files(
+            repo_dir=str(template.path), context=context, output_dir=str(out_dir), accept_hooks=True
+        )
+    except (CookiecutterException, TemplateError, OSError) as exc:
+        raise _template_error(template, exc) from exc
+    return Path(project)
+
+
+def tree_hashes(root: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+    """sha256 of every regular file under `root` by POSIX relative path, `.git/` left out."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in filenames:
+            path = Path(dirpath, name)
+            rel = path.relative_to(root).as_posix()
+            if rel not in skip and path.is_file() and not path.is_symlink():
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(out.items()))
+
+
+def _template_error(template: TemplateSource, exc: Exception) -> PluginKitError:
+    return PluginKitError(
+        f"template {template.spec} failed to render: {exc}",
+        rule="create.render",
+        place=str(template.path),
+        hint="check the template's cookiecutter.json, files and hooks",
+    )

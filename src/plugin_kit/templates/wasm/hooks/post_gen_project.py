@@ -1,0 +1,7 @@
+"""Compile src/plugin.wat so the fresh project validates and packs before any edit."""
+
+from pathlib import Path
+
+from plugin_kit.scaffold.wat import compile_wat
+
+compile_wat(Path("src/plugin.wat"), Path("module.wasm"))
