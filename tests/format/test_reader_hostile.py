@@ -26,6 +26,9 @@ from helpers.archives import (
 from plugin_kit.errors import ArchiveError
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.tarformat import pax_records
+from plugin_kit.validators.limits import Limits
+
+MiB = 1024 * 1024
 
 
 def pax_record(key: str, value: str) -> bytes:
@@ -36,9 +39,6 @@ def pax_record(key: str, value: str) -> bytes:
     return str(n).encode() + body
 
 
-from plugin_kit.validators.limits import Limits
-
-MiB = 1024 * 1024
 VALID = tar(*valid_members())
 
 
