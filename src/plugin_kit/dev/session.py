@@ -125,9 +125,9 @@ class DevSession:
         return event
 
     def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
+        from plugin_kit.dev.build import run_dev_build
         from plugin_kit.installer.place import place_archive
         from plugin_kit.installer.stores import workspace_store
-        from plugin_kit.packer.build import run_build
         from plugin_kit.packer.writer import pack
         from plugin_kit.validators.manifest import load_manifest
 
@@ -135,7 +135,7 @@ class DevSession:
             manifest = load_manifest(self.project)
         with timer.phase("build"):
             if manifest.build:
-                run_build(self.project, manifest.build["command"])
+                run_dev_build(self.project, manifest.build["command"])
         with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
             with timer.phase("pack"):
                 packed = pack(self.project, Path(out), run_build=False)

@@ -59,18 +59,18 @@ class WasmPlugin(LoadedPlugin):
             )
         stdout, stderr, code = self._run(tool, json.dumps(arguments).encode())
         text = stderr.decode("utf-8", "replace")
-        if code != 0:
-            return CallResult(tool, {"exit_code": code}, is_error=True, stderr=text)
         try:
             output = json.loads(stdout)
         except ValueError as exc:
+            if code != 0:
+                return CallResult(tool, {"exit_code": code}, is_error=True, stderr=text)
             raise DevError(
                 f"tool {tool!r} printed something that is not JSON: {stdout[:80]!r}",
                 rule="wasm-output-not-json",
                 place=f"{self._ctx.manifest.runtime_section.get('module')}: stdout",
                 hint="Write exactly one JSON document to stdout.",
             ) from exc
-        return CallResult(tool, output, stderr=text)
+        return CallResult(tool, output, is_error=code != 0, stderr=text)
 
     def _run(self, tool: str, stdin: bytes) -> tuple[bytes, bytes, int]:
         import wasmtime
