@@ -5,48 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-MANIFEST = """\
-manifest_version = 1
-
-[plugin]
-id = "weather-tools"
-version = "0.3.1"
-api = ">=1.0.0, <2.0.0"
-runtime = "hooks"
-display_name = "Weather tools"
-description = "Forecasts and alerts"
-license = "MIT"
-authors = ["Ada <ada@example.org>"]
-keywords = ["weather"]
-
-[runtime]
-file = "hooks.toml"
-
-[[tools]]
-name = "get_forecast"
-description = "Forecast for a place"
-input_schema = "schemas/get_forecast.json"
-
-[[hooks]]
-event = "pre_tool_use"
-file = "hooks.toml"
-
-[capabilities]
-network = [{ host = "api.weather.gov", path_prefix = "/" }]
-secrets = ["WEATHER_*"]
-
-[package]
-include = ["schemas/**", "hooks.toml", "README.md", "LICENSE", "bin/**"]
-"""
-
-FILES = {
-    "hooks.toml": '[[hook]]\nevent = "pre_tool_use"\naction = "deny"\npattern = "rm -rf *"\n',
-    "schemas/get_forecast.json": '{"type": "object", "properties": {"place": {"type": "string"}}}\n',
-    "README.md": "# Weather tools\n",
-    "LICENSE": "MIT License\n",
-    "notes.txt": "not packed\n",
-}
+from helpers.plugins import FILES, MANIFEST
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -48,7 +48,7 @@ def archive_order(path: str) -> tuple[int, bytes]:
 def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
     import pathspec
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _walk(root: Path, never) -> list[tuple[str, os.stat_result]]:  # type: ignore[no-untyped-def]

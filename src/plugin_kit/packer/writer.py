@@ -109,13 +109,15 @@ def write_archive(
     )
     sink = _HashingSink(out)
     records, written = [], 0
-    with params.stream_writer(sink, size=_tar_size(files), closefd=False, write_size=CHUNK) as zw:
-        for src in files:
-            header = file_header(src.path, src.mode, src.size)
-            zw.write(header)
-            records.append(_copy_member(src, zw))  # type: ignore[arg-type]
-            written += len(header) + src.size + len(padding(src.size))
-        zw.write(end_of_archive(written))
+    # No `with`: on an error its exit would flush a short frame and mask the original exception.
+    zw = params.stream_writer(sink, size=_tar_size(files), closefd=False, write_size=CHUNK)
+    for src in files:
+        header = file_header(src.path, src.mode, src.size)
+        zw.write(header)
+        records.append(_copy_member(src, zw))  # type: ignore[arg-type]
+        written += len(header) + src.size + len(padding(src.size))
+    zw.write(end_of_archive(written))
+    zw.flush(zstandard.FLUSH_FRAME)
     return sink.h.hexdigest(), sink.n, content_digest(records)
 
 

@@ -1,0 +1,241 @@
+"""plugin pack: round trip, reproducibility across environments, and what GNU tar and zstd see."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers.plugins import INCLUDE_LINE, MANIFEST
+
+from plugin_kit.errors import PackError
+from plugin_kit.packer.collect import collect_files
+from plugin_kit.packer.digest import digest_path, sha256_file
+from plugin_kit.packer.reader import extract_archive, read_archive
+from plugin_kit.packer.writer import pack
+
+
+def run_plugin(
+    *args: str, cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "plugin_kit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def test_round_trip_digest_equals_source(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(files={"bin/run.sh": "#!/bin/sh\necho hi\n"})
+    os.chmod(root / "bin/run.sh", 0o700)
+    result = pack(root, tmp_path / "out")
+    assert result.path.name == "weather-tools-0.3.1.insomnia-plugin"
+    assert result.sha256 == sha256_file(result.path)
+    info = extract_archive(result.path, tmp_path / "x")
+    assert info.digest == result.digest == digest_path(root)
+    assert [f.path for f in info.files] == [
+        "plugin.toml", "LICENSE", "README.md", "bin/run.sh", "hooks.toml", "schemas/get_forecast.json",
+    ]  # fmt: skip
+    assert (tmp_path / "x/bin/run.sh").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "x/hooks.toml").stat().st_mode & 0o777 == 0o644
+    assert not (tmp_path / "x/notes.txt").exists(), "files outside [package].include are not packed"
+    for f in info.files:
+        assert (tmp_path / "x" / f.path).read_bytes() == (root / f.path).read_bytes()
+
+
+def test_plugin_digest_cli_agrees_for_tree_and_archive(make_plugin) -> None:
+    root = make_plugin()
+    archive = pack(root).path
+    tree = run_plugin("digest", str(root))
+    arch = run_plugin("digest", str(archive))
+    assert tree.returncode == arch.returncode == 0
+    assert tree.stdout == arch.stdout and tree.stdout.startswith("sha256:")
+
+
+def _scramble(root: Path, order_seed: int) -> None:
+    """Recreate every file in another order with other mtimes and permission bits (exec kept)."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    contents = {p: (p.read_bytes(), os.access(p, os.X_OK)) for p in files}
+    for p in files:
+        p.unlink()
+    for i, p in enumerate(files[order_seed:] + files[:order_seed]):
+        data, exe = contents[p]
+        p.write_bytes(data)
+        os.chmod(p, (0o750 if exe else 0o600) if i % 2 else (0o775 if exe else 0o664))
+        os.utime(p, (1_000_000 + i * 7919, 2_000_000_000 - i * 104729))
+
+
+def test_reproducible_across_processes_and_environments(make_plugin, tmp_path: Path) -> None:
+    a = make_plugin("a", files={"bin/tool": "#!/bin/sh\n"})
+    os.chmod(a / "bin/tool", 0o755)
+    b = tmp_path / "some" / "other checkout path"
+    shutil.copytree(a, b.parent / b.name, symlinks=True)
+    _scramble(b, 3)
+    env_a = {**os.environ, "TZ": "UTC", "LC_ALL": "C"}
+    env_b = {**os.environ, "TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8", "LANG": "tr_TR.UTF-8"}
+    outs = []
+    for root, env, umask in ((a, env_a, "022"), (b, env_b, "077")):
+        out = tmp_path / f"out-{root.name.replace(' ', '_')}"
+        cmd = f"umask {umask} && {sys.executable} -m plugin_kit pack --json -o '{out}' '{root}'"
+        proc = subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(next(out.glob("*.insomnia-plugin")).read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_worker_count_does_not_change_bytes(make_plugin, tmp_path: Path) -> None:
+    import io
+
+    from plugin_kit.packer.writer import write_archive
+
+    files = collect_files(make_plugin(files={"big.txt": "line of text\n" * 200_000}))
+    results = []
+    for threads in (1, 2, 4):
+        buf = io.BytesIO()
+        write_archive(files, buf, threads=threads)
+        results.append(buf.getvalue())
+    assert results[0] == results[1] == results[2]
+
+
+def test_gnu_tar_and_zstd_cli_read_the_archive(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(
+        files={
+            "bin/run.sh": "#!/bin/sh\n",
+            "deep/" + "d" * 90 + "/" + "f" * 80 + ".txt": "long path\n",
+        }
+    )
+    os.chmod(root / "bin/run.sh", 0o755)
+    archive = pack(root, tmp_path).path
+    subprocess.run(["zstd", "-t", "-q", str(archive)], check=True)
+    listing = subprocess.run(
+        f"zstd -dc '{archive}' | tar --numeric-owner -tvf -",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert listing[0].split()[-1] == "plugin.toml"
+    for line in listing:
+        perms, owner, _size, date, time_, *_ = line.split()
+        assert owner == "0/0" and (date, time_) == ("1980-01-01", "00:00")
+        assert perms in ("-rw-r--r--", "-rwxr-xr-x")
+    assert any(line.endswith("bin/run.sh") and line.startswith("-rwxr-xr-x") for line in listing)
+    x = tmp_path / "gnu"
+    x.mkdir()
+    subprocess.run(["tar", "--zstd", "-xf", str(archive), "-C", str(x)], check=True)
+    assert digest_path(x) == read_archive(archive).digest
+
+
+def test_non_ascii_paths_use_pax_and_gnu_tar_agrees(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(manifest=_include_all(), files={"docs/café ünï.md": "# café\n"})
+    archive = pack(root, tmp_path).path
+    names = (
+        subprocess.run(
+            f"zstd -dc '{archive}' | tar -tf -", shell=True, capture_output=True, check=True
+        )
+        .stdout.decode("utf-8")
+        .splitlines()
+    )
+    assert "docs/café ünï.md" in names
+
+
+def _include_all() -> str:
+    return MANIFEST.replace(INCLUDE_LINE, "")
+
+
+@pytest.mark.parametrize(
+    ("setup", "rule"),
+    [
+        (lambda r: os.symlink("/etc/passwd", r / "schemas" / "evil.json"), "symlink"),
+        (lambda r: os.symlink(r / "schemas", r / "bin"), "symlink"),
+        (lambda r: os.mkfifo(r / "schemas" / "pipe"), "special-file"),
+        (lambda r: (r / "schemas" / "CON.json").write_text("{}"), "path-reserved-name"),
+        (lambda r: (r / "schemas" / "a:b.json").write_text("{}"), "path-character"),
+        (lambda r: (r / "schemas" / "cafe\u0301.json").write_text("{}"), "path-not-nfc"),
+        (
+            lambda r: [(r / "schemas" / n).write_text("{}") for n in ("A.json", "a.json")],
+            "path-collision",
+        ),
+    ],
+    ids=["symlink-file", "symlink-dir", "fifo", "reserved", "colon", "nfd", "case-collision"],
+)
+def test_pack_refuses_what_the_reader_would_refuse(
+    make_plugin, tmp_path: Path, setup, rule: str
+) -> None:
+    root = make_plugin()
+    setup(root)
+    out = tmp_path / "out"
+    with pytest.raises(PackError) as info:
+        pack(root, out)
+    assert info.value.rule == rule
+    assert info.value.place and info.value.place.startswith("schemas/") or info.value.place == "bin"
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_never_packed_junk(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(manifest=_include_all())
+    for junk in (".git/config", "__pycache__/x.pyc", "dist/old.insomnia-plugin", ".insomnia/plugins/x",
+                 "schemas/.x.json.swp", "schemas/x.json~", "old-1.0.0.insomnia-plugin"):  # fmt: skip
+        p = root / junk
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("junk")
+    paths = {f.path for f in collect_files(root)}
+    assert "notes.txt" in paths
+    assert not any(p.startswith((".git", "__pycache__", "dist", ".insomnia")) for p in paths)
+    assert not any(p.endswith(("~", ".swp", ".insomnia-plugin")) for p in paths)
+
+
+def test_invalid_plugin_is_not_packed(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin()
+    (root / "hooks.toml").unlink()
+    with pytest.raises(PackError) as info:
+        pack(root, tmp_path / "out")
+    assert info.value.rule == "file-missing"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_build_command_runs_before_packing_and_failure_stops(make_plugin, tmp_path: Path) -> None:
+    ok = MANIFEST + '\n[build]\ncommand = ["sh", "-c", "echo built > generated.txt"]\n'
+    root = make_plugin("ok", manifest=ok.replace('"LICENSE",', '"LICENSE", "generated.txt",'))
+    result = pack(root, tmp_path / "o1")
+    assert "generated.txt" in {f.path for f in read_archive(result.path).files}
+    bad = MANIFEST + '\n[build]\ncommand = ["sh", "-c", "echo compiler exploded >&2; exit 3"]\n'
+    root = make_plugin("bad", manifest=bad)
+    with pytest.raises(PackError) as info:
+        pack(root, tmp_path / "o2")
+    assert info.value.rule == "build-failed" and "compiler exploded" in info.value.message
+    assert not (tmp_path / "o2").exists()
+    assert pack(root, tmp_path / "o3", run_build=False).files == 5
+
+
+def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path, monkeypatch) -> None:
+    import plugin_kit.packer.writer as writer
+
+    root = make_plugin()
+    out = tmp_path / "out"
+    real = writer._copy_member
+
+    def interrupt(src, zw):  # type: ignore[no-untyped-def]
+        if src.path == "hooks.toml":
+            raise KeyboardInterrupt
+        return real(src, zw)
+
+    monkeypatch.setattr(writer, "_copy_member", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        pack(root, out)
+    assert list(out.iterdir()) == []
+
+
+def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
+    import json
+
+    proc = run_plugin("pack", str(make_plugin()), "-o", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert {"path", "size", "files", "sha256", "digest", "id", "version"} <= set(data)
+    assert data["size"] == Path(data["path"]).stat().st_size and data["files"] == 5
