@@ -1,0 +1,159 @@
+"""`plugin publish`: release archives to GitHub or a folder, then update the signed catalog."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+from plugin_kit.errors import PluginKitError
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    """Byte counts for uploads, only on a terminal (CI logs get one line per asset instead)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str, sent: int, total: int) -> None:
+        pct = 100 * sent // total if total else 100
+        click.echo(f"\r  {name}: {pct:3d}% of {total} bytes", err=True, nl=sent >= total)
+
+    return show
+
+
+def _render(result) -> None:  # type: ignore[no-untyped-def]
+    verb = "would" if result.dry_run else "did"
+    for rel in result.releases:
+        click.echo(
+            f"release {rel.tag}: {rel.action}" + (f"  {rel.release_url}" if rel.release_url else "")
+        )
+        for asset in rel.assets:
+            click.echo(f"  {asset.action:8} {asset.name}  {asset.size} B  sha256:{asset.sha256}")
+        for name in rel.removed:
+            click.echo(f"  {'delete':8} {name}  (not in the plan)")
+    cat = result.catalog
+    if cat is not None:
+        state = "changed" if cat.changed else "unchanged"
+        commit = f"  commit {cat.commit}" if cat.commit else ""
+        click.echo(f"catalog {cat.path}: {state}{commit}")
+        if result.dry_run and cat.diff:
+            click.echo(cat.diff, nl=False)
+    click.echo(f"({verb} sign with key {result.key_id})")
+
+
+@click.command()
+@click.argument("archives", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--target",
+    default="github",
+    show_default=True,
+    metavar="github|dir:PATH",
+    help="Where to publish.",
+)
+@click.option(
+    "--repo", metavar="OWNER/NAME", help="GitHub repository (default: $GITHUB_REPOSITORY)."
+)
+@click.option(
+    "--tag",
+    metavar="TAG",
+    help="Release tag, or a template: 'v{version}' (default) or '{id}-v{version}' for repositories "
+    "with several plugins. In GitHub Actions the pushed tag is used.",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Secret key (default: $MINISIGN_SECRET_KEY).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="dir: target: URL the folder is served at (default: its file:// URL).",
+)
+@click.option(
+    "--catalog-path",
+    default="catalog/extensions.json",
+    show_default=True,
+    help="Catalog file in the repository.",
+)
+@click.option(
+    "--catalog-branch",
+    metavar="BRANCH",
+    help="Branch to commit the catalog to (default: the repository's).",
+)
+@click.option(
+    "--catalog-id",
+    metavar="ID",
+    help="Catalog id (default: the repository owner, or the folder name).",
+)
+@click.option(
+    "--force-replace", is_flag=True, help="Overwrite assets of a published, mutable release."
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan and the catalog diff; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def publish(
+    archives: tuple[Path, ...],
+    target: str,
+    repo: str | None,
+    tag: str | None,
+    key: Path | None,
+    base_url: str | None,
+    catalog_path: str,
+    catalog_branch: str | None,
+    catalog_id: str | None,
+    force_replace: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Publish ARCHIVES (default: dist/*.insomnia-plugin) with signatures, SHA256SUMS and catalog.
+
+    Safe to re-run: a draft release is found or created, only missing or broken assets are
+    uploaded, the release is published last, then catalog/extensions.json and its signature
+    are committed. A published release with the same assets counts as done.
+
+    GitHub settings come from the environment: GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY,
+    GITHUB_API_URL (GitHub Enterprise). The key comes from --key or MINISIGN_SECRET_KEY, its
+    password from MINISIGN_PASSWORD. In GitHub Actions the results go to GITHUB_OUTPUT and
+    GITHUB_STEP_SUMMARY, and errors become ::error:: annotations.
+
+    \b
+    Examples:
+      plugin publish --dry-run
+      plugin publish dist/weather-tools-0.3.1.insomnia-plugin --repo acme/weather-tools --key release.key
+      plugin publish --tag '{id}-v{version}' dist/*.insomnia-plugin
+      plugin publish --target dir:site --base-url https://plugins.example.org --key release.key
+    """
+    from plugin_kit.publisher.actions import annotation, write_actions_files
+    from plugin_kit.publisher.publish import PublishOptions
+    from plugin_kit.publisher.publish import publish as run_publish
+
+    opts = PublishOptions(
+        archives=list(archives),
+        target=target,
+        repo=repo,
+        tag=tag,
+        key_path=key,
+        base_url=base_url,
+        catalog_path=catalog_path,
+        catalog_branch=catalog_branch,
+        catalog_id=catalog_id,
+        dry_run=dry_run,
+        force_replace=force_replace,
+    )
+    prompt = None
+    if sys.stdin.isatty():
+        from plugin_kit.cli.sign import password_prompt as prompt
+    try:
+        result = run_publish(opts, note=info, progress=_progress(), password_prompt=prompt)
+        if not dry_run:
+            write_actions_files(result, os.environ)
+    except PluginKitError as err:
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            click.echo(annotation(err))
+        raise
+    if as_json:
+        emit_json({"ok": True, **result.to_dict()})
+    else:
+        _render(result)

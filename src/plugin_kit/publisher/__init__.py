@@ -1,0 +1,1 @@
+"""Release plan, publish targets (GitHub, dir:) and catalog generation."""

@@ -1,0 +1,114 @@
+"""`plugin publish` as a library call: preflight, sign, release per tag, then the catalog.
+
+Order matters: nothing is written before every local check passed (archives, names, tags,
+key, token); releases are complete and published before the catalog points at them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin_kit.errors import UsageError
+from plugin_kit.publisher.catalog_sync import catalog_update
+from plugin_kit.publisher.dir_target import DirTarget
+from plugin_kit.publisher.github_api import GitHubSession, Progress, settings_from_env
+from plugin_kit.publisher.github_target import GitHubTarget
+from plugin_kit.publisher.outcome import PublishResult
+from plugin_kit.publisher.plan import plan_releases
+from plugin_kit.publisher.retry import RetryPolicy
+
+__all__ = ["PublishOptions", "publish"]
+
+
+@dataclass
+class PublishOptions:
+    archives: list[Path] = field(default_factory=list)
+    target: str = "github"  # "github" or "dir:PATH"
+    repo: str | None = None
+    tag: str | None = None
+    key_path: Path | None = None
+    base_url: str | None = None
+    catalog_path: str = "catalog/extensions.json"
+    catalog_branch: str | None = None
+    catalog_id: str | None = None
+    dry_run: bool = False
+    force_replace: bool = False
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    # GitHub asks for a second between writes (secondary rate limits); tests pass 0.
+    write_pacing: float = 1.0
+    env: Mapping[str, str] | None = None
+
+
+def _target(
+    opts: PublishOptions,
+    env: Mapping[str, str],
+    note: Callable[[str], None],
+    progress: Progress | None,
+):
+    if opts.target.startswith("dir:"):
+        root = opts.target[4:]
+        if not root:
+            raise UsageError(
+                "dir: needs a path", rule="publish.bad-target", hint="e.g. --target dir:site"
+            )
+        return DirTarget(
+            Path(root), base_url=opts.base_url, force_replace=opts.force_replace, note=note
+        ), None
+    if opts.target != "github":
+        raise UsageError(
+            f"unknown target {opts.target!r}",
+            rule="publish.bad-target",
+            hint="use --target github or --target dir:PATH",
+        )
+    settings = settings_from_env(env, opts.repo)  # the token check: before any write
+    session = GitHubSession(settings, opts.policy, write_pacing=opts.write_pacing)
+    target = GitHubTarget(
+        session,
+        force_replace=opts.force_replace,
+        catalog_path=opts.catalog_path,
+        catalog_branch=opts.catalog_branch,
+        note=note,
+        progress=progress,
+    )
+    return target, settings.repo
+
+
+def _catalog_id(opts: PublishOptions, repo: str | None) -> str:
+    if opts.catalog_id:
+        return opts.catalog_id
+    if repo:
+        return repo.split("/")[0].lower()
+    return Path(opts.target[4:]).resolve().name.lower() or "local"
+
+
+def publish(
+    opts: PublishOptions,
+    *,
+    note: Callable[[str], None] = lambda _m: None,
+    progress: Progress | None = None,
+    password_prompt: Callable[[], str] | None = None,
+) -> PublishResult:
+    """Publish `opts.archives`; `note` receives progress lines, `progress` upload byte counts."""
+    from plugin_kit.signing.keysource import resolve_secret_key
+
+    env = os.environ if opts.env is None else opts.env
+    target, repo = _target(opts, env, note, progress)
+    key = resolve_secret_key(opts.key_path, env, prompt=password_prompt)
+    plans = plan_releases(opts.archives, key=key, tag=opts.tag, env=env)
+    result = PublishResult(opts.target, opts.dry_run, key.public_key.base64, key.public_key.key_id)
+    for plan in plans:
+        result.releases.append(target.preview(plan) if opts.dry_run else target.publish(plan))
+    update = catalog_update(
+        [(plan, rel.urls()) for plan, rel in zip(plans, result.releases, strict=True)],
+        key,
+        catalog_id=_catalog_id(opts, repo),
+        repository=repo,
+        place=opts.catalog_path,
+    )
+    result.catalog = (
+        target.preview_catalog(update) if opts.dry_run else target.commit_catalog(update)
+    )
+    return result
