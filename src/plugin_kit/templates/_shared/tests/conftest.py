@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Tests import the plugin's own modules (if it has any) from the project folder.
+sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(scope="session")

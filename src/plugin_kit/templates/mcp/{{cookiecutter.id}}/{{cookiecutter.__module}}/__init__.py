@@ -1,0 +1,1 @@
+"""{{ cookiecutter.name }}: an MCP server with one tool, count_words."""
