@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "create_project",
     "default_answers",
     "check_destination",
+    "PROMPTED",
 ]
 
 
@@ -99,12 +101,23 @@ def check_destination(dest: Path) -> None:
         )
 
 
-def create_project(request: CreateRequest) -> CreateResult:
+# Asked in this order on a terminal; everything else takes the template's default.
+PROMPTED = ("name", "id", "description", "author", "license")
+
+
+def create_project(
+    request: CreateRequest, ask: Callable[[str, str], str] | None = None
+) -> CreateResult:
+    """Generate the project; `ask(key, default)` is called for each unanswered PROMPTED key."""
     if request.dest is not None:
         check_destination(request.dest)
     with open_template(request.template, version=request.template_version) as template:
         check_keys(request.answers, template.public_keys)
-        given = default_answers(template, request.answers, request.dest)
+        given = dict(request.answers)
+        for key in PROMPTED if ask else ():
+            if key in template.public_keys and key not in given:
+                given[key] = ask(key, str(_suggest(template, given, request.dest)[key]))
+        given = default_answers(template, given, request.dest)
         if "id" in given:
             check_id(given["id"])
         context = resolve_answers(template, given)
@@ -137,6 +150,10 @@ def create_project(request: CreateRequest) -> CreateResult:
         template_version=template.version,
         git=use_git,
     )
+
+
+def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None) -> dict[str, Any]:
+    return resolve_answers(template, default_answers(template, given, dest))["cookiecutter"]
 
 
 def _check_project(project: Path) -> str:

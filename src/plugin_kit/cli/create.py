@@ -1,0 +1,123 @@
+"""`create-plugin`: scaffold a plugin project from a template, or update one (--update)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info, run
+from plugin_kit.errors import EXIT_NEEDS_USER
+
+_EPILOG = """\b
+Examples:
+  create-plugin weather-tools                      # asks on a terminal, wasm by default
+  create-plugin weather-tools --runtime hooks --no-input
+  create-plugin --runtime mcp --name "Word tools" --license Apache-2.0 --no-input --json
+  create-plugin my-plugin --set description="Forecasts and alerts" --no-git --no-input
+  create-plugin my-plugin --template gh:acme/insomnia-plugin-template --no-input
+  create-plugin --update                           # apply a newer template to ./
+"""
+
+
+@click.command(
+    epilog=_EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--runtime", help="Plugin kind: hooks, wasm or mcp (built-in templates; default wasm)."
+)
+@click.option("--id", "plugin_id", help="Plugin id (default: the folder name, or from --name).")
+@click.option("--name", help="Display name (default: from the id).")
+@click.option("--author", help='Author as "Name <email>" (default: from git config).')
+@click.option("--license", "license_", help="SPDX license expression (default MIT).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Any template variable.")
+@click.option("--template", help="A cookiecutter template: folder, git URL or zip.")
+@click.option("--no-input", is_flag=True, help="Ask nothing: take flags, then defaults.")
+@click.option("--git/--no-git", default=True, help="git init and a first commit (default on).")
+@click.option("--update", is_flag=True, help="Re-render DEST (default .) with a newer template.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.version_option(package_name="insomnia-plugin-kit", prog_name="create-plugin")
+def create(
+    dest: Path | None,
+    runtime: str | None,
+    plugin_id: str | None,
+    name: str | None,
+    author: str | None,
+    license_: str | None,
+    sets: tuple[str, ...],
+    template: str | None,
+    no_input: bool,
+    git: bool,
+    update: bool,
+    as_json: bool,
+) -> None:
+    """Create a plugin project that validates, packs, passes its tests and is ready to release.
+
+    Prompts only on a terminal; checks every answer before writing anything; refuses a
+    non-empty or symlinked DEST (default ./<id>).
+    """
+    from plugin_kit.scaffold.answers import parse_set
+    from plugin_kit.scaffold.templates import builtin_spec
+
+    if update:
+        _update(dest or Path("."), template, as_json)
+        return
+    answers = parse_set(sets)
+    flags = {"id": plugin_id, "name": name, "author": author, "license": license_}
+    answers.update({k: v for k, v in flags.items() if v is not None})
+    interactive = not no_input and not as_json and sys.stdin.isatty()
+    if template is None:
+        if runtime is None and interactive:
+            runtime = click.prompt(
+                "runtime", type=click.Choice(["hooks", "wasm", "mcp"]), default="wasm"
+            )
+        template = builtin_spec(runtime or "wasm")
+    elif runtime is not None:
+        answers["runtime"] = runtime
+    _create(template, answers, dest, git, interactive, as_json)
+
+
+def _create(
+    template: str, answers: dict[str, str], dest: Path | None, git: bool, ask: bool, as_json: bool
+) -> None:
+    from plugin_kit.scaffold.create import CreateRequest, create_project
+
+    def prompt(key: str, default: str) -> str:
+        return str(click.prompt(key, default=default))
+
+    if not as_json:
+        info(f"create-plugin: rendering {template}")
+    result = create_project(CreateRequest(template, answers, dest, git), prompt if ask else None)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
+    click.echo("Next steps:")
+    for step in result.next_steps:
+        click.echo(f"  {step}")
+
+
+def _update(project: Path, template: str | None, as_json: bool) -> None:
+    from plugin_kit.scaffold.update import update_project
+
+    result = update_project(project, template=template)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(f"Updated {result.path}: template {result.old_version} -> {result.new_version}")
+        for label, paths in (("updated", result.updated), ("added", result.added),
+                             ("removed", result.removed)):  # fmt: skip
+            for path in paths:
+                click.echo(f"  {label:8} {path}")
+        for conflict in result.conflicts:
+            click.echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
+            click.echo(conflict.diff)
+    if result.conflicts:
+        click.get_current_context().exit(EXIT_NEEDS_USER)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(create, argv, prog_name="create-plugin"))

@@ -1,0 +1,131 @@
+"""`create-plugin --update`: apply a newer template to the files the author has not changed.
+
+The 3-way decision per file uses the recorded sha256 of what was generated (the base), the
+author's file now, and the new template's rendering from the recorded answers. The base
+needs no copy of the old template, so it works for built-in templates whose old versions
+are no longer shipped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.scaffold.answers import (
+    ANSWERS_FILE,
+    Record,
+    public_answers,
+    read_record,
+    record_bytes,
+)
+from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
+from plugin_kit.scaffold.templates import open_template
+from plugin_kit.signing._files import write_atomic
+
+__all__ = ["Conflict", "UpdateResult", "update_project"]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    path: str
+    reason: str
+    diff: str  # unified diff from the author's file to the new template's
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
+class UpdateResult:
+    path: str
+    template: str
+    old_version: str
+    new_version: str
+    updated: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["conflicts"] = [c.to_dict() for c in self.conflicts]
+        return out
+
+
+def update_project(
+    project: Path, *, template: str | None = None, template_version: str | None = None
+) -> UpdateResult:
+    project = project.absolute()
+    record = read_record(project)
+    with open_template(template or record.template, version=template_version) as source:
+        context = resolve_answers(source, record.answers)
+        with tempfile.TemporaryDirectory(
+            prefix=".create-plugin-update-", dir=project.parent
+        ) as tmp:
+            fresh = render(source, context, Path(tmp))
+            new = tree_hashes(fresh, skip=frozenset({ANSWERS_FILE}))
+            result = UpdateResult(
+                str(project), source.spec, record.template_version, source.version
+            )
+            for rel in sorted(set(record.files) | set(new)):
+                _decide(rel, record.files.get(rel), new.get(rel), project, fresh, result)
+        answers = public_answers(context["cookiecutter"])
+        write_atomic(
+            project / ANSWERS_FILE,
+            record_bytes(Record(source.spec, source.version, answers, new)),
+        )
+    return result
+
+
+def _sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _decide(
+    rel: str, base: str | None, new: str | None, project: Path, fresh: Path, result: UpdateResult
+) -> None:
+    mine = project / rel
+    current = _sha(mine)
+    if current == new:
+        return  # already what the new template makes
+    if current == base:  # untouched by the author: follow the template
+        if new is None:
+            mine.unlink()
+            result.removed.append(rel)
+            return
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(mine, (fresh / rel).read_bytes(), mode=(fresh / rel).stat().st_mode & 0o777)
+        (result.added if base is None else result.updated).append(rel)
+        return
+    if base == new:
+        return  # only the author changed it: theirs stays, nothing to report
+    reason = "changed by you and by the template"
+    if current is None:
+        reason = "deleted by you, changed by the template"
+    elif new is None:
+        reason = "changed by you, removed by the template"
+    result.conflicts.append(
+        Conflict(rel, reason, _diff(rel, mine, fresh / rel, result.new_version))
+    )
+
+
+def _diff(rel: str, mine: Path, theirs: Path, version: str) -> str:
+    a, b = _text(mine), _text(theirs)
+    if a is None or b is None:
+        return f"Binary files {rel} (yours) and {rel} (template {version}) differ\n"
+    return "".join(
+        difflib.unified_diff(a, b, fromfile=f"{rel} (yours)", tofile=f"{rel} (template {version})")
+    )
+
+
+def _text(path: Path) -> list[str] | None:
+    if not path.is_file():
+        return []
+    try:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None
