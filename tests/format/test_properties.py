@@ -1,0 +1,163 @@
+"""Property tests: path rules, the reader under mutation, digests, and random trees round-tripping."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from helpers.archives import HOOKS, MANIFEST, compress, member, tar
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from plugin_kit.errors import ArchiveError
+from plugin_kit.packer.digest import FileRecord, content_digest, digest_path
+from plugin_kit.packer.reader import extract_archive, read_archive
+from plugin_kit.packer.writer import pack
+from plugin_kit.validators.paths import CollisionChecker, collision_key, path_violation
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+SEGMENT = st.text(
+    alphabet=st.sampled_from(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.éñßΣσς"
+    ),
+    min_size=1,
+    max_size=12,
+)
+VALID_SEGMENT = SEGMENT.filter(lambda s: path_violation(s) is None)
+
+
+@given(st.text(max_size=300))
+@SETTINGS
+def test_accepted_paths_are_safe_to_join(path: str) -> None:
+    if path_violation(path) is not None:
+        return
+    root = "/srv/cache/abc"
+    joined = os.path.normpath(os.path.join(root, path))
+    assert os.path.commonpath([root, joined]) == root and joined != root
+    assert unicodedata.normalize("NFC", path) == path
+    assert not any(part in ("", ".", "..") for part in path.split("/"))
+    assert "\\" not in path and ":" not in path and len(path.encode()) <= 255
+
+
+@given(
+    st.lists(VALID_SEGMENT, min_size=1, max_size=4),
+    st.sampled_from(["upper", "lower", "nfd", "same"]),
+)
+@SETTINGS
+def test_collision_checker_catches_every_alias(parts: list[str], how: str) -> None:
+    path = "/".join(parts)
+    alias = {
+        "upper": path.upper(),
+        "lower": path.lower(),
+        "nfd": unicodedata.normalize("NFD", path),
+        "same": path,
+    }[how]
+    checker = CollisionChecker()
+    assert checker.add(path) is None
+    if collision_key(alias) == collision_key(path):
+        assert checker.add(alias) is not None
+
+
+def _archive() -> bytes:
+    return compress(
+        tar(
+            member("plugin.toml", MANIFEST),
+            member("hooks.toml", HOOKS),
+            member("z/data.bin", bytes(range(256)) * 8),
+        )
+    )
+
+
+BASE = _archive()
+
+
+@given(
+    st.one_of(
+        st.tuples(st.just("flip"), st.integers(0, len(BASE) - 1), st.integers(1, 255)),
+        st.tuples(st.just("cut"), st.integers(0, len(BASE) - 1), st.just(0)),
+        st.tuples(st.just("insert"), st.integers(0, len(BASE)), st.integers(0, 255)),
+    )
+)
+@SETTINGS
+def test_mutated_archives_raise_only_reader_errors_and_write_nothing_outside(
+    mutation: tuple[str, int, int],
+) -> None:
+    kind, pos, value = mutation
+    data = bytearray(BASE)
+    if kind == "flip":
+        data[pos] ^= value
+    elif kind == "cut":
+        del data[pos:]
+    else:
+        data[pos:pos] = bytes([value])
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "m.insomnia-plugin"
+        src.write_bytes(bytes(data))
+        box = Path(tmp) / "box"
+        box.mkdir()
+        try:
+            info = extract_archive(src, box / "dest")
+        except ArchiveError as err:
+            assert err.rule and err.message
+            assert list(box.iterdir()) == []
+        else:
+            # A mutation that still passes every rule must extract exactly what it declares.
+            assert digest_path(box / "dest") == info.digest
+        assert sorted(p.name for p in Path(tmp).iterdir()) == ["box", "m.insomnia-plugin"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=20),
+            st.sampled_from([0o644, 0o755]),
+            st.binary(max_size=64),
+        ),
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
+@SETTINGS
+def test_digest_is_order_independent_and_sensitive(entries: list) -> None:
+    records = [FileRecord(p, m, len(d), d.ljust(32, b"\0")[:32]) for p, m, d in entries]
+    assert content_digest(records) == content_digest(list(reversed(records)))
+    if records:
+        changed = [
+            FileRecord(records[0].path, records[0].mode ^ 0o111, records[0].size, records[0].sha256)
+        ] + records[1:]
+        assert content_digest(changed) != content_digest(records)
+
+
+TREE = st.dictionaries(
+    st.lists(VALID_SEGMENT, min_size=1, max_size=3).map(lambda parts: "d/" + "/".join(parts)),
+    st.tuples(st.binary(max_size=2048), st.booleans()),
+    max_size=12,
+)
+
+
+@given(TREE)
+@SETTINGS
+def test_random_valid_trees_round_trip(tree: dict) -> None:
+    manifest = MANIFEST.decode() + '\n[package]\ninclude = ["hooks.toml", "d/**"]\n'
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "p"
+        root.mkdir()
+        (root / "plugin.toml").write_text(manifest)
+        (root / "hooks.toml").write_bytes(HOOKS)
+        checker = CollisionChecker()
+        for rel, (data, exe) in tree.items():
+            if checker.add(rel) is not None or path_violation(rel) is not None:
+                continue
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+            os.chmod(p, 0o755 if exe else 0o644)
+        result = pack(root, Path(tmp) / "out")
+        info = extract_archive(result.path, Path(tmp) / "x")
+        assert info.digest == result.digest == digest_path(root) == read_archive(result.path).digest
+        for rec in info.files:
+            assert (Path(tmp) / "x" / rec.path).read_bytes() == (root / rec.path).read_bytes()
