@@ -1,76 +1,60 @@
-"""The hooks file matches the published schema, and its rules decide what they should."""
+"""The hooks file matches the published schema, and its rules decide what they should.
+
+Rules are evaluated by the toolchain's own hooks engine (the one `plugin dev` loads)."""
 
 from __future__ import annotations
 
 import json
-import tomllib
-from fnmatch import fnmatchcase
 from importlib.resources import files
 
 import jsonschema
 import pytest
+import tomllib
 from conftest import ROOT
+from plugin_kit.dev.hooksfile import HookSet, parse_hooks
 
-HOOKS = tomllib.loads((ROOT / "hooks.toml").read_text(encoding="utf-8"))
-
-
-def _field_text(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+DATA = (ROOT / "hooks.toml").read_bytes()
+HOOKS = HookSet(parse_hooks(DATA, file="hooks.toml"))
 
 
-def _matches(rule: dict, tool: str | None, tool_input: dict) -> bool:
-    if tool is not None and not fnmatchcase(tool, rule.get("tool", "*")):
-        return False
-    for name, globs in rule.get("input", {}).items():
-        globs = [globs] if isinstance(globs, str) else globs
-        if name not in tool_input or not any(
-            fnmatchcase(_field_text(tool_input[name]), g) for g in globs
-        ):
-            return False
-    return True
-
-
-def evaluate(event: str, tool: str | None = None, tool_input: dict | None = None):
-    """The host's semantics: the first matching deny/allow rule decides; every matching
-    add_context rule adds its text. Returns (decision or None, [context])."""
-    hits = [
-        r for r in HOOKS["rules"] if r["event"] == event and _matches(r, tool, tool_input or {})
-    ]
-    decision = next((r["action"] for r in hits if r["action"] in ("deny", "allow")), None)
-    return decision, [r["context"] for r in hits if r["action"] == "add_context"]
+def decide(event: dict) -> tuple[str | None, list[str]]:
+    """The first matching deny/allow decides; every matching context rule adds its text."""
+    outcomes = HOOKS.run(event)
+    verdict = next((o.action for o in outcomes if o.action in ("deny", "allow")), None)
+    return verdict, [o.context for o in outcomes if o.action == "context"]
 
 
 def test_hooks_file_matches_the_schema():
     schema = json.loads(files("plugin_kit.scaffold").joinpath("hooks.schema.json").read_text())
-    jsonschema.Draft202012Validator(schema).validate(HOOKS)
+    jsonschema.Draft202012Validator(schema).validate(tomllib.loads(DATA.decode()))
 
 
 def test_every_event_the_manifest_declares_has_rules(manifest):
-    declared = {h["event"] for h in manifest["hooks"]}
-    assert declared == {r["event"] for r in HOOKS["rules"]}
+    assert {h["event"] for h in manifest["hooks"]} == {h.event for h in HOOKS.hooks}
 
 
-@pytest.mark.parametrize(
-    "command", ["rm -rf /", "sudo rm -rf / --no-preserve-root", "cd /tmp && rm -fr /*"]
-)
+@pytest.mark.parametrize("command", ["rm -rf /", "sudo rm -rf / --no-preserve-root", "rm -fr ~"])
 def test_root_delete_is_denied(command):
-    assert evaluate("pre_tool_use", "shell", {"command": command})[0] == "deny"
+    event = {"event": "pre_tool_use", "tool": "shell", "input": {"command": command}}
+    assert decide(event)[0] == "deny"
 
 
 @pytest.mark.parametrize("command", ["rm -rf build/", "ls -la /", "echo rm"])
 def test_ordinary_commands_get_no_verdict(command):
-    assert evaluate("pre_tool_use", "shell", {"command": command})[0] is None
+    event = {"event": "pre_tool_use", "tool": "shell", "input": {"command": command}}
+    assert decide(event)[0] is None
 
 
 def test_reads_are_allowed():
-    assert evaluate("pre_tool_use", "read_file", {"path": "README.md"})[0] == "allow"
+    event = {"event": "pre_tool_use", "tool": "read_file", "input": {"path": "README.md"}}
+    assert decide(event)[0] == "allow"
 
 
 def test_session_start_adds_context():
-    decision, context = evaluate("session_start")
-    assert decision is None and context and "tests" in context[0]
+    verdict, context = decide({"event": "session_start"})
+    assert verdict is None and context and "tests" in context[0]
 
 
 def test_writes_add_a_reminder():
-    assert evaluate("post_tool_use", "write_file", {"path": "x"})[1]
-    assert not evaluate("post_tool_use", "read_file", {"path": "x"})[1]
+    assert decide({"event": "post_tool_use", "tool": "write_file", "input": {"path": "x"}})[1]
+    assert not decide({"event": "post_tool_use", "tool": "read_file", "input": {"path": "x"}})[1]
