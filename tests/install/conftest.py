@@ -11,15 +11,14 @@ import hashlib
 import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plugin_kit.packer.writer import PackResult, pack
-from plugin_kit.signing.keys import generate_keypair, load_public_key, load_secret_key
+from plugin_kit.signing.keys import generate_keypair, load_secret_key
 from plugin_kit.signing.signatures import sign_bytes, sign_file, trusted_comment_for
 from plugin_kit.signing.sums import format_sums
 
@@ -102,19 +101,16 @@ def new_key(base: Path) -> Key:
 
 @dataclass
 class Publisher:
-    """A folder site: releases/<id>/<version>/... and catalog/extensions.json(.minisig)."""
+    """A folder site: releases/<id>/<version>/... and catalog/extensions.json(.minisig).
+
+    Entries and the catalog come from plugin_kit.publisher.catalog, as `plugin publish`
+    makes them; tests then tamper with single pieces."""
 
     root: Path
     catalog_key: Key
     release_key: Key
     catalog_id: str = "acme"
-    serial: int = 1
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    expires_at: str = field(
-        default_factory=lambda: (datetime.now(UTC) + timedelta(days=30)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
-    )
+    doc: dict[str, Any] | None = None
 
     @property
     def catalog_path(self) -> Path:
@@ -125,9 +121,12 @@ class Publisher:
         return self.catalog_path.as_uri()
 
     def release(
-        self, result: PackResult, *, key: Key | None = None, name: str | None = None
+        self, result: PackResult, *, key: Key | None = None, publish: bool = True
     ) -> dict[str, Any]:
-        """Write the release assets and add (or move) the catalog entry; returns the entry."""
+        """Write the release assets and merge the entry into the catalog; returns the entry."""
+        from plugin_kit.packer.reader import read_archive
+        from plugin_kit.publisher.catalog import entry_for_release, merge_entries
+
         key = key or self.release_key
         folder = self.root / "releases" / result.id / result.version
         folder.mkdir(parents=True, exist_ok=True)
@@ -143,84 +142,39 @@ class Publisher:
         (folder / "SHA256SUMS.minisig").write_text(
             sign_bytes(sums, key.secret, trusted_comment=trusted_comment_for("SHA256SUMS"))
         )
-        manifest_caps = _caps_of(archive)
-        version_entry = {
-            "id": result.id,
-            "name": name or result.id,
-            "display_name": result.id.title(),
-            "kind": "plugin",
-            "version": result.version,
-            "description": f"Test plugin {result.id}",
-            "keywords": ["weather"],
-            "tags": [],
-            "runtime": "hooks",
-            "api": ">=1.0.0, <2.0.0",
-            "capabilities": manifest_caps,
-            "source": {
-                "type": "url",
-                "repo": "acme/plugins",
-                "tag": f"v{result.version}",
-                "checksum_asset": "SHA256SUMS",
-                "assets": [
-                    {
-                        "asset": asset,
-                        "url": archive.as_uri(),
-                        "size": result.size,
-                        "sha256": result.sha256,
-                        "digest": result.digest,
-                    }
-                ],
-            },
-            "signatures": {
-                "minisign_pubkey": key.public,
-                "key_id": key.key_id,
-                "signature_asset": f"{asset}.minisig",
-            },
-        }
-        current = self.entries.get(name or result.id)
-        if current:
-            older = [current_version(current), *current.get("releases", [])]
-            version_entry["releases"] = [r for r in older if r["version"] != result.version]
-        self.entries[name or result.id] = version_entry
-        return version_entry
+        urls = {p.name: p.as_uri() for p in folder.iterdir()}
+        entry = entry_for_release(
+            read_archive(archive), tag=f"v{result.version}", urls=urls, public_key=key.public
+        )
+        self.doc = merge_entries(
+            self.doc, [entry], catalog_id=self.catalog_id, repository="acme/plugins"
+        )
+        if publish:
+            self.write_catalog()
+        return entry
 
-    def doc(self) -> dict[str, Any]:
-        return {
-            "schema": "insomnia-catalog/v1",
-            "catalog_id": self.catalog_id,
-            "repository": "acme/plugins",
-            "generated_at": "2026-01-01T00:00:00Z",
-            "serial": self.serial,
-            "expires_at": self.expires_at,
-            "catalog_pubkey": self.catalog_key.public,
-            "entries": [self.entries[k] for k in sorted(self.entries)],
-        }
+    def write_catalog(self, doc: dict[str, Any] | None = None, *, key: Key | None = None) -> bytes:
+        """Sign and write `doc` (default: the current one) as the publisher would."""
+        from plugin_kit.publisher.catalog import catalog_signature_comment, dump_catalog
 
-    def write_catalog(
-        self, doc: dict[str, Any] | None = None, *, key: Key | None = None, bump: bool = True
-    ) -> bytes:
-        if bump and doc is None:
-            self.serial += 1
-        data = (json.dumps(doc or self.doc(), indent=2, sort_keys=True) + "\n").encode()
+        doc = doc if doc is not None else self.doc
+        assert doc is not None
+        data = dump_catalog(doc)
         self.catalog_path.parent.mkdir(parents=True, exist_ok=True)
         self.catalog_path.write_bytes(data)
         sig = sign_bytes(
-            data,
-            (key or self.catalog_key).secret,
-            trusted_comment=trusted_comment_for("extensions.json"),
+            data, (key or self.catalog_key).secret, trusted_comment=catalog_signature_comment(doc)
         )
         self.catalog_path.with_name("extensions.json.minisig").write_text(sig)
         return data
 
-
-def current_version(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "releases"}
-
-
-def _caps_of(archive: Path) -> dict[str, Any]:
-    from plugin_kit.packer.reader import read_archive
-
-    return dict(read_archive(archive).manifest.capabilities)
+    def bumped(self, **changes: Any) -> dict[str, Any]:
+        """A copy of the current document with a higher serial and `changes` applied."""
+        assert self.doc is not None
+        doc = json.loads(json.dumps(self.doc))
+        doc["serial"] += 1
+        doc.update(changes)
+        return doc
 
 
 @pytest.fixture
@@ -242,4 +196,26 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text)
 
 
-__all__ = ["Publisher", "Key", "new_key", "load_public_key"]
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def plugin(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run the `plugin` CLI in-process; returns exit code, stdout and stderr."""
+    from plugin_kit.cli._output import run
+    from plugin_kit.cli.main import cli
+
+    def call(*args: str) -> Result:
+        capsys.readouterr()
+        code = run(cli, [str(a) for a in args], prog_name="plugin")
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return call

@@ -168,15 +168,32 @@ def _fetch_signed(url: str) -> tuple[bytes, str]:
         ) from exc
 
 
-def _advertised_key(doc: Any) -> str | None:
-    """The key a catalog names for itself (only ever trusted on first use, with consent)."""
-    if not isinstance(doc, dict):
-        return None
-    for holder in (doc, doc.get("signatures"), doc.get("signing")):
-        if isinstance(holder, dict):
-            for field in ("catalog_pubkey", "minisign_pubkey", "pubkey", "public_key"):
-                if isinstance(holder.get(field), str):
-                    return holder[field]
+def _offered_key(url: str, data: bytes, signature: str, doc: dict[str, Any]) -> str | None:
+    """A key to offer on first use: a published `extensions.json.pub`, else the publisher key
+    the entries name, whichever verifies the catalog signature. Trusted only with consent."""
+    from plugin_kit.errors import PluginKitError
+
+    offers: list[str] = []
+    try:
+        offers.append(fetch_bytes(url + ".pub", max_bytes=4096).decode("ascii"))
+    except (PluginKitError, UnicodeDecodeError):
+        pass
+    for entry in doc.get("entries", []):
+        key = (
+            (entry.get("signatures") or {}).get("minisign_pubkey")
+            if isinstance(entry, dict)
+            else None
+        )
+        if isinstance(key, str) and key not in offers:
+            offers.append(key)
+    for text in offers:
+        try:
+            _verify(data, signature, text, url)
+        except PluginKitError:
+            continue
+        from plugin_kit.signing.keys import load_public_key
+
+        return load_public_key(text).base64
     return None
 
 
@@ -313,10 +330,10 @@ def add_catalog(
     doc = _parse_doc(data, url)
     pin_source = "flag"
     if pubkey is None:
-        offered = _advertised_key(doc)
+        offered = _offered_key(url, data, signature, doc)
         if offered is None:
-            raise UsageError(
-                "the catalog does not name its signing key",
+            raise VerificationError(
+                "no key offered for this catalog verifies its signature",
                 rule="catalog-no-key",
                 place=url,
                 hint="pass --pubkey RW... from the publisher",

@@ -1,0 +1,74 @@
+"""`plugin enable` and `plugin disable`: the only place capabilities are granted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli.install import workspace_option
+from plugin_kit.errors import UsageError
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--grant-requested", is_flag=True, help="Grant exactly what the plugin requests.")
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    metavar="KIND=VALUE",
+    help="Grant one item (repeatable): network=HOST[/PATH], secrets=NAME, filesystem.read=SCOPE, "
+    "filesystem.write=SCOPE, process=true, rate_limits.outbound_per_minute=N.",
+)
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def enable(
+    ref: str, grant_requested: bool, grants: tuple[str, ...], workspace: Path | None, as_json: bool
+) -> None:
+    """Enable REF (ID, user:ID or project:ID) with explicit capability grants.
+
+    Grants are recorded in your own plugins.toml, keyed by store, workspace path and content
+    digest; a grant may narrow a request, never widen it. Without any grant the plugin runs
+    with none of its requested capabilities.
+
+    \b
+    Examples:
+      plugin enable weather-tools --grant-requested
+      plugin enable project:weather-tools --grant network=api.weather.gov --grant secrets=WEATHER_KEY
+    """
+    from plugin_kit.installer.manage import enable as do_enable
+
+    if grant_requested and grants:
+        raise UsageError("use --grant-requested or --grant, not both", rule="usage")
+    result = do_enable(
+        ref, workspace or Path.cwd(), grant_requested=grant_requested, grants=list(grants)
+    )
+    if as_json:
+        emit_json({"ok": True, **result.to_dict()})
+        return
+    click.echo(f"Enabled {result.ref} {result.version}")
+    for line in result.not_granted:
+        info(f"  not granted: {line.removeprefix('+ ')}")
+
+
+@click.command()
+@click.argument("ref")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def disable(ref: str, workspace: Path | None, as_json: bool) -> None:
+    """Disable REF; its grants are kept for a later `plugin enable`.
+
+    \b
+    Examples:
+      plugin disable weather-tools
+      plugin disable project:weather-tools --json
+    """
+    from plugin_kit.installer.manage import disable as do_disable
+
+    result = do_disable(ref, workspace or Path.cwd())
+    if as_json:
+        emit_json({"ok": True, **result.to_dict()})
+        return
+    click.echo(f"Disabled {result.ref}")

@@ -1,0 +1,164 @@
+"""`plugin install`: install a plugin by name from a catalog, or from a local file or URL."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+from plugin_kit.errors import NeedsUserError
+
+
+def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--workspace",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Workspace whose .insomnia/plugins store to use (default: current folder).",
+    )(func)
+
+
+def progress_to_stderr() -> Callable[[int, int | None], None] | None:
+    """A download progress line on stderr, only for a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    shown = {"pct": -1}
+
+    def show(done: int, total: int | None) -> None:
+        pct = int(done * 100 / total) if total else -1
+        if pct != shown["pct"]:
+            shown["pct"] = pct
+            click.echo(f"\r  downloading {done} / {total or '?'} bytes", err=True, nl=pct == 100)
+
+    return show
+
+
+def confirm_or_exit(question: str, yes: bool) -> None:
+    """Ask on a terminal; without one and without --yes the user is needed (exit 4)."""
+    if yes:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise NeedsUserError(
+            "confirmation needs a terminal",
+            rule="needs-confirmation",
+            hint="re-run with --yes to accept, or --dry-run to see the plan only",
+        )
+    if not click.confirm(question, default=False, err=True):
+        raise NeedsUserError("not confirmed; nothing was changed", rule="not-confirmed")
+
+
+def render_plan(plan: dict[str, Any]) -> None:
+    info(
+        f"plan: install {plan['id'] or plan['target']} {plan['version'] or ''} into the {plan['store']} store"
+        + (f" ({plan['workspace']})" if plan["workspace"] else "")
+    )
+    src = plan["source"]
+    origin = (
+        f"catalog {src.get('catalog')} ({src.get('catalog_id')}, serial {src.get('catalog_serial')})"
+        if plan["kind"] == "catalog"
+        else src.get("path") or src.get("url")
+    )
+    info(f"  source:       {origin}")
+    if plan.get("url") and plan["kind"] == "catalog":
+        info(f"  url:          {plan['url']}")
+    info(f"  size:         {plan['size'] if plan['size'] is not None else 'unknown'} bytes")
+    info(f"  sha256:       {plan['sha256'] or '(computed on download)'}")
+    key = plan["signer_key_id"] or "none (checked by --sha256 only)"
+    info(f"  signer key:   {key}{'  NEW KEY' if plan['new_key'] else ''}")
+    if plan["risk"]:
+        info(f"  risk:         {plan['risk']}")
+        info(f"  requests:     {plan['capability_summary']}")
+    if plan["replaces"]:
+        info(f"  replaces:     {plan['replaces']}")
+    info(f"  {plan['note']}")
+
+
+@click.command()
+@click.argument("target")
+@click.option(
+    "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
+)
+@workspace_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Resolve and print the plan; download nothing.")
+@click.option(
+    "--pubkey",
+    metavar="RW...",
+    help="For a FILE or URL: the publisher key its .minisig must verify with.",
+)
+@click.option("--sha256", metavar="HEX", help="For a FILE or URL: the archive's expected sha256.")
+@click.option(
+    "--host-api",
+    metavar="VERSION",
+    help="Host plugin-API version to resolve for (default: config).",
+)
+@click.option(
+    "--accept-new-key",
+    is_flag=True,
+    help="Accept a publisher key that differs from the pinned one.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the plan or result as one JSON object."
+)
+def install(
+    target: str,
+    project: bool,
+    workspace: Path | None,
+    yes: bool,
+    dry_run: bool,
+    pubkey: str | None,
+    sha256: str | None,
+    host_api: str | None,
+    accept_new_key: bool,
+    as_json: bool,
+) -> None:
+    """Install TARGET: NAME[@VERSION] or CATALOG/NAME from a catalog, a FILE, or a URL.
+
+    Checks before anything is placed: archive sha256 = catalog entry = its SHA256SUMS line,
+    SHA256SUMS.minisig and the archive's .minisig against the publisher key, the strict
+    reader, and the manifest id, version and content digest against the entry. The plugin
+    is installed disabled: nothing of it runs until `plugin enable` grants capabilities.
+
+    \b
+    Exit status: 0 ok, 1 error, 2 usage or ambiguous name, 3 verification failed,
+    4 needs you (confirmation without a terminal, or a new publisher key), 5 lock timeout.
+
+    \b
+    Examples:
+      plugin install weather-tools
+      plugin install acme/weather-tools@0.3.1 --project --yes
+      plugin install ./weather-tools-0.3.1.insomnia-plugin --sha256 9f2c...
+      plugin install https://example.org/w-0.3.1.insomnia-plugin --pubkey RWQ... --dry-run --json
+    """
+    from plugin_kit.installer.install import plan_install, run_install
+    from plugin_kit.installer.stores import user_store, workspace_store
+
+    store = workspace_store(workspace or Path.cwd()) if project or workspace else user_store()
+    plan = plan_install(target, store, host_api=host_api, pubkey=pubkey, sha256=sha256)
+    if plan.already_installed:
+        if as_json:
+            emit_json(
+                {"ok": True, "installed": False, "already_installed": True, "plan": plan.to_dict()}
+            )
+        else:
+            click.echo(f"{plan.ref} {plan.version} is already installed")
+        return
+    if dry_run:
+        if as_json:
+            emit_json({"ok": True, "dry_run": True, "plan": plan.to_dict()})
+        else:
+            render_plan(plan.to_dict())
+        return
+    if not as_json:
+        render_plan(plan.to_dict())
+    confirm_or_exit("Install it?", yes)
+    result = run_install(plan, accept_new_key=accept_new_key, progress=progress_to_stderr())
+    if as_json:
+        emit_json({"ok": True, "installed": True, **result.to_dict()})
+        return
+    click.echo(
+        f"Installed {result.ref} {result.version} (disabled). Grant with: plugin enable {result.ref}"
+    )

@@ -1,0 +1,31 @@
+"""`plugin uninstall`: remove a plugin from its store, lock and grants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json
+from plugin_kit.cli.install import workspace_option
+
+
+@click.command()
+@click.argument("ref")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def uninstall(ref: str, workspace: Path | None, as_json: bool) -> None:
+    """Uninstall REF (ID, user:ID or project:ID). The cache keeps its tree until `plugin cache gc`.
+
+    \b
+    Examples:
+      plugin uninstall weather-tools
+      plugin uninstall project:weather-tools --json
+    """
+    from plugin_kit.installer.manage import uninstall as do_uninstall
+
+    result = do_uninstall(ref, workspace or Path.cwd())
+    if as_json:
+        emit_json({"ok": True, **result})
+        return
+    click.echo(f"Uninstalled {result['ref']} {result['version']}")

@@ -1,0 +1,409 @@
+"""Operations on installed packages: resolve a REF, enable, disable, uninstall, upgrade, verify, gc."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import InstallError, PluginKitError, UsageError
+from plugin_kit.installer import capabilities as caps
+from plugin_kit.installer.audit import audit, now_iso
+from plugin_kit.installer.enablement import (
+    Enablement,
+    find_enablement,
+    load_enablements,
+    update_enablements,
+)
+from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
+from plugin_kit.installer.stores import Store, store_transaction, user_store, workspace_store
+
+__all__ = [
+    "resolve_ref",
+    "enable",
+    "disable",
+    "uninstall",
+    "upgrade",
+    "UpgradeResult",
+    "EnableResult",
+    "verify_installed",
+    "VerifyReport",
+    "gc",
+]
+
+
+def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
+    """`user:ID`, `project:ID` or a bare ID held by exactly one store (both: fail closed)."""
+    kind, sep, plugin_id = ref.partition(":")
+    if sep and kind not in ("user", "project"):
+        raise UsageError(
+            f"{ref!r} is not a reference", rule="ref-syntax", hint="use ID, user:ID or project:ID"
+        )
+    if not sep:
+        kind, plugin_id = "", ref
+    candidates = []
+    if kind in ("", "user"):
+        candidates.append(user_store())
+    if kind in ("", "project"):
+        candidates.append(workspace_store(workspace or Path.cwd()))
+    held = [(s, read_lock(s).get(plugin_id)) for s in candidates]
+    held = [(s, e) for s, e in held if e is not None]
+    if len(held) > 1:
+        raise UsageError(
+            f"{plugin_id!r} is installed in both stores: user:{plugin_id} and project:{plugin_id}",
+            rule="ref-ambiguous",
+            hint=f"name one: user:{plugin_id} or project:{plugin_id}",
+        )
+    if not held:
+        names = [f"{s.kind}:{i}" for s in candidates for i in read_lock(s)]
+        close = difflib.get_close_matches(
+            ref, names + [n.split(":", 1)[1] for n in names], n=3, cutoff=0.5
+        )
+        raise InstallError(
+            f"{ref} is not installed",
+            rule="not-installed",
+            hint=f"did you mean: {', '.join(close)}?" if close else "see `plugin list`",
+        )
+    return held[0][0], held[0][1]  # type: ignore[return-value]
+
+
+def _surfaces(store: Store, entry: LockEntry) -> list[str]:
+    from plugin_kit.installer.cache import cache_path
+    from plugin_kit.validators.manifest import parse_manifest
+
+    try:
+        m = parse_manifest((cache_path(entry.content_digest) / "plugin.toml").read_bytes())
+    except (OSError, PluginKitError):
+        return []
+    return [
+        name
+        for name, present in (("tools", m.tools), ("hooks", m.hooks), ("runtime", True))
+        if present
+    ]
+
+
+@dataclass
+class EnableResult:
+    ref: str
+    version: str
+    digest: str
+    active: bool
+    grants: dict[str, Any]
+    not_granted: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_enableable(store: Store, entry: LockEntry) -> None:
+    from plugin_kit.installer.api import _discover_store
+
+    for pkg in _discover_store(store, []):
+        if pkg.id == entry.id and pkg.status in ("inconsistent", "rejected"):
+            raise InstallError(
+                f"{pkg.ref} is {pkg.status}; it cannot be enabled",
+                rule=f"enable-{pkg.status}",
+                place=pkg.path,
+                hint=pkg.diagnostics[0].hint if pkg.diagnostics else None,
+            )
+
+
+def enable(
+    ref: str,
+    workspace: Path | None,
+    *,
+    grant_requested: bool = False,
+    grants: list[str] | None = None,
+) -> EnableResult:
+    """Record an enable with concrete grants; a grant may narrow a request, never widen it."""
+    store, entry = resolve_ref(ref, workspace)
+    full_ref = store.ref(entry.id)
+    try:
+        _check_enableable(store, entry)
+        requested = entry.requested_capabilities
+        granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
+        rec = Enablement(
+            id=full_ref,
+            digest=entry.content_digest,
+            version=entry.version,
+            workspace=str(store.workspace) if store.workspace else None,
+            active=True,
+            surfaces=_surfaces(store, entry),
+            granted_at=now_iso(),
+            grants=granted,
+        )
+
+        def change(records: list[Enablement]) -> None:
+            records[:] = [r for r in records if not r.matches(full_ref, store.workspace)]
+            records.append(rec)
+
+        update_enablements(change)
+    except PluginKitError as err:
+        audit("enable", outcome="refused", ref=full_ref, version=entry.version, rule=err.rule)
+        raise
+    audit(
+        "enable",
+        outcome="ok",
+        ref=full_ref,
+        version=entry.version,
+        digest=entry.content_digest,
+        workspace=rec.workspace,
+        granted=granted,
+    )
+    return EnableResult(
+        full_ref,
+        entry.version,
+        entry.content_digest,
+        True,
+        granted,
+        caps.uncovered(requested, granted),
+    )
+
+
+def disable(ref: str, workspace: Path | None) -> EnableResult:
+    """Mark the enable inactive; the grants are kept for a later enable."""
+    store, entry = resolve_ref(ref, workspace)
+    full_ref = store.ref(entry.id)
+    found: list[Enablement] = []
+
+    def change(records: list[Enablement]) -> None:
+        for r in records:
+            if r.matches(full_ref, store.workspace):
+                r.active = False
+                found.append(r)
+
+    update_enablements(change)
+    audit("disable", outcome="ok" if found else "noop", ref=full_ref, version=entry.version)
+    grants = found[0].grants if found else {}
+    return EnableResult(full_ref, entry.version, entry.content_digest, False, grants, [])
+
+
+def uninstall(ref: str, workspace: Path | None) -> dict[str, Any]:
+    """Remove the store file, its lock entry and its grants; the cache stays until `cache gc`."""
+    store, entry = resolve_ref(ref, workspace)
+    full_ref = store.ref(entry.id)
+    with store_transaction(store) as txn:
+        entries = read_lock(store)
+        entries.pop(entry.id, None)
+        txn.delete(store.archive_path(entry.id).name)
+        txn.put_bytes(store.lock_path.name, render_lock(entries))
+    update_enablements(
+        lambda records: records.__setitem__(
+            slice(None), [r for r in records if not r.matches(full_ref, store.workspace)]
+        )
+    )
+    audit(
+        "uninstall", outcome="ok", ref=full_ref, version=entry.version, digest=entry.content_digest
+    )
+    return {"ref": full_ref, "version": entry.version, "digest": entry.content_digest}
+
+
+@dataclass
+class UpgradeResult:
+    ref: str
+    from_version: str
+    to_version: str | None
+    status: str  # "up-to-date" | "planned" | "upgraded" | "needs-grant" | "skipped"
+    new_capabilities: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _upgrade_one(
+    store: Store,
+    entry: LockEntry,
+    *,
+    host_api: str,
+    dry_run: bool,
+    accept_new_key: bool,
+    progress: Any,
+) -> UpgradeResult:
+    from plugin_kit.installer.install import plan_candidate, run_install
+    from plugin_kit.installer.resolve import NameRef, resolve_name
+
+    ref = store.ref(entry.id)
+    catalog = entry.source.get("catalog")
+    if entry.source.get("type") in ("file", "url") or not catalog:
+        return UpgradeResult(
+            ref, entry.version, None, "skipped", note="not installed from a catalog"
+        )
+    cand = resolve_name(NameRef(catalog, entry.id, None), host_api=host_api)
+    from plugin_kit.validators.versions import parse_version
+
+    if parse_version(cand.version) <= parse_version(entry.version):
+        return UpgradeResult(ref, entry.version, cand.version, "up-to-date")
+    plan = plan_candidate(cand, store, f"{catalog}/{entry.id}")
+    rec = find_enablement(load_enablements(), ref, store.workspace)
+    extra = caps.uncovered(plan.capabilities or {}, rec.grants) if rec and rec.active else []
+    if dry_run:
+        return UpgradeResult(
+            ref,
+            entry.version,
+            cand.version,
+            "planned",
+            extra,
+            "new publisher key" if plan.new_key else "",
+        )
+    installed = run_install(
+        plan, accept_new_key=accept_new_key, allow_replace=True, progress=progress, action="upgrade"
+    )
+    if rec is None or not rec.active:
+        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
+    if extra:  # more capabilities: the new version waits, the old one keeps its grant
+        return UpgradeResult(
+            ref,
+            entry.version,
+            installed.version,
+            "needs-grant",
+            extra,
+            f"{entry.version} keeps running; review and run `plugin enable {ref}`",
+        )
+
+    def carry(records: list[Enablement]) -> None:
+        for r in records:
+            if r.matches(ref, store.workspace):
+                r.digest, r.version = installed.content_digest, installed.version
+
+    update_enablements(carry)
+    audit(
+        "grant_carried",
+        outcome="ok",
+        ref=ref,
+        version=installed.version,
+        digest=installed.content_digest,
+        previous_digest=entry.content_digest,
+    )
+    return UpgradeResult(
+        ref, entry.version, installed.version, "upgraded", note="grants carried over"
+    )
+
+
+def upgrade(
+    refs: list[str],
+    workspace: Path | None,
+    *,
+    all_: bool = False,
+    dry_run: bool = False,
+    accept_new_key: bool = False,
+    host_api: str | None = None,
+    progress: Any = None,
+) -> list[UpgradeResult]:
+    from plugin_kit.installer.api import stores_for
+    from plugin_kit.installer.resolve import host_api_version
+
+    api = host_api_version(host_api)
+    targets = (
+        [resolve_ref(r, workspace) for r in refs]
+        if not all_
+        else [(s, e) for s in stores_for(workspace) for e in read_lock(s).values()]
+    )
+    return [
+        _upgrade_one(
+            s, e, host_api=api, dry_run=dry_run, accept_new_key=accept_new_key, progress=progress
+        )
+        for s, e in targets
+    ]
+
+
+@dataclass
+class VerifyReport:
+    checked: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
+
+
+def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
+    from plugin_kit.installer.cache import cache_path
+    from plugin_kit.packer.digest import digest_path, sha256_file
+
+    ref = store.ref(entry.id)
+    path = store.archive_path(entry.id)
+    checks = [
+        ("store file", lambda: sha256_file(path), entry.archive_sha256),
+        ("cache tree", lambda: digest_path(cache_path(entry.content_digest)), entry.content_digest),
+    ]
+    for what, compute, expected in checks:
+        try:
+            actual = compute()
+        except (OSError, PluginKitError) as exc:
+            report.problems.append(
+                {"ref": ref, "check": what, "problem": f"missing or unreadable: {exc}"}
+            )
+            continue
+        if actual != expected:
+            report.problems.append(
+                {
+                    "ref": ref,
+                    "check": what,
+                    "problem": "does not match plugins.lock",
+                    "expected": expected,
+                    "actual": actual,
+                }
+            )
+    report.checked.append({"ref": ref, "version": entry.version, "digest": entry.content_digest})
+
+
+def verify_installed(
+    refs: list[str], workspace: Path | None, *, all_: bool = False
+) -> VerifyReport:
+    """Re-hash store files and cache trees against the locks; also flag files nobody installed."""
+    from plugin_kit.installer.api import stores_for
+    from plugin_kit.installer.stores import recover_if_needed
+
+    report = VerifyReport()
+    if not all_:
+        for ref in refs:
+            store, entry = resolve_ref(ref, workspace)
+            _verify_entry(store, entry, report)
+        return report
+    for store in stores_for(workspace):
+        recover_if_needed(store)
+        try:
+            lock = read_lock(store)
+        except PluginKitError as err:
+            report.problems.append(
+                {"ref": f"{store.kind}:*", "check": "plugins.lock", "problem": err.message}
+            )
+            continue
+        for entry in lock.values():
+            _verify_entry(store, entry, report)
+        for path in store.archives():
+            plugin_id = path.name.removesuffix(".insomnia-plugin")
+            if plugin_id not in lock:
+                report.problems.append(
+                    {
+                        "ref": store.ref(plugin_id),
+                        "check": "plugins.lock",
+                        "problem": "a store file with no lock entry (not installed by plugin-kit)",
+                    }
+                )
+    return report
+
+
+def gc(workspace: Path | None, *, dry_run: bool = False) -> Any:
+    """Keep what any known store's lock (current and previous) or any enable references."""
+    from plugin_kit.installer.cache import collect_garbage
+    from plugin_kit.installer.stores import known_workspaces
+
+    stores = [user_store(), *(workspace_store(w) for w in known_workspaces() if w.is_dir())]
+    if workspace is not None:
+        stores.append(workspace_store(workspace))
+    digests: set[str] = {r.digest for r in load_enablements()}
+    shas: set[str] = set()
+    for store in stores:
+        for entry in read_lock(store).values():
+            digests.add(entry.content_digest)
+            shas.add(entry.archive_sha256)
+            if entry.previous:
+                digests.add(entry.previous["content_digest"])
+                shas.add(entry.previous["archive_sha256"])
+    return collect_garbage(digests, shas, dry_run=dry_run)
