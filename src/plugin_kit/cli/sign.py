@@ -1,0 +1,76 @@
+"""`plugin sign`: write FILE.minisig, a prehashed minisign signature."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+
+
+def password_prompt() -> str:
+    return click.prompt("Password for the secret key", hide_input=True, err=True)
+
+
+def load_key(key: Path | None):  # type: ignore[no-untyped-def]
+    """The signing key from --key or $MINISIGN_SECRET_KEY; asks for a password only on a TTY."""
+    from plugin_kit.signing.keysource import resolve_secret_key
+
+    prompt = password_prompt if sys.stdin.isatty() else None
+    return resolve_secret_key(key, os.environ, prompt=prompt)
+
+
+@click.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Secret key file (default: $MINISIGN_SECRET_KEY).",
+)
+@click.option(
+    "--trusted-comment",
+    metavar="TEXT",
+    help="Signed comment (default names the file, and id and version for archives).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def sign(
+    files: tuple[Path, ...], key: Path | None, trusted_comment: str | None, as_json: bool
+) -> None:
+    """Sign each FILE, writing FILE.minisig (prehashed, as `minisign -S` does).
+
+    The key comes from --key, or from $MINISIGN_SECRET_KEY holding the key file's text; an
+    encrypted key takes its password from $MINISIGN_PASSWORD, or asks on a terminal.
+    An .insomnia-plugin archive is read strictly first, and its signature names its id and
+    version. Check the result with `plugin verify` or `minisign -V -H`.
+
+    \b
+    Examples:
+      plugin sign dist/weather-tools-0.3.1.insomnia-plugin --key release.key
+      MINISIGN_SECRET_KEY="$(cat ci.key)" plugin sign SHA256SUMS --json
+      plugin sign notes.txt --key release.key --trusted-comment "release notes 0.3.1"
+    """
+    from plugin_kit.signing.release import archive_trusted_comment
+    from plugin_kit.signing.signatures import write_signature
+
+    secret = load_key(key)
+    results = []
+    for path in files:
+        comment = trusted_comment if trusted_comment is not None else archive_trusted_comment(path)
+        out = write_signature(path, secret, trusted_comment=comment)
+        results.append(
+            {
+                "file": str(path),
+                "signature": str(out),
+                "key_id": secret.key_id,
+                "trusted_comment": comment,
+            }
+        )
+        if not as_json:
+            info(f"signed {path} -> {out}")
+    if as_json:
+        emit_json({"ok": True, "signed": results})

@@ -1,0 +1,90 @@
+"""`plugin verify`: check a file's minisign signature against a pinned public key.
+
+Signature mode runs when --pubkey or --pubkey-file is given. Without them, TARGET is left
+for the store-verification mode (`plugin verify [REF | --all]`), which the installer adds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json
+from plugin_kit.errors import UsageError
+
+
+def _public_key(pubkey: str | None, pubkey_file: Path | None):  # type: ignore[no-untyped-def]
+    from plugin_kit.signing.keys import load_public_key, load_public_key_file
+
+    if pubkey and pubkey_file:
+        raise UsageError("--pubkey and --pubkey-file exclude each other", rule="verify.options")
+    return (
+        load_public_key(pubkey, place="--pubkey") if pubkey else load_public_key_file(pubkey_file)
+    )  # type: ignore[arg-type]
+
+
+def verify_signature(
+    target: str | None,
+    pubkey: str | None,
+    pubkey_file: Path | None,
+    sig: Path | None,
+    ignore_missing: bool,
+    as_json: bool,
+) -> None:
+    from plugin_kit.signing.check import check_signed_file
+
+    if not target:
+        raise UsageError("name the FILE whose signature to check", rule="verify.no-file")
+    key = _public_key(pubkey, pubkey_file)
+    report = check_signed_file(Path(target), key, signature_path=sig, ignore_missing=ignore_missing)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    click.echo(f"ok: {report.path} signed by {report.signature.key_id}")
+    click.echo(f"trusted comment: {report.signature.trusted_comment}")
+    for item in report.sums:
+        click.echo(f"  {item.status:8} {item.name}")
+
+
+@click.command()
+@click.argument("target", required=False)
+@click.option("--pubkey", metavar="RW...", help="The publisher's public key (the RW... line).")
+@click.option("--pubkey-file", type=click.Path(path_type=Path, dir_okay=False), help="A .pub file.")
+@click.option(
+    "--sig",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Signature file (default: FILE.minisig).",
+)
+@click.option(
+    "--ignore-missing", is_flag=True, help="For SHA256SUMS: skip listed files that are absent."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def verify(
+    target: str | None,
+    pubkey: str | None,
+    pubkey_file: Path | None,
+    sig: Path | None,
+    ignore_missing: bool,
+    as_json: bool,
+) -> None:
+    """Check FILE's prehashed minisign signature (FILE.minisig) with a pinned public key.
+
+    For a file named SHA256SUMS every listed file beside it is hashed too, like
+    `sha256sum -c`. Exit status 3 means the check failed: the file, its signature or its
+    trusted comment changed, or another key signed it.
+
+    \b
+    Examples:
+      plugin verify weather-tools-0.3.1.insomnia-plugin --pubkey RWQf6LRCGA9i53mlYecO4Iz...
+      plugin verify SHA256SUMS --pubkey-file release.pub
+      plugin verify catalog/extensions.json --pubkey-file catalog.pub --json
+    """
+    if pubkey or pubkey_file:
+        verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
+        return
+    raise UsageError(
+        "pass --pubkey RW... or --pubkey-file F to check a signature",
+        rule="verify.no-key",
+        hint="the public key comes from the publisher (release notes, catalog), never from the same download",
+    )

@@ -1,0 +1,107 @@
+"""Check a signed file as a consumer would: its signature, and for SHA256SUMS every file it lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin_kit.signing.errors import SignatureInvalid
+from plugin_kit.signing.keys import PublicKey
+from plugin_kit.signing.signatures import VerifiedSignature, verify_file
+from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
+
+__all__ = ["SignedFileReport", "SumCheck", "check_signed_file"]
+
+SUMS_NAME = "SHA256SUMS"
+_MAX_SIGNATURE_FILE = 16 * 1024
+
+
+@dataclass(frozen=True)
+class SumCheck:
+    name: str
+    status: str  # "ok" | "mismatch" | "missing"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status}
+
+
+@dataclass(frozen=True)
+class SignedFileReport:
+    path: Path
+    signature_path: Path
+    signature: VerifiedSignature
+    sums: list[SumCheck] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ok": True,
+            "path": str(self.path),
+            "signature": str(self.signature_path),
+            **self.signature.to_dict(),
+            "sums": [s.to_dict() for s in self.sums],
+        }
+
+
+def _read_signature(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(_MAX_SIGNATURE_FILE + 1)
+    except OSError as exc:
+        raise SignatureInvalid(
+            f"cannot read the signature: {exc.strerror}",
+            rule="signing.signature-missing",
+            place=str(path),
+            hint="download FILE.minisig next to FILE, or pass --sig PATH",
+        ) from exc
+    return data.decode("ascii", errors="replace")
+
+
+def check_signed_file(
+    path: Path,
+    key: PublicKey,
+    *,
+    signature_path: Path | None = None,
+    ignore_missing: bool = False,
+) -> SignedFileReport:
+    """Verify `path` against `signature_path` (default `path.minisig`) with the pinned `key`.
+
+    A file named SHA256SUMS is then read, and every file it lists beside it is hashed and
+    compared, like `sha256sum -c`; missing files fail unless `ignore_missing`."""
+    sig_path = signature_path or path.with_name(path.name + ".minisig")
+    verified = verify_file(path, _read_signature(sig_path), key)
+    sums = _check_sums(path, ignore_missing) if path.name == SUMS_NAME else []
+    return SignedFileReport(path, sig_path, verified, sums)
+
+
+def _check_sums(path: Path, ignore_missing: bool) -> list[SumCheck]:
+    from plugin_kit.packer.digest import sha256_file
+
+    with path.open("rb") as fh:
+        listed = parse_sums(fh.read(MAX_SUMS_BYTES + 1))
+    results = []
+    for name, expected in listed.items():
+        target = path.parent / name
+        if not target.is_file():
+            results.append(SumCheck(name, "missing"))
+            continue
+        results.append(SumCheck(name, "ok" if sha256_file(target) == expected else "mismatch"))
+    bad = [
+        r
+        for r in results
+        if r.status == "mismatch" or (r.status == "missing" and not ignore_missing)
+    ]
+    if bad:
+        raise SignatureInvalid(
+            ", ".join(f"{r.name}: {r.status}" for r in bad),
+            rule="sums.mismatch" if any(r.status == "mismatch" for r in bad) else "sums.missing",
+            place=str(path),
+            hint="a listed file differs from what was signed; download it again (or pass --ignore-missing)",
+        )
+    if not any(r.status == "ok" for r in results):
+        raise SignatureInvalid(
+            "SHA256SUMS lists no file present beside it",
+            rule="sums.nothing-checked",
+            place=str(path),
+            hint="download the release assets next to SHA256SUMS",
+        )
+    return results

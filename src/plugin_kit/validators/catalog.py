@@ -1,0 +1,179 @@
+"""catalog/extensions.json: the shipped JSON Schema, then the rules a schema cannot say.
+
+Every problem is collected (with its field path, e.g. `entries[2].source.assets[0].sha256`)
+and raised once as a ValidationError, so a catalog author sees the whole list at once.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from plugin_kit.errors import ValidationError
+from plugin_kit.validators.problems import Problem, field_path
+
+__all__ = ["ARCHIVE_SUFFIX", "catalog_problems", "catalog_schema", "validate_catalog"]
+
+ARCHIVE_SUFFIX = ".insomnia-plugin"
+_PLACE = "extensions.json"
+
+
+@lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return files("plugin_kit.validators").joinpath("schemas/catalog.schema.json").read_text("utf-8")
+
+
+def catalog_schema() -> dict[str, Any]:
+    return json.loads(_schema_text())
+
+
+def _problem(rule: str, message: str, field: str, phase: str = "semantic") -> Problem:
+    return Problem(
+        rule, message, file=_PLACE, field=field, phase=phase, hint="See docs/catalog.md."
+    )
+
+
+def _schema_problems(doc: Any) -> list[Problem]:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(catalog_schema())
+    errors = sorted(
+        validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
+    return [
+        _problem("catalog-schema", e.message, field_path(e.absolute_path), "schema") for e in errors
+    ]
+
+
+def _release_problems(rel: dict[str, Any], name: str, where: str) -> list[Problem]:
+    """The archive, its signature and SHA256SUMS are listed, and the archive is fully described."""
+    out = []
+    assets = {a["asset"]: a for a in rel["source"]["assets"]}
+    archive = f"{name}-{rel['version']}{ARCHIVE_SUFFIX}"
+    if len(assets) != len(rel["source"]["assets"]):
+        out.append(
+            _problem(
+                "catalog-asset-duplicate", "an asset is listed twice", f"{where}.source.assets"
+            )
+        )
+    found = assets.get(archive)
+    if found is None:
+        out.append(
+            _problem(
+                "catalog-archive-missing", f"no asset named {archive}", f"{where}.source.assets"
+            )
+        )
+    elif not {"size", "sha256", "digest"} <= set(found):
+        out.append(
+            _problem(
+                "catalog-archive-incomplete",
+                f"{archive} needs size, sha256 and digest",
+                f"{where}.source.assets",
+            )
+        )
+    sigs = rel["signatures"]
+    needed = [
+        rel["source"]["checksum_asset"],
+        sigs["signature_asset"],
+        sigs.get("checksum_signature_asset"),
+    ]
+    for asset in filter(None, needed):
+        if asset not in assets:
+            out.append(
+                _problem(
+                    "catalog-asset-missing",
+                    f"{asset} is named but not listed",
+                    f"{where}.source.assets",
+                )
+            )
+    if sigs["signature_asset"] != archive + ".minisig":
+        out.append(
+            _problem(
+                "catalog-signature-asset",
+                f"expected {archive}.minisig",
+                f"{where}.signatures.signature_asset",
+            )
+        )
+    out += _key_problems(sigs, f"{where}.signatures")
+    return out
+
+
+def _key_problems(sigs: dict[str, Any], where: str) -> list[Problem]:
+    from plugin_kit.errors import SigningError
+    from plugin_kit.signing.keys import load_public_key
+
+    try:
+        key = load_public_key(sigs["minisign_pubkey"])
+    except SigningError as err:
+        return [_problem("catalog-bad-pubkey", err.message, f"{where}.minisign_pubkey")]
+    if key.key_id != sigs["key_id"]:
+        return [
+            _problem("catalog-key-id", f"the public key's id is {key.key_id}", f"{where}.key_id")
+        ]
+    return []
+
+
+def _entry_problems(entry: dict[str, Any], catalog_id: str, where: str) -> list[Problem]:
+    out = []
+    if entry["id"] != f"{catalog_id}.{entry['name']}":
+        out.append(
+            _problem("catalog-entry-id", f"expected {catalog_id}.{entry['name']}", f"{where}.id")
+        )
+    out += _release_problems(entry, entry["name"], where)
+    seen = {entry["version"]}
+    for i, rel in enumerate(entry["releases"]):
+        if rel["version"] in seen:
+            out.append(
+                _problem(
+                    "catalog-release-duplicate",
+                    f"version {rel['version']} is listed twice",
+                    f"{where}.releases[{i}].version",
+                )
+            )
+        seen.add(rel["version"])
+        out += _release_problems(rel, entry["name"], f"{where}.releases[{i}]")
+    return out
+
+
+def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
+    out = []
+    if doc["expires_at"] <= doc["generated_at"]:
+        out.append(
+            _problem("catalog-expiry", "expires_at must be after generated_at", "expires_at")
+        )
+    names: set[str] = set()
+    for i, entry in enumerate(doc["entries"]):
+        if entry["name"] in names:
+            out.append(
+                _problem(
+                    "catalog-entry-duplicate",
+                    f"{entry['name']} is listed twice",
+                    f"entries[{i}].name",
+                )
+            )
+        names.add(entry["name"])
+        out += _entry_problems(entry, doc["catalog_id"], f"entries[{i}]")
+    return out
+
+
+def catalog_problems(doc: Any) -> list[Problem]:
+    """Schema problems first; the semantic rules run only on a document the schema accepts."""
+    problems = _schema_problems(doc)
+    return problems or _semantic_problems(doc)
+
+
+def validate_catalog(doc: dict[str, Any]) -> None:
+    """Raise ValidationError (with `.problems`) unless `doc` is a valid catalog."""
+    problems = catalog_problems(doc)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ValidationError(
+            f"{first.field or 'catalog'}: {first.message}{more}",
+            rule=first.rule,
+            place=_PLACE,
+            hint="See docs/catalog.md for the catalog format.",
+            problems=problems,
+        )
