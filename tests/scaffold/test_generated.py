@@ -1,0 +1,118 @@
+"""Each built-in template, generated with --no-input, is a working, releasable plugin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scaffold.helpers import isolated_env
+
+from plugin_kit.cli._output import run
+from plugin_kit.cli.create import create
+from plugin_kit.packer.reader import read_archive
+from plugin_kit.packer.writer import pack
+from plugin_kit.scaffold.render import tree_hashes
+from plugin_kit.validators.project import validate_project
+
+RUNTIMES = ["hooks", "wasm", "mcp"]
+
+
+@pytest.fixture(scope="module", params=RUNTIMES)
+def scaffold(request, tmp_path_factory) -> Path:
+    """One project per runtime, made once by the real CLI in an isolated home."""
+    home = tmp_path_factory.mktemp(f"home-{request.param}")
+    mp = pytest.MonkeyPatch()
+    for key, value in isolated_env(home).items():
+        mp.setenv(key, value)
+    dest = tmp_path_factory.mktemp(request.param) / f"demo-{request.param}"
+    try:
+        assert run(create, ["--no-input", "--runtime", request.param, str(dest)]) == 0
+    finally:
+        mp.undo()
+    return dest
+
+
+def test_validates(scaffold):
+    report = validate_project(scaffold)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.manifest.id == scaffold.name
+    assert not report.warnings, [str(w) for w in report.warnings]
+
+
+def test_packs_to_an_archive_the_strict_reader_accepts(scaffold, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", isolated_env(tmp_path)["PATH"])  # [build] runs `plugin wat2wasm`
+    result = pack(scaffold, tmp_path)
+    info = read_archive(Path(result.path))
+    assert info.digest == result.digest
+    assert info.manifest.id == scaffold.name
+    assert {"plugin.toml", "README.md", "LICENSE"} <= {f.path for f in info.files}
+    assert not any(f.path.startswith(("tests/", ".github/", ".create-plugin")) for f in info.files)
+
+
+def test_own_tests_pass(scaffold, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=scaffold,
+        env={**isolated_env(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " passed" in proc.stdout and "skipped" not in proc.stdout
+
+
+def test_workflows_match_the_github_schema(scaffold):
+    workflows = sorted(str(p) for p in (scaffold / ".github" / "workflows").glob("*.yml"))
+    assert [Path(w).name for w in workflows] == ["ci.yml", "release.yml"]
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "check-jsonschema", "--builtin-schema",
+         "vendor.github-workflows", *workflows],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_workflows_pass_zizmor(scaffold):
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "zizmor", "--offline", "--format", "json",
+         "--min-severity", "medium", str(scaffold / ".github" / "workflows")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    findings = json.loads(proc.stdout or "[]")
+    assert findings == [], json.dumps(findings, indent=1)[:4000]
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_release_workflow_shape(scaffold):
+    text = (scaffold / ".github" / "workflows" / "release.yml").read_text()
+    assert 'tags: ["v*"]' in text
+    assert "contents: write" in text and "concurrency:" in text
+    assert "group: release-${{ github.ref }}" in text
+    assert "plugin validate ." in text
+    # Every third-party action pinned by a full commit hash.
+    for line in text.splitlines():
+        if "uses:" in line:
+            ref = line.split("@", 1)[1].split()[0]
+            assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), line
+
+
+def test_generating_twice_gives_identical_trees(tmp_path, home):
+    trees = []
+    for n in ("one", "two"):
+        dest = tmp_path / n / "same-plugin"
+        assert run(create, ["--no-input", "--runtime", "wasm", "--no-git", str(dest)]) == 0
+        trees.append(tree_hashes(dest))
+    assert trees[0] == trees[1]
+    assert ".create-plugin.json" in trees[0] and "module.wasm" in trees[0]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_same_answers_same_tree_per_runtime(runtime, tmp_path, home):
+    args = ["--no-input", "--runtime", runtime, "--no-git", "--author", "Ada <ada@example.org>"]
+    a, b = tmp_path / "a" / "p-x", tmp_path / "b" / "p-x"
+    assert run(create, [*args, str(a)]) == 0 and run(create, [*args, str(b)]) == 0
+    assert tree_hashes(a) == tree_hashes(b)
