@@ -1,0 +1,143 @@
+"""Pack, read and start-up, side by side with the reference tools in one run.
+
+    python bench/bench_pack.py [--runs 5] [--big]
+
+Prints a markdown table of medians and ratios (ours / reference) for docs/performance.md.
+Peak RSS is the largest resident set of any process in the measured command (RUSAGE_CHILDREN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+MANIFEST = """manifest_version = 1
+[plugin]
+id = "bench-plugin"
+version = "1.0.0"
+api = ">=1.0.0, <2.0.0"
+runtime = "hooks"
+description = "benchmark tree"
+license = "MIT"
+[runtime]
+file = "hooks.toml"
+"""
+MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1], shell=True, stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)
+"""
+
+
+def measure(cmd: str, runs: int, setup: str | None = None) -> tuple[float, float]:
+    """Median wall seconds and max peak RSS (MiB) of `cmd` over `runs` runs, each in a fresh parent."""
+    walls, rss = [], []
+    for _ in range(runs):
+        if setup:
+            subprocess.run(setup, shell=True, check=True)
+        out = subprocess.run([PY, "-c", MEASURE, cmd], capture_output=True, text=True, check=True).stdout.split()
+        if out[2] != "0":
+            raise SystemExit(f"command failed: {cmd}")
+        walls.append(float(out[0]))
+        rss.append(int(out[1]) / 1024)
+    return statistics.median(walls), max(rss)
+
+
+def make_tree(root: Path, files: int, total: int, seed: int = 7) -> None:
+    """Half text-like lines, half random bytes, lognormal sizes, spread over folders."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True)
+    (root / "plugin.toml").write_text(MANIFEST)
+    (root / "hooks.toml").write_text("[[hooks]]\n")
+    weights = [rng.lognormvariate(0, 1.2) for _ in range(files)]
+    scale = total / sum(weights)
+    words = [f"word{i}" for i in range(500)]
+    for i, w in enumerate(weights):
+        size = max(1, int(w * scale))
+        d = root / f"d{i % 160:03d}"
+        d.mkdir(exist_ok=True)
+        if i % 2:
+            (d / f"f{i:05d}.bin").write_bytes(rng.randbytes(size))
+        else:
+            line = " ".join(rng.choice(words) for _ in range(12)) + "\n"
+            text = (line * (size // len(line) + 1))[:size]
+            (d / f"f{i:05d}.log").write_text(text)
+
+
+def row(name: str, ours: tuple[float, float], ref: tuple[float, float], ref_name: str, goal: str) -> str:
+    return (
+        f"| {name} | {ours[0]:.3f} s | {ref_name}: {ref[0]:.3f} s | **{ours[0] / ref[0]:.2f}x** | "
+        f"{ours[1]:.0f} MiB | {ref[1]:.0f} MiB | {goal} |"
+    )
+
+
+def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> list[str]:
+    tree = work / "tree"
+    make_tree(tree, files, total)
+    out = work / "out"
+    ours = measure(f"plugin pack --no-build -o {out} {tree}", runs)
+    ref = measure(
+        f"tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -C {tree} . | zstd -3 -q -o {work}/ref.tar.zst -f",
+        runs,
+    )
+    archive = next(out.glob("*.insomnia-plugin"))
+    x_ours, x_ref = work / "x-ours", work / "x-ref"
+    extract = (
+        "from plugin_kit.packer.reader import extract_archive; from plugin_kit.validators.limits import Limits; "
+        f"extract_archive('{archive}', '{x_ours}', limits=Limits.unlimited_for({total * 2}))"
+    )
+    read_ours = measure(f"{PY} -c \"{extract}\"", runs, setup=f"rm -rf {x_ours}")
+    read_ref = measure(
+        f"mkdir -p {x_ref} && tar --zstd -xf {archive} -C {x_ref}", runs, setup=f"rm -rf {x_ref}"
+    )
+    return [
+        row(f"pack {label}", ours, ref, "tar \\| zstd -3", "<= 1.0x, <= 100 MiB"),
+        row(f"read + extract {label}", read_ours, read_ref, "tar --zstd -xf", "<= 1.5x"),
+    ]
+
+
+def bench_small(work: Path, runs: int) -> list[str]:
+    tree = work / "small"
+    make_tree(tree, 28, 200 * 1024)
+    click = measure(f"{PY} -c 'import click'", runs)
+    pack = measure(f"plugin pack --no-build -o {work}/small-out {tree}", runs)
+    helps = measure("plugin --help", runs)
+    return [
+        row("`plugin pack` small plugin (30 files, 200 KiB)", pack, click, "python -c 'import click'", "<= 2x"),
+        row("`plugin --help`", helps, click, "python -c 'import click'", "<= 1.5x"),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--big", action="store_true", help="also pack and read 1 GiB")
+    args = ap.parse_args()
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    work = Path(tempfile.mkdtemp(prefix="plugin-kit-bench-", dir=base))
+    try:
+        started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        rows = bench_small(work, args.runs) + bench_large(work / "l", args.runs, 2000, 100 << 20, "2,000 files, 100 MiB")
+        if args.big:
+            rows += bench_large(work / "g", 1, 4000, 1 << 30, "1 GiB (limits raised)")
+        print(f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} runs.\n")
+        print("| what | ours | reference | ratio | our peak RSS | reference peak RSS | goal |")
+        print("|---|---|---|---|---|---|---|")
+        print("\n".join(rows))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
