@@ -1,0 +1,28 @@
+"""Run every benchmark in bench/ (bench_*.py) one after another; each prints a markdown table.
+
+    make bench                       # all of them
+    make bench BENCH_ARGS="pack"     # only bench_pack.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    here = Path(__file__).parent
+    wanted = set(sys.argv[1:])
+    failed = 0
+    for script in sorted(here.glob("bench_*.py")):
+        name = script.stem.removeprefix("bench_")
+        if wanted and name not in wanted:
+            continue
+        print(f"\n## {name}\n", flush=True)
+        failed |= subprocess.run([sys.executable, str(script)]).returncode
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
