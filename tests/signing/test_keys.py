@@ -94,7 +94,8 @@ def test_cli_shows_the_same_key_id_and_recreates_our_public_key(our_plain, tmp_p
     done = minisign("-R", "-s", str(our_plain.secret_key), "-p", str(recreated))
     assert done.returncode == 0, done.stderr
     assert recreated.read_text() == our_plain.public_key.read_text()
-    assert our_plain.key_id in recreated.read_text().splitlines()[0]
+    shown = recreated.read_text().splitlines()[0].rsplit(" ", 1)[1]
+    assert int(shown, 16) == int(our_plain.key_id, 16)
 
 
 @needs_minisign
@@ -131,7 +132,7 @@ def test_cli_passwordless_key_signs_here_and_verifies_there(cli_plain, tmp_path:
     key_path, pub_path = cli_plain
     key = load_secret_key_file(key_path, None)
     assert key.public_key == load_public_key_file(pub_path)
-    assert key.key_id in pub_path.read_text()
+    assert int(pub_path.read_text().split()[5], 16) == int(key.key_id, 16)
     data = tmp_path / "a.txt"
     data.write_text("hello\n")
     write_signature(data, key)
@@ -159,3 +160,17 @@ def test_generate_rejects_empty_password(tmp_path: Path) -> None:
         generate_keypair(tmp_path / "k", "", **FAST)
     assert info.value.rule == "signing.key-empty-password"
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_minisign
+def test_public_key_file_matches_the_cli_when_the_key_id_starts_with_zero(tmp_path: Path) -> None:
+    # The CLI prints the id without zero padding; find such a key (1 in 16) and compare bytes.
+    pair = next(
+        p
+        for p in (generate_keypair(tmp_path / f"k{i}", None) for i in range(400))
+        if p.key_id.startswith("0")
+    )
+    recreated = tmp_path / "recreated.pub"
+    assert minisign("-R", "-s", str(pair.secret_key), "-p", str(recreated)).returncode == 0
+    assert recreated.read_bytes() == pair.public_key.read_bytes()
+    assert len(pair.key_id) == 16

@@ -56,8 +56,8 @@ class PublicKey:
         return cls(key.to_base64().decode(), _key_id(key._keynum_pk.key_id), key)
 
     def file_text(self) -> str:
-        """The `.pub` file the CLI writes (same comment, so diffs against CLI keys stay quiet)."""
-        return f"untrusted comment: minisign public key {self.key_id}\n{self.base64}\n"
+        """The `.pub` file the CLI writes, byte for byte: its comment prints the id unpadded."""
+        return f"untrusted comment: minisign public key {int(self.key_id, 16):X}\n{self.base64}\n"
 
     def to_dict(self) -> dict[str, str]:
         return {"key_id": self.key_id, "public_key": self.base64}
