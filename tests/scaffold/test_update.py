@@ -1,0 +1,89 @@
+"""--update from an older template version: untouched files follow the new template, files
+the author changed are conflicts left as written, listed with a diff."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plugin_kit.scaffold.templates import builtin_root
+from plugin_kit.scaffold.update import update_project
+
+
+@pytest.fixture
+def old_template(tmp_path) -> Path:
+    """The built-in templates as an "older version": some files differ, one more file."""
+    root = tmp_path / "templates-0.0.1"
+    shutil.copytree(builtin_root(), root)
+    wasm = root / "wasm"
+    config = json.loads((wasm / "cookiecutter.json").read_text())
+    config["_template_version"] = "0.0.1"
+    (wasm / "cookiecutter.json").write_text(json.dumps(config))
+    project = wasm / "{{cookiecutter.id}}"
+    (project / "README.md").write_text("# {{ cookiecutter.name }}\n\nOld readme.\n")
+    (project / "NOTES.md").write_text("Only in the old template.\n")
+    (root / "_shared" / "gitignore").write_text("dist/\n")
+    return wasm
+
+
+@pytest.fixture
+def project(create_plugin, old_template, tmp_path) -> Path:
+    dest = tmp_path / "work" / "old-plugin"
+    result = create_plugin("--no-input", "--no-git", "--template", str(old_template), str(dest))
+    assert result.code == 0, result.err
+    assert json.loads((dest / ".create-plugin.json").read_text())["template_version"] == "0.0.1"
+    return dest
+
+
+def test_update_applies_new_template_and_reports_conflicts(project, home):
+    (project / "README.md").write_text("# My own readme\n")  # changed by author and by template
+    (project / "schemas" / "echo.json").write_text('{"type": "object"}\n')  # author only
+    plugin_toml = (project / "plugin.toml").read_bytes()
+
+    result = update_project(project, template="builtin:wasm")
+
+    assert (result.old_version, result.new_version) == ("0.0.1", result.new_version)
+    assert result.new_version != "0.0.1"
+    assert result.updated == [".gitignore"]
+    assert result.removed == ["NOTES.md"] and not (project / "NOTES.md").exists()
+    assert [c.path for c in result.conflicts] == ["README.md"]
+    conflict = result.conflicts[0]
+    assert "-# My own readme" in conflict.diff and "+## Moving to Rust or TinyGo" in conflict.diff
+    # The author's files are left exactly as written.
+    assert (project / "README.md").read_text() == "# My own readme\n"
+    assert (project / "schemas" / "echo.json").read_text() == '{"type": "object"}\n'
+    assert (project / "plugin.toml").read_bytes() == plugin_toml  # same in both versions
+    assert "*.insomnia-plugin" in (project / ".gitignore").read_text()
+    record = json.loads((project / ".create-plugin.json").read_text())
+    assert record["template"] == "builtin:wasm" and record["template_version"] == result.new_version
+
+    again = update_project(project)  # recorded template is now the built-in one
+    assert (again.updated, again.added, again.removed) == ([], [], [])
+    assert [c.path for c in again.conflicts] == []  # README still differs but template did not move
+
+
+def test_cli_update_json_and_exit_code(create_plugin, project):
+    (project / "README.md").write_text("mine\n")
+    result = create_plugin("--update", "--template", "builtin:wasm", "--json", str(project))
+    assert result.code == 4  # needs the user: a conflict to resolve
+    doc = result.json
+    assert [c["path"] for c in doc["conflicts"]] == ["README.md"]
+    assert doc["old_version"] == "0.0.1"
+
+
+def test_author_deleted_file_changed_by_template_is_a_conflict(project, home):
+    (project / "README.md").unlink()
+    result = update_project(project, template="builtin:wasm")
+    assert [(c.path, c.reason) for c in result.conflicts] == [
+        ("README.md", "deleted by you, changed by the template")
+    ]
+    assert not (project / "README.md").exists()
+
+
+def test_update_without_record_is_a_usage_error(create_plugin, tmp_path):
+    result = create_plugin("--update", "--json", str(tmp_path))
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "update.no-record"
