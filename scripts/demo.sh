@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The whole journey on one machine, no GitHub account and no network:
+# scaffold -> validate -> pack -> inspect -> sign and publish to a folder -> add its catalog ->
+# install into a workspace (disabled) -> enable with grants -> run the dev host once.
+# Everything it makes stays under .demo/ (config and cache included: your own are untouched).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEMO="$PWD/.demo"
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+export XDG_CONFIG_HOME="$DEMO/config" XDG_CACHE_HOME="$DEMO/cache"
+PLUGIN="$DEMO/weather-tools"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. create-plugin: scaffold a WASM plugin"
+create-plugin "$PLUGIN" --runtime wasm --name "Weather tools" --no-input --no-git
+
+step "2. plugin validate"
+plugin validate "$PLUGIN"
+
+step "3. plugin pack (runs [build]: WAT -> module.wasm)"
+plugin pack "$PLUGIN"
+ARCHIVE=$(ls "$PLUGIN"/dist/*.insomnia-plugin)
+
+step "4. plugin inspect (reads strictly, runs nothing)"
+plugin inspect "$ARCHIVE"
+
+step "5. plugin keygen + plugin publish --target dir: (a throwaway key)"
+plugin keygen -o "$DEMO/release" --no-password
+plugin publish "$ARCHIVE" --target "dir:$DEMO/site" --key "$DEMO/release.key"
+ls -R "$DEMO/site"
+
+step "6. plugin catalog add (pins the catalog's key and id)"
+plugin catalog add "file://$DEMO/site/catalog/extensions.json" --name demo --pubkey "$(tail -n 1 "$DEMO/release.pub")"
+plugin search weather
+
+step "7. plugin install into a workspace: verified, placed, disabled"
+mkdir -p "$DEMO/workspace"
+cd "$DEMO/workspace"
+plugin install weather-tools --project --yes
+plugin list
+
+step "8. plugin enable with the requested capabilities granted"
+plugin enable project:weather-tools --grant-requested
+plugin list
+
+step "9. plugin dev (once): load it into the dev host and show what it offers"
+plugin dev "$PLUGIN"
+
+printf '\nDone. Everything is under %s\n' "$DEMO"
