@@ -63,8 +63,8 @@ class _HashingSink:
         self.f.flush()
 
 
-def _tar_size(files: Sequence[SourceFile]) -> int:
-    n = sum(len(file_header(f.path, f.mode, f.size)) + f.size + len(padding(f.size)) for f in files)
+def _tar_size(files: Sequence[SourceFile], headers: Sequence[bytes]) -> int:
+    n = sum(len(h) + f.size + len(padding(f.size)) for f, h in zip(files, headers, strict=True))
     return n + len(end_of_archive(n))
 
 
@@ -110,9 +110,9 @@ def write_archive(
     sink = _HashingSink(out)
     records, written = [], 0
     # No `with`: on an error its exit would flush a short frame and mask the original exception.
-    zw = params.stream_writer(sink, size=_tar_size(files), closefd=False, write_size=CHUNK)
-    for src in files:
-        header = file_header(src.path, src.mode, src.size)
+    headers = [file_header(f.path, f.mode, f.size) for f in files]
+    zw = params.stream_writer(sink, size=_tar_size(files, headers), closefd=False, write_size=CHUNK)
+    for src, header in zip(files, headers, strict=True):
         zw.write(header)
         records.append(_copy_member(src, zw))  # type: ignore[arg-type]
         written += len(header) + src.size + len(padding(src.size))
