@@ -54,6 +54,11 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
+    except OSError as exc:
+        # Library layers translate what they expect; this is the net for the rest (a full disk, EIO).
+        where = exc.filename if isinstance(exc.filename, str) else None
+        render_error(PluginKitError(exc.strerror or str(exc), rule="io", place=where), as_json=as_json)
+        return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
