@@ -120,8 +120,6 @@ class DevSession:
         finally:
             if retired is not None:
                 retired.close()
-        # The build may have written files; their state is what this cycle handled.
-        self._handled.add(tree_digest(self.rules))
         return event
 
     def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
@@ -136,6 +134,9 @@ class DevSession:
         with timer.phase("build"):
             if manifest.build:
                 run_dev_build(self.project, manifest.build["command"])
+                # The build's own writes are part of what this cycle handles; hashed right away so
+                # an edit saved while the rest of the cycle runs still counts as a change.
+                self._handled.add(tree_digest(self.rules))
         with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
             with timer.phase("pack"):
                 packed = pack(self.project, Path(out), run_build=False)

@@ -35,7 +35,7 @@ class IgnoreRules:
         gitignore = self.root / ".gitignore"
         if gitignore.is_file():
             lines += gitignore.read_text("utf-8", "replace").splitlines()
-        self._spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def ignored(self, rel: str, *, is_dir: bool = False) -> bool:
         if rel in ("", "."):

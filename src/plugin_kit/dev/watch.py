@@ -18,13 +18,15 @@ from threading import Event
 from plugin_kit.dev.session import DevEvent, DevSession
 from plugin_kit.dev.snapshot import IgnoreRules
 
-__all__ = ["polling_mode", "watch", "STEP_MS", "DEBOUNCE_MS", "POLL_DELAY_MS", "SETTLE"]
+__all__ = ["polling_mode", "watch", "STEP_MS", "DEBOUNCE_MS", "POLL_DELAY_MS", "SETTLE", "TICK_MS"]
 
 STEP_MS = 10
 DEBOUNCE_MS = 400
 POLL_DELAY_MS = 200
 # The poller compares whole-second mtimes: a second save in the same second shows up only on re-hash.
 SETTLE = 1.1
+# How often the loop wakes without changes: to start, and to run the settle re-check when polling.
+TICK_MS = 200
 
 
 def polling_mode(force: bool) -> str | None:
@@ -67,7 +69,9 @@ def watch(
     """Build once, then on every change until Ctrl-C (KeyboardInterrupt) or `stop_event`."""
     import watchfiles
 
-    session.cycle(emit)
+    # The first build runs on the first (empty) yield: the watcher exists by then, so an edit made
+    # while that build runs is not lost.
+    initial = True
     settle_at: float | None = None
     for changes in watchfiles.watch(
         session.project,
@@ -76,11 +80,14 @@ def watch(
         debounce=DEBOUNCE_MS,
         force_polling=polling,
         poll_delay_ms=POLL_DELAY_MS,
-        rust_timeout=200 if polling else 0,
-        yield_on_timeout=polling,
+        rust_timeout=TICK_MS,
+        yield_on_timeout=True,
         stop_event=stop_event,
         raise_interrupt=True,
     ):
+        if initial:
+            initial = False
+            session.cycle(emit)
         if changes:
             changed = _changed(session.project, changes)
             if ".gitignore" in changed:
