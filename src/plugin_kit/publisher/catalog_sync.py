@@ -15,22 +15,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from plugin_kit.errors import PublishError
-from plugin_kit.publisher.plan import ReleasePlan, signature_comment
+from plugin_kit.publisher.plan import ReleasePlan
 
 __all__ = ["CatalogUpdate", "catalog_diff", "catalog_update"]
-
-CATALOG_NAME = "extensions.json"
 
 
 @dataclass
 class CatalogUpdate:
-    """What a target needs to update its catalog: current bytes in, new bytes out, plus signing."""
+    """What a target needs: the merged document for the catalog it holds, and the signing key."""
 
-    render: Callable[[bytes | None], bytes]
-    sign: Callable[[bytes], bytes]
-    signature_valid: Callable[[bytes, bytes | None], bool]
+    document: Callable[[bytes | None], dict[str, Any]]
+    key: Any  # signing.keys.SecretKey
     message: str
+
+    def render(self, current: bytes | None) -> bytes:
+        from plugin_kit.publisher.catalog import dump_catalog
+
+        return dump_catalog(self.document(current))
+
+    def sign(self, data: bytes) -> bytes:
+        from plugin_kit.publisher.catalog import catalog_signature_comment
+        from plugin_kit.signing.signatures import sign_bytes
+
+        comment = catalog_signature_comment(json.loads(data))
+        return sign_bytes(data, self.key, trusted_comment=comment).encode("ascii")
+
+    def signature_valid(self, data: bytes, signature: bytes | None) -> bool:
+        from plugin_kit.signing.errors import SigningError
+        from plugin_kit.signing.signatures import verify_bytes
+
+        if signature is None:
+            return False
+        try:
+            verify_bytes(data, signature.decode("ascii", "replace"), self.key.public_key)
+        except SigningError:
+            return False
+        return True
 
 
 def catalog_diff(old: bytes | None, new: bytes, name: str) -> str:
@@ -39,44 +59,24 @@ def catalog_diff(old: bytes | None, new: bytes, name: str) -> str:
     return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
 
 
-def _load(current: bytes | None, place: str) -> dict[str, Any] | None:
-    if current is None:
-        return None
-    try:
-        doc = json.loads(current)
-    except ValueError as exc:
-        raise PublishError(
-            f"the existing catalog is not JSON ({exc})",
-            rule="publish.bad-catalog",
-            place=place,
-            hint="fix or remove the file, then publish again",
-        ) from exc
-    if not isinstance(doc, dict):
-        raise PublishError(
-            "the existing catalog is not a JSON object", rule="publish.bad-catalog", place=place
-        )
-    return doc
-
-
 def _entries(
     releases: list[tuple[ReleasePlan, dict[str, str]]], repository: str | None
 ) -> list[dict[str, Any]]:
     from plugin_kit.publisher.catalog import entry_for_release
 
-    entries = []
-    for plan, urls in releases:
-        for arch in plan.archives:
-            entries.append(
-                entry_for_release(
-                    arch.info,
-                    tag=plan.tag,
-                    repo=repository,
-                    urls=urls,
-                    public_key=plan.public_key,
-                    key_id=plan.key_id,
-                )
-            )
-    return entries
+    return [
+        entry_for_release(
+            arch.info,  # type: ignore[arg-type]
+            tag=plan.tag,
+            urls=urls,
+            public_key=plan.public_key,
+            key_id=plan.key_id,
+            repo=repository,
+            assets=plan.assets,
+        )
+        for plan, urls in releases
+        for arch in plan.archives
+    ]
 
 
 def catalog_update(
@@ -88,28 +88,16 @@ def catalog_update(
     place: str,
 ) -> CatalogUpdate:
     """`releases` pairs each plan with {asset name: download URL as the target returned it}."""
-    from plugin_kit.publisher.catalog import dump_catalog, merge_entries
-    from plugin_kit.signing.errors import SigningError
-    from plugin_kit.signing.signatures import sign_bytes, verify_bytes
+    from plugin_kit.publisher.catalog import load_catalog_bytes, merge_entries
+    from plugin_kit.validators.catalog import validate_catalog
 
-    def render(current: bytes | None) -> bytes:
+    def document(current: bytes | None) -> dict[str, Any]:
+        old = load_catalog_bytes(current, place=place) if current is not None else None
         doc = merge_entries(
-            _load(current, place), _entries(releases, repository), catalog_id=catalog_id
+            old, _entries(releases, repository), catalog_id=catalog_id, repository=repository
         )
-        return dump_catalog(doc)
-
-    def sign(data: bytes) -> bytes:
-        comment = signature_comment(CATALOG_NAME, catalog=catalog_id)
-        return sign_bytes(data, key, trusted_comment=comment).encode("ascii")
-
-    def valid(data: bytes, signature: bytes | None) -> bool:
-        if signature is None:
-            return False
-        try:
-            verify_bytes(data, signature.decode("ascii", "replace"), key.public_key)
-        except SigningError:
-            return False
-        return True
+        validate_catalog(doc)
+        return doc
 
     names = ", ".join(f"{a.id} {a.version}" for plan, _ in releases for a in plan.archives)
-    return CatalogUpdate(render, sign, valid, f"catalog: publish {names}")
+    return CatalogUpdate(document, key, f"catalog: publish {names}")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from plugin_kit.errors import PublishError
+from plugin_kit.publisher.catalog import asset_url
 from plugin_kit.publisher.catalog_sync import CatalogUpdate, catalog_diff
 from plugin_kit.publisher.outcome import AssetOutcome, CatalogOutcome, ReleaseOutcome
 from plugin_kit.publisher.plan import ReleasePlan
@@ -84,7 +84,10 @@ class DirTarget:
         return outcome
 
     def _url(self, tag: str, name: str) -> str:
-        return f"{self.base_url}/releases/download/{quote(tag)}/{quote(name)}"
+        return asset_url(self.base_url, tag, name)
+
+    def expected_urls(self, plan: ReleasePlan) -> dict[str, str]:
+        return {a.name: self._url(plan.tag, a.name) for a in plan.assets}
 
     def preview(self, plan: ReleasePlan) -> ReleaseOutcome:
         return self._decide(plan)
@@ -112,14 +115,13 @@ class DirTarget:
         return CatalogOutcome(str(path), new != current, diff=catalog_diff(current, new, path.name))
 
     def commit_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
-        path, sig_path = self._catalog_files()
+        from plugin_kit.publisher.catalog import write_signed_catalog
+
+        path, _sig = self._catalog_files()
         current = path.read_bytes() if path.is_file() else None
-        new = update.render(current)
-        changed = new != current
-        if changed:
-            self.note(f"writing {path}")
-            _write(path, new)
-        signature = sig_path.read_bytes() if sig_path.is_file() else None
-        if changed or not update.signature_valid(new, signature):
-            _write(sig_path, update.sign(new))
-        return CatalogOutcome(str(path), changed, url=f"{self.base_url}/catalog/extensions.json")
+        written = write_signed_catalog(path, update.document(current), update.key)
+        if written.changed:
+            self.note(f"wrote {path} and its signature")
+        return CatalogOutcome(
+            str(path), written.changed, url=f"{self.base_url}/catalog/extensions.json"
+        )

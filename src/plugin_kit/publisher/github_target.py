@@ -62,6 +62,13 @@ class GitHubTarget:
             lambda: self._converge(plan, outcome, actions), self.s.policy, self.note
         )
 
+    def expected_urls(self, plan: ReleasePlan) -> dict[str, str]:
+        """Where GitHub serves a published release's assets (for checks; the catalog gets the real ones)."""
+        from plugin_kit.publisher.catalog import asset_url
+
+        base = with_retries(lambda: self.s.repo.html_url, self.s.policy, self.note)
+        return {a.name: asset_url(base, plan.tag, a.name) for a in plan.assets}
+
     def preview(self, plan: ReleasePlan) -> ReleaseOutcome:
         """What publish would do, from read-only calls (the dry run)."""
         return with_retries(lambda: self._preview(plan), self.s.policy, self.note)
@@ -256,7 +263,7 @@ class GitHubTarget:
         remote = (
             {a.name: a for a in self.s.call(lambda: list(release.get_assets()))} if release else {}
         )
-        base = f"{self.s.repo.html_url}/releases/download/{plan.tag}/"
+        expected = self.expected_urls(plan)
         for asset in plan.assets:
             existing = remote.get(asset.name)
             if self._same(asset, existing, published=published is not None):
@@ -266,7 +273,7 @@ class GitHubTarget:
             url = (
                 existing.browser_download_url
                 if existing is not None and published is not None
-                else base + asset.name
+                else expected[asset.name]
             )
             outcome.assets.append(AssetOutcome(asset.name, asset.size, asset.sha256, act, url))
         outcome.removed = (

@@ -99,16 +99,23 @@ def publish(
     key = resolve_secret_key(opts.key_path, env, prompt=password_prompt)
     plans = plan_releases(opts.archives, key=key, tag=opts.tag, env=env)
     result = PublishResult(opts.target, opts.dry_run, key.public_key.base64, key.public_key.key_id)
-    for plan in plans:
-        result.releases.append(target.preview(plan) if opts.dry_run else target.publish(plan))
-    update = catalog_update(
-        [(plan, rel.urls()) for plan, rel in zip(plans, result.releases, strict=True)],
-        key,
-        catalog_id=_catalog_id(opts, repo),
-        repository=repo,
-        place=opts.catalog_path,
-    )
-    result.catalog = (
-        target.preview_catalog(update) if opts.dry_run else target.commit_catalog(update)
-    )
+
+    def update(urls: list[dict[str, str]]):  # -> CatalogUpdate
+        return catalog_update(
+            list(zip(plans, urls, strict=True)),
+            key,
+            catalog_id=_catalog_id(opts, repo),
+            repository=repo,
+            place=opts.catalog_path,
+        )
+
+    if opts.dry_run:
+        result.releases = [target.preview(plan) for plan in plans]
+        result.catalog = target.preview_catalog(update([r.urls() for r in result.releases]))
+        return result
+    # Read-only: a catalog that refuses these versions (same version, other bytes) stops the
+    # run before any release changes, so release and catalog never disagree.
+    target.preview_catalog(update([target.expected_urls(plan) for plan in plans]))
+    result.releases = [target.publish(plan) for plan in plans]
+    result.catalog = target.commit_catalog(update([r.urls() for r in result.releases]))
     return result
