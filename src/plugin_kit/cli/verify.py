@@ -45,6 +45,11 @@ def verify_signature(
     click.echo(f"trusted comment: {report.signature.trusted_comment}")
     for item in report.sums:
         click.echo(f"  {item.status:8} {item.name}")
+    if report.catalog:
+        c = report.catalog
+        click.echo(
+            f"catalog {c['catalog_id']}: serial {c['serial']}, {c['entries']} plugins, expires {c['expires_at']}"
+        )
 
 
 @click.command()
@@ -59,6 +64,14 @@ def verify_signature(
 @click.option(
     "--ignore-missing", is_flag=True, help="For SHA256SUMS: skip listed files that are absent."
 )
+@click.option(
+    "--all", "all_", is_flag=True, help="Store mode: check every installed plugin in both stores."
+)
+@click.option(
+    "--workspace",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store mode: the workspace whose store to check (default: current folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def verify(
     target: str | None,
@@ -66,12 +79,15 @@ def verify(
     pubkey_file: Path | None,
     sig: Path | None,
     ignore_missing: bool,
+    all_: bool,
+    workspace: Path | None,
     as_json: bool,
 ) -> None:
     """Check FILE's prehashed minisign signature (FILE.minisig) with a pinned public key.
 
     For a file named SHA256SUMS every listed file beside it is hashed too, like
-    `sha256sum -c`. Exit status 3 means the check failed: the file, its signature or its
+    `sha256sum -c`; a file named extensions.json must also be a valid catalog. Without a key, `plugin verify REF` or `plugin verify --all` re-hashes
+    installed store files and cache trees against plugins.lock instead. Exit status 3 means the check failed: the file, its signature or its
     trusted comment changed, or another key signed it.
 
     \b
@@ -79,12 +95,39 @@ def verify(
       plugin verify weather-tools-0.3.1.insomnia-plugin --pubkey RWQf6LRCGA9i53mlYecO4Iz...
       plugin verify SHA256SUMS --pubkey-file release.pub
       plugin verify catalog/extensions.json --pubkey-file catalog.pub --json
+      plugin verify --all
+      plugin verify project:weather-tools --json
     """
     if pubkey or pubkey_file:
         verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
         return
-    raise UsageError(
-        "pass --pubkey RW... or --pubkey-file F to check a signature",
-        rule="verify.no-key",
-        hint="the public key comes from the publisher (release notes, catalog), never from the same download",
-    )
+    if not target and not all_:
+        raise UsageError(
+            "pass --pubkey RW... or --pubkey-file F to check a signature, or REF / --all to check stores",
+            rule="verify.no-key",
+            hint="the public key comes from the publisher (release notes, catalog), never from the same download",
+        )
+    verify_stores(target, all_, workspace, as_json)
+
+
+def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: bool) -> None:
+    """Store mode: re-hash store files and cache trees against plugins.lock (exit 3 on a mismatch)."""
+    from plugin_kit.errors import VerificationError
+    from plugin_kit.installer.manage import verify_installed
+
+    report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for item in report.checked:
+            click.echo(f"checked {item['ref']} {item['version']}")
+        for p in report.problems:
+            click.echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
+    if not report.ok:
+        if as_json:
+            raise click.exceptions.Exit(VerificationError.exit_code)
+        raise VerificationError(
+            f"{len(report.problems)} problem(s) in the stores",
+            rule="verify-store",
+            hint="reinstall the packages named above",
+        )

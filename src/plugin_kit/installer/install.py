@@ -76,9 +76,14 @@ class InstallPlan:
 
 
 def target_kind(target: str) -> str:
+    """ "url" for anything with a scheme, "file" for an archive path, else a catalog name."""
     if "://" in target:
         return "url"
-    if target.endswith(".insomnia-plugin") or os.sep in target or Path(target).is_file():
+    if (
+        target.endswith(".insomnia-plugin")
+        or target.startswith((".", "/", "~"))
+        or Path(target).is_file()
+    ):
         return "file"
     return "catalog"
 

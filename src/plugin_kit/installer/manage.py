@@ -226,7 +226,7 @@ def _upgrade_one(
 
     ref = store.ref(entry.id)
     catalog = entry.source.get("catalog")
-    if entry.source.get("type") in ("file", "url") or not catalog:
+    if not catalog:
         return UpgradeResult(
             ref, entry.version, None, "skipped", note="not installed from a catalog"
         )
