@@ -101,7 +101,7 @@ def verify(
     if pubkey or pubkey_file:
         verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
         return
-    if not target and not all_:
+    if (not target and not all_) or (target and Path(target).exists()):  # a file needs a key
         raise UsageError(
             "pass --pubkey RW... or --pubkey-file F to check a signature, or REF / --all to check stores",
             rule="verify.no-key",
