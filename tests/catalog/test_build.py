@@ -189,7 +189,10 @@ def test_cli_build_then_verify_with_minisign_and_plugin_verify(
     )
     assert done.returncode == 0, done.stderr
     assert f"serial:{first['serial']}" in done.stdout
-    assert plugin("verify", "site/extensions.json", "--pubkey-file", str(pair.public_key))[0] == 0
+    code, out, _ = plugin(
+        "verify", "site/extensions.json", "--pubkey-file", str(pair.public_key), "--json"
+    )
+    assert code == 0 and json.loads(out)["catalog"]["serial"] == first["serial"]
     catalog = tmp_path / "site" / "extensions.json"
     catalog.write_bytes(catalog.read_bytes().replace(b'"risk": "high"', b'"risk": "low"'))
     code, out, _ = plugin(

@@ -13,6 +13,8 @@ from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
 __all__ = ["SignedFileReport", "SumCheck", "check_signed_file"]
 
 SUMS_NAME = "SHA256SUMS"
+CATALOG_NAME = "extensions.json"
+_MAX_CATALOG = 4 << 20  # what consumers fetch at most (Dispatch's cap too)
 _MAX_SIGNATURE_FILE = 16 * 1024
 
 
@@ -31,6 +33,7 @@ class SignedFileReport:
     signature_path: Path
     signature: VerifiedSignature
     sums: list[SumCheck] = field(default_factory=list)
+    catalog: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -39,6 +42,7 @@ class SignedFileReport:
             "signature": str(self.signature_path),
             **self.signature.to_dict(),
             "sums": [s.to_dict() for s in self.sums],
+            "catalog": self.catalog,
         }
 
 
@@ -66,11 +70,22 @@ def check_signed_file(
     """Verify `path` against `signature_path` (default `path.minisig`) with the pinned `key`.
 
     A file named SHA256SUMS is then read, and every file it lists beside it is hashed and
-    compared, like `sha256sum -c`; missing files fail unless `ignore_missing`."""
+    compared, like `sha256sum -c`; missing files fail unless `ignore_missing`. A file named
+    extensions.json must also be a valid catalog (ValidationError otherwise)."""
     sig_path = signature_path or path.with_name(path.name + ".minisig")
     verified = verify_file(path, _read_signature(sig_path), key)
     sums = _check_sums(path, ignore_missing) if path.name == SUMS_NAME else []
-    return SignedFileReport(path, sig_path, verified, sums)
+    catalog = _check_catalog(path) if path.name == CATALOG_NAME else None
+    return SignedFileReport(path, sig_path, verified, sums, catalog)
+
+
+def _check_catalog(path: Path) -> dict[str, object]:
+    from plugin_kit.publisher.catalog import load_catalog_bytes
+
+    with path.open("rb") as fh:
+        doc = load_catalog_bytes(fh.read(_MAX_CATALOG + 1), place=str(path))
+    keys = ("catalog_id", "serial", "generated_at", "expires_at")
+    return {**{k: doc[k] for k in keys}, "entries": len(doc["entries"])}
 
 
 def _check_sums(path: Path, ignore_missing: bool) -> list[SumCheck]:
