@@ -113,17 +113,17 @@ def expected_tags(plugin_id: str, version: str) -> tuple[str, str]:
 
 def resolve_tag(plugin_id: str, version: str, tag: str | None, env: Mapping[str, str]) -> str:
     """The release tag: `--tag` (a literal or a `{id}`/`{version}` template), else the pushed tag
-    in GitHub Actions, else `v<version>`. It must be `v<version>` or `<id>-v<version>`."""
-    if tag is None and env.get("GITHUB_REF_TYPE") == "tag" and env.get("GITHUB_REF_NAME"):
-        tag = env["GITHUB_REF_NAME"]
-    tag = (tag or DEFAULT_TAG).replace("{id}", plugin_id).replace("{version}", version)
-    if tag not in expected_tags(plugin_id, version):
-        good = " or ".join(expected_tags(plugin_id, version))
+    in GitHub Actions, else `v<version>`. It must be `v<version>` or `<id>-v<version>`, and
+    equal the pushed tag when a tag push started the workflow."""
+    pushed = env.get("GITHUB_REF_NAME") if env.get("GITHUB_REF_TYPE") == "tag" else None
+    tag = (tag or pushed or DEFAULT_TAG).replace("{id}", plugin_id).replace("{version}", version)
+    good = expected_tags(plugin_id, version)
+    if tag not in good or (pushed and pushed != tag):
         raise PublishError(
-            f"tag {tag!r} does not match {plugin_id} {version}",
+            f"tag {pushed if pushed and pushed != tag else tag!r} does not match {plugin_id} {version}",
             rule="publish.tag-mismatch",
             place=tag,
-            hint=f"tag this version {good}, or bump the version in plugin.toml to match the tag",
+            hint=f"tag this version {' or '.join(good)}, or bump the version in plugin.toml to match the tag",
         )
     return tag
 
