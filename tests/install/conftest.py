@@ -178,6 +178,25 @@ class Publisher:
 
 
 @pytest.fixture
+def site(publisher, make_archive, plugin):
+    """A catalog with weather-tools 1.0.0, registered as `acme`."""
+    publisher.release(make_archive("weather-tools", "1.0.0"))
+    assert (
+        plugin(
+            "catalog",
+            "add",
+            publisher.url,
+            "--name",
+            "acme",
+            "--pubkey",
+            publisher.catalog_key.public,
+        ).code
+        == 0
+    )
+    return publisher
+
+
+@pytest.fixture
 def keys(tmp_path: Path) -> dict[str, Key]:
     (tmp_path / "keys").mkdir()
     return {n: new_key(tmp_path / "keys" / n) for n in ("catalog", "release", "other")}

@@ -21,25 +21,6 @@ MORE = (
 )
 
 
-@pytest.fixture
-def site(publisher, make_archive, plugin):
-    """A catalog with weather-tools 1.0.0, registered as `acme`."""
-    publisher.release(make_archive("weather-tools", "1.0.0"))
-    assert (
-        plugin(
-            "catalog",
-            "add",
-            publisher.url,
-            "--name",
-            "acme",
-            "--pubkey",
-            publisher.catalog_key.public,
-        ).code
-        == 0
-    )
-    return publisher
-
-
 def _store_untouched() -> None:
     store = user_store()
     assert read_lock(store) == {}

@@ -217,7 +217,7 @@ def store_transaction(store: Store) -> Iterator[StoreTransaction]:
 
 
 def recover_if_needed(store: Store) -> None:
-    """Readers call this: it only takes the lock when a journal says a change was cut short."""
-    if (store.root / _JOURNAL).exists():
+    """Readers call this: it only takes the lock when a journal or temp file says a change was cut short."""
+    if (store.root / _JOURNAL).exists() or next(store.root.glob(".*.tmp-*"), None) is not None:
         with file_lock(store.mutex_path, what=f"{store.kind} store"):
             recover(store)
