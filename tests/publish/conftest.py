@@ -106,3 +106,39 @@ def options(archive: Path, keys: Keys, github_env: dict[str, str]) -> Callable[.
         return PublishOptions(**base)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def fast_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI builds its own options: make its GitHub session use FAST and no write pacing."""
+    import plugin_kit.publisher.publish as module
+
+    real = module.GitHubSession
+    monkeypatch.setattr(
+        module,
+        "GitHubSession",
+        lambda settings, _policy, **_kw: real(settings, FAST, write_pacing=0),
+    )
+
+
+def parse_outputs(path: Path) -> dict[str, str]:
+    """GITHUB_OUTPUT as the runner reads it: `k=v` lines and `k<<DELIM` heredocs."""
+    out: dict[str, str] = {}
+    lines = path.read_text().splitlines() if path.exists() else []
+    i = 0
+    while i < len(lines):
+        if "<<" in lines[i] and ("=" not in lines[i] or lines[i].index("<<") < lines[i].index("=")):
+            key, delim = lines[i].split("<<", 1)
+            end = lines.index(delim, i + 1)
+            out[key] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+        else:
+            key, _, value = lines[i].partition("=")
+            out[key] = value
+            i += 1
+    return out
+
+
+@pytest.fixture
+def read_outputs() -> Callable[[Path], dict[str, str]]:
+    return parse_outputs

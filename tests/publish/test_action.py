@@ -41,24 +41,6 @@ def test_third_party_actions_are_pinned_by_commit():
     assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
 
 
-def read_outputs(path: Path) -> dict[str, str]:
-    """GITHUB_OUTPUT as the runner reads it: `k=v` lines and `k<<DELIM` heredocs."""
-    out: dict[str, str] = {}
-    lines = path.read_text().splitlines() if path.exists() else []
-    i = 0
-    while i < len(lines):
-        if "<<" in lines[i] and ("=" not in lines[i] or lines[i].index("<<") < lines[i].index("=")):
-            key, delim = lines[i].split("<<", 1)
-            end = lines.index(delim, i + 1)
-            out[key] = "\n".join(lines[i + 1 : end])
-            i = end + 1
-        else:
-            key, _, value = lines[i].partition("=")
-            out[key] = value
-            i += 1
-    return out
-
-
 class Runner:
     """Runs a composite action's `run:` steps: expressions, env, INPUT_*, per-step GITHUB_OUTPUT."""
 
@@ -109,11 +91,11 @@ class Runner:
                 f"step {step.get('name')} failed:\n{proc.stdout}\n{proc.stderr}"
             )
             if "id" in step:
-                self.steps[step["id"]] = read_outputs(output)
+                self.steps[step["id"]] = self.read_outputs(output)
 
 
 @pytest.mark.slow
-def test_the_action_publishes_like_a_runner_would(tmp_path, fake, github_env, keys):
+def test_the_action_publishes_like_a_runner_would(tmp_path, fake, github_env, keys, read_outputs):
     project = tmp_path / "weather-tools"
     for rel, text in {"plugin.toml": MANIFEST, **FILES}.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +122,7 @@ def test_the_action_publishes_like_a_runner_would(tmp_path, fake, github_env, ke
         {"path": str(project), "signing-key": secret_text},
         env,
         temp,
+        read_outputs,
     )
     runner.run()
     outputs = {k: runner.expand(v["value"]) for k, v in runner.action["outputs"].items()}
