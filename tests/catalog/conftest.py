@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from signing.cli_runner import plugin  # noqa: F401  (fixture)
 
 from plugin_kit.signing.keys import SecretKey, generate_keypair, load_secret_key_file
 

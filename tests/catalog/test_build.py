@@ -10,25 +10,9 @@ import pytest
 from catalog.releases import make_release
 from signing.minisign_cli import minisign, needs_minisign
 
-from plugin_kit.cli._output import run
-from plugin_kit.cli.main import cli
 from plugin_kit.errors import EXIT_VERIFY, PluginKitError
 from plugin_kit.publisher.catalog_build import build_catalog
 from plugin_kit.signing.keys import generate_keypair
-
-
-@pytest.fixture
-def plugin(capsys, monkeypatch, tmp_path: Path):
-    monkeypatch.chdir(tmp_path)
-    for var in ("MINISIGN_SECRET_KEY", "MINISIGN_PASSWORD"):
-        monkeypatch.delenv(var, raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = run(cli, list(args), prog_name="plugin")
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from signing.cli_runner import plugin  # noqa: F401  (fixture)
 from signing.minisign_cli import FAST, MINISIGN, PASSWORD, minisign
 
 from plugin_kit.signing.keys import KeyPairPaths, generate_keypair

@@ -6,27 +6,9 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
 from signing.minisign_cli import PASSWORD, minisign, needs_minisign
 
-from plugin_kit.cli._output import run
-from plugin_kit.cli.main import cli
 from plugin_kit.errors import EXIT_USAGE, EXIT_VERIFY
-
-
-@pytest.fixture
-def plugin(capsys, monkeypatch, tmp_path: Path):
-    """Run `plugin ...` in-process; returns (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-    for var in ("MINISIGN_SECRET_KEY", "MINISIGN_PASSWORD"):
-        monkeypatch.delenv(var, raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = run(cli, list(args), prog_name="plugin")
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 def test_keygen_sign_verify_round_trip(plugin, tmp_path: Path) -> None:
