@@ -184,3 +184,45 @@ def test_cli_build_then_verify_with_minisign_and_plugin_verify(
     )
     assert code == EXIT_VERIFY and json.loads(out)["error"]["rule"] == "signing.bad-signature"
     assert secret_line not in out + err + err2
+
+
+def test_build_over_a_published_dir_site_changes_nothing(plugin, tmp_path) -> None:
+    """`plugin publish --target dir:` and `plugin catalog build` make the same entry: a build
+    over the published release leaves the catalog byte for byte as publish wrote it."""
+    from catalog.releases import write_project
+
+    write_project(tmp_path / "proj", "weather-tools", "0.3.1", 'secrets = ["W_*"]')
+    assert plugin("keygen", "-o", "k", "--no-password")[0] == 0
+    assert plugin("pack", "proj", "-o", "dist", "--no-build")[0] == 0
+    code, _, err = plugin(
+        "publish",
+        "dist/weather-tools-0.3.1.insomnia-plugin",
+        "--target",
+        "dir:site",
+        "--key",
+        "k.key",
+    )
+    assert code == 0, err
+    catalog = tmp_path / "site" / "catalog" / "extensions.json"
+    before = (catalog.read_bytes(), catalog.with_name("extensions.json.minisig").read_bytes())
+    catalog_id = json.loads(before[0])["catalog_id"]
+    code, out, err = plugin(
+        "catalog",
+        "build",
+        "site/catalog",
+        "--from",
+        "site/releases/download/v0.3.1",
+        "--key",
+        "k.key",
+        "--catalog-id",
+        catalog_id,
+        "--base-url",
+        (tmp_path / "site").as_uri(),
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["changed"] is False
+    assert (
+        catalog.read_bytes(),
+        catalog.with_name("extensions.json.minisig").read_bytes(),
+    ) == before
