@@ -45,9 +45,9 @@ class Runner:
     """Runs a composite action's `run:` steps: expressions, env, INPUT_*, per-step GITHUB_OUTPUT."""
 
     def __init__(
-        self, action: dict, inputs: dict[str, str], env: dict[str, str], temp: Path
+        self, action: dict, inputs: dict[str, str], env: dict[str, str], temp: Path, read_outputs
     ) -> None:
-        self.action, self.env, self.temp = action, env, temp
+        self.action, self.env, self.temp, self.read_outputs = action, env, temp, read_outputs
         self.inputs = {k: v.get("default", "") for k, v in action["inputs"].items()}
         self.inputs.update(inputs)
         self.steps: dict[str, dict[str, str]] = {}
