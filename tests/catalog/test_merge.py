@@ -197,3 +197,13 @@ def test_signed_write_is_idempotent_and_verifies(entries, catalog_key, tmp_path:
     second.signature_path.write_text("junk")
     assert write_signed_catalog(path, doc, catalog_key).changed
     assert second.signature_path.read_text() == sig
+
+
+def test_a_broken_existing_catalog_is_reported_not_merged(entries) -> None:
+    from plugin_kit.errors import ValidationError
+
+    doc = merge_entries(None, entries("alpha-one", "1.0.0"), catalog_id="acme", now=T0)
+    doc["entries"][0]["version"] = "one"
+    with pytest.raises(ValidationError) as info:
+        merge_entries(doc, entries("beta-two", "1.0.0"), catalog_id="acme", now=T0)
+    assert any(p.field == "entries[0].version" for p in info.value.problems)

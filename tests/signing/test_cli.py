@@ -124,3 +124,24 @@ def test_planted_password_and_secret_key_are_never_printed(
     )
     assert done.returncode == 0, done.stderr
     assert plugin("verify", "f.txt", "--pubkey-file", "rel.pub", "--sig", "cli.minisig")[0] == 0
+
+
+def test_signing_an_archive_names_id_and_version_and_refuses_a_hostile_one(
+    plugin, tmp_path: Path
+) -> None:
+    from catalog.releases import write_project
+
+    write_project(tmp_path / "proj", "alpha-one", "1.2.3")
+    plugin("keygen", "-o", "k", "--no-password")
+    assert plugin("pack", "proj", "-o", "dist", "--no-build")[0] == 0
+    archive = "dist/alpha-one-1.2.3.insomnia-plugin"
+    code, out, _ = plugin("sign", archive, "--key", "k.key", "--json")
+    assert code == 0
+    comment = json.loads(out)["signed"][0]["trusted_comment"]
+    assert "\tfile:alpha-one-1.2.3.insomnia-plugin\tid:alpha-one\tversion:1.2.3\t" in comment
+    done = minisign("-V", "-H", "-p", "k.pub", "-m", archive, cwd=tmp_path)
+    assert done.returncode == 0 and "id:alpha-one" in done.stdout
+    hostile = tmp_path / "dist" / "evil-1.0.0.insomnia-plugin"
+    hostile.write_bytes(b"\x28\xb5\x2f\xfd" + b"\0" * 64)  # a zstd magic and then garbage
+    code, _, err = plugin("sign", str(hostile), "--key", "k.key")
+    assert code != 0 and not hostile.with_name(hostile.name + ".minisig").exists()

@@ -227,7 +227,11 @@ def merge_entries(
     joins `releases`; the same version with other archive bytes is refused. If the content
     is unchanged (and not `refresh`), the old document comes back as it was. Otherwise
     `serial` becomes max(old + 1, unix time), so it grows even across a rebuild from scratch."""
+    from plugin_kit.validators.catalog import validate_catalog
+
     old = copy.deepcopy(dict(catalog)) if catalog is not None else None
+    if old is not None:
+        validate_catalog(old)  # a broken catalog is reported, never merged into or replaced
     if old is not None and old.get("catalog_id") != catalog_id:
         raise PublishError(
             f"the catalog's id is {old.get('catalog_id')!r}, not {catalog_id!r}",
