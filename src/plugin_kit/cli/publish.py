@@ -25,7 +25,6 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def _render(result) -> None:  # type: ignore[no-untyped-def]
-    verb = "would" if result.dry_run else "did"
     for rel in result.releases:
         click.echo(
             f"release {rel.tag}: {rel.action}" + (f"  {rel.release_url}" if rel.release_url else "")
@@ -41,7 +40,8 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"catalog {cat.path}: {state}{commit}")
         if result.dry_run and cat.diff:
             click.echo(cat.diff, nl=False)
-    click.echo(f"({verb} sign with key {result.key_id})")
+    verb = "would sign" if result.dry_run else "signed"
+    click.echo(f"{verb} with key {result.key_id} ({result.public_key})")
 
 
 @click.command()
