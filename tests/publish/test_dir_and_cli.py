@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -20,16 +21,17 @@ def plugin(*args: str) -> int:
     return run(cli, list(args), prog_name="plugin")
 
 
+def to_dir(site: Path, keys, archive: Path, *extra: str) -> int:
+    return plugin(
+        "publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret), *extra
+    )
+
+
 def test_dir_target_layout_verifies_with_real_tools_and_reruns_idempotently(
     tmp_path, archive, keys, capsys
 ):
     site = tmp_path / "site"
-    assert (
-        plugin(
-            "publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret), "--json"
-        )
-        == 0
-    )
+    assert to_dir(site, keys, archive, "--json") == 0
     first = json.loads(capsys.readouterr().out)
     folder = site / RELEASE
     assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -50,12 +52,7 @@ def test_dir_target_layout_verifies_with_real_tools_and_reruns_idempotently(
     assert (folder / archive.name).as_uri() in json.dumps(doc)
 
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in site.rglob("*") if p.is_file()}
-    assert (
-        plugin(
-            "publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret), "--json"
-        )
-        == 0
-    )
+    assert to_dir(site, keys, archive, "--json") == 0
     second = json.loads(capsys.readouterr().out)
     assert [a["action"] for a in second["releases"][0]["assets"]] == ["skip"] * 4
     assert not second["catalog"]["changed"]
@@ -67,19 +64,7 @@ def test_dir_target_layout_verifies_with_real_tools_and_reruns_idempotently(
 def test_base_url_goes_into_the_catalog(tmp_path, archive, keys):
     site = tmp_path / "site"
     base = "https://plugins.example.org/acme"
-    assert (
-        plugin(
-            "publish",
-            str(archive),
-            "--target",
-            f"dir:{site}",
-            "--key",
-            str(keys.secret),
-            "--base-url",
-            base,
-        )
-        == 0
-    )
+    assert to_dir(site, keys, archive, "--base-url", base) == 0
     text = (site / "catalog" / "extensions.json").read_text()
     assert f"{base}/{RELEASE}/{archive.name}" in text and "file://" not in text
 
@@ -89,9 +74,7 @@ def test_tampering_after_publishing_is_caught_by_plugin_verify(
     tmp_path, archive, keys, victim, capsys
 ):
     site = tmp_path / "site"
-    assert (
-        plugin("publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret)) == 0
-    )
+    assert to_dir(site, keys, archive) == 0
     folder = site / RELEASE
     catalog = site / "catalog" / "extensions.json"
     checks = [folder / "SHA256SUMS", folder / archive.name, catalog]
@@ -118,31 +101,16 @@ def test_a_dir_release_with_other_bytes_is_refused_without_force(
     tmp_path, archive, keys, make_archive
 ):
     site = tmp_path / "site"
-    assert (
-        plugin("publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret)) == 0
-    )
+    assert to_dir(site, keys, archive) == 0
     saved = (site / RELEASE / archive.name).read_bytes()
     changed = make_archive(readme="# other bytes\n")
-    assert (
-        plugin("publish", str(changed), "--target", f"dir:{site}", "--key", str(keys.secret)) == 1
-    )
+    assert to_dir(site, keys, changed) == 1
     assert (site / RELEASE / archive.name).read_bytes() == saved
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, archive, keys, capsys):
     site = tmp_path / "site"
-    assert (
-        plugin(
-            "publish",
-            str(archive),
-            "--target",
-            f"dir:{site}",
-            "--key",
-            str(keys.secret),
-            "--dry-run",
-        )
-        == 0
-    )
+    assert to_dir(site, keys, archive, "--dry-run") == 0
     out = capsys.readouterr().out
     assert "upload" in out and archive.name in out and "+++ b/extensions.json" in out
     assert not site.exists()

@@ -100,27 +100,23 @@ class FakeGitHub:
         return self.inject(status, "POST", path, when="partial")
 
     def secondary_rate_limit(
-        self,
-        method: str | None = None,
-        path: str | None = None,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
+        self, method: str | None = None, path: str | None = None, **kw: Any
     ) -> Fault:
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        headers["x-ratelimit-remaining"] = "4000"
-        return self.inject(403, method, path, times=times, headers=headers)
+        """403 "secondary rate limit", with `retry_after=` seconds or without."""
+        return self._limited(403, method, path, **kw)
 
     def too_many_requests(
-        self,
-        method: str | None = None,
-        path: str | None = None,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
+        self, method: str | None = None, path: str | None = None, **kw: Any
     ) -> Fault:
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        return self.inject(429, method, path, times=times, headers=headers)
+        """429, with `retry_after=` seconds or without (PyGithub only retries the former)."""
+        return self._limited(429, method, path, **kw)
+
+    def _limited(self, status: int, method: str | None, path: str | None, *,
+                 retry_after: int | None = None, times: int = 1) -> Fault:  # fmt: skip
+        headers = {"x-ratelimit-remaining": "4000"}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return self.inject(status, method, path, times=times, headers=headers)
 
     def outage(self, start: int, *, when: str = "before", status: int = 503) -> Fault:
         """Every API request from number `start` on fails: a crash or a lost network."""
