@@ -3,28 +3,42 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from dev.plugins import atomic_write, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
+from dev.plugins import VENV_BIN, atomic_write, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
 
 from plugin_kit.packer.digest import digest_path
 
+# One real edit per scaffolded runtime: a hook's text, the WAT's output key, the server's tool.
 EDITS = {
-    "hooks": ("hooks.toml", lambda t: t.replace("Be brief.", "Be very brief.")),
-    "wasm": ("src/plugin.wat", lambda t: t.replace("(func $spin", "(func $unused) (func $spin")),
-    "mcp": ("server.py", lambda t: t.replace('"""Echo the text', '"""Echo back the text')),
+    "hooks": ("hooks.toml", lambda t: t.replace("Prefer small", "Prefer very small")),
+    "wasm": ("src/plugin.wat", lambda t: t.replace(r'"{\22echo\22:"', r'"{\22ECHO\22:"')),
+    "mcp": ("*/server.py", lambda t: t.replace('"""Count the words', '"""Count all the words')),
 }
 MAKERS = {"hooks": hooks_plugin, "wasm": wasm_plugin, "mcp": mcp_plugin}
 
 
-def edit(root: Path, rel: str, change) -> None:
-    atomic_write(root / rel, change((root / rel).read_text()))
+def scaffold(runtime: str, dest: Path) -> Path:
+    subprocess.run(
+        [str(VENV_BIN / "create-plugin"), str(dest), "--runtime", runtime, "--no-input", "--no-git"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return dest
+
+
+def edit(root: Path, pattern: str, change) -> None:
+    [path] = root.glob(pattern)
+    before = path.read_text()
+    assert change(before) != before, "the edit must change the file"
+    atomic_write(path, change(before))
 
 
 @pytest.mark.parametrize("runtime", ["hooks", "wasm", "mcp"])
-def test_edit_break_fix_interrupt(runtime, tmp_path, dev_process):
-    root = MAKERS[runtime](tmp_path / "p")
+def test_scaffold_edit_break_fix_interrupt(runtime, tmp_path, dev_process):
+    root = scaffold(runtime, tmp_path / f"{runtime}-plugin")
+    temp_before = set(os.listdir(os.environ["TMPDIR"]))
     dev = dev_process(["--watch", "--json"], cwd=root, env={"SECRET_TOKEN": "hunter2"})
     assert dev.next("watching")["polling"] is None
     first = dev.next("reloaded", "error")
@@ -54,7 +68,7 @@ def test_edit_break_fix_interrupt(runtime, tmp_path, dev_process):
     if runtime == "mcp":
         assert len(pids) == 3, "each reload starts a new server"
         assert not [p for p in pids if pid_alive(p)]
-    assert os.listdir(os.environ["TMPDIR"]) == [], "temp files left behind"
+    assert set(os.listdir(os.environ["TMPDIR"])) == temp_before, "temp files left behind"
 
 
 @pytest.mark.parametrize("runtime", ["wasm", "mcp"])

@@ -2,8 +2,9 @@
 
 watchfiles with a 10 ms step reports an isolated save in ~16 ms (research/dx.md 5.2); changes made while
 a cycle runs are buffered and handled as one follow-up cycle. Polling (--poll, WSL, Docker mounts) only
-sees one change per mtime second, so after the last event the loop re-hashes the tree once more,
-SETTLE seconds later, and picks up the final state of a burst the poller missed.
+sees one change per mtime second, and none at all for a file rewritten within the second it was last
+scanned; so when polling, the loop also re-hashes the tree every RECHECK seconds (a no-op when nothing
+changed) and picks up the final state of a burst the poller missed.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from threading import Event
 from plugin_kit.dev.session import DevEvent, DevSession
 from plugin_kit.dev.snapshot import IgnoreRules
 
-__all__ = ["polling_mode", "watch", "STEP_MS", "DEBOUNCE_MS", "POLL_DELAY_MS", "SETTLE", "TICK_MS"]
+__all__ = ["polling_mode", "watch", "STEP_MS", "DEBOUNCE_MS", "POLL_DELAY_MS", "RECHECK", "TICK_MS"]
 
 STEP_MS = 10
 DEBOUNCE_MS = 400
 POLL_DELAY_MS = 200
-# The poller compares whole-second mtimes: a second save in the same second shows up only on re-hash.
-SETTLE = 1.1
-# How often the loop wakes without changes: to start, and to run the settle re-check when polling.
+# The poller compares whole-second mtimes: a save in an already-scanned second shows up only on re-hash.
+RECHECK = 1.0
+# How often the loop wakes without changes: to start, and to run the re-check when polling.
 TICK_MS = 200
 
 
@@ -72,7 +73,7 @@ def watch(
     # The first build runs on the first (empty) yield: the watcher exists by then, so an edit made
     # while that build runs is not lost.
     initial = True
-    settle_at: float | None = None
+    checked = time.monotonic()
     for changes in watchfiles.watch(
         session.project,
         watch_filter=lambda change, path: session.rules.watch_filter(change, path),
@@ -93,7 +94,7 @@ def watch(
             if ".gitignore" in changed:
                 session.rules = IgnoreRules(session.project)
             session.cycle(emit, changed)
-            settle_at = time.monotonic() + SETTLE if polling else None
-        elif settle_at is not None and time.monotonic() >= settle_at:
-            settle_at = None
+            checked = time.monotonic()
+        elif polling and time.monotonic() - checked >= RECHECK:
             session.cycle(emit)
+            checked = time.monotonic()
