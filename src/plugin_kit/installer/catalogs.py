@@ -408,6 +408,25 @@ def _get(sources: dict[str, CatalogSource], name: str) -> CatalogSource:
     return sources[name]
 
 
+def _accept(
+    sources: dict[str, CatalogSource],
+    current: CatalogSource,
+    data: bytes,
+    signature: str,
+    doc: dict[str, Any],
+    sha: str,
+) -> None:
+    """Cache verified bytes under their sha256, then switch to them with one config write."""
+    _store_cache(current.name, data, signature, doc, sha)
+    current.last_serial, current.last_sha256, current.last_fetched = doc["serial"], sha, now_iso()
+    current.expires_at, current.entries = (
+        str(doc.get("expires_at") or ""),
+        len(doc.get("entries", [])),
+    )
+    _save_registry(sources)
+    _drop_old_cache(current.name, sha)
+
+
 def refresh_catalog(name: str, *, allow_expired: bool = False) -> CatalogSource:
     """Fetch again and accept only a newer (or identical) validly signed catalog."""
     src = _get(registry(), name)
@@ -424,15 +443,7 @@ def refresh_catalog(name: str, *, allow_expired: bool = False) -> CatalogSource:
         sources = registry()
         current = _get(sources, name)
         _check_fresh(current, doc, sha, allow_expired=allow_expired)  # another refresh may have won
-        _store_cache(name, data, signature, doc, sha)
-        current.last_serial, current.last_sha256 = doc["serial"], sha
-        current.last_fetched = now_iso()
-        current.expires_at, current.entries = (
-            str(doc.get("expires_at") or ""),
-            len(doc.get("entries", [])),
-        )
-        _save_registry(sources)
-        _drop_old_cache(name, sha)
+        _accept(sources, current, data, signature, doc, sha)
     return current
 
 
@@ -480,15 +491,7 @@ def trust_catalog(name: str, *, pubkey: str | None = None, reset: bool = False) 
         if pubkey:
             current.pubkey, current.key_id, current.pin_source = pubkey, key_id, "flag"
             current.pinned_at = now_iso()
-        _store_cache(name, data, signature, doc, sha)
-        current.last_serial, current.last_sha256 = doc["serial"], sha
-        current.last_fetched = now_iso()
-        current.expires_at, current.entries = (
-            str(doc.get("expires_at") or ""),
-            len(doc.get("entries", [])),
-        )
-        _save_registry(sources)
-        _drop_old_cache(name, sha)
+        _accept(sources, current, data, signature, doc, sha)
     audit(
         "catalog_trust_reset" if reset else "catalog_trust",
         outcome="ok",
