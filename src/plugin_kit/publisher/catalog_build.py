@@ -66,9 +66,10 @@ def _archives(source: Path) -> list[Path]:
 
 
 def _small(path: Path) -> bytes:
+    from plugin_kit.signing._files import read_limited
+
     try:
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_SMALL_FILE + 1)
+        data = read_limited(path, _MAX_SMALL_FILE)
     except OSError as exc:
         raise PublishError(
             f"missing release file: {exc.strerror}",

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic", "write_new"]
+__all__ = ["read_limited", "write_atomic", "write_new"]
 
 
 def _temp_sibling(path: Path, data: bytes, mode: int) -> Path:
@@ -44,3 +44,9 @@ def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most `limit + 1` bytes, so the caller can tell "too large" without reading it all."""
+    with path.open("rb") as fh:
+        return fh.read(limit + 1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.signing.errors import SignatureInvalid
+from plugin_kit.signing._files import read_limited
+from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey
-from plugin_kit.signing.signatures import VerifiedSignature, verify_file
+from plugin_kit.signing.signatures import VerifiedSignature, verify_bytes, verify_file
 from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
 
 __all__ = ["SignedFileReport", "SumCheck", "check_signed_file"]
@@ -48,8 +49,7 @@ class SignedFileReport:
 
 def _read_signature(path: Path) -> str:
     try:
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_SIGNATURE_FILE + 1)
+        data = read_limited(path, _MAX_SIGNATURE_FILE)
     except OSError as exc:
         raise SignatureInvalid(
             f"cannot read the signature: {exc.strerror}",
@@ -73,26 +73,42 @@ def check_signed_file(
     compared, like `sha256sum -c`; missing files fail unless `ignore_missing`. A file named
     extensions.json must also be a valid catalog (ValidationError otherwise)."""
     sig_path = signature_path or path.with_name(path.name + ".minisig")
-    verified = verify_file(path, _read_signature(sig_path), key)
-    sums = _check_sums(path, ignore_missing) if path.name == SUMS_NAME else []
-    catalog = _check_catalog(path) if path.name == CATALOG_NAME else None
-    return SignedFileReport(path, sig_path, verified, sums, catalog)
+    signature = _read_signature(sig_path)
+    if path.name not in (SUMS_NAME, CATALOG_NAME):
+        return SignedFileReport(path, sig_path, verify_file(path, signature, key))
+    # Read once, then verify and parse the same bytes: the file cannot change in between.
+    data = _read_small(path, _MAX_CATALOG if path.name == CATALOG_NAME else MAX_SUMS_BYTES)
+    verified = verify_bytes(data, signature, key, place=str(path))
+    if path.name == SUMS_NAME:
+        return SignedFileReport(
+            path, sig_path, verified, sums=_check_sums(path, data, ignore_missing)
+        )
+    return SignedFileReport(path, sig_path, verified, catalog=_check_catalog(path, data))
 
 
-def _check_catalog(path: Path) -> dict[str, object]:
+def _read_small(path: Path, limit: int) -> bytes:
+    try:
+        return read_limited(path, limit)
+    except OSError as exc:
+        raise SigningError(
+            f"cannot read the file to verify: {exc.strerror}",
+            rule="signing.unreadable",
+            place=str(path),
+        ) from exc
+
+
+def _check_catalog(path: Path, data: bytes) -> dict[str, object]:
     from plugin_kit.publisher.catalog import load_catalog_bytes
 
-    with path.open("rb") as fh:
-        doc = load_catalog_bytes(fh.read(_MAX_CATALOG + 1), place=str(path))
+    doc = load_catalog_bytes(data, place=str(path))
     keys = ("catalog_id", "serial", "generated_at", "expires_at")
     return {**{k: doc[k] for k in keys}, "entries": len(doc["entries"])}
 
 
-def _check_sums(path: Path, ignore_missing: bool) -> list[SumCheck]:
+def _check_sums(path: Path, data: bytes, ignore_missing: bool) -> list[SumCheck]:
     from plugin_kit.packer.digest import sha256_file
 
-    with path.open("rb") as fh:
-        listed = parse_sums(fh.read(MAX_SUMS_BYTES + 1))
+    listed = parse_sums(data)
     results = []
     for name, expected in listed.items():
         target = path.parent / name

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import minisign
 
-from plugin_kit.signing._files import write_new
+from plugin_kit.signing._files import read_limited, write_new
 from plugin_kit.signing.errors import KeyFileError
 
 __all__ = [
@@ -190,8 +190,7 @@ def _decrypt(key: minisign.SecretKey, password: str | None, place: str) -> None:
 
 def _read_text(path: Path) -> str:
     try:
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_KEY_TEXT + 1)
+        data = read_limited(path, _MAX_KEY_TEXT)
     except OSError as exc:
         raise KeyFileError(
             f"cannot read key file: {exc.strerror}", rule="signing.key-unreadable", place=str(path)
