@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dev.plugins import HOOKS
 
-from plugin_kit.dev.hooksfile import HookSet, parse_hooks
+from plugin_kit.dev.hooksfile import HookSet, parse_hooks, verdict
 from plugin_kit.errors import DevError
 
 
@@ -87,3 +87,19 @@ def test_not_utf8_is_refused():
     with pytest.raises(DevError) as err:
         parse_hooks(b"\xff\xfe[[hooks]]", file="hooks.toml")
     assert err.value.place == "hooks.toml"
+
+
+def test_verdict_first_deny_or_allow_decides_and_contexts_add_up():
+    text = HOOKS + '\n[[hooks]]\nname = "ok"\nevent = "pre_tool_use"\naction = "allow"\n'
+    text += '\n[[hooks]]\nname = "why"\nevent = "pre_tool_use"\naction = "context"\ncontext = "careful"\n'
+    hooks = hookset(text)
+    denied = verdict(
+        hooks.run({"event": "pre_tool_use", "tool": "shell", "input": {"command": "rm -rf /"}})
+    )
+    assert denied == {"decision": "deny", "message": "rm -rf is not allowed", "context": ["careful"],
+                      "matched": ["no-rm-rf", "ok", "why"]}  # fmt: skip
+    allowed = verdict(
+        hooks.run({"event": "pre_tool_use", "tool": "shell", "input": {"command": "ls"}})
+    )
+    assert allowed["decision"] == "allow" and allowed["matched"] == ["ok", "why"]
+    assert verdict([])["decision"] is None

@@ -153,3 +153,12 @@ def test_mcp_reload_replaces_the_server_process(tmp_path, events):
     assert pid_alive(second.offers["pid"])
     session.close()
     assert not pid_alive(second.offers["pid"])
+
+
+def test_hooks_event_probe_reports_the_verdict(tmp_path, events):
+    event = {"event": "pre_tool_use", "tool": "shell", "input": {"command": "rm -rf /tmp/x"}}
+    session = DevSession(hooks_plugin(tmp_path / "p"), probe=Probe(event=event))
+    got = run(session, events)
+    assert got.probe == {"hooks": {"decision": "deny", "message": "rm -rf is not allowed", "context": [],
+                                   "matched": ["no-rm-rf"]}}  # fmt: skip
+    session.close()

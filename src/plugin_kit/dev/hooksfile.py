@@ -20,7 +20,16 @@ from plugin_kit.errors import DevError
 if TYPE_CHECKING:
     from plugin_kit.validators.manifest import Manifest
 
-__all__ = ["Hook", "HookOutcome", "HookSet", "EVENTS", "ACTIONS", "parse_hooks", "load_hooks"]
+__all__ = [
+    "Hook",
+    "HookOutcome",
+    "HookSet",
+    "EVENTS",
+    "ACTIONS",
+    "parse_hooks",
+    "load_hooks",
+    "verdict",
+]
 
 EVENTS = ("pre_tool_use", "post_tool_use", "session_start", "session_end", "user_prompt_submit")
 ACTIONS = ("deny", "allow", "context")
@@ -87,6 +96,17 @@ class HookSet:
             for h in self.hooks
             if h.matches(event)
         ]
+
+
+def verdict(outcomes: list[HookOutcome]) -> dict[str, object]:
+    """What the host does with the matches: the first deny/allow decides; every context rule adds text."""
+    decider = next((o for o in outcomes if o.action in ("deny", "allow")), None)
+    return {
+        "decision": decider.action if decider else None,
+        "message": decider.message if decider else None,
+        "context": [o.context for o in outcomes if o.action == "context"],
+        "matched": [o.hook for o in outcomes],
+    }
 
 
 def _tool_name(event: Mapping[str, Any]) -> object:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin_kit.dev.hooksfile import verdict
 from plugin_kit.dev.host import DevHost, Loaded
 from plugin_kit.dev.snapshot import IgnoreRules, tree_digest
 from plugin_kit.errors import DevError, PluginKitError
@@ -173,7 +174,7 @@ class DevSession:
                 out["call"] = {"tool": self.probe.call, "is_error": True, "error": err.to_dict()}
         if self.probe.event is not None:
             try:
-                out["hooks"] = [o.to_dict() for o in loaded.plugin.run_event(self.probe.event)]
+                out["hooks"] = verdict(loaded.plugin.run_event(self.probe.event))
             except DevError as err:
                 out["hooks"] = {"error": err.to_dict()}
         return out or None
