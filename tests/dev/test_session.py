@@ -162,3 +162,12 @@ def test_hooks_event_probe_reports_the_verdict(tmp_path, events):
     assert got.probe == {"hooks": {"decision": "deny", "message": "rm -rf is not allowed", "context": [],
                                    "matched": ["no-rm-rf"]}}  # fmt: skip
     session.close()
+
+
+def test_calling_a_tool_of_a_hooks_plugin_is_reported(tmp_path, events):
+    session = DevSession(hooks_plugin(tmp_path / "p"), probe=Probe(call="forecast"))
+    got = run(session, events)
+    assert got.event == "reloaded"
+    assert got.probe["call"]["error"]["rule"] == "dev-unknown-tool"
+    assert got.probe["call"]["error"]["hint"] == "This plugin declares no [[tools]]."
+    session.close()

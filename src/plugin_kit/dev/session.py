@@ -112,6 +112,13 @@ class DevSession:
             event = DevEvent(
                 "error", error=DevError(str(exc), rule="io", place=exc.filename).to_dict()
             )
+        except Exception as exc:  # a bug here must not end the loop: report it, keep serving
+            err = DevError(
+                f"{type(exc).__name__}: {exc}",
+                rule="dev-internal",
+                hint="This is a bug in plugin-kit; please report it with this message.",
+            )
+            event = DevEvent("error", error=err.to_dict())
         event.ms = timer.total()
         event.changed = sorted(changed or [])
         current = self.host.current

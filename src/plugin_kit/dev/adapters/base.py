@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plugin_kit.dev.policy import CapabilityReport
+from plugin_kit.errors import DevError
 
 if TYPE_CHECKING:
     from plugin_kit.dev.hooksfile import HookOutcome, HookSet
@@ -71,14 +72,18 @@ class LoadedPlugin:
     details: dict[str, object] = field(default_factory=dict)
 
     def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
-        from plugin_kit.errors import DevError
+        self.require_tool(tool)
+        raise AssertionError("unreachable: a runtime without tools lists none")
 
-        raise DevError(
-            f"runtime {self.runtime!r} offers no tools",
-            rule="dev-no-tools",
-            place=f"tool {tool}",
-            hint="Declare [[tools]] in plugin.toml for a wasm or mcp plugin.",
-        )
+    def require_tool(self, tool: str) -> None:
+        if tool not in {t.name for t in self.tools}:
+            names = ", ".join(t.name for t in self.tools)
+            raise DevError(
+                f"no tool {tool!r} in this plugin",
+                rule="dev-unknown-tool",
+                place=f"[[tools]] {tool}",
+                hint=f"Use one of: {names}" if names else "This plugin declares no [[tools]].",
+            )
 
     def run_event(self, event: Mapping[str, Any]) -> list[HookOutcome]:
         return self.hooks.run(event)

@@ -40,13 +40,7 @@ class McpPlugin(LoadedPlugin):
         self._stderr = stderr
 
     def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
-        if tool not in {t.name for t in self.tools}:
-            raise DevError(
-                f"no tool {tool!r} in this plugin",
-                rule="dev-unknown-tool",
-                place=f"[[tools]] {tool}",
-                hint="Use one of: " + ", ".join(t.name for t in self.tools),
-            )
+        self.require_tool(tool)
         try:
             result = self._portal.call(
                 partial(self._client.call_tool, tool, arguments, read_timeout_seconds=CALL_TIMEOUT)

@@ -50,13 +50,7 @@ class WasmPlugin(LoadedPlugin):
         self._env, self._preopens = grants
 
     def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
-        if tool not in {t.name for t in self.tools}:
-            raise DevError(
-                f"no tool {tool!r} in this plugin",
-                rule="dev-unknown-tool",
-                place=f"[[tools]] {tool}",
-                hint="Use one of: " + ", ".join(t.name for t in self.tools),
-            )
+        self.require_tool(tool)
         stdout, stderr, code = self._run(tool, json.dumps(arguments).encode())
         text = stderr.decode("utf-8", "replace")
         try:
