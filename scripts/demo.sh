@@ -47,6 +47,6 @@ plugin enable project:weather-tools --grant-requested
 plugin list
 
 step "9. plugin dev (once): load it into the dev host and show what it offers"
-plugin dev "$PLUGIN"
+plugin dev "$PLUGIN" --call echo --input '{"city": "Oslo"}'
 
 printf '\nDone. Everything is under %s\n' "$DEMO"
