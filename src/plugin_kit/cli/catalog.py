@@ -16,13 +16,7 @@ _SUBCOMMANDS = {
 }
 
 
-def _available() -> dict[str, str]:
-    from importlib.util import find_spec
-
-    return {n: t for n, t in _SUBCOMMANDS.items() if find_spec(t.split(":")[0]) is not None}
-
-
-@click.group(cls=LazyGroup, lazy=_available())
+@click.group(cls=LazyGroup, lazy=_SUBCOMMANDS)
 def catalog() -> None:
     """Build a signed catalog, or register and refresh the catalogs you install from.
 

@@ -38,16 +38,9 @@ _COMMANDS = {
 }
 
 
-def _available() -> dict[str, str]:
-    """Commands whose module exists, so a partial checkout still shows a working --help."""
-    from importlib.util import find_spec
-
-    return {n: t for n, t in _COMMANDS.items() if find_spec(t.split(":")[0]) is not None}
-
-
 @click.group(
     cls=LazyGroup,
-    lazy=_available(),
+    lazy=_COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="plugin")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from plugin_kit.errors import InstallError, LockTimeoutError
+from plugin_kit.fsio import fsync_dir, write_atomic
 from plugin_kit.installer.paths import lock_timeout
 
 __all__ = ["atomic_write", "fsync_dir", "fsync_file", "checkpoint", "file_lock", "temp_sibling"]
@@ -39,12 +40,6 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink inside `path` durable."""
-    with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
-        fsync_file(path)
-
-
 def temp_sibling(path: Path, suffix: str = "") -> Path:
     """A fresh, unused name beside `path` (same filesystem, so a rename is atomic)."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
@@ -55,20 +50,7 @@ def temp_sibling(path: Path, suffix: str = "") -> Path:
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write `data` to `path` so readers see the old bytes or the new ones, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        checkpoint(f"atomic_write:{path.name}:written")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+    write_atomic(path, data, mode=mode, before_replace=lambda: checkpoint(f"atomic_write:{path.name}:written"))
 
 
 @contextlib.contextmanager

@@ -331,7 +331,7 @@ def _signature_ok(data: bytes, sig_path: Path, key: SecretKey) -> bool:
 def write_signed_catalog(path: Path, doc: Mapping[str, Any], key: SecretKey) -> CatalogWrite:
     """Validate, then write `path` and `path.minisig` atomically; files already holding these
     bytes with a valid signature are left alone (no new mtime, nothing to commit)."""
-    from plugin_kit.signing._files import write_atomic
+    from plugin_kit.fsio import write_atomic
     from plugin_kit.signing.signatures import sign_bytes
     from plugin_kit.validators.catalog import validate_catalog
 

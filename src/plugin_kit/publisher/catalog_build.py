@@ -66,7 +66,7 @@ def _archives(source: Path) -> list[Path]:
 
 
 def _small(path: Path) -> bytes:
-    from plugin_kit.signing._files import read_limited
+    from plugin_kit.fsio import read_limited
 
     try:
         data = read_limited(path, _MAX_SMALL_FILE)

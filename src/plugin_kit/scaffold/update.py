@@ -24,7 +24,7 @@ from plugin_kit.scaffold.answers import (
 )
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
 from plugin_kit.scaffold.templates import open_template
-from plugin_kit.signing._files import write_atomic
+from plugin_kit.fsio import write_atomic
 
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 

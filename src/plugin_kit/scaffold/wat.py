@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from plugin_kit.errors import PackError
-from plugin_kit.signing._files import write_atomic
+from plugin_kit.fsio import write_atomic
 
 __all__ = ["WatResult", "compile_wat", "wat_to_bytes"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.signing._files import read_limited
+from plugin_kit.fsio import read_limited
 from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey
 from plugin_kit.signing.signatures import VerifiedSignature, verify_bytes, verify_file

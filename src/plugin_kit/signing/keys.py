@@ -12,7 +12,7 @@ from pathlib import Path
 
 import minisign
 
-from plugin_kit.signing._files import read_limited, write_new
+from plugin_kit.fsio import read_limited, write_new
 from plugin_kit.signing.errors import KeyFileError
 
 __all__ = [

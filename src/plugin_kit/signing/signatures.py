@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import minisign
 
-from plugin_kit.signing._files import write_atomic
+from plugin_kit.fsio import write_atomic
 from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey, SecretKey, _key_id
 

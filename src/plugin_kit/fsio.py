@@ -1,12 +1,13 @@
-"""Whole-file writes that never leave a half-written file behind."""
+"""Whole-file writes that never leave a half-written file behind, shared by every layer."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["read_limited", "write_atomic", "write_new"]
+__all__ = ["read_limited", "write_atomic", "write_new", "fsync_dir"]
 
 
 def _temp_sibling(path: Path, data: bytes, mode: int) -> Path:
@@ -25,14 +26,36 @@ def _temp_sibling(path: Path, data: bytes, mode: int) -> Path:
     return tmp
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace `path` with `data` in one step (temp sibling, fsync, os.replace)."""
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink inside `path` durable (where the filesystem allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = 0o644, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Replace `path` with `data` in one step (temp sibling, fsync, os.replace, fsync of the folder).
+
+    `before_replace` runs between the durable temp file and the rename (the installer's crash tests
+    stop the process there)."""
     tmp = _temp_sibling(path, data, mode)
     try:
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
 
 
 def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
