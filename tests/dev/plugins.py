@@ -111,7 +111,7 @@ app = MCPServer("dev-test")
 @app.tool()
 def echo(text: str) -> dict:
     """Echo the text back, with what the server sees of its environment."""
-    return {"text": text, "secret": os.environ.get("SECRET_TOKEN"),
+    return {"text": text, "secret": os.environ.get("SECRET_TOKEN"), "cwd": os.getcwd(),
             "weather": os.environ.get("WEATHER_KEY"), "pid": os.getpid()}
 
 
@@ -196,6 +196,19 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    """Live (non-zombie) child processes of `pid`."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
 
 
 class DevProcess:

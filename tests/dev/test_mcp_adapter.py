@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from dev.plugins import mcp_plugin, pid_alive, write_tree
+from dev.plugins import children, mcp_plugin, pid_alive, write_tree
 
 from plugin_kit.dev.adapters import load_plugin
 from plugin_kit.dev.adapters.base import LoadContext
@@ -58,7 +59,7 @@ def test_declared_tool_missing_from_the_server_fails_and_leaves_no_process(tmp_p
         load(root, tmp_path)
     assert err.value.rule == "mcp-tool-missing"
     assert "forecast" in err.value.message
-    assert not _children_alive()
+    assert not children(os.getpid())
 
 
 def test_undeclared_server_tool_fails(tmp_path):
@@ -74,19 +75,4 @@ def test_crashing_server_reports_its_stderr(tmp_path):
         load(root, tmp_path)
     assert err.value.rule == "mcp-start-failed"
     assert "cannot find the config file" in err.value.message
-    assert not _children_alive()
-
-
-def _children_alive() -> list[int]:
-    import os
-
-    me = str(os.getpid())
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == me and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return out
+    assert not children(os.getpid())

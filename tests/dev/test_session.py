@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from dev.plugins import WAT, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
+from dev.plugins import WAT, children, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
 
 from plugin_kit.dev.session import DevEvent, DevSession, Probe
 from plugin_kit.installer.lockfile import read_lock
@@ -140,19 +140,29 @@ def test_failed_probe_call_is_reported_but_the_version_loads(tmp_path, events):
     session.close()
 
 
-def test_mcp_reload_replaces_the_server_process(tmp_path, events):
+def test_mcp_reload_replaces_the_server_process(tmp_path, events, monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "hunter2")
+    monkeypatch.setenv("WEATHER_KEY", "k1")
     root = mcp_plugin(tmp_path / "p")
-    session = DevSession(root)
+    session = DevSession(root, probe=Probe(call="echo", input={"text": "x"}))
     first = run(session, events)
     assert first.event == "reloaded", first.error
     (root / "README.md").write_text("# changed\n")
-    second = run(session, events)
-    assert second.event == "reloaded"
+    second = run(session, events)  # served by the warm spare the first load left ready
+    assert second.event == "reloaded", second.error
     assert second.offers["pid"] != first.offers["pid"]
     assert not pid_alive(first.offers["pid"])
     assert pid_alive(second.offers["pid"])
+    for event in (first, second):
+        out = event.probe["call"]["output"]
+        assert out["pid"] == event.offers["pid"]
+        assert out["secret"] is None and out["weather"] == "k1"
+        assert out["cwd"].endswith(event.digest.removeprefix("sha256:")), (
+            "runs in the extracted package"
+        )
     session.close()
     assert not pid_alive(second.offers["pid"])
+    assert not children(os.getpid()), "no server and no spare left"
 
 
 def test_hooks_event_probe_reports_the_verdict(tmp_path, events):

@@ -7,7 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dev.plugins import VENV_BIN, atomic_write, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
+from dev.plugins import (
+    VENV_BIN,
+    atomic_write,
+    children,
+    hooks_plugin,
+    mcp_plugin,
+    pid_alive,
+    wasm_plugin,
+)
 
 from plugin_kit.packer.digest import digest_path
 
@@ -63,8 +71,10 @@ def test_scaffold_edit_break_fix_interrupt(runtime, tmp_path, dev_process):
     assert fixed["event"] == "reloaded" and fixed["version"] == "0.2.0", fixed
     pids.add(fixed["offers"]["pid"])
 
+    helpers = children(dev.proc.pid)  # servers and the warm spare
     assert dev.interrupt() == 0
     assert dev.next("stopped")
+    assert not [p for p in helpers if pid_alive(p)], "a child process outlived plugin dev"
     if runtime == "mcp":
         assert len(pids) == 3, "each reload starts a new server"
         assert not [p for p in pids if pid_alive(p)]

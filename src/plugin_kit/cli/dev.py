@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,20 @@ def _details(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _graceful_stop(stop: threading.Event) -> None:
+    """Ctrl-C or SIGTERM: finish the running cycle, then stop; a second one stops at once.
+
+    A KeyboardInterrupt raised in the middle of a reload could land inside an MCP session's
+    shutdown and leave its event loop dead; the flag lets the cycle end cleanly instead.
+    """
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
 
 
 @click.command()
@@ -150,9 +163,9 @@ def dev(
                 for line in _details(d):
                     click.echo(line)
 
-    # A background job starts with SIGINT ignored; the loop must still stop on it, and on SIGTERM alike.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
+    stop = threading.Event()
+    _graceful_stop(stop)
     try:
         if watch_:
             why = polling_mode(poll)
@@ -164,7 +177,7 @@ def dev(
                     + (f" (polling: {why})" if why else "")
                     + "; Ctrl-C stops"
                 )
-            watch_loop(session, emit, polling=why is not None)
+            watch_loop(session, emit, polling=why is not None, stop_event=stop)
         else:
             session.cycle(emit)
     except KeyboardInterrupt:
@@ -172,6 +185,8 @@ def dev(
             raise
     finally:
         session.close()
+    if not watch_ and stop.is_set():
+        raise KeyboardInterrupt
     if watch_:
         if as_json:
             emit_json_line({"event": "stopped"})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_kit.dev.adapters import load_plugin
+from plugin_kit.dev.adapters._warm import WarmPool
 from plugin_kit.dev.adapters.base import LoadContext, LoadedPlugin
 from plugin_kit.validators.manifest import load_manifest
 
@@ -44,12 +45,13 @@ class DevHost:
         self.workspace = Path(workspace)
         self.environ = dict(os.environ if environ is None else environ)
         self.current: Loaded | None = None
+        self.warm = WarmPool()
 
     def load(self, package_dir: Path, digest: str) -> Loaded:
         """A fresh instance of the package; not yet active. Raises and cleans up on failure."""
         manifest = load_manifest(package_dir)
         temp_dir = Path(tempfile.mkdtemp(prefix=f"plugin-dev-{manifest.id}-"))
-        ctx = LoadContext(package_dir, manifest, self.workspace, temp_dir, self.environ)
+        ctx = LoadContext(package_dir, manifest, self.workspace, temp_dir, self.environ, self.warm)
         try:
             plugin = load_plugin(ctx)
         except BaseException:
@@ -64,5 +66,8 @@ class DevHost:
 
     def close(self) -> None:
         current, self.current = self.current, None
-        if current is not None:
-            current.close()
+        try:
+            if current is not None:
+                current.close()
+        finally:
+            self.warm.close()

@@ -13,30 +13,47 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["server_process", "stdio_transport", "STOP_GRACE"]
+__all__ = ["spawn", "stop", "kill_group", "server_process", "stdio_transport", "STOP_GRACE"]
 
 # Seconds a server gets to exit after its stdin closes, and after SIGTERM, before it is killed.
 STOP_GRACE = 0.5
 
 
-@asynccontextmanager
-async def server_process(
-    argv: Sequence[str], *, env: dict[str, str], cwd: Path, stderr: IO[bytes]
-) -> AsyncIterator[Any]:
-    """Start the server in its own process group; on exit stop the whole group, even when cancelled."""
+async def spawn(argv: Sequence[str], *, env: dict[str, str], cwd: Path, stderr: IO[bytes]) -> Any:
+    """Start a process in its own process group (so stopping it reaches its children too)."""
     import anyio
 
-    process = await anyio.open_process(
+    return await anyio.open_process(
         list(argv), env=env, cwd=str(cwd), stderr=stderr, start_new_session=sys.platform != "win32"
     )
+
+
+@asynccontextmanager
+async def server_process(process: Any, first_line: bytes = b"") -> AsyncIterator[Any]:
+    """Own a started server: send `first_line` (a warm spare's orders); on exit stop the whole group."""
     try:
+        if first_line:
+            await process.stdin.send(first_line)
         yield process
     finally:
+        import anyio
+
         with anyio.CancelScope(shield=True):
-            await _stop(process)
+            await stop(process)
 
 
-async def _stop(process: Any) -> None:
+def kill_group(pid: int | None) -> None:
+    """SIGKILL a server's process group without an event loop; the last resort of a forced stop."""
+    import os
+    import signal
+
+    if pid is not None and sys.platform != "win32":
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+async def stop(process: Any) -> None:
+    """Close stdin, wait briefly, then SIGTERM and SIGKILL the process group."""
     import anyio
     from mcp.os.posix.utilities import terminate_posix_process_tree
 

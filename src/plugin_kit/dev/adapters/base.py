@@ -26,6 +26,8 @@ class LoadContext:
     workspace: Path
     temp_dir: Path
     environ: Mapping[str, str]
+    # The host's shared event loop and warm interpreter for MCP servers; None: the adapter's own.
+    warm: Any = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from functools import partial
 from typing import IO, Any
 
-from plugin_kit.dev.adapters._stdio import server_process, stdio_transport
+from plugin_kit.dev.adapters._stdio import kill_group, server_process, stdio_transport
 from plugin_kit.dev.adapters.base import CallResult, LoadContext, LoadedPlugin, ToolInfo
 from plugin_kit.dev.hooksfile import load_hooks
 from plugin_kit.dev.policy import BASE_ENV, CapabilityReport, Enforcement, requested, secret_env
@@ -54,7 +54,11 @@ class McpPlugin(LoadedPlugin):
         )
 
     def close(self) -> None:
-        self._stack.close()
+        try:
+            self._stack.close()
+        except RuntimeError:
+            # The session's event loop is gone (a forced stop): the process group still must not outlive us.
+            kill_group(self.pid)
 
 
 def _output(result: Any) -> Any:
@@ -134,23 +138,36 @@ def _report(ctx: LoadContext, env_names: list[str], withheld: int) -> Capability
     return CapabilityReport(env_passed=env_names, env_withheld=withheld, items=items)
 
 
-def _start(
-    ctx: LoadContext, stack: ExitStack, env: dict[str, str], stderr: IO[bytes]
-) -> tuple[Any, Any, Any]:
-    from anyio.from_thread import start_blocking_portal
+def _server(ctx: LoadContext, portal: Any, env: dict[str, str]) -> tuple[Any, bytes, IO[bytes]]:
+    """A warm spare told what to run when one fits, else a cold start: (process, its orders, its stderr)."""
+    from plugin_kit.dev.adapters._stdio import spawn
+    from plugin_kit.dev.adapters._warm import spare_spec
+
+    argv = _argv(ctx)
+    cwd = ctx.package_dir / str(ctx.manifest.runtime_section.get("cwd", "."))
+    orders = spare_spec(argv, cwd)
+    spare = ctx.warm.take(env) if ctx.warm is not None and orders else None
+    if spare is not None and orders:
+        return spare.process, orders, spare.stderr
+    stderr = tempfile.TemporaryFile(prefix="plugin-dev-mcp-")
+    try:
+        return portal.call(lambda: spawn(argv, env=env, cwd=cwd, stderr=stderr)), b"", stderr
+    except BaseException:
+        stderr.close()
+        raise
+
+
+def _connect(stack: ExitStack, portal: Any, started: Any, orders: bytes) -> tuple[Any, Any]:
+    """Own the process, open the transport and complete the MCP handshake: (process, client)."""
     from mcp import Client
 
-    portal = stack.enter_context(start_blocking_portal())
-    cwd = ctx.package_dir / str(ctx.manifest.runtime_section.get("cwd", "."))
     process = stack.enter_context(
-        portal.wrap_async_context_manager(
-            server_process(_argv(ctx), env=env, cwd=cwd, stderr=stderr)
-        )
+        portal.wrap_async_context_manager(server_process(started, orders))
     )
     streams = stack.enter_context(portal.wrap_async_context_manager(stdio_transport(process)))
     client = Client(_Streams(streams), read_timeout_seconds=START_TIMEOUT, cache=None)
     stack.enter_context(portal.wrap_async_context_manager(client))
-    return portal, client, process
+    return process, client
 
 
 class _Streams:
@@ -173,15 +190,23 @@ def load(ctx: LoadContext) -> McpPlugin:
     # Our own marker, not the user's: keeps Python from writing bytecode into the read-only cache.
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     stack = ExitStack()
-    stderr = stack.enter_context(tempfile.TemporaryFile(prefix="plugin-dev-mcp-"))
+    stderr: IO[bytes] | None = None
     try:
-        portal, client, process = _start(ctx, stack, env, stderr)
+        if ctx.warm is not None:
+            portal = ctx.warm.portal
+        else:
+            from anyio.from_thread import start_blocking_portal
+
+            portal = stack.enter_context(start_blocking_portal())
+        started, orders, stderr = _server(ctx, portal, env)
+        stack.callback(stderr.close)
+        process, client = _connect(stack, portal, started, orders)
         listed = portal.call(client.list_tools)
         tools = [ToolInfo(t.name, t.description or "", t.input_schema) for t in listed.tools]
         _check_tools(ctx, tools)
         hooks = load_hooks(ctx.package_dir, ctx.manifest)
     except BaseException as exc:
-        tail = _tail(stderr)
+        tail = _tail(stderr) if stderr is not None else ""
         stack.close()
         if isinstance(exc, DevError | KeyboardInterrupt | SystemExit):
             raise
@@ -191,6 +216,8 @@ def load(ctx: LoadContext) -> McpPlugin:
             place="plugin.toml: runtime.command",
             hint="Run the command by hand in the package folder to see why.",
         ) from exc
+    if ctx.warm is not None:
+        ctx.warm.prepare(env)
     return McpPlugin(
         stack,
         portal,
