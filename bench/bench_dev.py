@@ -65,6 +65,8 @@ class Dev:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         self.lines: queue.Queue[tuple[float, dict]] = queue.Queue()
+        # In a burst a file can change under the packer ("changed while packing"); the next cycle recovers.
+        self.tolerate_errors = "--poll" in args
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -78,7 +80,7 @@ class Dev:
         deadline = time.monotonic() + timeout
         while True:
             at, event = self.lines.get(timeout=max(deadline - time.monotonic(), 0.1))
-            if event["event"] == "error":
+            if event["event"] == "error" and not self.tolerate_errors:
                 raise SystemExit(f"dev loop error: {event['error']}")
             if (
                 event["event"] == "reloaded"
