@@ -81,7 +81,7 @@ def _details(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _graceful_stop(stop: threading.Event) -> None:
+def _graceful_stop(stop: threading.Event) -> list[Any]:
     """Ctrl-C or SIGTERM: finish the running cycle, then stop; a second one stops at once.
 
     A KeyboardInterrupt raised in the middle of a reload could land inside an MCP session's
@@ -93,8 +93,7 @@ def _graceful_stop(stop: threading.Event) -> None:
             raise KeyboardInterrupt
         stop.set()
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    return [signal.signal(signal.SIGINT, handler), signal.signal(signal.SIGTERM, handler)]
 
 
 @click.command()
@@ -165,7 +164,7 @@ def dev(
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()
-    _graceful_stop(stop)
+    previous = _graceful_stop(stop)
     try:
         if watch_:
             why = polling_mode(poll)
@@ -184,7 +183,11 @@ def dev(
         if not watch_:
             raise
     finally:
-        session.close()
+        try:
+            session.close()
+        finally:
+            signal.signal(signal.SIGINT, previous[0])
+            signal.signal(signal.SIGTERM, previous[1])
     if not watch_ and stop.is_set():
         raise KeyboardInterrupt
     if watch_:

@@ -1,0 +1,61 @@
+"""`plugin dev` in-process: usage errors exit 2 before anything runs; a one-off run shows offers and grants."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+from dev.plugins import hooks_plugin, wasm_plugin
+
+from plugin_kit.cli._output import run
+from plugin_kit.cli.main import cli
+
+
+def dev(*args: str) -> int:
+    return run(cli, ["dev", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "{}"], "--input needs --call TOOL"),
+        (["--call", "echo", "--input", "{nope"], "--input is not valid JSON"),
+        (["--call", "echo", "--input", "[1]"], "--input must be a JSON object"),
+        (["--event", "missing.json"], "cannot read the event file"),
+    ],
+)
+def test_usage_errors_exit_2_and_build_nothing(tmp_path, capsys, args, message):
+    root = hooks_plugin(tmp_path / "p")
+    assert dev(str(root), *args) == 2
+    assert message in capsys.readouterr().err
+    assert not (root / ".insomnia").exists()
+
+
+def test_event_file_must_be_an_object(tmp_path, capsys):
+    root = hooks_plugin(tmp_path / "p")
+    (tmp_path / "event.json").write_text("[]")
+    assert dev(str(root), "--event", str(tmp_path / "event.json")) == 2
+    assert "the event must be a JSON object" in capsys.readouterr().err
+
+
+def test_once_human_report(tmp_path, capsys):
+    root = wasm_plugin(tmp_path / "p")
+    before = signal.getsignal(signal.SIGINT)
+    assert dev(str(root), "--call", "echo", "--input", '{"a": 1}') == 0
+    out = capsys.readouterr().out
+    assert out.startswith("reloaded dev-test 0.1.0 sha256:")
+    assert "  tool   echo: echo tool" in out
+    assert "  grant  network []: enforced" in out
+    assert '  call   {"is_error": false, "output": {"a": 1}' in out
+    assert signal.getsignal(signal.SIGINT) is before, "the command restores the caller's handlers"
+
+
+def test_once_json_is_one_line(tmp_path, capsys):
+    root = hooks_plugin(tmp_path / "p")
+    (tmp_path / "e.json").write_text(json.dumps({"event": "session_start"}))
+    assert dev(str(root), "--json", "--event", str(tmp_path / "e.json")) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    event = json.loads(line)
+    assert event["event"] == "reloaded"
+    assert event["probe"]["hooks"]["context"] == ["Be brief."]
