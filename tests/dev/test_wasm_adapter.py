@@ -111,3 +111,11 @@ def test_non_json_output_is_an_error(tmp_path):
     with pytest.raises(DevError) as err:
         plugin.call("echo", {})
     assert err.value.rule == "wasm-output-not-json"
+
+
+def test_wrong_wasi_signature_fails_at_load(tmp_path):
+    wat = """(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32)))
+      (memory (export "memory") 1) (func (export "_start")))"""
+    with pytest.raises(DevError) as err:
+        load(_module_tree(tmp_path, wat), tmp_path)
+    assert err.value.rule == "wasm-link-failed"

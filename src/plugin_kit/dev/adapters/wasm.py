@@ -146,6 +146,25 @@ def _check_module(module: Any, place: str) -> None:
         )
 
 
+def _instantiate(engine: Any, module: Any, place: str) -> None:
+    """Link against WASI once, without running it: a wrong import signature fails now, not on a call."""
+    import wasmtime
+
+    store = wasmtime.Store(engine)
+    store.set_wasi(wasmtime.WasiConfig())
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    try:
+        linker.instantiate(store, module)
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+        raise DevError(
+            f"module does not instantiate: {exc}",
+            rule="wasm-link-failed",
+            place=place,
+            hint="Check the signatures of its WASI preview1 imports.",
+        ) from exc
+
+
 def _report(
     ctx: LoadContext, env_names: list[str], withheld: int, preopens: list[Preopen]
 ) -> CapabilityReport:
@@ -210,6 +229,7 @@ def load(ctx: LoadContext) -> WasmPlugin:
     except (OSError, wasmtime.WasmtimeError) as exc:
         raise DevError(f"cannot compile {rel}: {exc}", rule="wasm-invalid", place=rel) from exc
     _check_module(module, rel)
+    _instantiate(engine, module, rel)
     secrets = list(requested(ctx.manifest.capabilities)["secrets"])  # type: ignore[call-overload]
     env, withheld = secret_env(secrets, ctx.environ)
     fs = requested(ctx.manifest.capabilities)["filesystem"]
