@@ -39,14 +39,18 @@ def _time(cmd: list[str], env: dict[str, str], before=None, runs: int = 7) -> fl
         if before:
             before()
         t = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         samples.append(time.perf_counter() - t)
     return statistics.median(samples)
 
 
 def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-install-"))
-    os.environ.update(XDG_CONFIG_HOME=str(root / "config"), XDG_CACHE_HOME=str(root / "cache"), HOME=str(root))
+    os.environ.update(
+        XDG_CONFIG_HOME=str(root / "config"), XDG_CACHE_HOME=str(root / "cache"), HOME=str(root)
+    )
     env = dict(os.environ)
     py = sys.executable
     plugin = [py, "-m", "plugin_kit"]
@@ -60,7 +64,15 @@ def main() -> int:
     archive = next((root / "dist").glob("*.insomnia-plugin"))
     run("publish", str(archive), "--target", f"dir:{root / 'site'}", "--key", str(root / "k.key"))
     pub = (root / "k.pub").read_text().splitlines()[-1]
-    run("catalog", "add", (root / "site" / "catalog" / "extensions.json").as_uri(), "--name", "b", "--pubkey", pub)
+    run(
+        "catalog",
+        "add",
+        (root / "site" / "catalog" / "extensions.json").as_uri(),
+        "--name",
+        "b",
+        "--pubkey",
+        pub,
+    )
 
     from plugin_kit.installer.manage import uninstall
 
@@ -102,8 +114,10 @@ def main() -> int:
     print("| benchmark | median | goal |")
     print("|---|---|---|")
     print(f"| `python -c 'import click'` | {t_click * 1000:.0f} ms | reference |")
-    print(f"| `plugin install` (file:// catalog, whole process) | {t_install * 1000:.0f} ms "
-          f"({t_install / t_click:.1f}x) | <= 3x |")
+    print(
+        f"| `plugin install` (file:// catalog, whole process) | {t_install * 1000:.0f} ms "
+        f"({t_install / t_click:.1f}x) | <= 3x |"
+    )
     print(f"| search, 10,000-entry catalog (in process) | {t_search * 1000:.1f} ms | <= 50 ms |")
     return 0
 

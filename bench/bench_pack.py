@@ -46,7 +46,9 @@ def measure(cmd: str, runs: int, setup: str | None = None) -> tuple[float, float
     for _ in range(runs):
         if setup:
             subprocess.run(setup, shell=True, check=True)
-        out = subprocess.run([PY, "-c", MEASURE, cmd], capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [PY, "-c", MEASURE, cmd], capture_output=True, text=True, check=True
+        ).stdout.split()
         if out[2] != "0":
             raise SystemExit(f"command failed: {cmd}")
         walls.append(float(out[0]))
@@ -75,7 +77,9 @@ def make_tree(root: Path, files: int, total: int, seed: int = 7) -> None:
             (d / f"f{i:05d}.log").write_text(text)
 
 
-def row(name: str, ours: tuple[float, float], ref: tuple[float, float], ref_name: str, goal: str) -> str:
+def row(
+    name: str, ours: tuple[float, float], ref: tuple[float, float], ref_name: str, goal: str
+) -> str:
     return (
         f"| {name} | {ours[0]:.3f} s | {ref_name}: {ref[0]:.3f} s | **{ours[0] / ref[0]:.2f}x** | "
         f"{ours[1]:.0f} MiB | {ref[1]:.0f} MiB | {goal} |"
@@ -97,7 +101,7 @@ def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> li
         "from plugin_kit.packer.reader import extract_archive; from plugin_kit.validators.limits import Limits; "
         f"extract_archive('{archive}', '{x_ours}', limits=Limits.unlimited_for({total * 2}))"
     )
-    read_ours = measure(f"{PY} -c \"{extract}\"", runs, setup=f"rm -rf {x_ours}")
+    read_ours = measure(f'{PY} -c "{extract}"', runs, setup=f"rm -rf {x_ours}")
     read_ref = measure(
         f"mkdir -p {x_ref} && tar --zstd -xf {archive} -C {x_ref}", runs, setup=f"rm -rf {x_ref}"
     )
@@ -114,7 +118,13 @@ def bench_small(work: Path, runs: int) -> list[str]:
     pack = measure(f"plugin pack --no-build -o {work}/small-out {tree}", runs)
     helps = measure("plugin --help", runs)
     return [
-        row("`plugin pack` small plugin (30 files, 200 KiB)", pack, click, "python -c 'import click'", "<= 2x"),
+        row(
+            "`plugin pack` small plugin (30 files, 200 KiB)",
+            pack,
+            click,
+            "python -c 'import click'",
+            "<= 2x",
+        ),
         row("`plugin --help`", helps, click, "python -c 'import click'", "<= 1.5x"),
     ]
 
@@ -128,10 +138,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="plugin-kit-bench-", dir=base))
     try:
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        rows = bench_small(work, args.runs) + bench_large(work / "l", args.runs, 2000, 100 << 20, "2,000 files, 100 MiB")
+        rows = bench_small(work, args.runs) + bench_large(
+            work / "l", args.runs, 2000, 100 << 20, "2,000 files, 100 MiB"
+        )
         if args.big:
             rows += bench_large(work / "g", 1, 4000, 1 << 30, "1 GiB (limits raised)")
-        print(f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} runs.\n")
+        print(
+            f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} runs.\n"
+        )
         print("| what | ours | reference | ratio | our peak RSS | reference peak RSS | goal |")
         print("|---|---|---|---|---|---|---|")
         print("\n".join(rows))

@@ -1,7 +1,7 @@
 """Run every benchmark in bench/ (bench_*.py) one after another; each prints a markdown table.
 
-    make bench                       # all of them
-    make bench BENCH_ARGS="pack"     # only bench_pack.py
+make bench                       # all of them
+make bench BENCH_ARGS="pack"     # only bench_pack.py
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     except OSError as exc:
         # Library layers translate what they expect; this is the net for the rest (a full disk, EIO).
         where = exc.filename if isinstance(exc.filename, str) else None
-        render_error(PluginKitError(exc.strerror or str(exc), rule="io", place=where), as_json=as_json)
+        render_error(
+            PluginKitError(exc.strerror or str(exc), rule="io", place=where), as_json=as_json
+        )
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -50,7 +50,12 @@ def temp_sibling(path: Path, suffix: str = "") -> Path:
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write `data` to `path` so readers see the old bytes or the new ones, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data, mode=mode, before_replace=lambda: checkpoint(f"atomic_write:{path.name}:written"))
+    write_atomic(
+        path,
+        data,
+        mode=mode,
+        before_replace=lambda: checkpoint(f"atomic_write:{path.name}:written"),
+    )
 
 
 @contextlib.contextmanager

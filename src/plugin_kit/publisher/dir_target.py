@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plugin_kit.errors import PublishError
+from plugin_kit.fsio import write_atomic
 from plugin_kit.publisher.catalog import asset_url
 from plugin_kit.publisher.catalog_sync import CatalogUpdate, catalog_diff
 from plugin_kit.publisher.outcome import AssetOutcome, CatalogOutcome, ReleaseOutcome
 from plugin_kit.publisher.plan import ReleasePlan
-from plugin_kit.fsio import write_atomic
 
 __all__ = ["DirTarget"]
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin_kit.fsio import write_atomic
 from plugin_kit.scaffold.answers import (
     ANSWERS_FILE,
     Record,
@@ -24,7 +25,6 @@ from plugin_kit.scaffold.answers import (
 )
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
 from plugin_kit.scaffold.templates import open_template
-from plugin_kit.fsio import write_atomic
 
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 

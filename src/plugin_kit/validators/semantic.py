@@ -56,7 +56,11 @@ def _spdx_ids() -> frozenset[str]:
     """Lower-cased SPDX license and exception ids, from the list license-expression ships."""
     from license_expression import get_license_index
 
-    keys = (k for e in get_license_index() for k in [e.get("spdx_license_key"), *(e.get("other_spdx_license_keys") or [])])
+    keys = (
+        k
+        for e in get_license_index()
+        for k in [e.get("spdx_license_key"), *(e.get("other_spdx_license_keys") or [])]
+    )
     return frozenset(k.lower() for k in keys if k)
 
 
@@ -75,7 +79,11 @@ def license_problem(expression: str) -> str | None:
         return str(exc)
     if not keys:
         return "empty expression"
-    unknown = [k for k in keys if k.lower() not in _spdx_ids() and not k.startswith(("LicenseRef-", "DocumentRef-"))]
+    unknown = [
+        k
+        for k in keys
+        if k.lower() not in _spdx_ids() and not k.startswith(("LicenseRef-", "DocumentRef-"))
+    ]
     return f"unknown license id {unknown[0]!r}" if unknown else None
 
 
