@@ -87,3 +87,19 @@ def test_custom_template_folder(create_plugin, tmp_path):
     assert (
         'description = "Org hooks"' in (tmp_path / "out" / "org-hooks" / "plugin.toml").read_text()
     )
+
+
+def test_leaves_nothing_in_the_temp_folder(tmp_path):
+    # cookiecutter writes each rendered hook to a temp file it never deletes; we must not leak it.
+    from scaffold.helpers import VENV_BIN, isolated_env
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**isolated_env(tmp_path / "home"), "TMPDIR": str(tmp)}
+    proc = subprocess.run(
+        [f"{VENV_BIN}/create-plugin", "--no-input", "--no-git", "--runtime", "wasm",
+         str(tmp_path / "p")], env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "p" / "module.wasm").is_file()  # the post-generation hook ran
+    assert list(tmp.iterdir()) == []

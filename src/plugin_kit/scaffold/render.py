@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,29 @@ def render(template: TemplateSource, context: dict[str, Any], out_dir: Path) -> 
     from jinja2 import TemplateError
 
     try:
-        project = generate_files(
-            repo_dir=str(template.path), context=context, output_dir=str(out_dir), accept_hooks=True
-        )
+        with _private_tempdir():
+            project = generate_files(
+                repo_dir=str(template.path),
+                context=context,
+                output_dir=str(out_dir),
+                accept_hooks=True,
+            )
     except (CookiecutterException, TemplateError, OSError) as exc:
         raise _template_error(template, exc) from exc
     return Path(project)
+
+
+@contextlib.contextmanager
+def _private_tempdir() -> Iterator[None]:
+    """cookiecutter renders each hook to a NamedTemporaryFile(delete=False) it never removes;
+    point tempfile at a folder of our own for the call and remove it after."""
+    saved = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="create-plugin-") as private:
+        tempfile.tempdir = private
+        try:
+            yield
+        finally:
+            tempfile.tempdir = saved
 
 
 def tree_hashes(root: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, str]:
