@@ -51,3 +51,18 @@ def test_help_lists_the_format_commands_with_examples() -> None:
             [sys.executable, "-m", "plugin_kit", name, "--help"], capture_output=True, text=True
         )
         assert sub.returncode == 0 and "Examples:" in sub.stdout
+
+
+def test_every_listed_command_loads_under_its_name() -> None:
+    import click
+
+    from plugin_kit.cli.catalog import _SUBCOMMANDS, catalog
+    from plugin_kit.cli.main import _COMMANDS, cli
+
+    for group, table in ((cli, _COMMANDS), (catalog, _SUBCOMMANDS)):
+        ctx = click.Context(group)
+        for name in table:
+            cmd = group.get_command(ctx, name)
+            assert isinstance(cmd, click.Command) and cmd.name == name, name
+            text = (cmd.help or "") + (cmd.epilog or "")
+            assert "Examples" in text or isinstance(cmd, click.Group), name

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 import click
 
 
-class LazyGroup(click.Group):
-    """Maps command names to "module:attribute" and imports the module on first use."""
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives ("module:attribute"), its help section and a one-line summary.
 
-    def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kw: object) -> None:
+    The summary lets `--help` list every command without importing any of them."""
+
+    target: str
+    section: str
+    summary: str
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module on first use; `--help` renders from the summaries."""
+
+    def __init__(
+        self, *args: object, lazy: dict[str, LazyCommand] | None = None, **kw: object
+    ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self._lazy = dict(lazy or {})
 
@@ -19,6 +33,14 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self._lazy:
-            module, _, attr = self._lazy[name].partition(":")
+            module, _, attr = self._lazy[name].target.partition(":")
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for name, cmd in self._lazy.items():
+            sections.setdefault(cmd.section, []).append((name, cmd.summary))
+        for section, rows in sections.items():
+            with formatter.section(section):
+                formatter.write_dl(rows)

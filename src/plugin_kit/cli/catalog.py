@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import click
 
-from plugin_kit.cli._lazy import LazyGroup
+from plugin_kit.cli._lazy import LazyCommand, LazyGroup
 
+_A, _O = "For catalog authors", "For operators"
 _SUBCOMMANDS = {
-    "build": "plugin_kit.cli.catalog_build:build",
-    "add": "plugin_kit.cli.catalog_manage:add",
-    "ls": "plugin_kit.cli.catalog_manage:ls",
-    "rm": "plugin_kit.cli.catalog_manage:rm",
-    "refresh": "plugin_kit.cli.catalog_manage:refresh",
-    "trust": "plugin_kit.cli.catalog_manage:trust",
-}
+    "build": LazyCommand("plugin_kit.cli.catalog_build:build", _A, "Build one signed catalog over several plugins."),
+    "add": LazyCommand("plugin_kit.cli.catalog_manage:add", _O, "Register a catalog; pins its id and key."),
+    "ls": LazyCommand("plugin_kit.cli.catalog_manage:ls", _O, "List registered catalogs."),
+    "rm": LazyCommand("plugin_kit.cli.catalog_manage:rm", _O, "Forget a catalog."),
+    "refresh": LazyCommand("plugin_kit.cli.catalog_manage:refresh", _O, "Fetch and verify catalogs again."),
+    "trust": LazyCommand("plugin_kit.cli.catalog_manage:trust", _O, "Change a catalog's pinned key (audited)."),
+}  # fmt: skip
 
 
 @click.group(cls=LazyGroup, lazy=_SUBCOMMANDS)

@@ -7,35 +7,32 @@ import sys
 import click
 
 from plugin_kit import __version__
-from plugin_kit.cli._lazy import LazyGroup
+from plugin_kit.cli._lazy import LazyCommand, LazyGroup
 from plugin_kit.cli._output import run
 
+_A, _S, _O = "Authoring", "Signing and publishing", "Installing and managing"
 _COMMANDS = {
-    # format core
-    "validate": "plugin_kit.cli.validate:validate",
-    "pack": "plugin_kit.cli.pack:pack",
-    "digest": "plugin_kit.cli.digest:digest",
-    "inspect": "plugin_kit.cli.inspect:inspect",
-    "wat2wasm": "plugin_kit.cli.wat2wasm:wat2wasm",
-    # signing and publishing
-    "keygen": "plugin_kit.cli.keygen:keygen",
-    "sign": "plugin_kit.cli.sign:sign",
-    "verify": "plugin_kit.cli.verify:verify",
-    "publish": "plugin_kit.cli.publish:publish",
-    "catalog": "plugin_kit.cli.catalog:catalog",
-    # consumer side
-    "install": "plugin_kit.cli.install:install",
-    "search": "plugin_kit.cli.search:search",
-    "show": "plugin_kit.cli.show:show",
-    "list": "plugin_kit.cli.list_cmd:list_cmd",
-    "enable": "plugin_kit.cli.enable:enable",
-    "disable": "plugin_kit.cli.enable:disable",
-    "uninstall": "plugin_kit.cli.uninstall:uninstall",
-    "upgrade": "plugin_kit.cli.upgrade:upgrade",
-    "cache": "plugin_kit.cli.cache:cache",
-    # dev loop
-    "dev": "plugin_kit.cli.dev:dev",
-}
+    "validate": LazyCommand("plugin_kit.cli.validate:validate", _A, "Report every problem of plugin.toml and its files."),
+    "dev": LazyCommand("plugin_kit.cli.dev:dev", _A, "Rebuild, reinstall and reload into a dev host on every save."),
+    "pack": LazyCommand("plugin_kit.cli.pack:pack", _A, "Build a deterministic <id>-<version>.insomnia-plugin."),
+    "inspect": LazyCommand("plugin_kit.cli.inspect:inspect", _A, "Show what an archive holds and asks for; runs nothing."),
+    "digest": LazyCommand("plugin_kit.cli.digest:digest", _A, "Content digest of a plugin folder or an archive."),
+    "wat2wasm": LazyCommand("plugin_kit.cli.wat2wasm:wat2wasm", _A, "Compile WebAssembly text to a module (a build step)."),
+    "keygen": LazyCommand("plugin_kit.cli.keygen:keygen", _S, "Make a minisign key pair."),
+    "sign": LazyCommand("plugin_kit.cli.sign:sign", _S, "Sign files (prehashed minisign signatures)."),
+    "publish": LazyCommand("plugin_kit.cli.publish:publish", _S, "Release to GitHub or a folder, with sums, signatures, catalog."),
+    "catalog": LazyCommand("plugin_kit.cli.catalog:catalog", _S, "Build catalogs; add, list, refresh, trust the ones you use."),
+    "verify": LazyCommand("plugin_kit.cli.verify:verify", _S, "Check a signature, or re-hash installed plugins (--all)."),
+    "search": LazyCommand("plugin_kit.cli.search:search", _O, "Search the verified catalogs, offline."),
+    "show": LazyCommand("plugin_kit.cli.show:show", _O, "Size, sha256, signer, risk, capabilities and versions of one."),
+    "install": LazyCommand("plugin_kit.cli.install:install", _O, "Install by name, file or URL; verified, placed disabled."),
+    "list": LazyCommand("plugin_kit.cli.list_cmd:list_cmd", _O, "Installed plugins of both stores, with their status."),
+    "enable": LazyCommand("plugin_kit.cli.enable:enable", _O, "Enable a plugin with explicit capability grants."),
+    "disable": LazyCommand("plugin_kit.cli.enable:disable", _O, "Disable a plugin, keeping its grants."),
+    "upgrade": LazyCommand("plugin_kit.cli.upgrade:upgrade", _O, "Upgrade one or all; more capabilities need a new grant."),
+    "uninstall": LazyCommand("plugin_kit.cli.uninstall:uninstall", _O, "Remove a plugin from its store."),
+    "cache": LazyCommand("plugin_kit.cli.cache:cache", _O, "Clean the digest-keyed cache (gc)."),
+}  # fmt: skip
 
 
 @click.group(
