@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -114,15 +115,16 @@ def end_of_archive(written: int) -> bytes:
     return b"\0" * (2 * BLOCK + (-total % RECORD))
 
 
+_OCTAL = re.compile(rb" *([0-7]*)[ \x00]*")
+
+
 def _parse_octal(field: bytes, what: str) -> int:
     if field[:1] and field[0] & 0x80:
         raise HeaderError("header-numeric", f"{what} uses base-256 encoding")
-    text = field.rstrip(b"\x00 ").lstrip(b" ")
-    if not text:
-        return 0
-    if not all(0x30 <= c <= 0x37 for c in text) or b"\x00" in field.rstrip(b"\x00 "):
+    m = _OCTAL.fullmatch(field)
+    if m is None:
         raise HeaderError("header-numeric", f"{what} field {field!r} is not octal")
-    return int(text, 8)
+    return int(m.group(1), 8) if m.group(1) else 0
 
 
 def _cstring(field: bytes) -> bytes:

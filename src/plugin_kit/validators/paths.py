@@ -7,6 +7,7 @@ module.CheckFilePath, CPython's ntpath reserved names and node-tar's collision C
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -37,6 +38,10 @@ class PathViolation:
     message: str
 
 
+# Most paths are ASCII: one regex answers for the whole path before any per-character work.
+_ASCII_OK = re.compile(r"[A-Za-z0-9 !#$%&()+,\-.=@\[\]^_{}~/]*")
+
+
 def _char_ok(ch: str) -> bool:
     if ch.isascii():
         return ch.isalnum() or ch in _ALLOWED_PUNCT
@@ -54,7 +59,7 @@ def _component_violation(path: str, part: str) -> PathViolation | None:
         return PathViolation(
             "path-component-too-long", path, f"a segment is longer than {MAX_COMPONENT_BYTES} bytes"
         )
-    bad = next((c for c in part if not _char_ok(c)), None)
+    bad = None if _ASCII_OK.fullmatch(part) else next((c for c in part if not _char_ok(c)), None)
     if bad is not None:
         return PathViolation(
             "path-character", path, f"character {bad!r} (U+{ord(bad):04X}) is not allowed"
