@@ -265,3 +265,11 @@ def test_archive_swapped_between_passes_is_refused(
         extract_archive(first, box / "dest")
     assert err.value.rule == "changed-during-read"
     assert list(box.iterdir()) == []
+
+
+def test_progress_reports_every_file_up_to_the_total(make_plugin, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    result = pack(make_plugin(), tmp_path, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) == result.files
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1] == sum(f.size for f in read_archive(result.path).files)

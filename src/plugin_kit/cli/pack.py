@@ -8,6 +8,17 @@ import click
 
 from plugin_kit.cli._output import emit_json, info
 
+_last_shown = [-1]
+
+
+def _progress_line(done: int, total: int) -> None:
+    percent = 100 * done // total if total else 100
+    if percent != _last_shown[0]:
+        _last_shown[0] = percent
+        click.echo(
+            f"\r  {percent:3d}%  {done / 2**20:.1f} of {total / 2**20:.1f} MiB", err=True, nl=False
+        )
+
 
 @click.command()
 @click.argument("project", default=".", type=click.Path(path_type=Path, file_okay=False))
@@ -34,7 +45,10 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
-    result = do_pack(project, outdir, run_build=not no_build)
+    show = _progress_line if not as_json and click.get_text_stream("stderr").isatty() else None
+    result = do_pack(project, outdir, run_build=not no_build, progress=show)
+    if show is not None:
+        click.echo("", err=True)
     if as_json:
         emit_json(result.to_dict())
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -93,8 +93,16 @@ def _copy_member(src: SourceFile, out: BinaryIO) -> FileRecord:
     return FileRecord(src.path, src.mode, src.size, h.digest())
 
 
+Progress = Callable[[int, int], None]
+"""Called after each file with (bytes packed so far, bytes in all)."""
+
+
 def write_archive(
-    files: Sequence[SourceFile], out: BinaryIO, *, threads: int | None = None
+    files: Sequence[SourceFile],
+    out: BinaryIO,
+    *,
+    threads: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, int, str]:
     """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest)."""
     import zstandard
@@ -111,21 +119,27 @@ def write_archive(
     records, written = [], 0
     # No `with`: on an error its exit would flush a short frame and mask the original exception.
     headers = [file_header(f.path, f.mode, f.size) for f in files]
+    done, total = 0, sum(f.size for f in files)
     zw = params.stream_writer(sink, size=_tar_size(files, headers), closefd=False, write_size=CHUNK)
     for src, header in zip(files, headers, strict=True):
         zw.write(header)
         records.append(_copy_member(src, zw))  # type: ignore[arg-type]
+        done += src.size
+        if progress is not None:
+            progress(done, total)
         written += len(header) + src.size + len(padding(src.size))
     zw.write(end_of_archive(written))
     zw.flush(zstandard.FLUSH_FRAME)
     return sink.h.hexdigest(), sink.n, content_digest(records)
 
 
-def _atomic_write(final: Path, files: Sequence[SourceFile]) -> tuple[str, int, str]:
+def _atomic_write(
+    final: Path, files: Sequence[SourceFile], progress: Progress | None
+) -> tuple[str, int, str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            result = write_archive(files, out)
+            result = write_archive(files, out, progress=progress)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)
@@ -137,7 +151,13 @@ def _atomic_write(final: Path, files: Sequence[SourceFile]) -> tuple[str, int, s
     return result
 
 
-def pack(project_dir: Path, outdir: Path | None = None, *, run_build: bool = True) -> PackResult:
+def pack(
+    project_dir: Path,
+    outdir: Path | None = None,
+    *,
+    run_build: bool = True,
+    progress: Progress | None = None,
+) -> PackResult:
     """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
     from plugin_kit.packer.build import run_build as build
     from plugin_kit.validators.project import limit_warnings
@@ -165,7 +185,7 @@ def pack(project_dir: Path, outdir: Path | None = None, *, run_build: bool = Tru
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         final = outdir / f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
-        sha, size, digest = _atomic_write(final, files)
+        sha, size, digest = _atomic_write(final, files, progress)
     except OSError as exc:
         raise PackError(
             f"cannot write the archive: {exc.strerror}",
