@@ -263,4 +263,5 @@ def test_cli_exit_codes_and_json(make_plugin, tmp_path: Path) -> None:
     human = _cli(str(bad))
     assert "plugin.version" in human.stderr and "hint:" in human.stderr
     assert _cli(str(tmp_path / "missing")).returncode == 2
+    assert _cli(str(good / "README.md")).returncode == 2
     assert _cli("--bogus-flag").returncode == 2

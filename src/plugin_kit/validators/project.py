@@ -100,9 +100,15 @@ def validate_project(path: Path) -> ValidationReport:
     from plugin_kit.packer.collect import collect_files
 
     path = Path(path)
-    root = path.parent if path.name == "plugin.toml" and path.is_file() else path
+    root = path.parent if path.is_file() else path
     mpath = root / "plugin.toml"
     report = ValidationReport(str(root), None)
+    if path.is_file() and path.name != "plugin.toml":
+        report.problems.append(
+            Problem("manifest-missing", f"{path.name} is not plugin.toml", file=str(path), phase="parse",
+                    hint="Pass the plugin's folder, or its plugin.toml.")
+        )  # fmt: skip
+        return report
     try:
         data = mpath.read_bytes()
     except OSError as exc:
