@@ -129,24 +129,54 @@ def _apply(store: Store, ops: list[dict[str, str]]) -> None:
     fsync_dir(store.root)
 
 
+def _is_store_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\0" not in name
+    )
+
+
+def _valid_op(op: object) -> bool:
+    """Only renames between a temp sibling and a store file, never a path outside the store."""
+    if not isinstance(op, dict):
+        return False
+    final = op.get("final")
+    if not _is_store_name(final) or not (final == "plugins.lock" or final.endswith(ARCHIVE_SUFFIX)):
+        return False
+    if op.get("op") == "delete":
+        return True
+    tmp = op.get("tmp")
+    return op.get("op") == "replace" and _is_store_name(tmp) and tmp.startswith(f".{final}.tmp-")
+
+
+def _read_journal(journal: Path) -> list[dict[str, str]]:
+    # A workspace store sits in a repository checkout, so its journal is untrusted input.
+    try:
+        ops = json.loads(journal.read_bytes())["ops"]
+    except (OSError, ValueError, KeyError, TypeError):
+        ops = None
+    if not isinstance(ops, list) or not all(_valid_op(op) for op in ops):
+        raise InstallError(
+            "the store's transaction journal is unreadable or names files outside the store",
+            rule="store-journal",
+            place=str(journal),
+            hint="remove it by hand, then run `plugin verify --all`",
+        )
+    return ops
+
+
 def recover(store: Store) -> None:
     """Finish an interrupted transaction, then delete stray temp files. Caller holds the lock."""
     journal = store.root / _JOURNAL
     if journal.exists():
-        try:
-            ops = json.loads(journal.read_bytes())["ops"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InstallError(
-                "the store's transaction journal is unreadable",
-                rule="store-journal",
-                place=str(journal),
-                hint="remove it by hand, then run `plugin verify --all`",
-            ) from exc
-        _apply(store, ops)
+        _apply(store, _read_journal(journal))
         journal.unlink()
         fsync_dir(store.root)
     for stray in store.root.glob(".*.tmp-*"):
-        stray.unlink(missing_ok=True)
+        if stray.is_symlink() or not stray.is_dir():  # only our temp files, never a folder
+            stray.unlink(missing_ok=True)
 
 
 @dataclass

@@ -1,0 +1,90 @@
+"""A checked-out repository controls `.insomnia/plugins/`: its journal and lock are hostile input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from plugin_kit.installer.enablement import load_enablements
+from plugin_kit.installer.lockfile import read_lock
+from plugin_kit.installer.stores import workspace_store
+
+
+def _journal(ws: Path, ops: list[dict[str, str]]) -> Path:
+    root = ws / ".insomnia" / "plugins"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ".txn.json").write_text(json.dumps({"ops": ops}))
+    return root
+
+
+def test_journal_naming_paths_outside_the_store_is_refused(tmp_path: Path, plugin) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    planted = tmp_path / "planted"
+    planted.write_text("evil")
+    ws = tmp_path / "repo"
+    for ops in (
+        [{"op": "delete", "final": str(victim)}],
+        [{"op": "delete", "final": "../../../victim.txt"}],
+        [{"op": "replace", "tmp": str(planted), "final": str(victim)}],
+        [{"op": "replace", "tmp": "../../../planted", "final": "plugins.lock"}],
+    ):
+        _journal(ws, ops)
+        r = plugin("list", "--workspace", str(ws))
+        assert r.code == 1 and "store-journal" in r.err, (ops, r.err)
+        assert victim.read_text() == "precious" and planted.read_text() == "evil"
+
+
+def test_a_directory_named_like_a_temp_file_is_not_a_crash(tmp_path: Path, plugin) -> None:
+    root = tmp_path / ".insomnia" / "plugins"
+    (root / ".x.tmp-1").mkdir(parents=True)
+    r = plugin("list", "--workspace", str(tmp_path))
+    assert r.code == 0, r.err
+
+
+def _install_project(plugin, make_archive, ws: Path):
+    built = make_archive("weather-tools", "1.0.0")
+    r = plugin(
+        "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
+    )
+    assert r.code == 0, r.err
+    return built
+
+
+def test_grant_requested_grants_what_the_package_requests_not_what_the_lock_says(
+    tmp_path: Path, plugin, make_archive
+) -> None:
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    store = workspace_store(ws)
+    # The repository rewrites its own lock to ask for more than the package does.
+    text = store.lock_path.read_text()
+    text = text.replace(
+        "[plugin.requested_capabilities]",
+        '[plugin.requested_capabilities]\nprocess = true\nsecrets = ["*"]',
+    )
+    store.lock_path.write_text(text)
+    assert read_lock(store)["weather-tools"].requested_capabilities.get("process") is True
+    r = plugin("enable", "project:weather-tools", "--grant-requested", "--workspace", ws)
+    assert r.code == 0, r.err
+    [rec] = load_enablements()
+    assert "process" not in rec.grants and "secrets" not in rec.grants
+    assert rec.grants["network"] == [{"host": "api.weather.gov", "path_prefix": "/"}]
+
+
+def test_lock_with_wrong_types_is_a_clear_error(tmp_path: Path, plugin, make_archive) -> None:
+    ws = tmp_path / "repo"
+    built = _install_project(plugin, make_archive, ws)
+    store = workspace_store(ws)
+    text = store.lock_path.read_text()
+    text = text.replace("[plugin.signature]", '[plugin.previous]\nversion = "0.9.0"\n\n[plugin.x]')
+    store.lock_path.write_text(text.replace("size = ", 'signature = "x"\nsize = ', 1))
+    newer = make_archive("weather-tools", "1.1.0")
+    for args in (
+        ("list", "--workspace", ws),
+        ("install", newer.path, "--sha256", newer.sha256, "--project", "--workspace", ws, "--yes"),
+        ("cache", "gc"),
+    ):
+        r = plugin(*args)
+        assert r.code == 1 and "lock-corrupt" in r.err, (args, r.err)
+    assert built.path.is_file()
