@@ -79,9 +79,10 @@ def test_lock_with_wrong_types_is_a_clear_error(tmp_path: Path, plugin, make_arc
     text = store.lock_path.read_text()
     text = text.replace("[plugin.signature]", '[plugin.previous]\nversion = "0.9.0"\n\n[plugin.x]')
     store.lock_path.write_text(text.replace("size = ", 'signature = "x"\nsize = ', 1))
+    listed = plugin("list", "--workspace", ws)
+    assert listed.code == 0 and "lock-corrupt" in listed.out, listed.err
     newer = make_archive("weather-tools", "1.1.0")
     for args in (
-        ("list", "--workspace", ws),
         ("install", newer.path, "--sha256", newer.sha256, "--project", "--workspace", ws, "--yes"),
         ("cache", "gc"),
     ):

@@ -42,8 +42,35 @@ class LockEntry:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> LockEntry:
+        """Types are checked: a workspace lock is a file in a repository, so hostile input."""
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in doc.items() if k in known})
+        entry = cls(**{k: v for k, v in doc.items() if k in known})
+        for name in _STR_FIELDS:
+            if not isinstance(getattr(entry, name), str):
+                raise TypeError(f"{name} of {entry.id!r} is not a string")
+        if not isinstance(entry.size, int) or isinstance(entry.size, bool):
+            raise TypeError(f"size of {entry.id!r} is not an integer")
+        for name in ("source", "signature", "requested_capabilities"):
+            if not isinstance(getattr(entry, name), dict):
+                raise TypeError(f"{name} of {entry.id!r} is not a table")
+        prev = entry.previous
+        if prev is not None and not (
+            isinstance(prev, dict) and all(isinstance(prev.get(k), str) for k in _PREVIOUS_KEYS)
+        ):
+            raise TypeError(f"previous of {entry.id!r} needs {', '.join(_PREVIOUS_KEYS)}")
+        return entry
+
+
+_STR_FIELDS = (
+    "id",
+    "version",
+    "runtime",
+    "api",
+    "archive_sha256",
+    "content_digest",
+    "installed_at",
+)
+_PREVIOUS_KEYS = ("version", "content_digest", "archive_sha256")
 
 
 def read_lock(store: Store) -> dict[str, LockEntry]:

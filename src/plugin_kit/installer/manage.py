@@ -96,17 +96,25 @@ class EnableResult:
         return asdict(self)
 
 
-def _check_enableable(store: Store, entry: LockEntry) -> None:
+def _requested(store: Store, entry: LockEntry) -> dict[str, Any]:
+    """What the package's own manifest requests; refuses an inconsistent or rejected package.
+
+    The manifest, not the lock: a workspace lock is a file in the repository and may claim more.
+    """
     from plugin_kit.installer.api import _discover_store
 
     for pkg in _discover_store(store, []):
-        if pkg.id == entry.id and pkg.status in ("inconsistent", "rejected"):
+        if pkg.id != entry.id:
+            continue
+        if pkg.status in ("inconsistent", "rejected"):
             raise InstallError(
                 f"{pkg.ref} is {pkg.status}; it cannot be enabled",
                 rule=f"enable-{pkg.status}",
                 place=pkg.path,
                 hint=pkg.diagnostics[0].hint if pkg.diagnostics else None,
             )
+        return pkg.requested
+    raise InstallError(f"{store.ref(entry.id)} is not installed", rule="not-installed")
 
 
 def enable(
@@ -120,8 +128,7 @@ def enable(
     store, entry = resolve_ref(ref, workspace)
     full_ref = store.ref(entry.id)
     try:
-        _check_enableable(store, entry)
-        requested = entry.requested_capabilities
+        requested = _requested(store, entry)
         granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
         rec = Enablement(
             id=full_ref,
