@@ -194,3 +194,15 @@ def test_tampered_cache_is_refused_by_show(added, plugin) -> None:
 )
 def test_derive_name(url: str, name: str) -> None:
     assert derive_name(url) == name
+
+
+def test_expired_catalog_accepted_for_search_is_refused_at_install(added, plugin) -> None:
+    added.write_catalog(
+        added.bumped(generated_at="2000-01-01T00:00:00Z", expires_at="2001-01-01T00:00:00Z")
+    )
+    assert plugin("catalog", "refresh", "acme", "--allow-expired").code == 0
+    assert plugin("search", "weather").code == 0
+    for args in (("install", "weather-tools", "--yes"), ("install", "weather-tools", "--dry-run")):
+        r = plugin(*args)
+        assert r.code == 3 and "catalog-expired" in r.err, (args, r.err)
+    assert plugin("list", "--json").json()["packages"] == []

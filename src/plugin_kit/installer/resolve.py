@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from plugin_kit.errors import InstallError, UsageError
+from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.installer.catalogs import (
     CatalogSource,
     entry_versions,
@@ -193,6 +193,13 @@ def resolve_name(ref: NameRef, *, host_api: str) -> Candidate:
             hint="name the catalog: plugin install CATALOG/NAME",
         )
     src, entry = hits[0]
+    if src.to_dict()["expired"]:  # `refresh --allow-expired` keeps it for search, never install
+        raise VerificationError(
+            f"catalog {src.name!r} expired at {src.expires_at}",
+            rule="catalog-expired",
+            place=src.name,
+            hint=f"run `plugin catalog refresh {src.name}` once the publisher has re-signed it",
+        )
     versions = entry_versions(entry)
     chosen = _pick(versions, ref, host_api, f"{src.name}/{ref.name}")
     return Candidate(src, chosen, [str(v.get("version")) for v in versions])
