@@ -76,3 +76,27 @@ def test_crashing_server_reports_its_stderr(tmp_path):
     assert err.value.rule == "mcp-start-failed"
     assert "cannot find the config file" in err.value.message
     assert not children(os.getpid())
+
+
+def test_interrupt_before_the_transport_owns_the_server_leaves_no_process(tmp_path, monkeypatch):
+    """A forced Ctrl-C can land after the spawn but before the session owns the process (it lands
+    in `_connect`, importing the SDK): the server must still be stopped, not orphaned."""
+    from plugin_kit.dev.adapters import mcp
+
+    started = []
+    real_server = mcp._server
+
+    def server(*args):
+        out = real_server(*args)
+        started.append(out[0].pid)
+        return out
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mcp, "_server", server)
+    monkeypatch.setattr(mcp, "_connect", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load(mcp_plugin(tmp_path / "p"), tmp_path)
+    assert started and not pid_alive(started[0])
+    assert not children(os.getpid())

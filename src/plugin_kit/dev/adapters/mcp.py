@@ -61,6 +61,12 @@ class McpPlugin(LoadedPlugin):
             kill_group(self.pid)
 
 
+def _kill_unreaped(process: Any) -> None:
+    """Kill the server's group unless it exited; an unreaped pid cannot have been reused."""
+    if process.returncode is None:
+        kill_group(process.pid)
+
+
 def _output(result: Any) -> Any:
     """structured_content when the server sent it, else the text parts (as JSON where they parse)."""
     if result.structured_content is not None:
@@ -200,6 +206,8 @@ def load(ctx: LoadContext) -> McpPlugin:
             portal = stack.enter_context(start_blocking_portal())
         started, orders, stderr = _server(ctx, portal, env)
         stack.callback(stderr.close)
+        # Runs last: a forced Ctrl-C before the transport owns the process must not orphan it.
+        stack.callback(_kill_unreaped, started)
         process, client = _connect(stack, portal, started, orders)
         listed = portal.call(client.list_tools)
         tools = [ToolInfo(t.name, t.description or "", t.input_schema) for t in listed.tools]
