@@ -89,3 +89,36 @@ def test_lock_with_wrong_types_is_a_clear_error(tmp_path: Path, plugin, make_arc
         r = plugin(*args)
         assert r.code == 1 and "lock-corrupt" in r.err, (args, r.err)
     assert built.path.is_file()
+
+
+def test_a_token_in_an_install_url_is_not_written_to_the_lock_or_audit(
+    tmp_path: Path, plugin, make_archive
+) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from plugin_kit.installer.audit import audit_log_path
+
+    built = make_archive("weather-tools", "1.0.0")
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(built.path.parent)
+    )
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/{built.path.name}?token=s3cr3t-T0KEN"
+        ws = tmp_path / "repo"
+        r = plugin(
+            "install", url, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.code == 0, r.err
+    store = workspace_store(ws)
+    assert "s3cr3t" not in store.lock_path.read_text()
+    assert built.path.name in read_lock(store)["weather-tools"].source["url"]
+    assert "s3cr3t" not in audit_log_path().read_text()

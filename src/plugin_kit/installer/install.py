@@ -24,7 +24,14 @@ from plugin_kit.errors import (
 from plugin_kit.installer import capabilities as caps
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
-from plugin_kit.installer.fetch import Downloaded, Progress, download, fetch_bytes, sibling_url
+from plugin_kit.installer.fetch import (
+    Downloaded,
+    Progress,
+    download,
+    fetch_bytes,
+    sibling_url,
+)
+from plugin_kit.installer.fetch import _redact as redact_url
 from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.paths import downloads_dir
 from plugin_kit.installer.place import InstalledPackage, place_archive
@@ -408,6 +415,9 @@ def run_install(
                     hint=f"use `plugin upgrade {plan.ref}`, or uninstall it first",
                 )
         source = {k: v for k, v in plan.source.items() if v is not None}
+        for key in ("url", "requested") if plan.kind != "file" else ():
+            if "://" in str(source.get(key, "")):  # a lock may be committed: no URL tokens
+                source[key] = redact_url(source[key])
         if plan.kind == "url" and signature.get("key_id"):
             source["sha256"] = info.sha256
         installed = place_archive(
