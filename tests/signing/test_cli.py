@@ -145,3 +145,20 @@ def test_signing_an_archive_names_id_and_version_and_refuses_a_hostile_one(
     hostile.write_bytes(b"\x28\xb5\x2f\xfd" + b"\0" * 64)  # a zstd magic and then garbage
     code, _, err = plugin("sign", str(hostile), "--key", "k.key")
     assert code != 0 and not hostile.with_name(hostile.name + ".minisig").exists()
+
+
+def test_a_valid_signature_moved_onto_another_file_name_is_caught(plugin, tmp_path: Path) -> None:
+    # A downgrade: the old release's archive and signature, renamed to the new version's names.
+    plugin("keygen", "-o", "k", "--no-password")
+    (tmp_path / "tool-0.1.0.bin").write_text("old, vulnerable\n")
+    assert plugin("sign", "tool-0.1.0.bin", "--key", "k.key")[0] == 0
+    (tmp_path / "tool-0.1.0.bin").rename(tmp_path / "tool-0.2.0.bin")
+    (tmp_path / "tool-0.1.0.bin.minisig").rename(tmp_path / "tool-0.2.0.bin.minisig")
+    code, out, _ = plugin("verify", "tool-0.2.0.bin", "--pubkey-file", "k.pub", "--json")
+    assert code == EXIT_VERIFY
+    error = json.loads(out)["error"]
+    assert error["rule"] == "signing.wrong-file" and "tool-0.1.0.bin" in error["message"]
+    # A signature whose trusted comment names no file (e.g. `minisign -t "..."`) still verifies.
+    (tmp_path / "g.txt").write_text("x\n")
+    assert plugin("sign", "g.txt", "--key", "k.key", "--trusted-comment", "release notes")[0] == 0
+    assert plugin("verify", "g.txt", "--pubkey-file", "k.pub")[0] == 0

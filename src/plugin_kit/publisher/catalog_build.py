@@ -89,7 +89,7 @@ def _small(path: Path) -> bytes:
 def _verify(path: Path, keys: Sequence[PublicKey]) -> PublicKey:
     """Check path's .minisig with whichever publisher key signed it; return that key."""
     from plugin_kit.signing.errors import SignatureInvalid
-    from plugin_kit.signing.signatures import verify_file
+    from plugin_kit.signing.signatures import check_names_file, verify_file
 
     signature = _small(path.with_name(path.name + _SIG_SUFFIX)).decode("ascii", "replace")
     last: SignatureInvalid | None = None
@@ -101,14 +101,7 @@ def _verify(path: Path, keys: Sequence[PublicKey]) -> PublicKey:
                 raise
             last = err
             continue
-        named = verified.fields.get("file")
-        if named is not None and named != path.name:
-            raise SignatureInvalid(
-                f"the signature names {named!r}, not {path.name!r}",
-                rule="signing.wrong-file",
-                place=str(path),
-                hint="a signature was moved from another file",
-            )
+        check_names_file(verified, path.name, place=str(path))
         return key
     assert last is not None
     last.hint = "pass the publisher's key with --publisher-pubkey"

@@ -8,7 +8,12 @@ from pathlib import Path
 from plugin_kit.fsio import read_limited
 from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey
-from plugin_kit.signing.signatures import VerifiedSignature, verify_bytes, verify_file
+from plugin_kit.signing.signatures import (
+    VerifiedSignature,
+    check_names_file,
+    verify_bytes,
+    verify_file,
+)
 from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
 
 __all__ = ["SignedFileReport", "SumCheck", "check_signed_file"]
@@ -71,14 +76,18 @@ def check_signed_file(
 
     A file named SHA256SUMS is then read, and every file it lists beside it is hashed and
     compared, like `sha256sum -c`; missing files fail unless `ignore_missing`. A file named
-    extensions.json must also be a valid catalog (ValidationError otherwise)."""
+    extensions.json must also be a valid catalog (ValidationError otherwise). A trusted
+    comment that names a file must name this one."""
     sig_path = signature_path or path.with_name(path.name + ".minisig")
     signature = _read_signature(sig_path)
     if path.name not in (SUMS_NAME, CATALOG_NAME):
-        return SignedFileReport(path, sig_path, verify_file(path, signature, key))
+        verified = verify_file(path, signature, key)
+        check_names_file(verified, path.name, place=str(path))
+        return SignedFileReport(path, sig_path, verified)
     # Read once, then verify and parse the same bytes: the file cannot change in between.
     data = _read_small(path, _MAX_CATALOG if path.name == CATALOG_NAME else MAX_SUMS_BYTES)
     verified = verify_bytes(data, signature, key, place=str(path))
+    check_names_file(verified, path.name, place=str(path))
     if path.name == SUMS_NAME:
         return SignedFileReport(
             path, sig_path, verified, sums=_check_sums(path, data, ignore_missing)

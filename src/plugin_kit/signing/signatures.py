@@ -20,6 +20,7 @@ from plugin_kit.signing.keys import PublicKey, SecretKey, _key_id
 
 __all__ = [
     "VerifiedSignature",
+    "check_names_file",
     "parse_trusted_comment",
     "sign_bytes",
     "sign_file",
@@ -175,6 +176,19 @@ def _verify(
             hint="the file or its .minisig was changed after signing; fetch both again from the publisher",
         ) from exc
     return VerifiedSignature(signed_by, sig.trusted_comment, sig.is_prehashed())
+
+
+def check_names_file(verified: VerifiedSignature, name: str, *, place: str) -> None:
+    """Refuse a signature whose trusted comment names another file: a valid signature moved,
+    with its file, onto this name (an old release renamed as a new one). No `file:`, no check."""
+    named = verified.fields.get("file")
+    if named is not None and named != name:
+        raise SignatureInvalid(
+            f"the signature was made for {named!r}, not {name!r}",
+            rule="signing.wrong-file",
+            place=place,
+            hint="a signature was moved from another file; if you renamed the download, give it its published name",
+        )
 
 
 def verify_bytes(
