@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plugin_kit.errors import UsageError
@@ -138,7 +138,7 @@ def read_record(project: Path) -> Record:
             template=str(doc["template"]),
             template_version=str(doc["template_version"]),
             answers=dict(doc["answers"]),
-            files={str(k): str(v) for k, v in doc.get("files", {}).items()},
+            files={_relative(str(k)): str(v) for k, v in doc.get("files", {}).items()},
         )
     except FileNotFoundError as exc:
         raise UsageError(
@@ -154,6 +154,14 @@ def read_record(project: Path) -> Record:
             place=str(path),
             hint=f"restore {ANSWERS_FILE} from version control",
         ) from exc
+
+
+def _relative(rel: str) -> str:
+    """A recorded file path; `--update` may write or delete it, so it must stay inside the project."""
+    parts = PurePosixPath(rel).parts
+    if not parts or rel.startswith("/") or "\\" in rel or any(p in ("..", ".") for p in parts) or parts[0] == ".git":
+        raise ValueError(f"file path {rel!r} leaves the project")
+    return rel
 
 
 def record_bytes(record: Record) -> bytes:

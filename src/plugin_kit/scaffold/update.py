@@ -93,6 +93,11 @@ def _decide(
     if current == new:
         return  # already what the new template makes
     if current == base:  # untouched by the author: follow the template
+        if not _inside(project, mine):
+            result.conflicts.append(
+                Conflict(rel, "reached through a symbolic link out of the project", "")
+            )
+            return
         if new is None:
             mine.unlink()
             result.removed.append(rel)
@@ -111,6 +116,11 @@ def _decide(
     result.conflicts.append(
         Conflict(rel, reason, _diff(rel, mine, fresh / rel, result.new_version))
     )
+
+
+def _inside(project: Path, path: Path) -> bool:
+    """False when a symbolic link the author made would send the write or delete elsewhere."""
+    return path.parent.resolve().is_relative_to(project.resolve()) and not path.is_symlink()
 
 
 def _diff(rel: str, mine: Path, theirs: Path, version: str) -> str:
