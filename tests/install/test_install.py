@@ -466,3 +466,22 @@ def test_store_file_edited_after_install_is_inconsistent(site, plugin) -> None:
     assert pkg.status == "rejected"
     r = plugin("verify", "--all", "--json")
     assert r.code == 3 and json.loads(r.out)["problems"][0]["check"] == "store file"
+
+
+def test_upgrade_judges_new_requests_by_the_manifest_not_the_catalog_entry(
+    site, plugin, make_archive
+) -> None:
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    site.release(make_archive("weather-tools", "1.1.0", capabilities=MORE), publish=False)
+    doc = site.bumped()
+    [entry] = doc["entries"]
+    old_caps = next(r for r in entry["releases"] if r["version"] == "1.0.0")["capabilities"]
+    entry["capabilities"] = old_caps  # the catalog under-reports what 1.1.0 asks for
+    site.doc = doc
+    site.write_catalog()
+    assert plugin("catalog", "refresh").code == 0
+    r = plugin("upgrade", "weather-tools", "--yes", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["results"][0]["status"] == "needs-grant"
+    assert resolve_enabled(None)[0].version == "1.0.0"

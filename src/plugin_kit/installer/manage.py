@@ -259,6 +259,10 @@ def _upgrade_one(
     )
     if rec is None or not rec.active:
         return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
+    # Judge by what the verified manifest requests (recorded at placing), not the catalog's copy.
+    placed = read_lock(store).get(entry.id)
+    requested = placed.requested_capabilities if placed else plan.capabilities or {}
+    extra = caps.uncovered(requested, rec.grants)
     if extra:  # more capabilities: the new version waits, the old one keeps its grant
         return UpgradeResult(
             ref,
