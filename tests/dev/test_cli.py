@@ -32,6 +32,21 @@ def test_usage_errors_exit_2_and_build_nothing(tmp_path, capsys, args, message):
     assert not (root / ".insomnia").exists()
 
 
+def test_event_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys):
+    root = hooks_plugin(tmp_path / "p")
+    (tmp_path / "event.json").write_bytes(b"\xff\x00{")
+    assert dev(str(root), "--event", str(tmp_path / "event.json")) == 2
+    assert "is not valid JSON" in capsys.readouterr().err
+    assert not (root / ".insomnia").exists()
+
+
+@pytest.mark.parametrize("watch", [[], ["--watch"]])
+def test_missing_plugin_folder_is_a_usage_error(tmp_path, capsys, watch):
+    assert dev(str(tmp_path / "nowhere"), *watch) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_event_file_must_be_an_object(tmp_path, capsys):
     root = hooks_plugin(tmp_path / "p")
     (tmp_path / "event.json").write_text("[]")

@@ -14,7 +14,7 @@ from plugin_kit.cli._output import emit_json_line, info
 from plugin_kit.errors import UsageError
 
 
-def _json_arg(text: str, what: str) -> Any:
+def _json_arg(text: str | bytes, what: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
@@ -23,7 +23,7 @@ def _json_arg(text: str, what: str) -> Any:
 
 def _event_file(path: Path) -> dict[str, Any]:
     try:
-        data = path.read_text("utf-8")
+        data = path.read_bytes()  # json.loads detects UTF-8/16/32; bad bytes are a ValueError
     except OSError as exc:
         raise UsageError(
             f"cannot read the event file: {exc.strerror}", rule="usage", place=str(path)
@@ -97,7 +97,9 @@ def _graceful_stop(stop: threading.Event) -> list[Any]:
 
 
 @click.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.argument(
+    "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default="."
+)
 @click.option(
     "--watch", "watch_", is_flag=True, help="Rebuild and reload on every change until Ctrl-C."
 )
