@@ -133,7 +133,7 @@ def test_the_action_publishes_like_a_runner_would(tmp_path, fake, github_env, ke
                             "SHA256SUMS", "SHA256SUMS.minisig"])  # fmt: skip
     state = fake.snapshot()["repos"]["acme/weather-tools"]
     assert [r["draft"] for r in state["releases"]] == [False]
-    assert outputs["catalog_commit"] == state["commits"][0]["sha"]
+    assert outputs["catalog_commit"] == state["commits"][-1]["sha"]
     text = summary.read_text()
     assert "| `SHA256SUMS` |" in text and f"minisign -Vm SHA256SUMS -P {keys.public_base64}" in text
     secret_line = secret_text.strip().splitlines()[-1]

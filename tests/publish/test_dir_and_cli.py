@@ -127,7 +127,8 @@ def test_github_actions_outputs_summary_and_annotations(
     got = read_outputs(outputs)
     assert got["tag"] == "v0.3.1"
     assert (
-        got["catalog_commit"] == fake.snapshot()["repos"]["acme/weather-tools"]["commits"][0]["sha"]
+        got["catalog_commit"]
+        == fake.snapshot()["repos"]["acme/weather-tools"]["commits"][-1]["sha"]
     )
     assets = json.loads(got["assets"])
     assert {a["name"] for a in assets} >= {archive.name, "SHA256SUMS"}

@@ -265,3 +265,27 @@ def test_dry_run_reads_but_writes_nothing(fake, options):
         and "weather-tools" in result.catalog.diff
     )
     assert fake.requests  # it did look
+
+
+def test_catalog_commit_output_is_the_commit_where_catalog_and_signature_agree(
+    fake, options, archive
+):
+    from plugin_kit.publisher.actions import step_outputs
+
+    # The run dies between the catalog's commit and its signature's (a refused token, say).
+    fake.inject(401, "PUT", r"/contents/catalog/extensions.json.minisig$")
+    with pytest.raises(PublishError):
+        publish(options())
+    fake.clear_faults()
+    rerun = publish(options())
+    assert_published_once(fake, archive)
+    commits = fake.snapshot()["repos"][REPO]["commits"]
+    # The re-run made the signature commit: the output names it, not "" ("already up to date").
+    assert step_outputs(rerun)["catalog_commit"] == commits[-1]["sha"]
+
+    with _fresh(Path()) as clean:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": clean.api_url}
+        first = publish(options(env=env))
+        commits = clean.snapshot()["repos"][REPO]["commits"]
+    assert [c["path"] for c in commits][-1] == "catalog/extensions.json.minisig"
+    assert step_outputs(first)["catalog_commit"] == commits[-1]["sha"]

@@ -61,6 +61,11 @@ class CatalogOutcome:
     url: str | None = None
     diff: str = ""
 
+    @property
+    def last_commit(self) -> str | None:
+        """This run's last catalog commit: the first one where the catalog and its signature agree."""
+        return self.signature_commit or self.commit
+
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
