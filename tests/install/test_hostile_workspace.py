@@ -122,3 +122,27 @@ def test_a_token_in_an_install_url_is_not_written_to_the_lock_or_audit(
     assert "s3cr3t" not in store.lock_path.read_text()
     assert built.path.name in read_lock(store)["weather-tools"].source["url"]
     assert "s3cr3t" not in audit_log_path().read_text()
+
+
+def test_credentials_in_an_install_url_are_not_shown_in_the_plan(plugin) -> None:
+    url = "https://alice:pa55w0rd@example.org/dl/w-1.0.0.insomnia-plugin?token=s3cr3t-T0KEN"
+    sha = "ab" * 32
+    r = plugin("install", url, "--sha256", sha, "--dry-run", "--json")
+    assert r.code == 0, r.err
+    plan = r.json()["plan"]
+    assert "example.org/dl/w-1.0.0.insomnia-plugin" in plan["url"]
+    for shown in (r.out, r.err):
+        assert "s3cr3t" not in shown and "pa55w0rd" not in shown and "alice" not in shown
+    for args in (("--dry-run",), ()):  # the text plan on stderr, also before a refused confirm
+        r = plugin("install", url, "--sha256", sha, *args)
+        assert r.code == (0 if args else 4), r.err
+        assert "example.org/dl/w-1.0.0.insomnia-plugin" in r.err
+        assert "s3cr3t" not in r.err + r.out and "pa55w0rd" not in r.err + r.out
+
+
+def test_credentials_in_an_install_url_are_not_shown_in_errors(plugin, make_archive) -> None:
+    built = make_archive("weather-tools", "1.0.0")
+    url = built.path.as_uri() + "?token=s3cr3t-T0KEN"
+    r = plugin("install", url, "--sha256", "0" * 64, "--yes")
+    assert r.code == 3, r.err
+    assert built.path.name in r.err and "s3cr3t" not in r.err + r.out

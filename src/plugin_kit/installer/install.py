@@ -79,7 +79,25 @@ class InstallPlan:
     _pubkey: str | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        """The plan as shown (stderr, --json): URLs without credentials or query tokens."""
+        shown = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        if self.kind != "file":
+            shown["source"] = _shareable_source(self.source)
+            shown["target"], shown["url"] = (_shareable_url(shown[k]) for k in ("target", "url"))
+        return shown
+
+
+def _shareable_url(value: Any) -> Any:
+    return redact_url(value) if isinstance(value, str) and "://" in value else value
+
+
+def _shareable_source(source: dict[str, Any]) -> dict[str, Any]:
+    """A source record fit to show or commit (a workspace lock is): no URL tokens."""
+    shared = dict(source)
+    for key in ("url", "requested"):
+        if key in shared:
+            shared[key] = _shareable_url(shared[key])
+    return shared
 
 
 def target_kind(target: str) -> str:
@@ -322,7 +340,7 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
 
 
 def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
-    place = plan.target
+    place = _shareable_url(plan.target)
     if plan.sha256:
         check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=None, place=place)
     signature: dict[str, Any] = {}
@@ -415,9 +433,8 @@ def run_install(
                     hint=f"use `plugin upgrade {plan.ref}`, or uninstall it first",
                 )
         source = {k: v for k, v in plan.source.items() if v is not None}
-        for key in ("url", "requested") if plan.kind != "file" else ():
-            if "://" in str(source.get(key, "")):  # a lock may be committed: no URL tokens
-                source[key] = redact_url(source[key])
+        if plan.kind != "file":
+            source = _shareable_source(source)
         if plan.kind == "url" and signature.get("key_id"):
             source["sha256"] = info.sha256
         installed = place_archive(
