@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from signing.minisign_cli import PASSWORD, minisign, needs_minisign
 
 from plugin_kit.errors import EXIT_USAGE, EXIT_VERIFY
@@ -162,3 +163,30 @@ def test_a_valid_signature_moved_onto_another_file_name_is_caught(plugin, tmp_pa
     (tmp_path / "g.txt").write_text("x\n")
     assert plugin("sign", "g.txt", "--key", "k.key", "--trusted-comment", "release notes")[0] == 0
     assert plugin("verify", "g.txt", "--pubkey-file", "k.pub")[0] == 0
+
+
+def test_keygen_password_prompt_keeps_stdout_clean_for_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    import plugin_kit.cli.keygen as keygen_cli
+    from plugin_kit.cli.main import cli
+    from plugin_kit.signing import keys
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(
+        keygen_cli, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True))
+    )
+    real = keys.generate_keypair
+    monkeypatch.setattr(  # cheap scrypt limits: the prompt is under test, not the cost
+        keys,
+        "generate_keypair",
+        lambda base, pw: real(base, pw, opslimit=1 << 15, memlimit=1 << 20),
+    )
+    result = CliRunner().invoke(cli, ["keygen", "-o", "k", "--json"], input="pw-1\npw-1\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["encrypted"] is True  # stdout is the JSON object only
+    assert "Password" in result.stderr

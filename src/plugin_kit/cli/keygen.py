@@ -30,7 +30,9 @@ def _password(no_password: bool, password_env: str | None) -> str | None:
             rule="keygen.no-tty",
             hint="pass --password-env VAR, or --no-password for a key kept in a CI secret",
         )
-    return click.prompt("Password for the new key", hide_input=True, confirmation_prompt=True)
+    return click.prompt(  # stderr: stdout stays the result (--json)
+        "Password for the new key", hide_input=True, confirmation_prompt=True, err=True
+    )
 
 
 @click.command()
