@@ -51,22 +51,43 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str) -> urllib.parse.SplitResult:
-    """Refuse anything but https, http to a loopback address, and file://."""
-    parts = urllib.parse.urlsplit(url)
+def _locality(parts: urllib.parse.SplitResult) -> int | None:
+    """0 remote https, 1 loopback http, 2 file://; None for anything else."""
     scheme = parts.scheme.lower()
     if scheme == "https" and parts.hostname:
-        return parts
+        return 0
     if scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return parts
+        return 1
     if scheme == "file" and parts.path and parts.netloc in ("", "localhost"):
-        return parts
-    raise UsageError(
-        f"refusing URL {_redact(url)}",
-        rule="url-scheme",
-        place="url",
-        hint="use https://, file://, or http:// to 127.0.0.1 / localhost only",
-    )
+        return 2
+    return None
+
+
+def check_url(url: str, *, within: str | None = None) -> urllib.parse.SplitResult:
+    """Refuse anything but https, http to a loopback address, and file://.
+
+    With `within` (the catalog naming `url`, or the URL a redirect leaves), `url` may not be
+    more local than it: a remote server must not point us at local files or services.
+    """
+    parts = urllib.parse.urlsplit(url)
+    level = _locality(parts)
+    if level is None:
+        raise UsageError(
+            f"refusing URL {_redact(url)}",
+            rule="url-scheme",
+            place="url",
+            hint="use https://, file://, or http:// to 127.0.0.1 / localhost only",
+        )
+    ceiling = _locality(urllib.parse.urlsplit(within)) if within else None
+    if ceiling is not None and level > ceiling:
+        raise VerificationError(
+            f"refusing {_redact(url)}: it is more local than {_redact(str(within))}",
+            rule="url-more-local",
+            place=_redact(url),
+            hint="an https catalog may name only https assets; loopback http only "
+            "loopback http or https; file:// any of the three",
+        )
+    return parts
 
 
 def _redact(url: str) -> str:
@@ -91,15 +112,15 @@ class _CheckedRedirect(urllib.request.HTTPRedirectHandler):
     max_redirections = 5
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        check_url(newurl)  # a redirect may not downgrade to plain http off loopback
+        check_url(newurl, within=req.full_url)  # no downgrade, no remote-to-loopback hop
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 _opener = urllib.request.build_opener(_CheckedRedirect())
 
 
-def _open(url: str):  # type: ignore[no-untyped-def]
-    parts = check_url(url)
+def _open(url: str, within: str | None = None):  # type: ignore[no-untyped-def]
+    parts = check_url(url, within=within)
     if parts.scheme == "file":
         path = Path(urllib.request.url2pathname(parts.path))
         try:
@@ -150,11 +171,13 @@ def _too_big(url: str, cap: int) -> VerificationError:
     )
 
 
-def fetch_bytes(url: str, *, max_bytes: int) -> bytes:
-    """Small documents (catalogs, SHA256SUMS, signatures) read into memory under a cap."""
+def fetch_bytes(url: str, *, max_bytes: int, within: str | None = None) -> bytes:
+    """Small documents (catalogs, SHA256SUMS, signatures) read into memory under a cap.
+
+    `within`: the catalog that named `url` (see check_url)."""
 
     def body() -> bytes:
-        stream, length = _open(url)
+        stream, length = _open(url, within)
         with stream:
             if length is not None and length > max_bytes:
                 raise _too_big(url, max_bytes)
@@ -186,13 +209,16 @@ def download(
     expected_size: int | None,
     max_bytes: int = MAX_ARCHIVE_BYTES,
     progress: Progress | None = None,
+    within: str | None = None,
 ) -> Downloaded:
-    """Stream `url` to a .part file while hashing; stop at the expected size + 1 byte."""
+    """Stream `url` to a .part file while hashing; stop at the expected size + 1 byte.
+
+    `within`: the catalog that named `url` (see check_url)."""
     cap = min(expected_size, max_bytes) if expected_size is not None else max_bytes
     part = _part_path()
 
     def body() -> Downloaded:
-        stream, length = _open(url)
+        stream, length = _open(url, within)
         digest = hashlib.sha256()
         done = 0
         with stream, open(part, "wb") as out:

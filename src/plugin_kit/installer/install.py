@@ -27,6 +27,7 @@ from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
     Downloaded,
     Progress,
+    check_url,
     download,
     fetch_bytes,
     sibling_url,
@@ -160,6 +161,7 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
     entry = cand.entry
     place = f"{cand.qualified}@{cand.version}"
     asset = _archive_asset(entry, place)
+    check_url(str(asset["url"]), within=cand.source.url)  # refused before the plan is shown
     pubkey = _publisher_key(entry)
     key_id = load_public_key(pubkey, place=f"{place} publisher key").key_id
     plugin_id = _entry_plugin_id(entry)
@@ -287,8 +289,8 @@ def plan_install(
     return plan_candidate(cand, store, target)
 
 
-def _fetch_text(url: str, cap: int) -> bytes:
-    return fetch_bytes(url, max_bytes=cap)
+def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
+    return fetch_bytes(url, max_bytes=cap, within=within)
 
 
 def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
@@ -303,7 +305,8 @@ def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
         return Downloaded(part, part.stat().st_size, h.hexdigest())
-    return download(str(plan.url), expected_size=plan.size, progress=progress)
+    within = plan._candidate.source.url if plan._candidate else None
+    return download(str(plan.url), expected_size=plan.size, progress=progress, within=within)
 
 
 def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
@@ -313,17 +316,20 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
     assert cand is not None and plan.url and plan.sha256
     place = f"{cand.qualified}@{cand.version}"
     asset = plan.source["asset"]
+    within = cand.source.url
     check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=plan.size, place=place)
     key = load_public_key(str(plan._pubkey), place=f"{place} publisher key")
     checksum_asset = (cand.entry.get("source") or {}).get("checksum_asset") or "SHA256SUMS"
     sums_url = _asset_url(cand.entry, checksum_asset, plan.url)
-    sums = _fetch_text(sums_url, 1 << 20)
-    sums_sig = _fetch_text(_asset_url(cand.entry, checksum_asset + ".minisig", plan.url), _SIG_CAP)
+    sums = _fetch_text(sums_url, 1 << 20, within)
+    sums_sig = _fetch_text(
+        _asset_url(cand.entry, checksum_asset + ".minisig", plan.url), _SIG_CAP, within
+    )
     verified_sums = check_sums(
         sums, sums_sig.decode("ascii", "replace"), key, asset=asset, sha256=got.sha256, place=place
     )
     sig_name = (cand.entry.get("signatures") or {}).get("signature_asset") or asset + ".minisig"
-    sig_text = _fetch_text(_asset_url(cand.entry, sig_name, plan.url), _SIG_CAP).decode(
+    sig_text = _fetch_text(_asset_url(cand.entry, sig_name, plan.url), _SIG_CAP, within).decode(
         "ascii", "replace"
     )
     verified = check_signature(got.path, sig_text, key, asset=asset)
