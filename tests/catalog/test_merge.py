@@ -207,3 +207,16 @@ def test_a_broken_existing_catalog_is_reported_not_merged(entries) -> None:
     with pytest.raises(ValidationError) as info:
         merge_entries(doc, entries("beta-two", "1.0.0"), catalog_id="acme", now=T0)
     assert any(p.field == "entries[0].version" for p in info.value.problems)
+
+
+def test_top_level_fields_the_schema_allows_are_kept_and_change_nothing(entries) -> None:
+    # A catalog repository's maintainer may add top-level fields; a publish must not drop them.
+    base = merge_entries(None, entries("alpha-one", "1.0.0"), catalog_id="acme", now=T0)
+    edited = {**base, "maintainer": "plugins@acme.example"}
+    validate_catalog(edited)
+    again = merge_entries(edited, entries("alpha-one", "1.0.0"), catalog_id="acme", now=T0)
+    assert dump_catalog(again) == dump_catalog(edited)  # same serial, nothing to commit
+    newer = merge_entries(
+        edited, entries("beta-two", "2.0.0"), catalog_id="acme", now=T0 + timedelta(days=1)
+    )
+    assert newer["maintainer"] == "plugins@acme.example" and newer["serial"] > base["serial"]

@@ -242,6 +242,8 @@ def merge_entries(
     for entry in entries:
         _add_version(by_name.setdefault(entry["name"], {}), _json_clean(entry))
     content = {
+        # Top-level fields the schema allows but we do not manage stay as their author left them.
+        **{k: v for k, v in (old or {}).items() if k not in _VOLATILE},
         "schema": SCHEMA_URL,
         "catalog_id": catalog_id,
         "repository": repository if repository is not None else (old or {}).get("repository", ""),
