@@ -103,3 +103,19 @@ def test_leaves_nothing_in_the_temp_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "p" / "module.wasm").is_file()  # the post-generation hook ran
     assert list(tmp.iterdir()) == []
+
+
+def test_answers_are_taken_literally_not_rendered(create_plugin, tmp_path):
+    """Only template defaults are Jinja; what the user typed must arrive as typed."""
+    import tomllib
+
+    dest = tmp_path / "literal-plugin"
+    result = create_plugin("--no-input", "--no-git", "--name", "{% raw %}", "--set",
+                           "description={{ 7*7 }} and {%- if 1 %}x{% endif %}", str(dest))  # fmt: skip
+    assert result.code == 0, result.err
+    meta = tomllib.loads((dest / "plugin.toml").read_text())["plugin"]
+    assert meta["display_name"] == "{% raw %}"
+    assert meta["description"] == "{{ 7*7 }} and {%- if 1 %}x{% endif %}"
+    record = json.loads((dest / ".create-plugin.json").read_text())
+    assert record["answers"]["description"] == "{{ 7*7 }} and {%- if 1 %}x{% endif %}"
+    assert record["answers"]["id"] == "literal-plugin"  # the default from the folder

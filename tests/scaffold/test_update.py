@@ -121,3 +121,14 @@ def test_update_does_not_write_through_a_symlink_out_of_the_project(project, hom
     assert ".gitignore" in [c.path for c in result.conflicts]
     assert (tmp_path / "outside-gitignore").read_text() == "dist/\n"
     assert (project / ".gitignore").is_symlink()
+
+
+def test_update_keeps_recorded_answers_literal(create_plugin, home, tmp_path):
+    dest = tmp_path / "braces-plugin"
+    assert create_plugin("--no-input", "--no-git", "--set", "description={{ 7*7 }}", str(dest)).code == 0
+
+    update_project(dest)
+
+    record = json.loads((dest / ".create-plugin.json").read_text())
+    assert record["answers"]["description"] == "{{ 7*7 }}"
+    assert 'description = "{{ 7*7 }}"' in (dest / "plugin.toml").read_text()

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from plugin_kit.scaffold.pins import workflow_pins
 from plugin_kit.scaffold.templates import TemplateSource
 
 __all__ = ["resolve_answers", "render", "tree_hashes"]
+
+# Private context key holding the given answers while cookiecutter renders the variables.
+_LITERAL = "_plugin_kit_literal"
 
 
 def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, Any]:
@@ -31,7 +35,22 @@ def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, 
     context["cookiecutter"].update(workflow_pins())
     context["cookiecutter"]["_repo_dir"] = str(template.path)
     context["cookiecutter"]["_template"] = template.spec
+    context["cookiecutter"] = _literal(context["cookiecutter"], answers)
     return context
+
+
+def _literal(variables: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """cookiecutter renders every variable as Jinja, the given answers too (`{{ 7*7 }}` would
+    become 49): make each given text answer a reference to its value, which renders as typed.
+    Private keys are copied before the others are rendered, so the values go first."""
+    values: list[Any] = []
+    out: dict[str, Any] = {_LITERAL: values}
+    for key, value in variables.items():
+        if key in answers and isinstance(value, str) and not key.startswith("_"):
+            values.append(value)
+            value = f"{{{{ cookiecutter.{_LITERAL}[{len(values) - 1}] }}}}"
+        out[key] = value
+    return OrderedDict(out)
 
 
 def resolve_answers(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, Any]:
@@ -43,6 +62,7 @@ def resolve_answers(template: TemplateSource, answers: Mapping[str, str]) -> dic
     context = _context(template, answers)
     try:
         context["cookiecutter"] = prompt_for_config(context, no_input=True)
+        del context["cookiecutter"][_LITERAL]
     except (CookiecutterException, TemplateError) as exc:
         raise _template_error(template, exc) from exc
     return context
