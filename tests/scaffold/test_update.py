@@ -3,6 +3,7 @@ the author changed are conflicts left as written, listed with a diff."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -38,7 +39,16 @@ def project(create_plugin, old_template, tmp_path) -> Path:
     return dest
 
 
+def _template_readme(diff: str) -> str:
+    """The new template's side of a unified diff of a whole file."""
+    lines = diff.splitlines(keepends=True)[3:]  # past ---, +++ and the one @@ header
+    return "".join(line[1:] for line in lines if line[:1] in ("+", " "))
+
+
 def test_update_applies_new_template_and_reports_conflicts(project, home):
+    generated_readme = json.loads((project / ".create-plugin.json").read_text())["files"][
+        "README.md"
+    ]
     (project / "README.md").write_text("# My own readme\n")  # changed by author and by template
     (project / "schemas" / "echo.json").write_text('{"type": "object"}\n')  # author only
     plugin_toml = (project / "plugin.toml").read_bytes()
@@ -60,9 +70,19 @@ def test_update_applies_new_template_and_reports_conflicts(project, home):
     record = json.loads((project / ".create-plugin.json").read_text())
     assert record["template"] == "builtin:wasm" and record["template_version"] == result.new_version
 
+    # The conflicted file keeps its old recorded hash, so it is not forgotten.
+    assert record["files"]["README.md"] == generated_readme
     again = update_project(project)  # recorded template is now the built-in one
     assert (again.updated, again.added, again.removed) == ([], [], [])
-    assert [c.path for c in again.conflicts] == []  # README still differs but template did not move
+    assert [c.path for c in again.conflicts] == ["README.md"]  # still unresolved
+
+    # Resolved by taking the template's version: the record follows it, no more conflict.
+    (project / "README.md").write_text(_template_readme(conflict.diff))
+    resolved = update_project(project)
+    assert resolved.conflicts == []
+    assert json.loads((project / ".create-plugin.json").read_text())["files"]["README.md"] == (
+        hashlib.sha256((project / "README.md").read_bytes()).hexdigest()
+    )
 
 
 def test_cli_update_json_and_exit_code(create_plugin, project):
@@ -125,7 +145,10 @@ def test_update_does_not_write_through_a_symlink_out_of_the_project(project, hom
 
 def test_update_keeps_recorded_answers_literal(create_plugin, home, tmp_path):
     dest = tmp_path / "braces-plugin"
-    assert create_plugin("--no-input", "--no-git", "--set", "description={{ 7*7 }}", str(dest)).code == 0
+    assert (
+        create_plugin("--no-input", "--no-git", "--set", "description={{ 7*7 }}", str(dest)).code
+        == 0
+    )
 
     update_project(dest)
 

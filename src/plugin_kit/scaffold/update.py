@@ -74,11 +74,25 @@ def update_project(
             for rel in sorted(set(record.files) | set(new)):
                 _decide(rel, record.files.get(rel), new.get(rel), project, fresh, result)
         answers = public_answers(context["cookiecutter"])
+        files = _recorded_files(new, record.files, result.conflicts)
         write_atomic(
             project / ANSWERS_FILE,
-            record_bytes(Record(source.spec, source.version, answers, new)),
+            record_bytes(Record(source.spec, source.version, answers, files)),
         )
     return result
+
+
+def _recorded_files(
+    new: dict[str, str], old: dict[str, str], conflicts: list[Conflict]
+) -> dict[str, str]:
+    """The new template's hashes, except that a conflicted file keeps its old base: the next
+    --update reports it again until the author's file is the template's version."""
+    files = dict(new)
+    for conflict in conflicts:
+        files.pop(conflict.path, None)
+        if conflict.path in old:
+            files[conflict.path] = old[conflict.path]
+    return dict(sorted(files.items()))
 
 
 def _sha(path: Path) -> str | None:
