@@ -155,3 +155,26 @@ def test_update_keeps_recorded_answers_literal(create_plugin, home, tmp_path):
     record = json.loads((dest / ".create-plugin.json").read_text())
     assert record["answers"]["description"] == "{{ 7*7 }}"
     assert 'description = "{{ 7*7 }}"' in (dest / "plugin.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--id", "other-id"], "--id"),
+        (["--name", "Other"], "--name"),
+        (["--runtime", "mcp"], "--runtime"),
+        (["--author", "A <a@example.org>"], "--author"),
+        (["--license", "MIT"], "--license"),
+        (["--set", "description=x"], "--set"),
+        (["--no-input"], "--no-input"),
+        (["--no-git"], "--no-git"),
+        (["--git"], "--git"),
+    ],
+)
+def test_update_refuses_flags_it_would_ignore(create_plugin, project, args, flag):
+    record = (project / ".create-plugin.json").read_bytes()
+    result = create_plugin("--update", "--json", *args, str(project))
+    assert result.code == 2
+    error = result.json["error"]
+    assert error["rule"] == "update.flag" and flag in error["message"]
+    assert (project / ".create-plugin.json").read_bytes() == record  # nothing done

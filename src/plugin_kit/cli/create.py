@@ -63,6 +63,7 @@ def create(
     from plugin_kit.scaffold.templates import builtin_spec
 
     if update:
+        _refuse_with_update(click.get_current_context())
         _update(dest or Path("."), template, as_json)
         return
     answers = parse_set(sets)
@@ -98,6 +99,27 @@ def _create(
     click.echo("Next steps:")
     for step in result.next_steps:
         click.echo(f"  {step}")
+
+
+# --update re-renders from the recorded answers; these flags would be silently ignored.
+_NOT_WITH_UPDATE = ("runtime", "plugin_id", "name", "author", "license_", "sets", "no_input", "git")
+
+
+def _refuse_with_update(ctx: click.Context) -> None:
+    from click.core import ParameterSource
+
+    from plugin_kit.errors import UsageError
+
+    for param in ctx.command.params:
+        if param.name in _NOT_WITH_UPDATE and param.name is not None:
+            if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+                flag = "/".join(param.opts + param.secondary_opts)
+                raise UsageError(
+                    f"{flag} cannot be used with --update",
+                    rule="update.flag",
+                    place=flag,
+                    hint="--update keeps the recorded answers; only --template and --json apply",
+                )
 
 
 def _update(project: Path, template: str | None, as_json: bool) -> None:
