@@ -289,3 +289,16 @@ def test_catalog_commit_output_is_the_commit_where_catalog_and_signature_agree(
         commits = clean.snapshot()["repos"][REPO]["commits"]
     assert [c["path"] for c in commits][-1] == "catalog/extensions.json.minisig"
     assert step_outputs(first)["catalog_commit"] == commits[-1]["sha"]
+
+
+def test_a_catalog_over_one_mib_is_read_through_the_blobs_api(fake, options, make_archive):
+    # The contents API sends no bytes for files over 1 MiB (encoding "none").
+    publish(options(archives=[make_archive()], tag="{id}-v{version}"))
+    files = fake.repo(REPO).files["main"]
+    doc = json.loads(files["catalog/extensions.json"])
+    doc["maintainer_notes"] = "x" * (1 << 20)  # an extra top-level field the schema allows
+    files["catalog/extensions.json"] = json.dumps(doc).encode()
+    publish(options(archives=[make_archive(plugin_id="sky-tools")], tag="{id}-v{version}"))
+    merged = catalog_doc(fake)
+    assert {e["name"] for e in merged["entries"]} == {"weather-tools", "sky-tools"}
+    assert merged["maintainer_notes"] == doc["maintainer_notes"]

@@ -297,6 +297,12 @@ class GitHubTarget:
             raise PublishError(
                 "the catalog path is a folder", rule="publish.bad-catalog", place=path
             )
+        if found.encoding != "base64":
+            # Over 1 MiB the contents API sends no bytes; the blob API has them (up to 100 MiB).
+            import base64
+
+            blob = self.s.call(self.s.repo.get_git_blob, found.sha)
+            return base64.b64decode(blob.content), found.sha
         return found.decoded_content, found.sha
 
     def _write(self, path: str, data: bytes, sha: str | None, message: str) -> str:

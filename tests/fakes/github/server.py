@@ -26,6 +26,8 @@ __all__ = ["FakeGitHub"]
 
 _API = "/api/v3"
 _UPLOADS = "/api/uploads"
+# The contents API returns a file's bytes only up to 1 MiB.
+CONTENTS_LIMIT = 1 << 20
 _RATE_LIMIT = 5000
 
 
@@ -220,7 +222,10 @@ class FakeGitHub:
             "download_url": None,
             "git_url": None,
         }
-        if data is not None:
+        if data is not None and len(data) > CONTENTS_LIMIT:
+            # GitHub sends no content for files over 1 MiB: read them through git/blobs.
+            doc["encoding"], doc["content"] = "none", ""
+        elif data is not None:
             doc["encoding"] = "base64"
             doc["content"] = base64.encodebytes(data).decode()
         return doc
@@ -315,6 +320,7 @@ class _Routes:
             ("GET", r + r"/releases/(?P<rid>\d+)/assets", self.list_assets),
             ("GET", r + r"/contents/(?P<path>.+)", self.get_contents),
             ("PUT", r + r"/contents/(?P<path>.+)", self.put_contents),
+            ("GET", r + r"/git/blobs/(?P<sha>[0-9a-f]{40})", self.get_blob),
         ]:
             self.table.append((method, re.compile(_API + pattern + "$"), fn))
         self.upload_re = re.compile(_UPLOADS + r + r"/releases/(?P<rid>\d+)/assets$")
@@ -524,6 +530,16 @@ class _Routes:
         if path not in files:
             raise ApiError(404, "Not Found")
         return self.fake.file_json(repo, path, files[path], ref)
+
+    def get_blob(self, owner: str, name: str, sha: str, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        for files in repo.files.values():
+            for data in files.values():
+                if blob_sha(data) == sha:
+                    content = base64.encodebytes(data).decode()
+                    return {"sha": sha, "size": len(data), "encoding": "base64", "content": content,
+                            "url": f"{self.fake.api_url}/repos/{repo.full_name}/git/blobs/{sha}"}  # fmt: skip
+        raise ApiError(404, "Not Found")
 
     def put_contents(self, owner: str, name: str, path: str, body: dict, **_: Any) -> Any:
         repo = self.world.repo(owner, name)
