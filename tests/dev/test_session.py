@@ -6,7 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
-from dev.plugins import WAT, children, hooks_plugin, mcp_plugin, pid_alive, wasm_plugin
+from dev.plugins import (
+    WAT,
+    children,
+    hooks_plugin,
+    mcp_plugin,
+    pid_alive,
+    wasm_plugin,
+    write_tree,
+)
 
 from plugin_kit.dev.session import DevEvent, DevSession, Probe
 from plugin_kit.installer.lockfile import read_lock
@@ -163,6 +171,27 @@ def test_mcp_reload_replaces_the_server_process(tmp_path, events, monkeypatch):
     session.close()
     assert not pid_alive(second.offers["pid"])
     assert not children(os.getpid()), "no server and no spare left"
+
+
+def test_warm_spare_does_not_import_from_the_dev_hosts_folder(tmp_path, events, monkeypatch):
+    """The spare imports the SDK before it is told where to run: not from wherever `plugin dev` runs."""
+    here = write_tree(tmp_path / "host-cwd", {
+        "mcp/__init__.py": f"open({str(tmp_path / 'shadowed')!r}, 'w').close()\n",
+    })  # fmt: skip
+    monkeypatch.chdir(here)
+    root = mcp_plugin(tmp_path / "p")
+    session = DevSession(root, probe=Probe(call="echo", input={"text": "x"}))
+    try:
+        first = run(session, events)
+        assert first.event == "reloaded", first.error
+        (root / "README.md").write_text("# changed\n")
+        second = run(session, events)  # served by the spare
+        assert second.event == "reloaded", second.error
+        out = second.probe["call"]["output"]
+        assert out["cwd"].endswith(second.digest.removeprefix("sha256:")), "runs in the package"
+    finally:
+        session.close()
+    assert not (tmp_path / "shadowed").exists()
 
 
 def test_hooks_event_probe_reports_the_verdict(tmp_path, events):

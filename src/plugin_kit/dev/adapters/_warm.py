@@ -70,6 +70,7 @@ class WarmPool:
         self._stack = ExitStack()
         self._portal: Any = None
         self._spare: Spare | None = None
+        self._neutral: Path | None = None
 
     @property
     def portal(self) -> Any:
@@ -78,6 +79,16 @@ class WarmPool:
 
             self._portal = self._stack.enter_context(start_blocking_portal())
         return self._portal
+
+    @property
+    def neutral(self) -> Path:
+        """An empty folder of our own for the spare to start in: with `-c`, the starting folder is
+        first on sys.path, and the dev host's (the project's) modules must not shadow the SDK."""
+        if self._neutral is None:
+            self._neutral = Path(
+                self._stack.enter_context(tempfile.TemporaryDirectory(prefix="plugin-dev-spare-"))
+            )
+        return self._neutral
 
     def take(self, env: dict[str, str]) -> Spare | None:
         """The spare if it was started with exactly this environment and is still alive."""
@@ -98,7 +109,8 @@ class WarmPool:
         stderr = tempfile.TemporaryFile(prefix="plugin-dev-mcp-")
         try:
             argv = [sys.executable, "-c", BOOTSTRAP]
-            process = self.portal.call(lambda: spawn(argv, env=env, cwd=Path.cwd(), stderr=stderr))
+            cwd = self.neutral
+            process = self.portal.call(lambda: spawn(argv, env=env, cwd=cwd, stderr=stderr))
         except BaseException:
             stderr.close()
             raise
@@ -121,5 +133,6 @@ class WarmPool:
                 self._discard(spare)
         finally:
             self._portal = None
+            self._neutral = None
             with suppress(RuntimeError):  # already dead after a forced stop: nothing left to stop
                 self._stack.close()
