@@ -74,3 +74,28 @@ def test_once_json_is_one_line(tmp_path, capsys):
     event = json.loads(line)
     assert event["event"] == "reloaded"
     assert event["probe"]["hooks"]["context"] == ["Be brief."]
+
+
+def test_once_with_a_failing_event_probe_exits_1(tmp_path, capsys):
+    root = hooks_plugin(tmp_path / "p")
+    (tmp_path / "e.json").write_text(json.dumps({"event": "no_such_event"}))
+    assert dev(str(root), "--json", "--event", str(tmp_path / "e.json")) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    event = json.loads(line)
+    assert event["event"] == "reloaded"  # the version loaded; its probe failed
+    assert "no_such_event" in event["probe"]["hooks"]["error"]["message"]
+
+
+def test_once_with_a_failing_call_exits_1_and_says_why(tmp_path, capsys):
+    root = wasm_plugin(tmp_path / "p")
+    assert dev(str(root), "--call", "spin") == 1
+    out = capsys.readouterr().out
+    assert "wasm-fuel-exhausted" in out
+    assert "probe failed" in out
+
+
+def test_once_calling_an_undeclared_tool_exits_1(tmp_path, capsys):
+    root = wasm_plugin(tmp_path / "p")
+    assert dev(str(root), "--json", "--call", "nope") == 1
+    event = json.loads(capsys.readouterr().out)
+    assert event["probe"]["call"]["is_error"] is True

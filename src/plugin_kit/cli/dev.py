@@ -151,11 +151,11 @@ def dev(
     probe = Probe(tool, arguments, _event_file(event_file) if event_file else None)
     session = DevSession(directory, workspace=workspace, probe=probe)
 
-    outcome: list[dict[str, Any]] = []
+    outcome: list[Any] = []
 
     def emit(event: Any) -> None:
         d = event.to_dict()
-        outcome[:] = [d]
+        outcome[:] = [event]
         if as_json:
             emit_json_line(d)
         else:
@@ -163,6 +163,8 @@ def dev(
             if not watch_:
                 for line in _details(d):
                     click.echo(line)
+                for failure in event.probe_failures():
+                    click.echo(f"  probe failed: {failure}")
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()
@@ -197,5 +199,5 @@ def dev(
             emit_json_line({"event": "stopped"})
         else:
             info("stopped")
-    elif outcome and outcome[0]["event"] == "error":
-        raise click.exceptions.Exit(1)
+    elif outcome and (outcome[0].event == "error" or outcome[0].probe_failures()):
+        raise click.exceptions.Exit(1)  # a one-off run is a check: a failed probe fails it

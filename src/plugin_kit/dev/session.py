@@ -57,6 +57,20 @@ class DevEvent:
             out["changed"] = self.changed
         return out
 
+    def probe_failures(self) -> list[str]:
+        """What failed in the probe ("call [rule] message", "hooks ..."): the call or event could
+        not run, or the tool answered with an error. Empty when the probe passed or did not run."""
+        out = []
+        for key, result in (self.probe or {}).items():
+            if not isinstance(result, dict):
+                continue
+            err = result.get("error")
+            if isinstance(err, dict):
+                out.append(f"{key} [{err.get('rule')}] {err.get('message')}")
+            elif result.get("is_error"):
+                out.append(f"{key} {result.get('tool')} answered with an error")
+        return out
+
 
 class _Timer:
     def __init__(self) -> None:
