@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+from pathlib import Path
 
 import pytest
 from scaffold.helpers import listing
@@ -77,3 +79,40 @@ def test_unknown_template_folder_is_a_usage_error(create_plugin, tmp_path):
     result = create_plugin("--no-input", "--template", str(tmp_path / "not-a-template"), "x-y")
     assert result.code == 2
     assert "cookiecutter.json" in result.err
+
+
+def test_failed_move_into_place_removes_the_parents_it_made(create_plugin, tmp_path, monkeypatch):
+    """Another process fills the destination just before the final rename: the rename fails, and
+    the parent folders made for a nested destination go too (folders that existed stay)."""
+    from plugin_kit.scaffold import create as create_module
+
+    real_rename = os.rename
+    dest = tmp_path / "existing" / "new-a" / "new-b" / "my-plugin"
+    (tmp_path / "existing").mkdir()
+
+    def racing_rename(src, dst):
+        os.makedirs(dst)
+        (Path(dst) / "theirs.txt").write_text("someone else's")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(create_module.os, "rename", racing_rename)
+    result = create_plugin("--no-input", "--no-git", "--json", str(dest))
+    assert result.code == 2
+    assert (dest / "theirs.txt").read_text() == "someone else's"  # not ours to remove
+    assert listing(tmp_path)[-1] == "existing/new-a/new-b/my-plugin/theirs.txt"
+
+
+def test_failed_move_into_a_nested_new_folder_leaves_nothing(create_plugin, tmp_path, monkeypatch):
+    """A rename that fails for a reason a test cannot cause here (EXDEV): the made parents go."""
+    from plugin_kit.scaffold import create as create_module
+
+    def failing_rename(src, dst):
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), src, None, dst)
+
+    (tmp_path / "existing").mkdir()
+    monkeypatch.setattr(create_module.os, "rename", failing_rename)
+    dest = tmp_path / "existing" / "new-a" / "new-b" / "my-plugin"
+    result = create_plugin("--no-input", "--no-git", "--json", str(dest))
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "create.dest-not-empty"
+    assert listing(tmp_path) == ["existing"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -182,11 +183,15 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def _place(project: Path, dest: Path) -> None:
+    made = [p for p in reversed(dest.parents) if not p.exists()]  # outermost first
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         # rename(2) replaces an empty folder and fails on a non-empty one: no half-written dest.
         os.rename(project, dest)
     except OSError as exc:
+        for folder in reversed(made):  # innermost first; a folder someone filled meanwhile stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise UsageError(
             f"cannot create {dest}: {exc.strerror}",
             rule="create.dest-not-empty",
