@@ -73,3 +73,59 @@ def test_an_https_catalog_naming_a_file_asset_is_refused(site, plugin) -> None:
         r = plugin("install", "weather-tools", *args)
         assert r.code == 3 and "url-more-local" in r.err, r.err
     assert not list(Path(config_dir() / "plugins").glob("*.insomnia-plugin"))
+
+
+@pytest.fixture
+def trickler():
+    """A loopback server that promises 4 KiB and sends one byte every 50 ms until hung up on."""
+    import http.server
+    import threading
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            try:
+                while not stop.wait(0.05):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up: that is the point
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/w-1.0.0.insomnia-plugin"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_trickling_server_is_stopped_by_the_download_deadline(
+    trickler: str, plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugin_kit.installer.paths import downloads_dir
+
+    monkeypatch.setenv("PLUGIN_KIT_FETCH_DEADLINE", "1")
+    r = plugin("install", trickler, "--sha256", "ab" * 32, "--yes")
+    assert r.code == 1 and "fetch-deadline" in r.err, r.err
+    assert not list(downloads_dir().glob("*.part"))
+
+
+def test_small_documents_have_the_deadline_too(
+    trickler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugin_kit.errors import InstallError
+    from plugin_kit.installer.fetch import fetch_bytes
+
+    monkeypatch.setenv("PLUGIN_KIT_FETCH_DEADLINE", "1")
+    with pytest.raises(InstallError) as err:
+        fetch_bytes(trickler, max_bytes=2 << 20)
+    assert err.value.rule == "fetch-deadline"

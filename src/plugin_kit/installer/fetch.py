@@ -1,7 +1,8 @@
 """Fetching catalogs and release assets: https, http to loopback only, file://.
 
-Every fetch has a byte cap (endless-data attack), a connect/read timeout (slow retrieval),
-bounded retries for transient failures, and re-checks the scheme after each redirect.
+Every fetch has a byte cap (endless-data attack), a connect/read timeout and an overall
+deadline (slow retrieval), bounded retries for transient failures, and re-checks the scheme
+after each redirect.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ MAX_ARCHIVE_BYTES = 256 << 20
 TIMEOUT = float(os.environ.get("PLUGIN_KIT_FETCH_TIMEOUT", "30"))
 RETRIES = 3
 _CHUNK = 1 << 16
+_MIN_RATE = 64 << 10  # bytes/s a fetch must average once past the deadline floor
 
 Progress = Callable[[int, int | None], None]
 
@@ -171,6 +173,40 @@ def _too_big(url: str, cap: int) -> VerificationError:
     )
 
 
+def _deadline_seconds(size: int) -> float:
+    """Time one fetch of `size` bytes may take: max(floor, size at 64 KiB/s).
+
+    The floor is 60 s, or PLUGIN_KIT_FETCH_DEADLINE (read per call, so tests can lower it)."""
+    floor = float(os.environ.get("PLUGIN_KIT_FETCH_DEADLINE", "60"))
+    return max(floor, size / _MIN_RATE)
+
+
+def _chunks(  # type: ignore[no-untyped-def]
+    stream, url: str, cap: int, length: int | None, expected: int | None = None
+):
+    """Read under the byte cap and the deadline (scaled from the expected size, else the
+    Content-Length, else the cap); read1 returns what has arrived, so a trickle cannot hold
+    one read open (each read still waits at most TIMEOUT)."""
+    if length is not None and length > cap:
+        raise _too_big(url, cap)
+    size = next((n for n in (expected, length) if n is not None), cap)
+    budget = _deadline_seconds(size)
+    deadline = time.monotonic() + budget
+    done = 0
+    while chunk := stream.read1(_CHUNK):
+        done += len(chunk)
+        if done > cap:
+            raise _too_big(url, cap)
+        if time.monotonic() > deadline:
+            raise InstallError(
+                f"{_redact(url)} was too slow: {done} bytes in {budget:.0f} s",
+                rule="fetch-deadline",
+                place=_redact(url),
+                hint="retry later or from another mirror",
+            )
+        yield chunk
+
+
 def fetch_bytes(url: str, *, max_bytes: int, within: str | None = None) -> bytes:
     """Small documents (catalogs, SHA256SUMS, signatures) read into memory under a cap.
 
@@ -179,12 +215,7 @@ def fetch_bytes(url: str, *, max_bytes: int, within: str | None = None) -> bytes
     def body() -> bytes:
         stream, length = _open(url, within)
         with stream:
-            if length is not None and length > max_bytes:
-                raise _too_big(url, max_bytes)
-            data = stream.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise _too_big(url, max_bytes)
-        return data
+            return b"".join(_chunks(stream, url, max_bytes, length))
 
     return _with_retries(url, body)  # type: ignore[return-value]
 
@@ -222,12 +253,8 @@ def download(
         digest = hashlib.sha256()
         done = 0
         with stream, open(part, "wb") as out:
-            if length is not None and length > cap:
-                raise _too_big(url, cap)
-            while chunk := stream.read(_CHUNK):
+            for chunk in _chunks(stream, url, cap, length, expected_size):
                 done += len(chunk)
-                if done > cap:
-                    raise _too_big(url, cap)
                 digest.update(chunk)
                 out.write(chunk)
                 if progress:
