@@ -146,3 +146,34 @@ def test_credentials_in_an_install_url_are_not_shown_in_errors(plugin, make_arch
     r = plugin("install", url, "--sha256", "0" * 64, "--yes")
     assert r.code == 3, r.err
     assert built.path.name in r.err and "s3cr3t" not in r.err + r.out
+
+
+def test_a_symlinked_workspace_store_is_never_written_through(
+    tmp_path: Path, site, plugin, make_archive
+) -> None:
+    import shutil
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for linked in (".insomnia", ".insomnia/plugins"):
+        ws = tmp_path / f"repo-{linked.count('/')}"
+        (ws / linked).parent.mkdir(parents=True, exist_ok=True)
+        (ws / linked).symlink_to(elsewhere, target_is_directory=True)
+        r = plugin("install", "weather-tools", "--project", "--workspace", ws, "--yes")
+        assert r.code == 1 and "store-symlink" in r.err, r.err
+        assert list(elsewhere.iterdir()) == []
+    # A real store that a later checkout turns into a symlink: upgrade and uninstall refuse.
+    ws = tmp_path / "repo-later"
+    assert plugin("install", "weather-tools", "--project", "--workspace", ws, "--yes").code == 0
+    shutil.move(ws / ".insomnia", elsewhere / ".insomnia")
+    (ws / ".insomnia").symlink_to(elsewhere / ".insomnia", target_is_directory=True)
+    before = sorted(p.name for p in (elsewhere / ".insomnia" / "plugins").iterdir())
+    site.release(make_archive("weather-tools", "1.0.1"))
+    assert plugin("catalog", "refresh").code == 0
+    for args in (
+        ("upgrade", "project:weather-tools", "--yes"),
+        ("uninstall", "project:weather-tools"),
+    ):
+        r = plugin(*args, "--workspace", ws)
+        assert r.code == 1 and "store-symlink" in r.err, (args, r.err)
+    assert sorted(p.name for p in (elsewhere / ".insomnia" / "plugins").iterdir()) == before

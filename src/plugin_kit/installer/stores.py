@@ -230,9 +230,24 @@ class StoreTransaction:
             tmp.unlink(missing_ok=True)
 
 
+def _refuse_symlinked(store: Store) -> None:
+    """A checkout could make .insomnia or .insomnia/plugins a symlink to any folder we may write."""
+    if store.workspace is None:
+        return
+    for path in (store.root.parent, store.root):
+        if path.is_symlink():
+            raise InstallError(
+                f"{path} is a symlink; refusing to write a store through it",
+                rule="store-symlink",
+                place=str(path),
+                hint="replace it with a real folder (or remove it), then retry",
+            )
+
+
 @contextlib.contextmanager
 def store_transaction(store: Store) -> Iterator[StoreTransaction]:
     """Hold the store lock, finish any interrupted change, and commit only if the body succeeds."""
+    _refuse_symlinked(store)
     store.root.mkdir(parents=True, exist_ok=True)
     with file_lock(store.mutex_path, what=f"{store.kind} store"):
         recover(store)
