@@ -485,3 +485,12 @@ def test_upgrade_judges_new_requests_by_the_manifest_not_the_catalog_entry(
     assert r.code == 0, r.err
     assert r.json()["results"][0]["status"] == "needs-grant"
     assert resolve_enabled(None)[0].version == "1.0.0"
+
+
+@pytest.mark.parametrize("bad", ["9f2c", "sha256:" + "a" * 64, "g" * 64, "a" * 65, " " + "a" * 63])
+def test_sha256_must_be_64_hex_digits(bad: str, make_archive, plugin) -> None:
+    built = make_archive("local-tools", "1.0.0")
+    for target in (str(built.path), "https://example.org/w-1.0.0.insomnia-plugin"):
+        r = plugin("install", target, "--sha256", bad, "--dry-run")
+        assert r.code == 2 and "sha256-format" in r.err, (target, r.err)
+    _store_untouched()

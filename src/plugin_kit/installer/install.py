@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import urllib.parse
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from plugin_kit.installer.verify import (
 __all__ = ["InstallPlan", "plan_install", "plan_candidate", "run_install", "target_kind"]
 
 _SIG_CAP = 16 << 10
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
 @dataclass
@@ -214,6 +216,13 @@ def _plan_local(
             "a local file or URL needs --pubkey or --sha256",
             rule="unverified-source",
             hint="pass the publisher's key (--pubkey RW...) or the archive's --sha256",
+        )
+    if sha256 is not None and not _SHA256_HEX.fullmatch(sha256):
+        raise UsageError(
+            "--sha256 must be 64 hex digits",
+            rule="sha256-format",
+            place="--sha256",
+            hint="pass the archive's sha256 as printed by `plugin pack` or `sha256sum`",
         )
     key_id = None
     if pubkey:
