@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -45,7 +46,7 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
-    show = _progress_line if not as_json and click.get_text_stream("stderr").isatty() else None
+    show = _progress_line if not as_json and sys.stderr.isatty() else None
     result = do_pack(project, outdir, run_build=not no_build, progress=show)
     if show is not None:
         click.echo("", err=True)
