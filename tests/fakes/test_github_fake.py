@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import subprocess
@@ -196,3 +197,55 @@ def test_standalone_process_prints_its_url_and_serves(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_git_data_api_commits_two_files_at_once_and_refuses_a_non_fast_forward(fake):
+    from github import InputGitTreeElement
+
+    repo = client(fake).get_repo("acme/tools")
+    repo.create_file("README.md", "readme", b"hi\n", branch="main")
+    ref = repo.get_git_ref("heads/main")
+    base = repo.get_git_commit(ref.object.sha)
+    blob = repo.create_git_blob(base64.b64encode(b"\x00{}\n").decode(), "base64")
+    tree = repo.create_git_tree(
+        [
+            InputGitTreeElement("catalog/a.json", "100644", "blob", sha=blob.sha),
+            InputGitTreeElement("catalog/a.json.minisig", "100644", "blob", content="sig\n"),
+        ],
+        base_tree=base.tree,
+    )
+    commit = repo.create_git_commit("both", tree, [base])
+    # Someone else's commit lands first: ours no longer fast-forwards.
+    other = fake.commit_file("acme/tools", "other.txt", b"x")
+    with pytest.raises(github.GithubException) as err:
+        ref.edit(commit.sha, force=False)
+    assert err.value.status == 422 and "fast forward" in err.value.data["message"]
+    assert repo.get_git_ref("heads/main").object.sha == other
+
+    ref = repo.get_git_ref("heads/main")
+    base = repo.get_git_commit(ref.object.sha)
+    tree = repo.create_git_tree(
+        [InputGitTreeElement("catalog/a.json", "100644", "blob", sha=blob.sha),
+         InputGitTreeElement("catalog/a.json.minisig", "100644", "blob", content="sig\n")],
+        base_tree=base.tree,
+    )  # fmt: skip
+    commit = repo.create_git_commit("both", tree, [base])
+    ref.edit(commit.sha, force=False)
+    log = fake.snapshot()["repos"]["acme/tools"]["commits"]
+    assert log[-1]["paths"] == ["catalog/a.json", "catalog/a.json.minisig"]
+    assert log[-1]["sha"] == commit.sha
+    # The contents API sees the new head, by branch and by commit, and the files before it.
+    got = repo.get_contents("catalog/a.json", ref="main")
+    assert got.decoded_content == b"\x00{}\n" and got.sha == blob.sha
+    assert repo.get_contents("other.txt", ref=commit.sha).decoded_content == b"x"
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_contents("catalog/a.json", ref=other)
+    assert (
+        repo.get_git_blob(blob.sha).content.replace("\n", "")
+        == base64.b64encode(b"\x00{}\n").decode()
+    )
+    # A contents PUT builds on the same history.
+    repo.update_file("README.md", "upd", b"ho\n", repo.get_contents("README.md").sha, branch="main")
+    assert (
+        repo.get_git_commit(repo.get_git_ref("heads/main").object.sha).parents[0].sha == commit.sha
+    )

@@ -26,7 +26,7 @@ PLANNED = [
 
 
 def assert_published_once(fake: FakeGitHub, archive: Path, repo: str = REPO) -> None:
-    """Exactly one release, published, holding exactly the planned assets; one commit per catalog file."""
+    """Exactly one release, published, holding exactly the planned assets; one catalog commit."""
     state = fake.snapshot()["repos"][repo]
     (release,) = state["releases"]
     assert release["draft"] is False and release["tag_name"] == "v0.3.1"
@@ -37,8 +37,10 @@ def assert_published_once(fake: FakeGitHub, archive: Path, repo: str = REPO) -> 
         by_name[archive.name]["digest"]
         == "sha256:" + hashlib.sha256(archive.read_bytes()).hexdigest()
     )
-    paths = sorted(c["path"] for c in state["commits"])
-    assert paths == ["catalog/extensions.json", "catalog/extensions.json.minisig"]
+    # The catalog and its signature land together: no reader ever sees one without the other.
+    assert [c["paths"] for c in state["commits"]] == [
+        ["catalog/extensions.json", "catalog/extensions.json.minisig"]
+    ]
 
 
 def client(fake: FakeGitHub) -> github.Github:
@@ -136,9 +138,34 @@ def test_rate_limits_are_waited_out_with_their_retry_after(fake, options, archiv
 
 
 def test_catalog_conflict_is_merged_again(fake, options, archive):
-    fake.inject(409, "PUT", r"/contents/catalog/extensions.json$")
+    # Another commit lands on the branch between our read and our ref update.
+    fake.inject(422, "PATCH", r"/git/refs/heads/main$", message="Update is not a fast forward")
     publish(options())
     assert_published_once(fake, archive)
+
+
+def test_a_commit_landing_meanwhile_is_kept_and_the_catalog_merged_on_top(
+    fake, options, archive, monkeypatch
+):
+    from plugin_kit.publisher import github_target
+
+    real = github_target.GitHubTarget._read_at
+    raced: list[str] = []
+
+    def racing(self, path, commit):  # noqa: ANN001, ANN202 - a test double
+        if not raced:  # a push from elsewhere, after our first read of the branch
+            raced.append(fake.commit_file(REPO, "NEWS.md", b"news\n"))
+        return real(self, path, commit)
+
+    monkeypatch.setattr(github_target.GitHubTarget, "_read_at", racing)
+    result = publish(options())
+    state = fake.snapshot()["repos"][REPO]
+    assert [c["paths"] for c in state["commits"]] == [
+        ["NEWS.md"],
+        ["catalog/extensions.json", "catalog/extensions.json.minisig"],
+    ]
+    assert fake.repo(REPO).files["main"]["NEWS.md"] == b"news\n"
+    assert result.catalog.commit == state["commits"][-1]["sha"]
 
 
 def test_catalog_keeps_the_entries_of_other_plugins(fake, options, make_archive, archive):
@@ -267,37 +294,41 @@ def test_dry_run_reads_but_writes_nothing(fake, options):
     assert fake.requests  # it did look
 
 
-def test_catalog_commit_output_is_the_commit_where_catalog_and_signature_agree(
-    fake, options, archive
-):
+def test_catalog_commit_output_is_the_one_catalog_commit(fake, options, archive):
     from plugin_kit.publisher.actions import step_outputs
 
-    # The run dies between the catalog's commit and its signature's (a refused token, say).
-    fake.inject(401, "PUT", r"/contents/catalog/extensions.json.minisig$")
+    # The run dies at the ref update (a refused token, say): nothing lands; a re-run commits once.
+    fake.inject(401, "PATCH", r"/git/refs/heads/main$")
     with pytest.raises(PublishError):
         publish(options())
+    assert fake.snapshot()["repos"][REPO]["commits"] == []
     fake.clear_faults()
     rerun = publish(options())
     assert_published_once(fake, archive)
     commits = fake.snapshot()["repos"][REPO]["commits"]
-    # The re-run made the signature commit: the output names it, not "" ("already up to date").
     assert step_outputs(rerun)["catalog_commit"] == commits[-1]["sha"]
+    assert step_outputs(publish(options()))["catalog_commit"] == ""  # already up to date
 
-    with _fresh(Path()) as clean:
-        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": clean.api_url}
-        first = publish(options(env=env))
-        commits = clean.snapshot()["repos"][REPO]["commits"]
-    assert [c["path"] for c in commits][-1] == "catalog/extensions.json.minisig"
-    assert step_outputs(first)["catalog_commit"] == commits[-1]["sha"]
+
+def test_a_catalog_whose_signature_does_not_verify_gets_only_a_new_signature(
+    fake, options, archive
+):
+    publish(options())
+    fake.commit_file(REPO, "catalog/extensions.json.minisig", b"not a signature\n")
+    catalog = fake.repo(REPO).files["main"]["catalog/extensions.json"]
+    result = publish(options())
+    last = fake.snapshot()["repos"][REPO]["commits"][-1]
+    assert last["paths"] == ["catalog/extensions.json.minisig"]
+    assert result.catalog.commit == last["sha"] and not result.catalog.changed
+    assert fake.repo(REPO).files["main"]["catalog/extensions.json"] == catalog
 
 
 def test_a_catalog_over_one_mib_is_read_through_the_blobs_api(fake, options, make_archive):
     # The contents API sends no bytes for files over 1 MiB (encoding "none").
     publish(options(archives=[make_archive()], tag="{id}-v{version}"))
-    files = fake.repo(REPO).files["main"]
-    doc = json.loads(files["catalog/extensions.json"])
+    doc = catalog_doc(fake)
     doc["maintainer_notes"] = "x" * (1 << 20)  # an extra top-level field the schema allows
-    files["catalog/extensions.json"] = json.dumps(doc).encode()
+    fake.commit_file(REPO, "catalog/extensions.json", json.dumps(doc).encode())
     publish(options(archives=[make_archive(plugin_id="sky-tools")], tag="{id}-v{version}"))
     merged = catalog_doc(fake)
     assert {e["name"] for e in merged["entries"]} == {"weather-tools", "sky-tools"}

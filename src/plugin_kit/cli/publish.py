@@ -36,7 +36,7 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
     cat = result.catalog
     if cat is not None:
         state = "changed" if cat.changed else "unchanged"
-        commit = f"  commit {cat.last_commit}" if cat.last_commit else ""
+        commit = f"  commit {cat.commit}" if cat.commit else ""
         click.echo(f"catalog {cat.path}: {state}{commit}")
         if result.dry_run and cat.diff:
             click.echo(cat.diff, nl=False)

@@ -29,7 +29,7 @@ def step_outputs(result: PublishResult) -> dict[str, str]:
         "tag": " ".join(r.tag for r in result.releases),
         "release_url": " ".join(r.release_url or "" for r in result.releases),
         "assets": json.dumps(assets, sort_keys=True),
-        "catalog_commit": (catalog.last_commit or "") if catalog else "",
+        "catalog_commit": (catalog.commit or "") if catalog else "",
     }
 
 
@@ -65,7 +65,7 @@ def step_summary(result: PublishResult) -> str:
         ]
         lines += ["sha256sum -c SHA256SUMS", "```", ""]
     if result.catalog is not None:
-        last = result.catalog.last_commit
+        last = result.catalog.commit
         commit = f" in commit `{last}`" if last else " (unchanged)"
         lines += [f"Catalog `{result.catalog.path}`{commit}.", ""]
     lines += [f"Signing key `{result.key_id}`: `{result.public_key}`", ""]

@@ -4,7 +4,7 @@ Entries and the merge come from publisher/catalog.py (the catalog's owner); this
 feeds them what the release actually holds (URLs as the target returned them) and decides
 whether anything must be written: the same inputs give the same bytes, so a re-run writes
 nothing. The signature is checked rather than compared, and rewritten only if it does not
-verify over the catalog's current bytes (a run that died between the two files).
+verify over the catalog's bytes (a hand edit, or a catalog written by something else).
 """
 
 from __future__ import annotations

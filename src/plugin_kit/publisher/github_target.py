@@ -281,17 +281,20 @@ class GitHubTarget:
         )
         return outcome
 
-    # -- catalog through the contents API -----------------------------------------------------
+    # -- catalog: one commit of both files through the git data API -------------------------
+    # The contents API writes one file per commit, so a reader between the catalog's commit and
+    # its signature's would see a signature that does not verify. A tree with both files, a
+    # commit on the branch head and a fast-forward-only ref update land them together.
 
     def _branch(self) -> str:
         return self.catalog_branch or self.s.repo.default_branch
 
-    def _read(self, path: str) -> tuple[bytes | None, str | None]:
+    def _read_at(self, path: str, ref: str) -> bytes | None:
         try:
-            found = self.s.call(self.s.repo.get_contents, path, ref=self._branch())
+            found = self.s.call(self.s.repo.get_contents, path, ref=ref)
         except PublishError as exc:
             if exc.rule == "publish.not-found":
-                return None, None
+                return None
             raise
         if isinstance(found, list):
             raise PublishError(
@@ -302,28 +305,40 @@ class GitHubTarget:
             import base64
 
             blob = self.s.call(self.s.repo.get_git_blob, found.sha)
-            return base64.b64decode(blob.content), found.sha
-        return found.decoded_content, found.sha
+            return base64.b64decode(blob.content)
+        return found.decoded_content
 
-    def _write(self, path: str, data: bytes, sha: str | None, message: str) -> str:
+    def _head(self) -> tuple[Any, Any]:
+        """The branch's ref and its head commit, which the catalog is read at and built on."""
+        ref = self.s.call(self.s.repo.get_git_ref, f"heads/{self._branch()}")
+        sha = self.s.call(lambda: ref.object.sha)  # the ref loads lazily
+        return ref, self.s.call(self.s.repo.get_git_commit, sha)
+
+    def _commit(self, base: Any, files: dict[str, bytes], message: str) -> str:
+        import base64
+
+        from github import InputGitTreeElement
+
         repo = self.s.repo
+        elements = []
+        for path, data in sorted(files.items()):
+            blob = self.s.call(repo.create_git_blob, base64.b64encode(data).decode(), "base64")
+            elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
+        tree = self.s.call(repo.create_git_tree, elements, base_tree=base.tree)
+        return self.s.call(repo.create_git_commit, message, tree, [base]).sha
+
+    def _advance(self, ref: Any, sha: str) -> None:
         try:
-            if sha is None:
-                result = self.s.call(repo.create_file, path, message, data, branch=self._branch())
-            else:
-                result = self.s.call(
-                    repo.update_file, path, message, data, sha, branch=self._branch()
-                )
+            self.s.call(ref.edit, sha, force=False)
         except PublishError as exc:
-            if getattr(exc.__cause__, "status", None) in (409, 422):
-                # Someone committed meanwhile (stale sha) or created the file: read, merge again.
-                raise Transient(f"{path} changed on {self._branch()} meanwhile", wait=0) from exc
+            if getattr(exc.__cause__, "status", None) == 422 and "fast forward" in exc.message:
+                # Another commit landed on the branch: read it again and merge on top of it.
+                raise Transient(f"{self._branch()} moved meanwhile", wait=0) from exc
             raise
-        return result["commit"].sha
 
     def preview_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
-        current, _sha = with_retries(
-            lambda: self._read(self.catalog_path), self.s.policy, self.note
+        current = with_retries(
+            lambda: self._read_at(self.catalog_path, self._branch()), self.s.policy, self.note
         )
         new = update.render(current)
         return CatalogOutcome(
@@ -332,22 +347,30 @@ class GitHubTarget:
 
     def commit_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
         outcome = CatalogOutcome(self.catalog_path, False)
-        return with_retries(lambda: self._commit_catalog(update, outcome), self.s.policy, self.note)
+        made: dict[str, bool] = {}  # our commits -> whether they changed the catalog itself
+        return with_retries(
+            lambda: self._commit_catalog(update, outcome, made), self.s.policy, self.note
+        )
 
-    def _commit_catalog(self, update: CatalogUpdate, outcome: CatalogOutcome) -> CatalogOutcome:
-        path = self.catalog_path
-        current, sha = self._read(path)
-        new = update.render(current)
-        if new != current:
-            self.note(f"committing {path} to {self._branch()}")
-            outcome.commit = self._write(path, new, sha, update.message)
-            outcome.changed = True
-        sig_path = path + ".minisig"
-        signature, sig_sha = self._read(sig_path)
-        if not update.signature_valid(new, signature):
-            self.note(f"committing {sig_path}")
-            outcome.signature_commit = self._write(
-                sig_path, update.sign(new), sig_sha, update.message + " (signature)"
-            )
+    def _commit_catalog(
+        self, update: CatalogUpdate, outcome: CatalogOutcome, made: dict[str, bool]
+    ) -> CatalogOutcome:
+        path, sig_path = self.catalog_path, self.catalog_path + ".minisig"
+        ref, base = self._head()
         outcome.url = f"{self.s.repo.html_url}/blob/{self._branch()}/{path}"
+        if base.sha in made:  # our ref update landed but its answer was lost
+            outcome.commit, outcome.changed = base.sha, made[base.sha]
+            return outcome
+        current = self._read_at(path, base.sha)
+        new = update.render(current)
+        files = {path: new} if new != current else {}
+        if not update.signature_valid(new, self._read_at(sig_path, base.sha)):
+            files[sig_path] = update.sign(new)
+        if not files:
+            return outcome
+        self.note(f"committing {', '.join(sorted(files))} to {self._branch()}")
+        sha = self._commit(base, files, update.message)
+        made[sha] = path in files
+        self._advance(ref, sha)
+        outcome.commit, outcome.changed = sha, path in files
         return outcome

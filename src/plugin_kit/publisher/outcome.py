@@ -56,22 +56,16 @@ class ReleaseOutcome:
 class CatalogOutcome:
     path: str
     changed: bool
+    # This run's one commit of the catalog and/or its signature (both always agree in it).
     commit: str | None = None
-    signature_commit: str | None = None
     url: str | None = None
     diff: str = ""
-
-    @property
-    def last_commit(self) -> str | None:
-        """This run's last catalog commit: the first one where the catalog and its signature agree."""
-        return self.signature_commit or self.commit
 
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
             "changed": self.changed,
             "commit": self.commit,
-            "signature_commit": self.signature_commit,
             "url": self.url,
             "diff": self.diff,
         }

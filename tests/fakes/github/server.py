@@ -20,7 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .state import ApiError, Asset, Fault, Release, Repo, RequestRecord, World, blob_sha
+from .state import (
+    ApiError,
+    Asset,
+    Fault,
+    GitCommit,
+    Release,
+    Repo,
+    RequestRecord,
+    World,
+    blob_sha,
+    now_iso,
+)
 
 __all__ = ["FakeGitHub"]
 
@@ -82,6 +93,20 @@ class FakeGitHub:
     def repo(self, full_name: str) -> Repo:
         owner, _, name = full_name.partition("/")
         return self.world.repo(owner, name)
+
+    def commit_file(self, full_name: str, path: str, data: bytes, branch: str | None = None) -> str:
+        """Commit one file straight into the model (a push from elsewhere); returns the commit sha."""
+        with self.lock:
+            repo = self.repo(full_name)
+            branch = branch or repo.default_branch
+            head = repo.git_commits[repo.refs[branch]]
+            tree = self.world.tree_of(
+                repo, {**repo.trees[head.tree], path: self.world.store_blob(repo, data)}
+            )
+            commit = self.world.create_commit(
+                repo, {"message": f"push {path}", "tree": tree, "parents": [head.sha]}
+            )
+            return self.world.move_branch(repo, branch, commit.sha).sha
 
     def inject(
         self, status: int, method: str | None = None, path: str | None = None, **kw: Any
@@ -321,6 +346,12 @@ class _Routes:
             ("GET", r + r"/contents/(?P<path>.+)", self.get_contents),
             ("PUT", r + r"/contents/(?P<path>.+)", self.put_contents),
             ("GET", r + r"/git/blobs/(?P<sha>[0-9a-f]{40})", self.get_blob),
+            ("POST", r + r"/git/blobs", self.create_blob),
+            ("POST", r + r"/git/trees", self.create_tree),
+            ("GET", r + r"/git/commits/(?P<sha>[0-9a-f]{40})", self.get_commit),
+            ("POST", r + r"/git/commits", self.create_commit),
+            ("GET", r + r"/git/ref/(?P<ref>.+)", self.get_ref),
+            ("PATCH", r + r"/git/refs/(?P<ref>.+)", self.update_ref),
         ]:
             self.table.append((method, re.compile(_API + pattern + "$"), fn))
         self.upload_re = re.compile(_UPLOADS + r + r"/releases/(?P<rid>\d+)/assets$")
@@ -533,29 +564,87 @@ class _Routes:
 
     def get_blob(self, owner: str, name: str, sha: str, **_: Any) -> Any:
         repo = self.world.repo(owner, name)
-        for files in repo.files.values():
-            for data in files.values():
-                if blob_sha(data) == sha:
-                    content = base64.encodebytes(data).decode()
-                    return {"sha": sha, "size": len(data), "encoding": "base64", "content": content,
-                            "url": f"{self.fake.api_url}/repos/{repo.full_name}/git/blobs/{sha}"}  # fmt: skip
-        raise ApiError(404, "Not Found")
+        if sha not in repo.blobs:
+            raise ApiError(404, "Not Found")
+        data = repo.blobs[sha]
+        return {"sha": sha, "size": len(data), "encoding": "base64",
+                "content": base64.encodebytes(data).decode(), "url": self._git_url(repo, "blobs", sha)}  # fmt: skip
 
     def put_contents(self, owner: str, name: str, path: str, body: dict, **_: Any) -> Any:
         repo = self.world.repo(owner, name)
         created, commit = self.world.put_file(repo, path, body)
+        data = repo.files[commit.branch][path]
         doc = {
             "content": self.fake.file_json(repo, path, None, commit.branch)
-            | {"sha": commit.content_sha},
-            "commit": {
-                "sha": commit.sha,
-                "message": commit.message,
-                "url": f"{self.fake.api_url}/repos/{repo.full_name}/git/commits/{commit.sha}",
-                "html_url": f"{self.fake.url}/{repo.full_name}/commit/{commit.sha}",
-                "parents": [],
-            },
+            | {"sha": blob_sha(data)},
+            "commit": self._commit_json(repo, repo.git_commits[commit.sha]),
         }
         raise _Reply(201 if created else 200, doc)
+
+    # -- git data -----------------------------------------------------------------------------
+
+    def _git_url(self, repo: Repo, kind: str, sha: str) -> str:
+        return f"{self.fake.api_url}/repos/{repo.full_name}/git/{kind}/{sha}"
+
+    def _commit_json(self, repo: Repo, commit: GitCommit) -> dict[str, Any]:
+        person = {"name": repo.owner, "email": f"{repo.owner}@example.invalid", "date": now_iso()}
+        return {
+            "sha": commit.sha,
+            "node_id": f"C_{commit.sha}",
+            "url": self._git_url(repo, "commits", commit.sha),
+            "html_url": f"{self.fake.url}/{repo.full_name}/commit/{commit.sha}",
+            "message": commit.message,
+            "tree": {"sha": commit.tree, "url": self._git_url(repo, "trees", commit.tree)},
+            "parents": [
+                {"sha": p, "url": self._git_url(repo, "commits", p)} for p in commit.parents
+            ],
+            "author": person,
+            "committer": person,
+        }
+
+    def create_blob(self, owner: str, name: str, body: dict, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        sha = self.world.create_blob(repo, body)
+        raise _Reply(201, {"sha": sha, "url": self._git_url(repo, "blobs", sha)})
+
+    def create_tree(self, owner: str, name: str, body: dict, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        sha = self.world.create_tree(repo, body)
+        entries = [
+            {"path": path, "mode": "100644", "type": "blob", "sha": blob,
+             "size": len(repo.blobs[blob]), "url": self._git_url(repo, "blobs", blob)}
+            for path, blob in sorted(repo.trees[sha].items())
+        ]  # fmt: skip
+        doc = {"sha": sha, "url": self._git_url(repo, "trees", sha), "tree": entries}
+        raise _Reply(201, doc | {"truncated": False})
+
+    def get_commit(self, owner: str, name: str, sha: str, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        if sha not in repo.git_commits:
+            raise ApiError(404, "Not Found")
+        return self._commit_json(repo, repo.git_commits[sha])
+
+    def create_commit(self, owner: str, name: str, body: dict, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        raise _Reply(201, self._commit_json(repo, self.world.create_commit(repo, body)))
+
+    def _ref_json(self, repo: Repo, branch: str) -> dict[str, Any]:
+        sha = repo.refs[branch]
+        return {
+            "ref": f"refs/heads/{branch}",
+            "node_id": f"REF_{branch}",
+            "url": f"{self.fake.api_url}/repos/{repo.full_name}/git/refs/heads/{quote(branch)}",
+            "object": {"type": "commit", "sha": sha, "url": self._git_url(repo, "commits", sha)},
+        }
+
+    def get_ref(self, owner: str, name: str, ref: str, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        return self._ref_json(repo, self.world.branch_of(repo, ref))
+
+    def update_ref(self, owner: str, name: str, ref: str, body: dict, **_: Any) -> Any:
+        repo = self.world.repo(owner, name)
+        self.world.update_ref(repo, ref, body)
+        return self._ref_json(repo, self.world.branch_of(repo, ref))
 
     # -- downloads and admin ------------------------------------------------------------------
 

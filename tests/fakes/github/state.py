@@ -1,4 +1,4 @@
-"""What the fake GitHub remembers: repositories, releases, assets, files, commits and faults.
+"""What the fake GitHub remembers: repositories, releases, assets, git objects, refs and faults.
 
 Pure data and rules, no HTTP: server.py turns requests into calls here. Every method runs under
 the server's lock, so the model itself is not thread-safe.
@@ -10,7 +10,9 @@ import base64
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 
@@ -90,11 +92,20 @@ class Release:
 
 @dataclass
 class Commit:
+    """A commit that landed on a branch through the API (the contents API or a ref update)."""
+
     sha: str
     branch: str
-    path: str
+    paths: list[str]  # the files it changed against its parent
     message: str
-    content_sha: str
+
+
+@dataclass
+class GitCommit:
+    sha: str
+    tree: str
+    parents: list[str]
+    message: str
 
 
 @dataclass
@@ -105,14 +116,26 @@ class Repo:
     default_branch: str = "main"
     immutable_releases: bool = False
     releases: list[Release] = field(default_factory=list)
-    # branch -> path -> bytes
-    files: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    # The git data model, flattened: a tree maps full paths to blob shas.
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, dict[str, str]] = field(default_factory=dict)
+    git_commits: dict[str, GitCommit] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)  # branch -> commit sha
     commits: list[Commit] = field(default_factory=list)
     burned_tags: set[str] = field(default_factory=set)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+    @property
+    def files(self) -> Mapping[str, Mapping[str, bytes]]:
+        """branch -> path -> bytes at the branch's head (read-only: change files by committing)."""
+        heads = {b: self.git_commits[c].tree for b, c in self.refs.items()}
+        return MappingProxyType({b: self.tree_files(t) for b, t in heads.items()})
+
+    def tree_files(self, tree: str) -> Mapping[str, bytes]:
+        return MappingProxyType({p: self.blobs[sha] for p, sha in self.trees[tree].items()})
 
 
 @dataclass
@@ -180,7 +203,10 @@ class World:
     ) -> Repo:
         owner, _, name = full_name.partition("/")
         repo = Repo(owner, name, self.new_id(), default_branch, immutable_releases)
-        repo.files[default_branch] = {}
+        # Like a repository created with a README-less first commit: the branch exists, empty.
+        empty = self.tree_of(repo, {})
+        root = self.create_commit(repo, {"message": "initial", "tree": empty, "parents": []})
+        repo.refs[default_branch] = root.sha
         self.repos[full_name.lower()] = repo
         return repo
 
@@ -316,17 +342,23 @@ class World:
 
     # -- contents -----------------------------------------------------------------------------
 
-    def branch_files(self, repo: Repo, ref: str | None) -> dict[str, bytes]:
-        branch = ref or repo.default_branch
-        if branch not in repo.files:
-            raise ApiError(404, f"No commit found for the ref {branch}")
-        return repo.files[branch]
+    def resolve(self, repo: Repo, ref: str | None) -> GitCommit:
+        """A branch name or a commit sha, as the contents API's `ref` accepts."""
+        ref = ref or repo.default_branch
+        sha = repo.refs.get(ref.removeprefix("heads/").removeprefix("refs/heads/"), ref)
+        if sha not in repo.git_commits:
+            raise ApiError(404, f"No commit found for the ref {ref}")
+        return repo.git_commits[sha]
+
+    def branch_files(self, repo: Repo, ref: str | None) -> Mapping[str, bytes]:
+        return repo.tree_files(self.resolve(repo, ref).tree)
 
     def put_file(self, repo: Repo, path: str, body: dict) -> tuple[bool, Commit]:
         branch = body.get("branch") or repo.default_branch
-        if branch not in repo.files:
+        if branch not in repo.refs:
             raise ApiError(404, f"Branch {branch} not found")
-        files = repo.files[branch]
+        head = repo.git_commits[repo.refs[branch]]
+        files = repo.trees[head.tree]
         try:
             data = base64.b64decode(body.get("content") or "", validate=True)
         except ValueError as exc:
@@ -335,21 +367,111 @@ class World:
         created = path not in files
         if not created and sent_sha is None:
             raise ApiError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
-        if not created and sent_sha != blob_sha(files[path]):
+        if not created and sent_sha != files[path]:
             raise ApiError(409, f"{path} does not match {sent_sha}")
         if created and sent_sha is not None:
             raise ApiError(409, f"{path} does not match {sent_sha}")
-        files[path] = data
-        seed = f"{branch}\0{path}\0{len(repo.commits)}\0{blob_sha(data)}".encode()
-        commit = Commit(
-            hashlib.sha1(seed).hexdigest(),
-            branch,
-            path,
-            str(body.get("message", "")),
-            blob_sha(data),
+        tree = self.tree_of(repo, {**files, path: self.store_blob(repo, data)})
+        commit = self.create_commit(
+            repo, {"message": str(body.get("message", "")), "tree": tree, "parents": [head.sha]}
         )
-        repo.commits.append(commit)
-        return created, commit
+        return created, self.move_branch(repo, branch, commit.sha)
+
+    # -- git data: blobs, trees, commits, refs ------------------------------------------------
+
+    def store_blob(self, repo: Repo, data: bytes) -> str:
+        sha = blob_sha(data)
+        repo.blobs[sha] = data
+        return sha
+
+    def create_blob(self, repo: Repo, body: dict) -> str:
+        content, encoding = body.get("content"), body.get("encoding", "utf-8")
+        if not isinstance(content, str):
+            raise ApiError(422, 'Invalid request.\n\n"content" wasn\'t supplied.')
+        if encoding == "base64":
+            try:
+                return self.store_blob(repo, base64.b64decode(content, validate=True))
+            except ValueError as exc:
+                raise ApiError(422, "content is not valid Base64") from exc
+        if encoding != "utf-8":
+            raise ApiError(422, f"encoding {encoding} is not supported")
+        return self.store_blob(repo, content.encode())
+
+    def tree_of(self, repo: Repo, entries: Mapping[str, str]) -> str:
+        listing = "".join(f"{p}\0{sha}\n" for p, sha in sorted(entries.items()))
+        sha = hashlib.sha1(b"tree " + listing.encode()).hexdigest()
+        repo.trees[sha] = dict(entries)
+        return sha
+
+    def create_tree(self, repo: Repo, body: dict) -> str:
+        base = body.get("base_tree")
+        if base is not None and base not in repo.trees:
+            raise ApiError(422, "Invalid request.\n\nbase_tree is not a valid tree")
+        entries = dict(repo.trees[base]) if base else {}
+        for item in body.get("tree") or []:
+            path = item.get("path")
+            if not isinstance(path, str) or not path or item.get("type", "blob") != "blob":
+                raise ApiError(422, "Invalid tree entry")
+            if item.get("content") is not None:
+                entries[path] = self.store_blob(repo, str(item["content"]).encode())
+            elif item.get("sha") is None:
+                entries.pop(path, None)  # GitHub: sha null deletes the file
+            elif item["sha"] in repo.blobs:
+                entries[path] = item["sha"]
+            else:
+                raise ApiError(422, f"Invalid tree info: {item['sha']} is not a blob")
+        return self.tree_of(repo, entries)
+
+    def create_commit(self, repo: Repo, body: dict) -> GitCommit:
+        tree, parents = body.get("tree"), list(body.get("parents") or [])
+        if tree not in repo.trees:
+            raise ApiError(422, "Tree SHA does not exist")
+        if any(p not in repo.git_commits for p in parents):
+            raise ApiError(422, "Parent SHA does not exist or is not a commit object")
+        message = str(body.get("message", ""))
+        seed = f"{tree}\0{' '.join(parents)}\0{message}\0{len(repo.git_commits)}"
+        commit = GitCommit(hashlib.sha1(seed.encode()).hexdigest(), tree, parents, message)
+        repo.git_commits[commit.sha] = commit
+        return commit
+
+    def branch_of(self, repo: Repo, ref: str) -> str:
+        """`heads/<branch>` (as the refs API spells it) -> the branch; 404 if it does not exist."""
+        branch = ref.removeprefix("refs/").removeprefix("heads/")
+        if not ref.removeprefix("refs/").startswith("heads/") or branch not in repo.refs:
+            raise ApiError(404, "Not Found")
+        return branch
+
+    def update_ref(self, repo: Repo, ref: str, body: dict) -> Commit | None:
+        branch = self.branch_of(repo, ref)
+        sha = body.get("sha")
+        if sha not in repo.git_commits:
+            raise ApiError(422, "Object does not exist")
+        if not body.get("force") and not self._descends(repo, sha, repo.refs[branch]):
+            raise ApiError(422, "Update is not a fast forward")
+        if sha == repo.refs[branch]:
+            return None
+        return self.move_branch(repo, branch, sha)
+
+    def move_branch(self, repo: Repo, branch: str, sha: str) -> Commit:
+        old = repo.trees[repo.git_commits[repo.refs[branch]].tree]
+        new_commit = repo.git_commits[sha]
+        new = repo.trees[new_commit.tree]
+        changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+        repo.refs[branch] = sha
+        record = Commit(sha, branch, changed, new_commit.message)
+        repo.commits.append(record)
+        return record
+
+    def _descends(self, repo: Repo, sha: str, ancestor: str) -> bool:
+        todo, seen = [sha], set()
+        while todo:
+            current = todo.pop()
+            if current == ancestor:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(repo.git_commits[current].parents)
+        return False
 
     # -- faults -------------------------------------------------------------------------------
 
