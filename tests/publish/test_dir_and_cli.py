@@ -181,3 +181,21 @@ def test_help_has_examples():
 
     result = CliRunner().invoke(cli, ["publish", "--help"])
     assert result.exit_code == 0 and "Examples:" in result.output and "--dry-run" in result.output
+
+
+@pytest.mark.parametrize(
+    ("folder", "extra"),
+    [("My Site", ()), ("site", ("--catalog-id", "Acme Plugins"))],
+)
+def test_an_unusable_catalog_id_is_a_usage_error_before_anything_is_written(
+    tmp_path, archive, keys, capsys, folder, extra
+):
+    site = tmp_path / folder
+    assert to_dir(site, keys, archive, *extra) == 2
+    err = capsys.readouterr().err
+    assert "publish.bad-catalog-id" in err and "--catalog-id" in err
+    assert "Traceback" not in err and "does not match" not in err  # not a raw schema error
+    assert not site.exists()
+    # The folder name is only a default: naming the catalog makes the same folder work.
+    assert to_dir(site, keys, archive, "--catalog-id", "my-site") == 0
+    assert '"catalog_id": "my-site"' in (site / "catalog" / "extensions.json").read_text()

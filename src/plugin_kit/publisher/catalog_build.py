@@ -176,7 +176,7 @@ def release_entries(
     return [_entry(a, publisher_keys, base_url, repo) for s in sources for a in _archives(s)]
 
 
-def _check_catalog_id(catalog_id: str) -> None:
+def check_catalog_id(catalog_id: str) -> None:
     if (
         not re.fullmatch(r"[a-z0-9](?:[a-z0-9_-]|\.(?!\.))*", catalog_id)
         or catalog_id.endswith(".")
@@ -205,7 +205,7 @@ def build_catalog(
 ) -> CatalogWrite:
     """Merge every release in `sources` into the catalog at OUT (made if absent) and sign it
     with `key`. Publisher signatures are checked with `publisher_keys` (default: `key`'s own)."""
-    _check_catalog_id(catalog_id)
+    check_catalog_id(catalog_id)
     path = catalog_path(out)
     existing = load_catalog_bytes(path.read_bytes(), place=str(path)) if path.is_file() else None
     entries = release_entries(

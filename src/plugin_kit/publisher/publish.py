@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.errors import UsageError
+from plugin_kit.errors import PublishError, UsageError
 from plugin_kit.publisher.catalog_sync import catalog_update
 from plugin_kit.publisher.dir_target import DirTarget
 from plugin_kit.publisher.github_api import GitHubSession, Progress, settings_from_env
@@ -77,11 +77,26 @@ def _target(
 
 
 def _catalog_id(opts: PublishOptions, repo: str | None) -> str:
+    """The explicit --catalog-id, else the repository owner, else the dir: folder's name; checked."""
+    from plugin_kit.publisher.catalog_build import check_catalog_id
+
     if opts.catalog_id:
-        return opts.catalog_id
-    if repo:
-        return repo.split("/")[0].lower()
-    return Path(opts.target[4:]).resolve().name.lower() or "local"
+        catalog_id, origin = opts.catalog_id, "--catalog-id"
+    elif repo:
+        catalog_id, origin = repo.split("/")[0].lower(), "the repository owner"
+    else:
+        catalog_id = Path(opts.target[4:]).resolve().name.lower() or "local"
+        origin = "the dir: folder's name"
+    try:
+        check_catalog_id(catalog_id)
+    except PublishError as exc:
+        raise UsageError(
+            f"{catalog_id!r} (from {origin}) cannot be a catalog id",
+            rule="publish.bad-catalog-id",
+            place=opts.target,
+            hint=f"{exc.hint}: pass one with --catalog-id, e.g. --catalog-id my-plugins",
+        ) from exc
+    return catalog_id
 
 
 def publish(
@@ -96,6 +111,7 @@ def publish(
 
     env = os.environ if opts.env is None else opts.env
     target, repo = _target(opts, env, note, progress)
+    catalog_id = _catalog_id(opts, repo)  # before anything is read or written
     key = resolve_secret_key(opts.key_path, env, prompt=password_prompt)
     plans = plan_releases(opts.archives, key=key, tag=opts.tag, env=env)
     result = PublishResult(opts.target, opts.dry_run, key.public_key.base64, key.public_key.key_id)
@@ -104,7 +120,7 @@ def publish(
         return catalog_update(
             list(zip(plans, urls, strict=True)),
             key,
-            catalog_id=_catalog_id(opts, repo),
+            catalog_id=catalog_id,
             repository=repo,
             place=opts.catalog_path,
         )
