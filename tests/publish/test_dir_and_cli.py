@@ -199,3 +199,27 @@ def test_an_unusable_catalog_id_is_a_usage_error_before_anything_is_written(
     # The folder name is only a default: naming the catalog makes the same folder work.
     assert to_dir(site, keys, archive, "--catalog-id", "my-site") == 0
     assert '"catalog_id": "my-site"' in (site / "catalog" / "extensions.json").read_text()
+
+
+def test_dir_target_honours_catalog_path_relative_to_the_folder(tmp_path, archive, keys, capsys):
+    site = tmp_path / "site"
+    assert to_dir(site, keys, archive, "--catalog-path", "index/plugins.json", "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    catalog = site / "index" / "plugins.json"
+    assert result["catalog"]["path"] == str(catalog)
+    assert result["catalog"]["url"] == (site.resolve().as_uri() + "/index/plugins.json")
+    assert not (site / "catalog").exists()
+    subprocess.run(
+        ["minisign", "-V", "-H", "-p", keys.public, "-m", catalog], check=True, capture_output=True
+    )
+    assert plugin("publish", str(archive), "--target", f"dir:{site}", "--key", str(keys.secret),
+                  "--catalog-path", "index/plugins.json", "--dry-run") == 0  # fmt: skip
+    assert "unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", ["../outside.json", "/tmp/abs.json", "catalog/../../x.json", ""])
+def test_dir_target_refuses_a_catalog_path_outside_the_folder(tmp_path, archive, keys, capsys, bad):
+    site = tmp_path / "site"
+    assert to_dir(site, keys, archive, "--catalog-path", bad) == 2
+    assert "publish.bad-catalog-path" in capsys.readouterr().err
+    assert not site.exists() and not (tmp_path / "outside.json").exists()

@@ -76,7 +76,7 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
     "--catalog-path",
     default="catalog/extensions.json",
     show_default=True,
-    help="Catalog file in the repository.",
+    help="Catalog file in the repository (dir: targets: relative to PATH).",
 )
 @click.option(
     "--catalog-branch",

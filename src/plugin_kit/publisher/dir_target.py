@@ -1,6 +1,7 @@
 """The `dir:PATH` target: the same release layout and catalog on disk, for any static host.
 
-PATH/releases/download/<tag>/<asset> and PATH/catalog/extensions.json(.minisig); URLs are
+PATH/releases/download/<tag>/<asset> and PATH/<catalog path>(.minisig), the catalog path
+(--catalog-path, default catalog/extensions.json) inside PATH; URLs are
 `<base-url>/releases/download/<tag>/<asset>`, the base defaulting to PATH's file:// URL.
 Every file is written atomically; an existing asset with other bytes is refused (a published
 release does not change) unless --force-replace.
@@ -9,9 +10,9 @@ release does not change) unless --force-replace.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from plugin_kit.errors import PublishError
+from plugin_kit.errors import PublishError, UsageError
 from plugin_kit.fsio import write_atomic
 from plugin_kit.publisher.catalog import asset_url
 from plugin_kit.publisher.catalog_sync import CatalogUpdate, catalog_diff
@@ -37,6 +38,17 @@ def _write(path: Path, data: bytes) -> None:
         ) from exc
 
 
+def _relative(catalog_path: str) -> PurePosixPath:
+    path = PurePosixPath(catalog_path)
+    if not catalog_path or path.is_absolute() or ".." in path.parts or not path.name:
+        raise UsageError(
+            f"--catalog-path {catalog_path!r} is not a file path inside the dir: folder",
+            rule="publish.bad-catalog-path",
+            hint="give a relative path such as catalog/extensions.json (the default)",
+        )
+    return path
+
+
 class DirTarget:
     def __init__(
         self,
@@ -44,9 +56,11 @@ class DirTarget:
         *,
         base_url: str | None = None,
         force_replace: bool = False,
+        catalog_path: str = "catalog/extensions.json",
         note: Callable[[str], None] = lambda _m: None,
     ) -> None:
         self.root = root
+        self.catalog_path = _relative(catalog_path)
         self.base_url = (base_url or root.resolve().as_uri()).rstrip("/")
         self.force_replace = force_replace
         self.note = note
@@ -105,7 +119,7 @@ class DirTarget:
     # -- catalog ------------------------------------------------------------------------------
 
     def _catalog_files(self) -> tuple[Path, Path]:
-        path = self.root / "catalog" / "extensions.json"
+        path = self.root / self.catalog_path
         return path, path.with_name(path.name + ".minisig")
 
     def preview_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
@@ -123,5 +137,5 @@ class DirTarget:
         if written.changed:
             self.note(f"wrote {path} and its signature")
         return CatalogOutcome(
-            str(path), written.changed, url=f"{self.base_url}/catalog/extensions.json"
+            str(path), written.changed, url=f"{self.base_url}/{self.catalog_path}"
         )

@@ -55,7 +55,11 @@ def _target(
                 "dir: needs a path", rule="publish.bad-target", hint="e.g. --target dir:site"
             )
         return DirTarget(
-            Path(root), base_url=opts.base_url, force_replace=opts.force_replace, note=note
+            Path(root),
+            base_url=opts.base_url,
+            force_replace=opts.force_replace,
+            catalog_path=opts.catalog_path,
+            note=note,
         ), None
     if opts.target != "github":
         raise UsageError(
