@@ -333,3 +333,17 @@ def test_a_catalog_over_one_mib_is_read_through_the_blobs_api(fake, options, mak
     merged = catalog_doc(fake)
     assert {e["name"] for e in merged["entries"]} == {"weather-tools", "sky-tools"}
     assert merged["maintainer_notes"] == doc["maintainer_notes"]
+
+
+def test_a_backport_does_not_become_latest(fake, options, make_archive):
+    repo = client(fake).get_repo(REPO)
+    publish(options(archives=[make_archive("0.3.0")]))
+    assert repo.get_latest_release().tag_name == "v0.3.0"
+    publish(options(archives=[make_archive("0.2.5")]))  # a fix for the old line, after 0.3.0
+    assert repo.get_latest_release().tag_name == "v0.3.0"
+    by_tag = {r["tag_name"]: r for r in fake.snapshot()["repos"][REPO]["releases"]}
+    assert by_tag["v0.2.5"]["make_latest"] == "false"
+    publish(options(archives=[make_archive("0.4.0-rc.1")]))  # a prerelease never is
+    assert repo.get_latest_release().tag_name == "v0.3.0"
+    publish(options(archives=[make_archive("0.4.0")]))
+    assert repo.get_latest_release().tag_name == "v0.4.0"

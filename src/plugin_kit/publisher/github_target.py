@@ -201,7 +201,7 @@ class GitHubTarget:
             "draft": False,
             "prerelease": plan.prerelease,
             "tag_name": plan.tag,
-            "make_latest": "false" if plan.prerelease else "true",
+            "make_latest": "true" if self._newest_stable(plan) else "false",
         }
         if plan.target_commitish:
             kw["target_commitish"] = plan.target_commitish
@@ -223,6 +223,28 @@ class GitHubTarget:
                     hint="this tag can never be released again: bump the version",
                 ) from exc
             raise
+
+    def _newest_stable(self, plan: ReleasePlan) -> bool:
+        """Whether no published stable release of the same tag form is newer (a backport is not)."""
+        import semver
+
+        if plan.prerelease:
+            return False
+        prefix = plan.tag[: -len(plan.version)] if plan.tag.endswith(plan.version) else None
+        if prefix is None:
+            return True
+        mine = semver.Version.parse(plan.version)
+        for release in self.s.call(lambda: list(self.s.repo.get_releases())):
+            tag = release.tag_name or ""
+            if release.draft or release.prerelease or not tag.startswith(prefix):
+                continue
+            try:
+                other = semver.Version.parse(tag[len(prefix) :])
+            except ValueError:
+                continue  # not one of ours (another plugin's tag, a hand-made one)
+            if other.prerelease is None and other > mine:
+                return False
+        return True
 
     def _finish(
         self, plan: ReleasePlan, release: Any, outcome: ReleaseOutcome, actions: dict[str, str]

@@ -477,10 +477,9 @@ class _Routes:
 
     def latest_release(self, owner: str, name: str, **_: Any) -> Any:
         repo = self.world.repo(owner, name)
-        published = [r for r in repo.releases if not r.draft and not r.prerelease]
-        if not published:
+        if repo.latest is None:
             raise ApiError(404, "Not Found")
-        return self.fake.release_json(repo, published[0])
+        return self.fake.release_json(repo, self.world.release(repo, repo.latest))
 
     def release_by_tag(self, owner: str, name: str, tag: str, **_: Any) -> Any:
         repo = self.world.repo(owner, name)

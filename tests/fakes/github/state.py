@@ -121,6 +121,7 @@ class Repo:
     trees: dict[str, dict[str, str]] = field(default_factory=dict)
     git_commits: dict[str, GitCommit] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)  # branch -> commit sha
+    latest: int | None = None  # the release GitHub marks "Latest" (make_latest="true" moves it)
     commits: list[Commit] = field(default_factory=list)
     burned_tags: set[str] = field(default_factory=set)
 
@@ -274,6 +275,7 @@ class World:
     def _publish(self, repo: Repo, rel: Release) -> None:
         rel.draft = False
         rel.published_at = now_iso()
+        self._mark_latest(repo, rel)
         if repo.immutable_releases:
             rel.immutable = True
             repo.burned_tags.add(rel.tag_name)
@@ -295,13 +297,22 @@ class World:
         if rel.draft and body.get("draft") is False:
             self._check_tag_free(repo, rel.tag_name, False)
             self._publish(repo, rel)
+        elif not rel.draft and "make_latest" in body:
+            self._mark_latest(repo, rel)
         elif not rel.draft and body.get("draft") is True:
             rel.draft = True
             rel.published_at = None
         return rel
 
+    def _mark_latest(self, repo: Repo, rel: Release) -> None:
+        # "legacy" (by date and version) is modelled as "true"; prereleases are never Latest.
+        if not rel.draft and not rel.prerelease and rel.make_latest != "false":
+            repo.latest = rel.id
+
     def delete_release(self, repo: Repo, rel: Release) -> None:
         repo.releases.remove(rel)
+        if repo.latest == rel.id:
+            repo.latest = None
 
     # -- assets -------------------------------------------------------------------------------
 
