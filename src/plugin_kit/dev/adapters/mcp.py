@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from functools import partial
 from typing import IO, Any
 
@@ -61,10 +61,14 @@ class McpPlugin(LoadedPlugin):
             kill_group(self.pid)
 
 
-def _kill_unreaped(process: Any) -> None:
-    """Kill the server's group unless it exited; an unreaped pid cannot have been reused."""
+def _kill_unreaped(portal: Any, process: Any) -> None:
+    """Kill the server's group unless it exited (an unreaped pid cannot have been reused), then
+    reap it and close its pipes while the event loop still runs: a transport left for the garbage
+    collector warns "Event loop is closed" from whatever code happens to be running then."""
     if process.returncode is None:
         kill_group(process.pid)
+    with suppress(Exception):
+        portal.call(process.aclose)
 
 
 def _output(result: Any) -> Any:
@@ -207,7 +211,7 @@ def load(ctx: LoadContext) -> McpPlugin:
         started, orders, stderr = _server(ctx, portal, env)
         stack.callback(stderr.close)
         # Runs last: a forced Ctrl-C before the transport owns the process must not orphan it.
-        stack.callback(_kill_unreaped, started)
+        stack.callback(_kill_unreaped, portal, started)
         process, client = _connect(stack, portal, started, orders)
         listed = portal.call(client.list_tools)
         tools = [ToolInfo(t.name, t.description or "", t.input_schema) for t in listed.tools]
