@@ -99,3 +99,23 @@ def test_once_calling_an_undeclared_tool_exits_1(tmp_path, capsys):
     assert dev(str(root), "--json", "--call", "nope") == 1
     event = json.loads(capsys.readouterr().out)
     assert event["probe"]["call"]["is_error"] is True
+
+
+def test_polling_is_automatic_on_wsl1_and_wsl2(monkeypatch):
+    import platform
+
+    from plugin_kit.dev.watch import polling_mode
+
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+    for release, expected in (
+        ("4.4.0-19041-Microsoft", "WSL detected"),
+        ("5.15.153.1-microsoft-standard-WSL2", "WSL detected"),
+        ("6.1.0-18-amd64", None),
+    ):
+        monkeypatch.setattr(
+            platform,
+            "uname",
+            lambda r=release: platform.uname_result("Linux", "h", r, "", "x86_64"),
+        )
+        assert polling_mode(False) == expected
+    assert polling_mode(True) == "--poll"

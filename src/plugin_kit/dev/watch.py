@@ -36,7 +36,8 @@ def polling_mode(force: bool) -> str | None:
         return "--poll"
     if os.environ.get("WATCHFILES_FORCE_POLLING"):
         return "WATCHFILES_FORCE_POLLING is set"
-    if "microsoft-standard" in platform.uname().release.lower():
+    # WSL1 kernels end in "-Microsoft", WSL2 kernels in "-microsoft-standard-WSL2".
+    if "microsoft" in platform.uname().release.lower():
         return "WSL detected"
     return None
 
