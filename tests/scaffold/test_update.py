@@ -178,3 +178,169 @@ def test_update_refuses_flags_it_would_ignore(create_plugin, project, args, flag
     error = result.json["error"]
     assert error["rule"] == "update.flag" and flag in error["message"]
     assert (project / ".create-plugin.json").read_bytes() == record  # nothing done
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def newer_template(tmp_path) -> Path:
+    """The built-in wasm template as a later version whose README changed again."""
+    root = tmp_path / "templates-99.0.0"
+    shutil.copytree(builtin_root(), root)
+    wasm = root / "wasm"
+    config = json.loads((wasm / "cookiecutter.json").read_text())
+    config["_template_version"] = "99.0.0"
+    (wasm / "cookiecutter.json").write_text(json.dumps(config))
+    readme = wasm / "{{cookiecutter.id}}" / "README.md"
+    readme.write_text(readme.read_text() + "\n## New in 99\n")
+    return wasm
+
+
+def _conflict_run(create_plugin, project: Path) -> dict:
+    """The author changes README.md, --update to the built-in template reports the conflict."""
+    (project / "README.md").write_text("# My own readme\n")
+    result = create_plugin("--update", "--template", "builtin:wasm", "--json", str(project))
+    assert result.code == 4, result.err
+    return result.json
+
+
+def test_conflict_json_carries_the_template_hash(create_plugin, project):
+    (conflict,) = _conflict_run(create_plugin, project)["conflicts"]
+    template_text = _template_readme(conflict["diff"]).encode()
+    assert conflict["template_sha256"] == _sha256(template_text)
+
+
+def test_resolved_keeps_the_merged_file_and_records_the_template_base(
+    create_plugin, project, newer_template
+):
+    (conflict,) = _conflict_run(create_plugin, project)["conflicts"]
+    merged = "# My own readme\n\n" + _template_readme(conflict["diff"])
+    (project / "README.md").write_text(merged)
+
+    result = create_plugin("--update", "--resolved", "README.md", "--json", str(project))
+
+    assert result.code == 0, result.out + result.err
+    assert result.json["conflicts"] == [] and result.json["resolved"] == ["README.md"]
+    assert (project / "README.md").read_text() == merged  # the author's merge is kept
+    record = json.loads((project / ".create-plugin.json").read_text())
+    assert record["files"]["README.md"] == conflict["template_sha256"]
+
+    again = create_plugin("--update", "--json", str(project))
+    assert again.code == 0 and again.json["conflicts"] == []  # no longer reported
+    assert (project / "README.md").read_text() == merged
+
+    # A later template change to the file is detected against the recorded base.
+    later = create_plugin("--update", "--template", str(newer_template), "--json", str(project))
+    assert later.code == 4
+    (conflict,) = later.json["conflicts"]
+    assert conflict["path"] == "README.md" and "+## New in 99" in conflict["diff"]
+    assert "-# My own readme" in conflict["diff"]
+    assert (project / "README.md").read_text() == merged
+
+
+def test_human_output_prints_the_command_that_resolves(create_plugin, project):
+    import shlex
+
+    (project / "README.md").write_text("# My own readme\n")
+    result = create_plugin("--update", "--template", "builtin:wasm", str(project))
+    assert result.code == 4
+    commands = [
+        line.split(": ", 1)[1] for line in result.out.splitlines() if "--resolved" in line
+    ]
+    assert commands == [f"create-plugin --update --resolved README.md {shlex.quote(str(project))}"]
+
+    argv = shlex.split(commands[0])
+    assert argv[0] == "create-plugin"
+    resolved = create_plugin(*argv[1:])
+    assert resolved.code == 0, resolved.out + resolved.err
+    assert "resolved README.md" in resolved.out
+    assert (project / "README.md").read_text() == "# My own readme\n"
+
+
+def test_resolved_accepts_an_absolute_path_inside_the_project(create_plugin, project):
+    (conflict,) = _conflict_run(create_plugin, project)["conflicts"]
+    result = create_plugin(
+        "--update", "--resolved", str(project / "README.md"), "--json", str(project)
+    )
+    assert result.code == 0, result.out
+    assert result.json["resolved"] == ["README.md"]
+    record = json.loads((project / ".create-plugin.json").read_text())
+    assert record["files"]["README.md"] == conflict["template_sha256"]
+
+
+def test_resolved_file_removed_by_the_template_is_no_longer_tracked(create_plugin, project):
+    (project / "NOTES.md").write_text("My notes.\n")  # the new template drops NOTES.md
+    first = create_plugin("--update", "--template", "builtin:wasm", "--json", str(project))
+    assert first.code == 4
+    assert [(c["path"], c["template_sha256"]) for c in first.json["conflicts"]] == [
+        ("NOTES.md", None)
+    ]
+
+    result = create_plugin("--update", "--resolved", "NOTES.md", "--json", str(project))
+
+    assert result.code == 0 and result.json["resolved"] == ["NOTES.md"]
+    assert (project / "NOTES.md").read_text() == "My notes.\n"
+    assert "NOTES.md" not in json.loads((project / ".create-plugin.json").read_text())["files"]
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["../victim.txt", "OUTSIDE", "schemas/../../victim.txt", "not-recorded.md", ".", ".git/config"],
+)
+def test_resolved_refuses_paths_it_cannot_mark(create_plugin, project, given):
+    _conflict_run(create_plugin, project)
+    (project.parent / "victim.txt").write_text("precious\n")
+    record = (project / ".create-plugin.json").read_bytes()
+    path = str(project.parent / "victim.txt") if given == "OUTSIDE" else given
+
+    result = create_plugin("--update", "--resolved", path, "--json", str(project))
+
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "update.resolved"
+    assert (project / ".create-plugin.json").read_bytes() == record  # nothing written
+    assert (project / "README.md").read_text() == "# My own readme\n"
+
+
+def test_resolved_refused_before_anything_is_written(create_plugin, project):
+    """A bad PATH stops the whole run: files the update would change stay as they were."""
+    gitignore = (project / ".gitignore").read_bytes()
+    record = (project / ".create-plugin.json").read_bytes()
+    result = create_plugin(
+        "--update", "--template", "builtin:wasm", "--resolved", "nope.md", "--json", str(project)
+    )
+    assert result.code == 2 and result.json["error"]["rule"] == "update.resolved"
+    assert (project / ".gitignore").read_bytes() == gitignore
+    assert (project / "NOTES.md").exists()
+    assert (project / ".create-plugin.json").read_bytes() == record
+
+
+def test_resolved_refuses_a_template_other_than_the_one_the_conflict_was_shown_for(
+    create_plugin, project, newer_template
+):
+    """The author merged against the diff shown; a newer template's changes were never seen."""
+    _conflict_run(create_plugin, project)
+    record = (project / ".create-plugin.json").read_bytes()
+
+    result = create_plugin(
+        "--update",
+        "--template",
+        str(newer_template),
+        "--resolved",
+        "README.md",
+        "--json",
+        str(project),
+    )
+
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "update.resolved-version"
+    assert (project / ".create-plugin.json").read_bytes() == record
+
+
+def test_resolved_needs_update(create_plugin, tmp_path):
+    dest = tmp_path / "fresh-plugin"
+    result = create_plugin("--no-input", "--no-git", "--resolved", "README.md", "--json", str(dest))
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "create.resolved"
+    assert not dest.exists()
