@@ -18,6 +18,7 @@ Examples:
   create-plugin my-plugin --set description="Forecasts and alerts" --no-git --no-input
   create-plugin my-plugin --template gh:acme/insomnia-plugin-template --no-input
   create-plugin --update                           # apply a newer template to ./
+  create-plugin --update --resolved README.md      # README.md is merged: stop reporting it
 """
 
 
@@ -38,6 +39,12 @@ Examples:
 @click.option("--no-input", is_flag=True, help="Ask nothing: take flags, then defaults.")
 @click.option("--git/--no-git", default=True, help="git init and a first commit (default on).")
 @click.option("--update", is_flag=True, help="Re-render DEST (default .) with a newer template.")
+@click.option(
+    "--resolved",
+    multiple=True,
+    metavar="PATH",
+    help="With --update: PATH (relative to DEST) is merged by hand; keep it, stop reporting it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.version_option(package_name="insomnia-plugin-kit", prog_name="create-plugin")
 def create(
@@ -52,6 +59,7 @@ def create(
     no_input: bool,
     git: bool,
     update: bool,
+    resolved: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Create a plugin project that validates, packs, passes its tests and is ready to release.
@@ -64,8 +72,17 @@ def create(
 
     if update:
         _refuse_with_update(click.get_current_context())
-        _update(dest or Path("."), template, as_json)
+        _update(dest, template, resolved, as_json)
         return
+    if resolved:
+        from plugin_kit.errors import UsageError
+
+        raise UsageError(
+            "--resolved works only with --update",
+            rule="create.resolved",
+            place="--resolved",
+            hint="create-plugin --update --resolved PATH [DEST]",
+        )
     answers = parse_set(sets)
     flags = {"id": plugin_id, "name": name, "author": author, "license": license_}
     answers.update({k: v for k, v in flags.items() if v is not None})
@@ -118,27 +135,39 @@ def _refuse_with_update(ctx: click.Context) -> None:
                     f"{flag} cannot be used with --update",
                     rule="update.flag",
                     place=flag,
-                    hint="--update keeps the recorded answers; only --template and --json apply",
+                    hint="--update keeps the recorded answers; only --template, --resolved and "
+                    "--json apply",
                 )
 
 
-def _update(project: Path, template: str | None, as_json: bool) -> None:
+def _update(
+    dest: Path | None, template: str | None, resolved: tuple[str, ...], as_json: bool
+) -> None:
     from plugin_kit.scaffold.update import update_project
 
-    result = update_project(project, template=template)
+    result = update_project(dest or Path("."), template=template, resolved=resolved)
     if as_json:
         emit_json(result.to_dict())
     else:
         click.echo(f"Updated {result.path}: template {result.old_version} -> {result.new_version}")
         for label, paths in (("updated", result.updated), ("added", result.added),
-                             ("removed", result.removed)):  # fmt: skip
+                             ("removed", result.removed), ("resolved", result.resolved)):  # fmt: skip
             for path in paths:
                 click.echo(f"  {label:8} {path}")
         for conflict in result.conflicts:
             click.echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
             click.echo(conflict.diff)
+            click.echo(f"  once merged, run: {_resolve_command(conflict.path, dest)}")
     if result.conflicts:
         click.get_current_context().exit(EXIT_NEEDS_USER)
+
+
+def _resolve_command(path: str, dest: Path | None) -> str:
+    """The command, as the author can paste it, that marks `path` resolved."""
+    import shlex
+
+    words = ["create-plugin", "--update", "--resolved", path]
+    return shlex.join(words if dest is None else [*words, str(dest)])
 
 
 def main(argv: list[str] | None = None) -> None:

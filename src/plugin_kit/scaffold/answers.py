@@ -24,6 +24,7 @@ __all__ = [
     "public_answers",
     "git_author",
     "read_record",
+    "project_relative",
     "record_bytes",
 ]
 
@@ -138,7 +139,7 @@ def read_record(project: Path) -> Record:
             template=str(doc["template"]),
             template_version=str(doc["template_version"]),
             answers=dict(doc["answers"]),
-            files={_relative(str(k)): str(v) for k, v in doc.get("files", {}).items()},
+            files={project_relative(str(k)): str(v) for k, v in doc.get("files", {}).items()},
         )
     except FileNotFoundError as exc:
         raise UsageError(
@@ -156,10 +157,16 @@ def read_record(project: Path) -> Record:
         ) from exc
 
 
-def _relative(rel: str) -> str:
+def project_relative(rel: str) -> str:
     """A recorded file path; `--update` may write or delete it, so it must stay inside the project."""
     parts = PurePosixPath(rel).parts
-    if not parts or rel.startswith("/") or "\\" in rel or any(p in ("..", ".") for p in parts) or parts[0] == ".git":
+    if (
+        not parts
+        or rel.startswith("/")
+        or "\\" in rel
+        or any(p in ("..", ".") for p in parts)
+        or parts[0] == ".git"
+    ):
         raise ValueError(f"file path {rel!r} leaves the project")
     return rel
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import posixpath
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin_kit.errors import UsageError
 from plugin_kit.fsio import write_atomic
 from plugin_kit.scaffold.answers import (
     ANSWERS_FILE,
     Record,
+    project_relative,
     public_answers,
     read_record,
     record_bytes,
@@ -34,8 +39,9 @@ class Conflict:
     path: str
     reason: str
     diff: str  # unified diff from the author's file to the new template's
+    template_sha256: str | None  # the new template's version; None when it removed the file
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
 
@@ -49,6 +55,7 @@ class UpdateResult:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)  # conflicts marked resolved by the author
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -57,22 +64,34 @@ class UpdateResult:
 
 
 def update_project(
-    project: Path, *, template: str | None = None, template_version: str | None = None
+    project: Path,
+    *,
+    template: str | None = None,
+    template_version: str | None = None,
+    resolved: Iterable[str] = (),
 ) -> UpdateResult:
+    """Apply the template; a conflict named in `resolved` keeps the author's file and records
+    the template's version as its base, so it is no longer reported."""
     project = project.absolute()
     record = read_record(project)
+    marked = {_resolved_path(project, given) for given in resolved}
     with open_template(template or record.template, version=template_version) as source:
+        if marked:
+            _check_same_template(record, source.spec, source.version)
         context = resolve_answers(source, record.answers)
         with tempfile.TemporaryDirectory(
             prefix=".create-plugin-update-", dir=project.parent
         ) as tmp:
             fresh = render(source, context, Path(tmp))
             new = tree_hashes(fresh, skip=frozenset({ANSWERS_FILE}))
+            _check_known(marked, record.files, new)
             result = UpdateResult(
                 str(project), source.spec, record.template_version, source.version
             )
             for rel in sorted(set(record.files) | set(new)):
                 _decide(rel, record.files.get(rel), new.get(rel), project, fresh, result)
+        result.resolved = [c.path for c in result.conflicts if c.path in marked]
+        result.conflicts = [c for c in result.conflicts if c.path not in marked]
         answers = public_answers(context["cookiecutter"])
         files = _recorded_files(new, record.files, result.conflicts)
         write_atomic(
@@ -82,11 +101,52 @@ def update_project(
     return result
 
 
+def _resolved_path(project: Path, given: str) -> str:
+    """A --resolved PATH as recorded: relative to the project (or absolute inside it)."""
+    rel = os.path.relpath(given, project) if os.path.isabs(given) else given
+    try:
+        return project_relative(posixpath.normpath(rel))
+    except ValueError as exc:
+        raise UsageError(
+            f"--resolved {given!r} is not a file inside the project",
+            rule="update.resolved",
+            place=given,
+            hint="name the file as the conflict lists it, relative to the project",
+        ) from exc
+
+
+def _check_same_template(record: Record, spec: str, version: str) -> None:
+    """The author merged against the diff shown for the recorded template version; a different
+    one may change the file in ways they never saw, so marking it resolved would lose that."""
+    if (spec, version) != (record.template, record.template_version):
+        raise UsageError(
+            f"conflicts were reported against {record.template} {record.template_version}, "
+            f"not {spec} {version}",
+            rule="update.resolved-version",
+            place="--resolved",
+            hint="run create-plugin --update without --resolved, merge the diff it shows, "
+            "then mark the files resolved",
+        )
+
+
+def _check_known(marked: set[str], old: dict[str, str], new: dict[str, str]) -> None:
+    unknown = sorted(marked - set(old) - set(new))
+    if unknown:
+        raise UsageError(
+            f"--resolved names file(s) neither {ANSWERS_FILE} nor the template knows: "
+            + ", ".join(unknown),
+            rule="update.resolved",
+            place=", ".join(unknown),
+            hint="name the files as the conflicts list them, relative to the project",
+        )
+
+
 def _recorded_files(
     new: dict[str, str], old: dict[str, str], conflicts: list[Conflict]
 ) -> dict[str, str]:
     """The new template's hashes, except that a conflicted file keeps its old base: the next
-    --update reports it again until the author's file is the template's version."""
+    --update reports it again until the author's file is the template's version or the author
+    marks it resolved (resolved files are not in `conflicts`, so they take the new hash)."""
     files = dict(new)
     for conflict in conflicts:
         files.pop(conflict.path, None)
@@ -109,7 +169,7 @@ def _decide(
     if current == base:  # untouched by the author: follow the template
         if not _inside(project, mine):
             result.conflicts.append(
-                Conflict(rel, "reached through a symbolic link out of the project", "")
+                Conflict(rel, "reached through a symbolic link out of the project", "", new)
             )
             return
         if new is None:
@@ -128,7 +188,7 @@ def _decide(
     elif new is None:
         reason = "changed by you, removed by the template"
     result.conflicts.append(
-        Conflict(rel, reason, _diff(rel, mine, fresh / rel, result.new_version))
+        Conflict(rel, reason, _diff(rel, mine, fresh / rel, result.new_version), new)
     )
 
 
