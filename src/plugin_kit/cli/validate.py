@@ -32,7 +32,9 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
     from plugin_kit.validators.project import validate_project
 
     if path.is_file() and path.name != "plugin.toml":
-        raise click.BadParameter(f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH")
+        raise click.BadParameter(
+            f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
+        )
     report = validate_project(path)
     if as_json:
         emit_json(report.to_dict())
