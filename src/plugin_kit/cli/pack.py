@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from plugin_kit.cli._output import emit_json, info
 
-_last_shown = [-1]
 
+def _progress_line() -> Callable[[int, int], None]:
+    """A percentage line on stderr, redrawn only when the percentage changes."""
+    last = -1
 
-def _progress_line(done: int, total: int) -> None:
-    percent = 100 * done // total if total else 100
-    if percent != _last_shown[0]:
-        _last_shown[0] = percent
-        click.echo(
-            f"\r  {percent:3d}%  {done / 2**20:.1f} of {total / 2**20:.1f} MiB", err=True, nl=False
-        )
+    def show(done: int, total: int) -> None:
+        nonlocal last
+        percent = 100 * done // total if total else 100
+        if percent != last:
+            last = percent
+            mib = f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB"
+            click.echo(f"\r  {percent:3d}%  {mib}", err=True, nl=False)
+
+    return show
 
 
 @click.command()
@@ -46,7 +51,7 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
-    show = _progress_line if not as_json and sys.stderr.isatty() else None
+    show = _progress_line() if not as_json and sys.stderr.isatty() else None
     result = do_pack(project, outdir, run_build=not no_build, progress=show)
     if show is not None:
         click.echo("", err=True)

@@ -160,8 +160,7 @@ def pack(
 ) -> PackResult:
     """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
     from plugin_kit.packer.build import run_build as build
-    from plugin_kit.validators.project import limit_warnings
-    from plugin_kit.validators.semantic import semantic_problems
+    from plugin_kit.validators.project import limit_warnings, tree_problems
 
     root = Path(project_dir)
     manifest = load_manifest(root)
@@ -169,11 +168,7 @@ def pack(
         build(root, manifest.build["command"])
         manifest = load_manifest(root)
     files = collect_files(root, manifest)
-    by_path = {f.path: f for f in files}
-    problems = semantic_problems(
-        manifest, packed=set(by_path), read=lambda p: by_path[p].source.read_bytes(),
-        exists=lambda p: (root / p).is_file(),
-    )  # fmt: skip
+    problems = tree_problems(root, manifest, files)
     if problems:
         first = problems[0]
         raise PackError(

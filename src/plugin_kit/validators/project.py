@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugin_kit.errors import PluginKitError
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
@@ -11,7 +12,10 @@ from plugin_kit.validators.manifest import Manifest, manifest_from_doc, manifest
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.semantic import semantic_problems
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings"]
+if TYPE_CHECKING:
+    from plugin_kit.packer.collect import SourceFile
+
+__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems"]
 
 
 @dataclass
@@ -95,6 +99,17 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     return out
 
 
+def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> list[Problem]:
+    """Semantic problems of a plugin folder, against the files that would be packed."""
+    by_path = {f.path: f for f in files}
+    return semantic_problems(
+        manifest,
+        packed=set(by_path),
+        read=lambda p: by_path[p].source.read_bytes(),
+        exists=lambda p: (root / p).is_file(),
+    )
+
+
 def validate_project(path: Path) -> ValidationReport:
     """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, and warnings."""
     from plugin_kit.packer.collect import collect_files
@@ -128,13 +143,9 @@ def validate_project(path: Path) -> ValidationReport:
             Problem(err.rule, err.message, file=err.place or "", phase="pack", hint=err.hint or "")
         )
         return report
-    by_path = {f.path: f for f in files}
     report.files = len(files)
-    report.problems = semantic_problems(
-        manifest,
-        packed=set(by_path),
-        read=lambda p: by_path[p].source.read_bytes(),
-        exists=lambda p: (root / p).is_file(),
+    report.problems = tree_problems(root, manifest, files)
+    report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(
+        {f.path for f in files}
     )
-    report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(set(by_path))
     return report
