@@ -126,7 +126,7 @@ def latency(runtime: str, base: Path, edits: int) -> tuple[list[float], list[flo
 
 
 def polling_burst(base: Path, bursts: int) -> list[float]:
-    from plugin_kit.packer.digest import digest_path
+    from plugin_kit.content.digest import digest_path
 
     root = scaffold("hooks", base / "poll")
     dev = Dev(root, "--poll")

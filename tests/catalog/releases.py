@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plugin_kit.packer.writer import pack
 from plugin_kit.signing.keys import SecretKey
-from plugin_kit.signing.release import archive_trusted_comment, asset_trusted_comment
+from plugin_kit.signing.release import asset_trusted_comment
 from plugin_kit.signing.signatures import write_signature
 from plugin_kit.signing.sums import format_sums
 
@@ -56,9 +56,8 @@ def make_release(
     folder = base / (tag or f"v{version}")
     folder.mkdir(parents=True, exist_ok=True)
     archive = pack(project, folder, run_build=False).path
-    write_signature(
-        archive, key, trusted_comment=archive_trusted_comment(archive, timestamp=1700000000)
-    )
+    comment = asset_trusted_comment(archive.name, plugin_id, version, timestamp=1700000000)
+    write_signature(archive, key, trusted_comment=comment)
     sums = folder / "SHA256SUMS"
     listed = {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.insomnia-plugin")

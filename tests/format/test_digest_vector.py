@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from plugin_kit.packer.digest import FileRecord, content_digest
+from plugin_kit.content.digest import FileRecord, content_digest
 
 VECTOR = "sha256:75c9116592132b603d76860f156963b2037728495742a7e625e8b6b3e1580cc9"
 

@@ -11,8 +11,8 @@ from helpers.archives import HOOKS, MANIFEST, compress, member, tar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plugin_kit.content.digest import FileRecord, content_digest, digest_path
 from plugin_kit.errors import ArchiveError
-from plugin_kit.packer.digest import FileRecord, content_digest, digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 from plugin_kit.validators.paths import CollisionChecker, collision_key, path_violation

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers.plugins import MANIFEST
 
-from plugin_kit.validators.project import validate_project
+from plugin_kit.content.project import validate_project
 
 
 def swap(old: str, new: str) -> str:

@@ -12,10 +12,10 @@ from scaffold.helpers import isolated_env
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
+from plugin_kit.content.project import validate_project
 from plugin_kit.packer.reader import read_archive
 from plugin_kit.packer.writer import pack
 from plugin_kit.scaffold.render import tree_hashes
-from plugin_kit.validators.project import validate_project
 
 RUNTIMES = ["hooks", "wasm", "mcp"]
 

@@ -22,7 +22,7 @@ def digest(path: Path, as_json: bool) -> None:
       plugin digest .
       plugin digest dist/weather-tools-0.3.1.insomnia-plugin
     """
-    from plugin_kit.packer.digest import digest_path
+    from plugin_kit.content.digest import digest_path
 
     value = digest_path(path)
     if as_json:

@@ -23,6 +23,21 @@ def load_key(key: Path | None):  # type: ignore[no-untyped-def]
     return resolve_secret_key(key, os.environ, prompt=prompt)
 
 
+def _comment(path: Path) -> str:
+    """A plugin archive is read strictly (a hostile one is refused before it is signed) and its
+    signature names its id and version; any other file gets minisign's default comment."""
+    from plugin_kit.hosts import host_for_name
+    from plugin_kit.signing.release import asset_trusted_comment
+    from plugin_kit.signing.signatures import trusted_comment_for
+
+    if host_for_name(path.name) is None:
+        return trusted_comment_for(path.name)
+    from plugin_kit.packer.reader import read_archive
+
+    m = read_archive(path).manifest
+    return asset_trusted_comment(path.name, m.id, m.version)
+
+
 @click.command()
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
@@ -54,13 +69,12 @@ def sign(
       MINISIGN_SECRET_KEY="$(cat ci.key)" plugin sign SHA256SUMS --json
       plugin sign notes.txt --key release.key --trusted-comment "release notes 0.3.1"
     """
-    from plugin_kit.signing.release import archive_trusted_comment
     from plugin_kit.signing.signatures import write_signature
 
     secret = load_key(key)
     results = []
     for path in files:
-        comment = trusted_comment if trusted_comment is not None else archive_trusted_comment(path)
+        comment = trusted_comment if trusted_comment is not None else _comment(path)
         out = write_signature(path, secret, trusted_comment=comment)
         results.append(
             {

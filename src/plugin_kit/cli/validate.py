@@ -29,7 +29,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
       plugin validate
       plugin validate path/to/plugin --json
     """
-    from plugin_kit.validators.project import validate_project
+    from plugin_kit.content.project import validate_project
 
     if path.is_file() and path.name != "plugin.toml":
         raise click.BadParameter(

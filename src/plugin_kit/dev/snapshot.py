@@ -11,8 +11,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.packer.collect import NEVER_PACKED
-from plugin_kit.packer.digest import FileRecord, content_digest
+from plugin_kit.content.collect import NEVER_PACKED
+from plugin_kit.content.digest import FileRecord, content_digest
 
 __all__ = ["IGNORED", "IgnoreRules", "tree_digest"]
 
@@ -73,7 +73,7 @@ class IgnoreRules:
 
 
 def _record(root: Path, rel: str, st: os.stat_result) -> FileRecord | None:
-    from plugin_kit.packer.collect import SourceFile
+    from plugin_kit.content.collect import SourceFile
 
     mode = 0o755 if st.st_mode & 0o111 else 0o644
     try:

@@ -49,7 +49,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
     Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
     recompute the digest from the written files, fsync, make read-only, rename.
     """
-    from plugin_kit.packer.digest import digest_path
+    from plugin_kit.content.digest import digest_path
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)

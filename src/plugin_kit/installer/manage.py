@@ -333,8 +333,8 @@ class VerifyReport:
 
 
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
+    from plugin_kit.content.digest import digest_path, sha256_file
     from plugin_kit.installer.cache import cache_path
-    from plugin_kit.packer.digest import digest_path, sha256_file
 
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)

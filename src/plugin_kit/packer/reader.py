@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.errors import ArchiveError, PluginKitError
-from plugin_kit.packer.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.packer.tarformat import BLOCK, RECORD, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from plugin_kit.content.collect import SourceFile, collect_files
+from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.errors import PackError
-from plugin_kit.packer.collect import SourceFile, collect_files
-from plugin_kit.packer.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
 from plugin_kit.validators.manifest import load_manifest
 from plugin_kit.validators.problems import Problem
@@ -159,8 +159,8 @@ def pack(
     progress: Progress | None = None,
 ) -> PackResult:
     """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
+    from plugin_kit.content.project import limit_warnings, tree_problems
     from plugin_kit.packer.build import run_build as build
-    from plugin_kit.validators.project import limit_warnings, tree_problems
 
     root = Path(project_dir)
     manifest = load_manifest(root)

@@ -23,7 +23,7 @@ __all__ = ["DirTarget"]
 
 
 def _sha256(path: Path) -> str | None:
-    from plugin_kit.packer.digest import sha256_file
+    from plugin_kit.content.digest import sha256_file
 
     return sha256_file(path) if path.is_file() else None
 

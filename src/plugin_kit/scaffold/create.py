@@ -159,7 +159,7 @@ def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None)
 
 def _check_project(project: Path) -> str:
     """Validate the rendered project; an answer's fault is a usage error, anything else the template's."""
-    from plugin_kit.validators.project import validate_project
+    from plugin_kit.content.project import validate_project
 
     report = validate_project(project)
     if report.ok and report.manifest is not None:

@@ -115,7 +115,7 @@ def _check_catalog(path: Path, data: bytes) -> dict[str, object]:
 
 
 def _check_sums(path: Path, data: bytes, ignore_missing: bool) -> list[SumCheck]:
-    from plugin_kit.packer.digest import sha256_file
+    from plugin_kit.content.digest import sha256_file
 
     listed = parse_sums(data)
     results = []

@@ -3,13 +3,9 @@ cannot be moved onto another plugin's or another version's archive signed by the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from plugin_kit.signing.signatures import trusted_comment_for
 
-__all__ = ["ARCHIVE_SUFFIX", "archive_trusted_comment", "asset_trusted_comment"]
-
-ARCHIVE_SUFFIX = ".insomnia-plugin"
+__all__ = ["asset_trusted_comment"]
 
 
 def asset_trusted_comment(
@@ -17,14 +13,3 @@ def asset_trusted_comment(
 ) -> str:
     """`timestamp:T\\tfile:NAME\\tid:ID\\tversion:V\\thashed` for any asset of a release."""
     return trusted_comment_for(file_name, timestamp=timestamp, id=plugin_id, version=version)
-
-
-def archive_trusted_comment(path: Path, *, timestamp: int | None = None) -> str:
-    """Read the archive strictly (a hostile archive is refused before it is signed) and name
-    its id and version in the comment; other files get the CLI's default comment."""
-    if not path.name.endswith(ARCHIVE_SUFFIX):
-        return trusted_comment_for(path.name, timestamp=timestamp)
-    from plugin_kit.packer.reader import read_archive
-
-    manifest = read_archive(path).manifest
-    return asset_trusted_comment(path.name, manifest.id, manifest.version, timestamp=timestamp)

@@ -55,7 +55,7 @@ def digest_path(path: Path) -> str:
     """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed)."""
     path = Path(path)
     if path.is_dir():
-        from plugin_kit.packer.collect import collect_files
+        from plugin_kit.content.collect import collect_files
 
         return content_digest(f.record() for f in collect_files(path))
     from plugin_kit.packer.reader import read_archive

@@ -8,8 +8,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugin_kit.content.digest import CHUNK, FileRecord
 from plugin_kit.errors import PackError
-from plugin_kit.packer.digest import CHUNK, FileRecord
 from plugin_kit.validators.manifest import Manifest, load_manifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 

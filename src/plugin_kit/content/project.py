@@ -13,7 +13,7 @@ from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.semantic import semantic_problems
 
 if TYPE_CHECKING:
-    from plugin_kit.packer.collect import SourceFile
+    from plugin_kit.content.collect import SourceFile
 
 __all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems"]
 
@@ -112,7 +112,7 @@ def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> li
 
 def validate_project(path: Path) -> ValidationReport:
     """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, and warnings."""
-    from plugin_kit.packer.collect import collect_files
+    from plugin_kit.content.collect import collect_files
 
     path = Path(path)
     root = path.parent if path.is_file() else path
