@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from plugin_kit.errors import VerificationError
 from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
-from plugin_kit.installer.paths import archives_dir, downloads_dir, locks_dir, plugin_cache_dir
+from plugin_kit.installer.paths import (
+    archives_dir,
+    downloads_dir,
+    locks_dir,
+    make_dir,
+    plugin_cache_dir,
+)
 
 __all__ = [
     "digest_hex",
+    "tree_digest",
     "cache_path",
     "ensure_cached",
     "keep_archive",
@@ -43,21 +52,68 @@ def _digest_lock(hexpart: str) -> Path:
     return locks_dir() / f"digest-{hexpart}.lock"
 
 
+def tree_digest(root: Path) -> str:
+    """Content digest of every file under a cache tree, as the archive's was computed.
+
+    Unlike a project's digest nothing is filtered: a file added to the tree changes it. A
+    symlink or special file is refused (extraction never makes one)."""
+    from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+
+    records = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(root / rel_dir if rel_dir else root) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(rel)
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    raise VerificationError(
+                        f"{rel} in the cache tree is not a regular file",
+                        rule="cache-tampered",
+                        place=str(root / rel),
+                    )
+                h = hashlib.sha256()
+                with open(root / rel, "rb") as fh:
+                    while chunk := fh.read(CHUNK):
+                        h.update(chunk)
+                mode = 0o755 if st.st_mode & 0o111 else 0o644
+                records.append(FileRecord(rel, mode, st.st_size, h.digest()))
+    return content_digest(records)
+
+
+def _reusable(tree: Path, hexpart: str) -> bool:
+    """A finished tree is reused only if it is a real folder that still hashes to its name."""
+    try:
+        if not stat.S_ISDIR(os.lstat(tree).st_mode):
+            return False
+        return tree_digest(tree) == f"sha256:{hexpart}"
+    except (OSError, VerificationError):
+        return False
+
+
 def ensure_cached(archive: Path, digest: str) -> Path:
     """Extract `archive` into the cache under its content digest, once, atomically.
 
-    Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
-    recompute the digest from the written files, fsync, make read-only, rename.
+    Under the per-digest lock: reuse a finished tree only after re-hashing it (a cache entry
+    is never trusted unverified), else remove it, extract into a temp sibling, recompute the
+    digest from the written files, fsync, make read-only, rename.
     """
-    from plugin_kit.content.digest import digest_path
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)
     final = plugin_cache_dir() / hexpart
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(final.parent)
     with file_lock(_digest_lock(hexpart), what="cache"):
-        if final.is_dir():  # re-check: another process may have finished while we waited
+        if _reusable(final, hexpart):  # another process may have finished while we waited
             return final
+        if final.is_symlink() or final.is_file():
+            final.unlink()
+        elif final.exists():
+            remove_tree(final)  # tampered or torn: rebuilt below from the verified archive
         for stale in final.parent.glob(
             f"{hexpart}.tmp-*"
         ):  # writers of these are gone (we hold the lock)
@@ -69,7 +125,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
                 archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
             )
             checkpoint("cache:extracted")
-            if digest_path(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
+            if tree_digest(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
                 raise VerificationError(
                     "the extracted tree does not have the expected content digest",
                     rule="digest-mismatch",
@@ -92,7 +148,7 @@ def keep_archive(archive: Path, sha256: str) -> Path:
     dest = kept_archive(sha256)
     if dest.is_file():
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.tmp-", dir=dest.parent)
     tmp = Path(tmp_name)
     try:

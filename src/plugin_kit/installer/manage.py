@@ -332,15 +332,24 @@ class VerifyReport:
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
 
 
+def _store_file_sha256(path: Path) -> str:
+    """A store file may sit in a checkout: never follow a link, hang on a FIFO or read a device."""
+    import hashlib
+
+    from plugin_kit.fsio import open_regular
+
+    with open_regular(path, what=f"store file {path.name}") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
-    from plugin_kit.content.digest import digest_path, sha256_file
-    from plugin_kit.installer.cache import cache_path
+    from plugin_kit.installer.cache import cache_path, tree_digest
 
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)
     checks = [
-        ("store file", lambda: sha256_file(path), entry.archive_sha256),
-        ("cache tree", lambda: digest_path(cache_path(entry.content_digest)), entry.content_digest),
+        ("store file", lambda: _store_file_sha256(path), entry.archive_sha256),
+        ("cache tree", lambda: tree_digest(cache_path(entry.content_digest)), entry.content_digest),
     ]
     for what, compute, expected in checks:
         try:

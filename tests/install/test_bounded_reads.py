@@ -1,0 +1,136 @@
+"""Files others control are read bounded: a symlink (to /dev/zero), a FIFO or an oversized
+file at every reading site is refused naming the file and the cap, never read or waited on.
+
+Each site is met through the command where a user meets it: `plugin list` and `discover()`
+(plugins.lock, the store journal), `plugin install FILE` (FILE.minisig), `plugin show` and
+`plugin search` (the catalog cache), `plugin verify --all` (store files), `plugin cache gc`
+(known-workspaces.json)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from plugin_kit.installer.api import discover
+from plugin_kit.installer.catalogs import registry
+from plugin_kit.installer.paths import cache_root, catalog_cache_dir
+from plugin_kit.installer.stores import workspace_store
+
+KINDS = ["symlink-to-dev-zero", "fifo", "oversized"]
+RULES = {
+    "symlink-to-dev-zero": "file-symlink",
+    "fifo": "file-not-regular",
+    "oversized": "file-too-large",
+}
+
+
+@pytest.fixture
+def plant() -> Iterator[Callable[[Path, str, int], None]]:
+    """Replace a file with a hostile one. A FIFO gets a rescuer: if a reader still blocks on
+    it after 20 s, a writer opens and closes it, so a regression fails instead of hanging."""
+    timers: list[threading.Timer] = []
+
+    def rescue(path: Path) -> None:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # nobody is waiting on it
+
+    def make(path: Path, kind: str, cap: int) -> None:
+        path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "symlink-to-dev-zero":
+            path.symlink_to("/dev/zero")
+        elif kind == "fifo":
+            os.mkfifo(path)
+            timer = threading.Timer(20, rescue, (path,))
+            timer.daemon = True
+            timer.start()
+            timers.append(timer)
+        else:
+            path.write_bytes(b"#" * (cap + 1))
+
+    yield make
+    for timer in timers:
+        timer.cancel()
+
+
+def _install_project(plugin, make_archive, ws: Path):
+    built = make_archive("weather-tools", "1.0.0")
+    r = plugin(
+        "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
+    )
+    assert r.code == 0, r.err
+    return built
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plugins_lock(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+    from plugin_kit.installer.lockfile import MAX_LOCK_BYTES
+
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    lock = workspace_store(ws).lock_path
+    plant(lock, kind, MAX_LOCK_BYTES)
+    r = plugin("list", "--workspace", ws, "--json")
+    assert r.code == 0, r.err
+    [pkg] = r.json()["packages"]
+    [diag] = [d for d in pkg["diagnostics"] if d["rule"] == RULES[kind]]
+    assert "plugins.lock" in diag["message"]
+    assert [d.rule for p in discover(ws) for d in p.diagnostics if d.rule == RULES[kind]]
+    verify = plugin("verify", "--all", "--workspace", ws, "--json")
+    assert verify.code == 3 and "plugins.lock" in verify.out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_store_journal(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    journal = workspace_store(ws).root / ".txn.json"
+    plant(journal, kind, 1 << 20)
+    r = plugin("list", "--workspace", ws)
+    assert r.code == 1 and RULES[kind] in r.err and ".txn.json" in r.err, r.err
+    if kind == "oversized":
+        assert str(1 << 20) in r.err  # the error names the cap
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_install_file_minisig(kind: str, tmp_path: Path, plugin, make_archive, plant, keys) -> None:
+    built = make_archive("weather-tools", "1.0.0")
+    plant(Path(str(built.path) + ".minisig"), kind, 16 << 10)
+    r = plugin("install", built.path, "--pubkey", keys["release"].public, "--yes")
+    assert r.code == 1 and RULES[kind] in r.err and ".minisig" in r.err, r.err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("suffix", [".json", ".index.json"])
+def test_catalog_cache(kind: str, suffix: str, site, plugin, plant) -> None:
+    from plugin_kit.installer.catalogs import MAX_CATALOG_BYTES
+
+    src = registry()["acme"]
+    plant(catalog_cache_dir("acme") / f"{src.last_sha256}{suffix}", kind, MAX_CATALOG_BYTES)
+    show = plugin("show", "weather-tools")
+    if suffix == ".json":
+        assert show.code == 1 and RULES[kind] in show.err, show.err
+    found = plugin("search", "weather", "--json")
+    assert found.code == 0, found.err
+
+
+@pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo"])
+def test_verify_all_store_file(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    plant(workspace_store(ws).archive_path("weather-tools"), kind, 0)
+    r = plugin("verify", "--all", "--workspace", ws, "--json")
+    assert r.code == 3 and RULES[kind] in r.out, r.out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_known_workspaces(kind: str, plugin, plant) -> None:
+    plant(cache_root() / "known-workspaces.json", kind, 1 << 20)
+    r = plugin("cache", "gc", "--json")
+    assert r.code == 0, r.err
