@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info, run
+from plugin_kit.cli._output import echo, echo_block, emit_json, info, run
 from plugin_kit.errors import EXIT_NEEDS_USER
 
 _EPILOG = """\b
@@ -112,10 +112,10 @@ def _create(
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
-    click.echo("Next steps:")
+    echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
+    echo("Next steps:")
     for step in result.next_steps:
-        click.echo(f"  {step}")
+        echo(f"  {step}")
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.
@@ -149,15 +149,15 @@ def _update(
     if as_json:
         emit_json(result.to_dict())
     else:
-        click.echo(f"Updated {result.path}: template {result.old_version} -> {result.new_version}")
+        echo(f"Updated {result.path}: template {result.old_version} -> {result.new_version}")
         for label, paths in (("updated", result.updated), ("added", result.added),
                              ("removed", result.removed), ("resolved", result.resolved)):  # fmt: skip
             for path in paths:
-                click.echo(f"  {label:8} {path}")
+                echo(f"  {label:8} {path}")
         for conflict in result.conflicts:
-            click.echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
-            click.echo(conflict.diff)
-            click.echo(f"  once merged, run: {_resolve_command(conflict.path, dest)}")
+            echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
+            echo_block(conflict.diff)
+            echo(f"  once merged, run: {_resolve_command(conflict.path, dest)}")
     if result.conflicts:
         click.get_current_context().exit(EXIT_NEEDS_USER)
 

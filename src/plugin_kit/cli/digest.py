@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
 @click.command()
@@ -28,4 +28,4 @@ def digest(path: Path, as_json: bool) -> None:
     if as_json:
         emit_json({"path": str(path), "digest": value})
     else:
-        click.echo(value)
+        echo(value)

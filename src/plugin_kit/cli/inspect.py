@@ -6,31 +6,29 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
 def _render(info) -> None:  # type: ignore[no-untyped-def]
     m = info.manifest
-    click.echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
-    click.echo(f"  {m.description}")
-    click.echo(f"  runtime   {m.runtime}  {m.runtime_section}")
-    click.echo(f"  api       {m.api}")
-    click.echo(f"  license   {m.license}")
+    echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
+    echo(f"  {m.description}")
+    echo(f"  runtime   {m.runtime}  {m.runtime_section}")
+    echo(f"  api       {m.api}")
+    echo(f"  license   {m.license}")
     for t in m.tools:
-        click.echo(f"  tool      {t['name']}: {t['description']}")
+        echo(f"  tool      {t['name']}: {t['description']}")
     for h in m.hooks:
-        click.echo(f"  hook      {h['event']} ({h['file']})")
+        echo(f"  hook      {h['event']} ({h['file']})")
     caps = m.capabilities or {}
-    click.echo(
-        "  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing")
-    )
-    click.echo(f"  sha256    {info.sha256}")
-    click.echo(f"  digest    {info.digest}")
-    click.echo(
+    echo("  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing"))
+    echo(f"  sha256    {info.sha256}")
+    echo(f"  digest    {info.digest}")
+    echo(
         f"  files     {len(info.files)}, {sum(f.size for f in info.files)} bytes expanded, {info.size} packed"
     )
     for f in info.files:
-        click.echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
+        echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
 
 
 @click.command()

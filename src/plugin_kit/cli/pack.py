@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info, progress
 
 
 def _progress_line() -> Callable[[int, int], None]:
@@ -21,7 +21,7 @@ def _progress_line() -> Callable[[int, int], None]:
         if percent != last:
             last = percent
             mib = f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB"
-            click.echo(f"\r  {percent:3d}%  {mib}", err=True, nl=False)
+            progress(f"  {percent:3d}%  {mib}")
 
     return show
 
@@ -54,13 +54,13 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
     show = _progress_line() if not as_json and sys.stderr.isatty() else None
     result = do_pack(project, outdir, run_build=not no_build, progress=show)
     if show is not None:
-        click.echo("", err=True)
+        echo("", err=True)
     if as_json:
         emit_json(result.to_dict())
         return
     for w in result.warnings:
         info(f"warning[{w.rule}]: {w.message}")
-    click.echo(str(result.path))
-    click.echo(f"  {result.id} {result.version}: {result.files} files, {result.size} bytes")
-    click.echo(f"  sha256  {result.sha256}")
-    click.echo(f"  digest  {result.digest}")
+    echo(str(result.path))
+    echo(f"  {result.id} {result.version}: {result.files} files, {result.size} bytes")
+    echo(f"  sha256  {result.sha256}")
+    echo(f"  digest  {result.digest}")

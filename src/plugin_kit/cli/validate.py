@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
-def _line(p) -> str:  # type: ignore[no-untyped-def]
+def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
     where = f"{p.file}" + (f" {p.field}" if p.field else "")
-    hint = f"\n      hint: {p.hint}" if p.hint else ""
-    return f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}{hint}"
+    hint = [f"      hint: {p.hint}"] if p.hint else []
+    return [f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}", *hint]
 
 
 @click.command()
@@ -40,10 +40,11 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
         emit_json(report.to_dict())
     else:
         for p in [*report.problems, *report.warnings]:
-            click.echo(_line(p), err=True)
+            for line in _lines(p):
+                echo(line, err=True)
         if report.ok:
             m = report.manifest
-            click.echo(f"ok: {m.id} {m.version} ({m.runtime}), {report.files} files")  # type: ignore[union-attr]
+            echo(f"ok: {m.id} {m.version} ({m.runtime}), {report.files} files")  # type: ignore[union-attr]
         else:
-            click.echo(f"invalid: {len(report.problems)} problem(s)", err=True)
+            echo(f"invalid: {len(report.problems)} problem(s)", err=True)
     ctx.exit(0 if report.ok else 1)

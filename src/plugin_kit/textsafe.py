@@ -1,0 +1,34 @@
+"""Text that others control, made safe for a terminal: control characters are shown, never
+interpreted.
+
+A catalog, a manifest, a store file name or a lock in a cloned repository can carry escape
+sequences (erase a line, move the cursor, OSC 52 writes the clipboard), C1 controls (U+009B
+is a one-character CSI), bidi overrides that reorder what is read, or newlines that forge
+a line of our own output. `visible` replaces each such character with a hex escape:
+`\\xHH` up to U+00FF, `\\uHHHH` above (ESC is `\\x1b`, a newline `\\x0a`, RLO `\\u202e`).
+Printable text, non-ASCII letters included, is kept as it is; a backslash is kept too, so
+`\\x1b` typed literally looks the same as an escaped ESC but is equally inert.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["visible"]
+
+# C0 controls (newline and tab too), DEL, C1 controls; the Arabic letter mark, LRM/RLM;
+# line and paragraph separators, bidi embeddings and overrides (U+2028-U+202E); bidi
+# isolates (U+2066-U+2069); lone surrogates, which undecodable file names turn into.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every character a terminal would interpret written as its escape."""
+    return _UNSAFE.sub(_escape, text)
