@@ -280,3 +280,18 @@ def http_folder():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def install_in_project(plugin, make_archive):
+    """Install weather-tools 1.0.0 from a local file into the workspace store of `ws`."""
+
+    def install(ws: Path) -> PackResult:
+        built = make_archive("weather-tools", "1.0.0")
+        r = plugin(
+            "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
+        )
+        assert r.code == 0, r.err
+        return built
+
+    return install

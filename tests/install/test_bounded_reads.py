@@ -59,21 +59,12 @@ def plant() -> Iterator[Callable[[Path, str, int], None]]:
         timer.cancel()
 
 
-def _install_project(plugin, make_archive, ws: Path):
-    built = make_archive("weather-tools", "1.0.0")
-    r = plugin(
-        "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
-    )
-    assert r.code == 0, r.err
-    return built
-
-
 @pytest.mark.parametrize("kind", KINDS)
-def test_plugins_lock(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+def test_plugins_lock(kind: str, tmp_path: Path, plugin, install_in_project, plant) -> None:
     from plugin_kit.installer.lockfile import MAX_LOCK_BYTES
 
     ws = tmp_path / "repo"
-    _install_project(plugin, make_archive, ws)
+    install_in_project(ws)
     lock = workspace_store(ws).lock_path
     plant(lock, kind, MAX_LOCK_BYTES)
     r = plugin("list", "--workspace", ws, "--json")
@@ -87,9 +78,9 @@ def test_plugins_lock(kind: str, tmp_path: Path, plugin, make_archive, plant) ->
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_store_journal(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+def test_store_journal(kind: str, tmp_path: Path, plugin, install_in_project, plant) -> None:
     ws = tmp_path / "repo"
-    _install_project(plugin, make_archive, ws)
+    install_in_project(ws)
     journal = workspace_store(ws).root / ".txn.json"
     plant(journal, kind, 1 << 20)
     r = plugin("list", "--workspace", ws)
@@ -121,9 +112,11 @@ def test_catalog_cache(kind: str, suffix: str, site, plugin, plant) -> None:
 
 
 @pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo"])
-def test_verify_all_store_file(kind: str, tmp_path: Path, plugin, make_archive, plant) -> None:
+def test_verify_all_store_file(
+    kind: str, tmp_path: Path, plugin, install_in_project, plant
+) -> None:
     ws = tmp_path / "repo"
-    _install_project(plugin, make_archive, ws)
+    install_in_project(ws)
     plant(workspace_store(ws).archive_path("weather-tools"), kind, 0)
     r = plugin("verify", "--all", "--workspace", ws, "--json")
     assert r.code == 3 and RULES[kind] in r.out, r.out
@@ -134,3 +127,10 @@ def test_known_workspaces(kind: str, plugin, plant) -> None:
     plant(cache_root() / "known-workspaces.json", kind, 1 << 20)
     r = plugin("cache", "gc", "--json")
     assert r.code == 0, r.err
+
+
+def test_the_strict_reader_refuses_a_fifo(tmp_path: Path, plugin, plant) -> None:
+    fifo = tmp_path / "w-1.0.0.insomnia-plugin"
+    plant(fifo, "fifo", 0)
+    r = plugin("inspect", fifo)
+    assert r.code == 1 and "file-not-regular" in r.err, r.err

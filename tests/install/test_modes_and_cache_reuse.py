@@ -70,3 +70,17 @@ def test_a_tampered_cache_tree_is_rebuilt_not_reused(
     assert _installed_digest(plugin, "--project", "--workspace", str(ws)) == digest
     assert not tree.is_symlink() and tree_digest(tree) == digest
     assert not (tree / "evil.py").exists()
+
+
+def test_a_kept_archive_that_no_longer_hashes_to_its_name_is_replaced(site, plugin) -> None:
+    from plugin_kit.installer.cache import kept_archive
+
+    r = plugin("install", "weather-tools", "--yes", "--json")
+    assert r.code == 0, r.err
+    kept = kept_archive(r.json()["archive_sha256"])
+    good = kept.read_bytes()
+    kept.chmod(0o644)
+    kept.write_bytes(b"tampered")
+    assert plugin("uninstall", "weather-tools").code == 0
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    assert kept.read_bytes() == good

@@ -157,13 +157,9 @@ def test_a_hostile_trusted_comment_is_refused_inertly(tmp_path: Path, plugin, ke
 
 
 @pytest.fixture
-def hostile_repo(tmp_path: Path, plugin, make_archive) -> Path:
+def hostile_repo(tmp_path: Path, install_in_project) -> Path:
     ws = tmp_path / "repo"
-    built = make_archive("weather-tools", "1.0.0")
-    r = plugin(
-        "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
-    )
-    assert r.code == 0, r.err
+    install_in_project(ws)
     store = workspace_store(ws)
     text = store.lock_path.read_text()
     entry = text[text.index("[[plugin]]") :]

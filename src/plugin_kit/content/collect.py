@@ -13,7 +13,7 @@ from plugin_kit.errors import PackError
 from plugin_kit.validators.manifest import Manifest, load_manifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
-__all__ = ["SourceFile", "collect_files", "archive_order", "NEVER_PACKED"]
+__all__ = ["SourceFile", "collect_files", "archive_order", "walk_tree", "NEVER_PACKED"]
 
 # Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
 NEVER_PACKED = [
@@ -51,7 +51,10 @@ def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, never) -> list[tuple[str, os.stat_result]]:  # type: ignore[no-untyped-def]
+def walk_tree(root: Path, never=None) -> list[tuple[str, os.stat_result]]:  # type: ignore[no-untyped-def]
+    """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
+    folders and files matching the gitignore-style spec `never` are skipped."""
+    never = _spec([]) if never is None else never
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -110,7 +113,7 @@ def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[S
     include = _spec(include_lines) if include_lines else None
     exclude = _spec(manifest.package.get("exclude", []))
     try:
-        walked = _walk(root, _spec(NEVER_PACKED))
+        walked = walk_tree(root, _spec(NEVER_PACKED))
     except OSError as exc:
         raise PackError(
             f"cannot read {exc.filename}: {exc.strerror}", rule="io", place=str(exc.filename)

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.errors import VerificationError
+from plugin_kit.errors import FileRefusedError, VerificationError
 from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
 from plugin_kit.installer.paths import (
     archives_dir,
@@ -57,31 +57,19 @@ def tree_digest(root: Path) -> str:
 
     Unlike a project's digest nothing is filtered: a file added to the tree changes it. A
     symlink or special file is refused (extraction never makes one)."""
-    from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+    from plugin_kit.content.collect import SourceFile, walk_tree
+    from plugin_kit.content.digest import content_digest
 
     records = []
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
-        with os.scandir(root / rel_dir if rel_dir else root) as it:
-            for entry in it:
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                st = entry.stat(follow_symlinks=False)
-                if stat.S_ISDIR(st.st_mode):
-                    stack.append(rel)
-                    continue
-                if not stat.S_ISREG(st.st_mode):
-                    raise VerificationError(
-                        f"{rel} in the cache tree is not a regular file",
-                        rule="cache-tampered",
-                        place=str(root / rel),
-                    )
-                h = hashlib.sha256()
-                with open(root / rel, "rb") as fh:
-                    while chunk := fh.read(CHUNK):
-                        h.update(chunk)
-                mode = 0o755 if st.st_mode & 0o111 else 0o644
-                records.append(FileRecord(rel, mode, st.st_size, h.digest()))
+    for rel, st in walk_tree(root):
+        if not stat.S_ISREG(st.st_mode):
+            raise VerificationError(
+                f"{rel} in the cache tree is not a regular file",
+                rule="cache-tampered",
+                place=str(root / rel),
+            )
+        mode = 0o755 if st.st_mode & 0o111 else 0o644
+        records.append(SourceFile(rel, root / rel, mode, st.st_size).record())
     return content_digest(records)
 
 
@@ -143,10 +131,20 @@ def kept_archive(sha256: str) -> Path:
     return archives_dir() / f"{sha256.lower()}.insomnia-plugin"
 
 
+def _holds(path: Path, sha256: str) -> bool:
+    from plugin_kit.fsio import open_regular
+
+    try:
+        with open_regular(path, what=path.name) as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest() == sha256.lower()
+    except (OSError, FileRefusedError):
+        return False
+
+
 def keep_archive(archive: Path, sha256: str) -> Path:
     """Copy verified archive bytes to archives/<sha256>; same key, same bytes, so no lock."""
     dest = kept_archive(sha256)
-    if dest.is_file():
+    if _holds(dest, sha256):  # a kept copy is reused only if it still hashes to its name
         return dest
     make_dir(dest.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.tmp-", dir=dest.parent)
