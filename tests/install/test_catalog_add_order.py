@@ -88,3 +88,17 @@ def test_bad_utf8_in_a_signed_catalog_is_our_error(publisher, plugin, keys) -> N
     )
     r = plugin("catalog", "add", publisher.url, "--pubkey", keys["catalog"].public)
     assert r.code == 3 and "catalog-invalid" in r.err
+
+
+def test_install_url_with_a_query_token_fetches_its_signature_beside_the_path(
+    publisher, make_archive, plugin, http_folder, keys
+) -> None:
+    built = make_archive("weather-tools", "1.0.0")
+    publisher.release(built)
+    base = http_folder(publisher.root, token=TOKEN)
+    url = f"{base}/releases/weather-tools/1.0.0/{built.path.name}?token={TOKEN}"
+    wrong = plugin("install", url, "--pubkey", keys["other"].public, "--yes")
+    assert wrong.code == 3 and TOKEN not in wrong.out + wrong.err, wrong.err
+    r = plugin("install", url, "--pubkey", keys["release"].public, "--yes", "--json")
+    assert r.code == 0, r.err
+    assert TOKEN not in r.out

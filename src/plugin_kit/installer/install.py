@@ -34,6 +34,7 @@ from plugin_kit.installer.fetch import (
     fetch_bytes,
     redact_url,
     sibling_url,
+    suffixed_url,
 )
 from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.paths import downloads_dir, make_dir
@@ -379,7 +380,8 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
                 ) from exc
             asset = Path(plan.source["path"]).name
         else:
-            sig_text = _fetch_text(str(plan.url) + ".minisig", _SIG_CAP).decode("ascii", "replace")
+            sig_url = suffixed_url(str(plan.url), ".minisig")
+            sig_text = _fetch_text(sig_url, _SIG_CAP).decode("ascii", "replace")
             asset = urllib.parse.unquote(
                 urllib.parse.urlsplit(str(plan.url)).path.rsplit("/", 1)[-1]
             )
