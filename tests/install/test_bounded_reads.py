@@ -134,3 +134,21 @@ def test_the_strict_reader_refuses_a_fifo(tmp_path: Path, plugin, plant) -> None
     plant(fifo, "fifo", 0)
     r = plugin("inspect", fifo)
     assert r.code == 1 and "file-not-regular" in r.err, r.err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_enable_reads_the_cached_manifest_bounded(kind: str, site, plugin, plant) -> None:
+    from plugin_kit.installer.cache import cache_path
+
+    r = plugin("install", "weather-tools", "--yes", "--json")
+    assert r.code == 0, r.err
+    tree = cache_path(r.json()["content_digest"])
+    tree.chmod(0o755)
+    plant(tree / "plugin.toml", kind, 64 << 10)
+    enabled = plugin("enable", "weather-tools", "--grant-requested", "--json")
+    # Never waits on the FIFO or reads /dev/zero: those are no tree at all; an oversized
+    # manifest is not parsed (no surfaces), the grant is still recorded.
+    if kind == "oversized":
+        assert enabled.code == 0 and enabled.json()["ref"] == "user:weather-tools", enabled.err
+    else:
+        assert enabled.code == 1 and enabled.json()["error"]["rule"] == "enable-inconsistent"

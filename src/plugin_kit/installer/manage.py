@@ -69,11 +69,14 @@ def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
 
 
 def _surfaces(store: Store, entry: LockEntry) -> list[str]:
+    from plugin_kit.fsio import read_bounded
     from plugin_kit.installer.cache import cache_path
+    from plugin_kit.validators.limits import DEFAULT_LIMITS
     from plugin_kit.validators.manifest import parse_manifest
 
+    path = cache_path(entry.content_digest) / "plugin.toml"
     try:
-        m = parse_manifest((cache_path(entry.content_digest) / "plugin.toml").read_bytes())
+        m = parse_manifest(read_bounded(path, DEFAULT_LIMITS.max_manifest_size, what=str(path)))
     except (OSError, PluginKitError):
         return []
     return [
