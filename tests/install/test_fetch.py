@@ -6,6 +6,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plugin_kit.errors import VerificationError
 from plugin_kit.installer.fetch import _CheckedRedirect, check_url
@@ -154,6 +156,20 @@ def test_https_to_a_loopback_host_counts_as_loopback(asset: str) -> None:
     with pytest.raises(VerificationError):
         handler.redirect_request(urllib.request.Request(HTTPS), None, 302, "Found", {}, asset)
     check_url(asset, within="http://127.0.0.1:9/extensions.json")  # loopback to loopback: fine
+
+
+@given(
+    st.integers(0, (1 << 24) - 1),
+    st.sampled_from(
+        ["{a}", "{n}", "[::ffff:{a}]", "{a}.", "x.{label}.localhost", "{label}.localhost."]
+    ),
+    st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?", fullmatch=True),
+)
+def test_every_spelling_of_a_loopback_host_is_loopback(low: int, shape: str, label: str) -> None:
+    addr = f"127.{low >> 16}.{(low >> 8) & 255}.{low & 255}"
+    host = shape.format(a=addr, n=(127 << 24) | low, label=label)
+    with pytest.raises(VerificationError):
+        check_url(f"https://{host}/w", within="https://cat.example.org/extensions.json")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from helpers import archives
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plugin_kit.installer import catalogs
 from plugin_kit.installer.stores import workspace_store
@@ -40,6 +42,14 @@ def test_visible_escapes_every_interpreted_character() -> None:
     )
     assert visible("Wetter für Zürich \\ ok") == "Wetter für Zürich \\ ok"
     assert RAW.search(visible("".join(map(chr, range(0x3000))))) is None
+
+
+@given(st.text(st.characters(blacklist_categories=())))
+def test_visible_output_holds_nothing_a_terminal_acts_on(text: str) -> None:
+    out = visible(text)
+    assert RAW.search(out) is None and "\n" not in out and "\t" not in out
+    assert visible(out) == out  # escaping is done once; printable text passes unchanged
+    assert len(out) >= len(text)  # nothing is dropped
 
 
 # ---- a catalog: refused by the tightened schema, and inert even where it got through ----
