@@ -577,7 +577,7 @@ def search_index(sources: list[CatalogSource]) -> list[dict[str, Any]]:
     for src in sources:
         try:
             rows.extend(_json(_cached_bytes(src, ".index.json")))
-        except (InstallError, FileRefusedError, ValueError, RecursionError):
+        except (InstallError, FileRefusedError, ValueError):
             continue  # one unreadable cache does not break search across the others
     return rows
 

@@ -102,8 +102,8 @@ def check_url(url: str, *, within: str | None = None) -> urllib.parse.SplitResul
             f"refusing {redact_url(url)}: it is more local than {redact_url(str(within))}",
             rule="url-more-local",
             place=redact_url(url),
-            hint="an https catalog may name only https assets; loopback http only "
-            "loopback http or https; file:// any of the three",
+            hint="an https catalog may name only remote https assets; a loopback "
+            "(http or https) catalog loopback or remote ones; file:// any of the three",
         )
     return parts
 
