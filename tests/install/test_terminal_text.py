@@ -211,3 +211,9 @@ def test_every_cli_line_goes_through_the_sanitiser() -> None:
         if p.name != "_output.py" and raw.search(p.read_text())
     ]
     assert offenders == []
+
+
+def test_click_usage_errors_quoting_a_file_name_are_inert(tmp_path: Path, plugin) -> None:
+    r = plugin("inspect", str(tmp_path / ("missing" + HOSTILE.replace("/", ""))))
+    assert r.code == 2 and "does not exist" in r.err
+    inert(r)

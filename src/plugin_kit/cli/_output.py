@@ -8,6 +8,7 @@ left exact; its escapes are already inert.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from typing import Any
@@ -86,7 +87,9 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         echo("Aborted.", err=True)
         return 130
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()  # click quotes arguments (a file name from a checkout) in these
+        exc.show(file=shown)
+        echo_block(shown.getvalue(), err=True)
         return exc.exit_code if exc.exit_code else EXIT_USAGE
     except OSError as exc:
         # Library layers translate what they expect; this is the net for the rest (a full disk, EIO).
