@@ -594,3 +594,36 @@ def test_package_path_pattern_matches_archive_path_ok(value: str) -> None:
     assert bool(re.search(schema["$defs"]["packagePath"]["pattern"], value)) is archive_path_ok(
         value
     )
+
+
+_KEYS = ["schema_version", "id", "name", "version", "runtime", "kind", "world", "component", "tools",
+         "input_schema", "type", "properties", "required", "items", "enum", "permissions", "api",
+         "surface", "request", "websocket", "methods", "port", "services", "ingresses", "hooks", "file",
+         "sources", "x", "é"]  # fmt: skip
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    | st.sampled_from(["", " ", "object", "wasm", "wasm-component", "host_api", "tool", "../a", "é/ü"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=8))
+def test_any_document_gives_problems_never_an_exception(data: dict) -> None:
+    """Whatever shape the TOML has, the checks report problems (each with a rule) and never raise."""
+    import tomlkit
+
+    text = tomlkit.dumps(_drop_none(data))  # TOML has no null
+    parsed, problems = yoi_manifest_problems(text.encode())
+    assert parsed is not None
+    assert all(p.rule and p.message.endswith(".") for p in problems)
+    if not problems:
+        yoi_manifest_from_doc(parsed).to_dict()
+
+
+def _drop_none(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value if v is not None]
+    return value

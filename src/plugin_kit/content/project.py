@@ -49,7 +49,7 @@ def _warn(rule: str, message: str, hint: str, file: str = "") -> Problem:
 
 
 def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    """Warnings for a package the Insomnia host would refuse with its default limits."""
+    """Warnings for a package the host would refuse with `limits` (the Host's, or Insomnia's defaults)."""
     out = []
     if len(sizes) > limits.max_entries:
         out.append(

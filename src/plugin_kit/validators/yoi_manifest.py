@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin_kit.errors import ValidationError
-from plugin_kit.validators.problems import Problem
+from plugin_kit.validators.problems import Problem, Severity
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
 
@@ -184,11 +184,11 @@ def component_problem(data: bytes) -> str | None:
 
 
 def _problem(rule: str, where: str, message: str, hint: str = _DOCS, *, place: str,
-             phase: str = "schema", severity: str = "error") -> Problem:  # fmt: skip
+             phase: str = "schema", severity: Severity = "error") -> Problem:  # fmt: skip
     message = message[:1].upper() + message[1:]  # a sentence, whatever the sub-check wrote
     return Problem(
         rule, message, file=place, field=where, phase=phase, hint=hint, severity=severity
-    )  # type: ignore[arg-type]
+    )
 
 
 def _tables(doc: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -273,7 +273,7 @@ def _runtime_problems(doc: dict[str, Any], place: str) -> list[Problem]:
     kind = rt["kind"]
     if kind == RETIRED_KIND:
         return [_problem("runtime-retired", "runtime.kind",
-                         'kind = "wasm" (raw core WebAssembly, abi "yoi-plugin-wasm-1") is retired and the host refuses it.',
+                         '`kind = "wasm"` (raw core WebAssembly, abi "yoi-plugin-wasm-1") is retired and the host refuses it.',
                          f'Build a component and write kind = "{COMPONENT_KIND}", component = "<file>.wasm" '
                          f'and world = "{TOOL_WORLD}" (or "{INSTANCE_WORLD}").', place=place)]  # fmt: skip
     if kind != COMPONENT_KIND:
