@@ -17,10 +17,19 @@ def _line(p) -> str:  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--host",
+    type=click.Choice(["insomnia", "yoi"]),
+    default=None,
+    help="The host whose rules apply (default: read from plugin.toml's shape).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
+def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) -> None:
     """Check plugin.toml and the files it points at; report every problem.
+
+    The host is read from plugin.toml (top-level `schema_version` is Yoi, `manifest_version`
+    is Insomnia) unless --host names it.
 
     Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -28,6 +37,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
     Examples:
       plugin validate
       plugin validate path/to/plugin --json
+      plugin validate --host yoi
     """
     from plugin_kit.content.project import validate_project
 
@@ -35,7 +45,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
-    report = validate_project(path)
+    report = validate_project(path, host=host)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -43,7 +53,8 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
             click.echo(_line(p), err=True)
         if report.ok:
             m = report.manifest
-            click.echo(f"ok: {m.id} {m.version} ({m.runtime}), {report.files} files")  # type: ignore[union-attr]
+            host_name = report.host.name if report.host else "?"
+            click.echo(f"ok: {m.id} {m.version} ({host_name}, {m.runtime}), {report.files} files")  # type: ignore[union-attr]
         else:
             click.echo(f"invalid: {len(report.problems)} problem(s)", err=True)
     ctx.exit(0 if report.ok else 1)

@@ -7,21 +7,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugin_kit.errors import PluginKitError
+from plugin_kit.hosts import INSOMNIA, Host, host_for_project
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
-from plugin_kit.validators.manifest import Manifest, manifest_from_doc, manifest_problems
+from plugin_kit.validators.models import PluginManifest, manifest_model
 from plugin_kit.validators.problems import Problem
-from plugin_kit.validators.semantic import semantic_problems
 
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems"]
+__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems", "tree_check"]
 
 
 @dataclass
 class ValidationReport:
     path: str
-    manifest: Manifest | None
+    manifest: PluginManifest | None
+    host: Host | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     files: int = 0
@@ -33,6 +34,7 @@ class ValidationReport:
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
+            "host": self.host.name if self.host else None,
             "valid": self.ok,
             "id": self.manifest.id if self.manifest else None,
             "version": self.manifest.version if self.manifest else None,
@@ -47,7 +49,7 @@ def _warn(rule: str, message: str, hint: str, file: str = "") -> Problem:
 
 
 def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    """Warnings for a package the Insomnia host would refuse with its default limits."""
+    """Warnings for a package the host would refuse with `limits` (the Host's, or Insomnia's defaults)."""
     out = []
     if len(sizes) > limits.max_entries:
         out.append(
@@ -99,19 +101,34 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     return out
 
 
-def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> list[Problem]:
-    """Semantic problems of a plugin folder, against the files that would be packed."""
+def tree_check(
+    root: Path, manifest: PluginManifest, files: list[SourceFile], host: Host = INSOMNIA
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of a plugin folder's manifest against the files that would be packed."""
     by_path = {f.path: f for f in files}
-    return semantic_problems(
-        manifest,
-        packed=set(by_path),
-        read=lambda p: by_path[p].source.read_bytes(),
-        exists=lambda p: (root / p).is_file(),
-    )
+    model = manifest_model(host)
+    kw = {
+        "packed": set(by_path),
+        "read": lambda p: by_path[p].source.read_bytes(),
+        "exists": lambda p: (root / p).is_file(),
+    }
+    return model.semantic_problems(manifest, **kw), model.warnings(manifest, **kw)
 
 
-def validate_project(path: Path) -> ValidationReport:
-    """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, and warnings."""
+def tree_problems(
+    root: Path, manifest: PluginManifest, files: list[SourceFile], host: Host = INSOMNIA
+) -> list[Problem]:
+    """Semantic problems (errors only) of a plugin folder, against the files that would be packed."""
+    return tree_check(root, manifest, files, host)[0]
+
+
+def _problem_of(err: PluginKitError, phase: str) -> Problem:
+    return Problem(err.rule, err.message, file=err.place or "", phase=phase, hint=err.hint or "")
+
+
+def validate_project(path: Path, *, host: str | None = None) -> ValidationReport:
+    """Validate a plugin folder (or its plugin.toml) for its host (`host` names one, else read from
+    plugin.toml): manifest, semantics, packing, and warnings."""
     from plugin_kit.content.collect import collect_files
 
     path = Path(path)
@@ -132,20 +149,28 @@ def validate_project(path: Path) -> ValidationReport:
                     hint="Pass a plugin folder, or run `create-plugin` to make one.")
         )  # fmt: skip
         return report
-    doc, report.problems = manifest_problems(data)
+    try:
+        report.host = host_for_project(root, host)
+    except PluginKitError as err:  # neither host's shape, or an unknown --host
+        report.problems.append(_problem_of(err, "parse"))
+        return report
+    model = manifest_model(report.host)
+    doc, report.problems = model.problems(data)
     if report.problems or doc is None:
         return report
-    report.manifest = manifest = manifest_from_doc(doc)
+    report.manifest = manifest = model.from_doc(doc)
     try:
-        files = collect_files(root, manifest)
+        # The yoizip branch adds collect_files(..., host=) (Yoi's sidecar plugin-kit.toml); until it
+        # is merged a Yoi folder is collected with no include/exclude (YoiManifest.package is empty).
+        files = collect_files(root, manifest)  # type: ignore[arg-type]
     except PluginKitError as err:
-        report.problems.append(
-            Problem(err.rule, err.message, file=err.place or "", phase="pack", hint=err.hint or "")
-        )
+        report.problems.append(_problem_of(err, "pack"))
         return report
     report.files = len(files)
-    report.problems = tree_problems(root, manifest, files)
-    report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(
-        {f.path for f in files}
-    )
+    report.problems, semantic_warnings = tree_check(root, manifest, files, report.host)
+    report.warnings = [
+        *semantic_warnings,
+        *limit_warnings({f.path: f.size for f in files}, report.host.limits),
+        *_doc_warnings({f.path for f in files}),
+    ]
     return report
