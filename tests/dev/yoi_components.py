@@ -257,6 +257,7 @@ def yoi_project(
     (root / "src").mkdir(exist_ok=True)
     (root / "build").mkdir(exist_ok=True)
     (root / "src" / "component.wat").write_text(wat)
+    (root / ".gitignore").write_text("build/\nplugin.component.wasm\n")  # built, so not watched
     steps = build_steps(world)
     (root / "plugin-kit.toml").write_text("[build]\ncommand = " + _toml(steps) + "\n")
     return root

@@ -128,6 +128,8 @@ class HostApis:
         keys = {"path", "content"} if operation == "write" else {"path"}
         body = _json(request, place, keys, keys)
         rel = _relative(str(body["path"]), place)
+        if operation == "write" and not rel.parts:
+            raise _failed("FS write path must name a file", place)
         roots = [g["root"] for g in self.grants.fs if operation in g["operations"]]
         if not roots:
             raise denied(f"host_api.fs {operation} denied: no matching operation grant", place)
@@ -301,7 +303,10 @@ def _resolve(root: Path, rel: PurePosixPath, place: str, *, leaf: bool) -> Path:
         if stat.S_ISLNK(mode):
             raise denied(f"FS path symlink escape is denied: {rel}", place)
     target = current if leaf else current / rel.name
-    if not str(target.resolve() if leaf else target.parent.resolve()).startswith(str(root)):
+    if not leaf and (target.is_symlink() or target.is_dir()):
+        raise denied(f"FS write target is a symlink or a folder: {rel}", place)
+    real = target.resolve()
+    if real != root and root not in real.parents:
         raise denied(f"FS path escapes the configured grant root: {rel}", place)
     return target
 
@@ -332,8 +337,6 @@ def _write(target: Path, path: str, body: Mapping[str, Any], place: str) -> dict
     data = str(body["content"]).encode()
     if len(data) > FS_MAX_WRITE:
         raise _failed(f"FS write content exceeds {FS_MAX_WRITE} bytes", place)
-    if target.is_symlink() or target.is_dir():
-        raise denied(f"FS write target is a symlink or a folder: {path}", place)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
