@@ -267,3 +267,22 @@ def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
     assert events[-1].event == "error" and events[-1].error["rule"] == "build-failed"
     assert events[-1].loaded == first.digest
     assert session.host.current.plugin.call("greet", {}).output["summary"] == "hello"
+
+
+def test_a_trap_fails_the_instance_until_a_reload(tmp_path, sessions):
+    wat = core_wat("instance").replace(
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin)',
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin) unreachable',
+    )
+    root = yoi_project(tmp_path / "plugin", wat, world="instance", ingresses=("chat",))
+    session, event = sessions(root, Probe("greet", {}, {"payload": {}}))
+    assert event.event == "reloaded"  # the probe failed, the version loaded
+    assert event.probe["ingress"]["error"]["rule"] == "yoi-trap"
+    with pytest.raises(DevError) as err:
+        session.host.current.plugin.call("greet", {})
+    assert err.value.rule == "yoi-instance-failed"
+    (root / "src" / "component.wat").write_text(core_wat("instance"))
+    events: list[DevEvent] = []
+    session.cycle(events.append)
+    assert events[-1].event == "reloaded"
+    assert session.host.current.plugin.call("greet", {}).output["summary"] == "count 3"  # probe: 2

@@ -169,7 +169,23 @@ class InstanceComponent(ComponentPlugin):
         self._store = _store(self.limits)
         self._instance = self._instantiate(self._store)
         self._stopped = False
+        self._failed: DevError | None = None
         self.started = self._lifecycle("start", json.dumps(dict(config)))
+
+    def _invoke(
+        self, store: Any, instance: Any, export: str, *args: Any
+    ) -> tuple[str, list[LimitBreak]]:
+        """As the host, a call that traps (a refused host call included) fails the instance: it
+        gets nothing more until a reload starts a new one (wasmtime would not enter it anyway)."""
+        if self._failed is not None:
+            raise DevError(f"the instance failed earlier ({self._failed.message}); it takes no more calls",
+                           rule="yoi-instance-failed", place=f"export {export}",
+                           hint="Save a change (or run plugin dev again) to start a new instance.")  # fmt: skip
+        try:
+            return super()._invoke(store, instance, export, *args)
+        except DevError as err:
+            self._failed = err
+            raise
 
     def _lifecycle(self, export: str, *args: Any) -> dict[str, Any]:
         """decode_plugin_lifecycle_output: JSON, no `error`, not `failed`."""
