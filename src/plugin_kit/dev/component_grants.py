@@ -106,7 +106,7 @@ def _fs_grant(value: str) -> dict[str, Any]:
     if not sep or not set(ops_text.split(",")) <= set(FS_OPERATIONS):
         root, ops_text = value, "read,list"
     ops = [op for op in FS_OPERATIONS if op in ops_text.split(",")]
-    path = Path(root).expanduser().resolve()
+    path = Path(root).expanduser().absolute()  # not resolved: a symlinked root is refused per call
     if not path.is_dir():
         raise UsageError(f"fs grant root is not a folder: {root}", rule="usage", place="--grant",
                          hint="Grant an existing folder: --grant fs=ROOT[:read,list,write].")  # fmt: skip
