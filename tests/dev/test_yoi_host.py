@@ -286,3 +286,14 @@ def test_a_trap_fails_the_instance_until_a_reload(tmp_path, sessions):
     session.cycle(events.append)
     assert events[-1].event == "reloaded"
     assert session.host.current.plugin.call("greet", {}).output["summary"] == "count 3"  # probe: 2
+
+
+def test_an_import_beyond_the_three_host_apis_is_refused(tmp_path, sessions):
+    wat = core_wat("tool").replace("(module", '(module (import "$root" "extra" (func))', 1)
+    root = yoi_project(tmp_path / "plugin", wat)
+    wit = root / "wit" / "yoi-plugin-tool-v1.wit"
+    wit.write_text(wit.read_text().replace("world tool {", "world tool {\n  import extra: func();"))
+    _, event = sessions(root)
+    assert event.event == "error", event
+    assert event.error["rule"] == "yoi-import-denied"
+    assert "`extra`" in event.error["message"]
