@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugin_kit.hosts import INSOMNIA, Host
+
 __all__ = ["FileRecord", "content_digest", "sha256_file", "digest_path", "DIGEST_PREFIX", "CHUNK"]
 
-DOMAIN_TAG = b"insomnia-plugin-digest-v1\0"
 DIGEST_PREFIX = "sha256:"
 CHUNK = 1 << 20
 
@@ -33,11 +34,14 @@ class FileRecord:
         }
 
 
-def content_digest(records: Iterable[FileRecord]) -> str:
-    """sha256 over the domain tag, then per file in path-byte order: path NUL mode NUL u64be(size) sha256."""
-    h = hashlib.sha256(DOMAIN_TAG)
+def content_digest(records: Iterable[FileRecord], host: Host = INSOMNIA) -> str:
+    """sha256 over the host's domain tag, then per file in path-byte order: path NUL mode NUL
+    u64be(size) sha256; without `mode NUL` for a host whose digest has no mode (Yoi's
+    `deterministic_digest`, crates/manifest/src/plugin.rs)."""
+    h = hashlib.sha256(host.digest_tag)
     for rec in sorted(records, key=lambda r: r.path.encode("utf-8")):
-        h.update(rec.path.encode("utf-8") + b"\0" + f"{rec.mode:o}".encode() + b"\0")
+        mode = f"{rec.mode:o}".encode() + b"\0" if host.digest_has_mode else b""
+        h.update(rec.path.encode("utf-8") + b"\0" + mode)
         h.update(struct.pack(">Q", rec.size) + rec.sha256)
     return DIGEST_PREFIX + h.hexdigest()
 
