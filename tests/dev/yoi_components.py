@@ -220,6 +220,19 @@ def _toml(value: object) -> str:
     return json.dumps(value)  # a JSON string or number is a TOML one too
 
 
+def _permissions(
+    apis: tuple[str, ...], tools: tuple[str, ...], ingresses: tuple[str, ...]
+) -> list[str]:
+    """What the host requires before it registers each tool and ingress (worker plugin.rs
+    `authorize_plugin_tool`), plus the host APIs the component imports."""
+    out = [f'{{ kind = "host_api", api = "{a}" }}' for a in apis]
+    for surface, names in (("tool", tools), ("ingress", ingresses)):
+        if names:
+            out.append(f'{{ kind = "surface", surface = "{surface}" }}')
+            out += [f'{{ kind = "{surface}", name = {_toml(n)} }}' for n in names]
+    return out
+
+
 def yoi_project(
     root: Path,
     wat: str,
@@ -236,7 +249,7 @@ def yoi_project(
     lines = [
         "schema_version = 1", 'id = "dev-test"', 'name = "Dev test"', f"version = {_toml(version)}",
         'description = "A component made by the dev tests"',
-        "permissions = [" + ", ".join(f'{{ kind = "host_api", api = "{a}" }}' for a in apis) + "]",
+        "permissions = [" + ", ".join(_permissions(apis, tools, ingresses)) + "]",
         "", "[runtime]", 'kind = "wasm-component"', 'component = "plugin.component.wasm"',
         f"world = {_toml(WORLDS[world])}",
     ]  # fmt: skip

@@ -10,7 +10,14 @@ from plugin_kit.errors import DevError
 __all__ = ["load_plugin", "RUNTIMES"]
 
 # The manifest's runtime (Yoi: runtime.kind) -> the adapter module that runs it.
-RUNTIMES = {"hooks": "hooks", "wasm": "wasm", "mcp": "mcp", "wasm-component": "component"}
+# Keys are `manifest.runtime` of every host (hosts.py runtime_kinds); both Yoi worlds run as components.
+RUNTIMES = {
+    "hooks": "hooks",
+    "wasm": "wasm",
+    "mcp": "mcp",
+    "tool": "component",
+    "instance": "component",
+}
 
 
 def load_plugin(ctx: LoadContext) -> LoadedPlugin:
