@@ -211,19 +211,21 @@ def _limits(warn: _Warner, info: ComponentInfo, limits: RuntimeLimits) -> None:
         warn("component-limit-tables",
              f"the component defines {len(info.tables)} tables; Yoi allows {limits.tables} and "
              "fails to instantiate it",
-             "Define at most one table (Rust toolchains often add a second: link with one).")  # fmt: skip
+             "Define at most one table (Rust builds often bring a second one).")  # fmt: skip
     if len(info.memories) > limits.memories:
         warn("component-limit-memories",
-             f"the component defines {len(info.memories)} memories; Yoi allows {limits.memories}",
+             f"the component defines {len(info.memories)} memories; Yoi allows {limits.memories} "
+             "and fails to instantiate it",
              "Use one linear memory.")  # fmt: skip
     for size in info.memories:
         if size > limits.memory_bytes:
             warn("component-limit-memory-size",
-                 f"a memory starts at {size} bytes; Yoi allows {limits.memory_bytes} per memory "
-                 "and fails to instantiate it",
+                 f"a memory starts at {size // 65536} pages ({size} bytes); Yoi allows "
+                 f"{limits.memory_bytes} bytes per memory and fails to instantiate it",
                  f"Start with at most {limits.memory_bytes // 65536} pages of 64 KiB.")  # fmt: skip
     for elements in info.tables:
         if elements > limits.table_elements:
             warn("component-limit-table-elements",
-                 f"a table starts with {elements} elements; Yoi allows {limits.table_elements}",
+                 f"a table starts with {elements} elements; Yoi allows {limits.table_elements} "
+                 "and fails to instantiate it",
                  f"Start the table with at most {limits.table_elements} elements.")  # fmt: skip
