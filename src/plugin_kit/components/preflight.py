@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from plugin_kit.components.binary import ComponentFormatError, ComponentInfo, read_component
 from plugin_kit.components.runtime import HOST_APIS, WORLD_EXPORTS, YOI_LIMITS, RuntimeLimits
+from plugin_kit.hosts import YOI
 from plugin_kit.validators.problems import Problem
 
-__all__ = ["PreflightReport", "preflight", "PREFLIGHT_RULES"]
+__all__ = ["PreflightReport", "preflight", "preflight_file", "PREFLIGHT_RULES"]
 
 PREFLIGHT_RULES = (
     "component-placeholder",
@@ -90,6 +92,18 @@ def preflight(
         _imports(warn, info, manifest)
         _limits(warn, info, limits)
     return PreflightReport(place, info, warn.out)
+
+
+def preflight_file(path: Path, manifest: Any, *, place: str) -> PreflightReport | None:
+    """The pre-flight of the component file at `path`; None when it cannot be read or is larger
+    than Yoi loads at all (the package limits report that), so memory stays bounded."""
+    try:
+        if path.stat().st_size > YOI.limits.max_file_size:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return preflight(data, manifest, place=place)
 
 
 class _Warner:

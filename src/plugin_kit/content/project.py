@@ -14,8 +14,15 @@ from plugin_kit.validators.semantic import semantic_problems
 
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
+    from plugin_kit.validators.models import PluginManifest
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems"]
+__all__ = [
+    "ValidationReport",
+    "validate_project",
+    "limit_warnings",
+    "tree_problems",
+    "component_warnings",
+]
 
 
 @dataclass
@@ -99,6 +106,17 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     return out
 
 
+def component_warnings(manifest: PluginManifest, files: list[SourceFile]) -> list[Problem]:
+    """The pre-flight (components/preflight.py) of the component a manifest runs, when it names
+    one (`runtime.component`, Yoi) and it is packed: would the host start it?"""
+    from plugin_kit.components.preflight import preflight_file
+
+    path = dict(manifest.referenced_files()).get("runtime.component")
+    packed = next((f for f in files if f.path == path), None)
+    report = packed and preflight_file(packed.source, manifest, place=packed.path)
+    return report.warnings if report else []
+
+
 def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> list[Problem]:
     """Semantic problems of a plugin folder, against the files that would be packed."""
     by_path = {f.path: f for f in files}
@@ -148,4 +166,5 @@ def validate_project(path: Path) -> ValidationReport:
     report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(
         {f.path for f in files}
     )
+    report.warnings += component_warnings(manifest, files)
     return report
