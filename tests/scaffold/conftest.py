@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scaffold.helpers import YOI_KINDS, Outcome, isolated_env
+from scaffold.helpers import YOI_KINDS, Outcome, generate, isolated_env
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
@@ -34,15 +34,5 @@ def create_plugin(home, capsys) -> Callable[..., Outcome]:
 
 @pytest.fixture(scope="module", params=YOI_KINDS)
 def yoi_scaffold(request, tmp_path_factory) -> Path:
-    """One Yoi project per runtime kind, made once per module by the real CLI in an isolated home."""
-    home = tmp_path_factory.mktemp(f"home-yoi-{request.param}")
-    mp = pytest.MonkeyPatch()
-    for key, value in isolated_env(home).items():
-        mp.setenv(key, value)
-    dest = tmp_path_factory.mktemp(f"yoi-{request.param}") / f"demo-{request.param}"
-    try:
-        args = ["--no-input", "--host", "yoi", "--runtime", request.param, str(dest)]
-        assert run(create, args) == 0
-    finally:
-        mp.undo()
-    return dest
+    """One Yoi project per runtime kind, made once per module."""
+    return generate(tmp_path_factory, request.param, "--host", "yoi", "--runtime", request.param)

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from scaffold.helpers import isolated_env, own_tests, workflow_schema_check, zizmor_findings
+from scaffold.helpers import (
+    generate,
+    isolated_env,
+    own_tests,
+    workflow_schema_check,
+    zizmor_findings,
+)
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
@@ -21,16 +27,7 @@ RUNTIMES = ["hooks", "wasm", "mcp"]
 @pytest.fixture(scope="module", params=RUNTIMES)
 def scaffold(request, tmp_path_factory) -> Path:
     """One project per runtime, made once by the real CLI in an isolated home."""
-    home = tmp_path_factory.mktemp(f"home-{request.param}")
-    mp = pytest.MonkeyPatch()
-    for key, value in isolated_env(home).items():
-        mp.setenv(key, value)
-    dest = tmp_path_factory.mktemp(request.param) / f"demo-{request.param}"
-    try:
-        assert run(create, ["--no-input", "--runtime", request.param, str(dest)]) == 0
-    finally:
-        mp.undo()
-    return dest
+    return generate(tmp_path_factory, request.param, "--runtime", request.param)
 
 
 def test_validates(scaffold):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from scaffold.helpers import (
     YOI_KINDS,
+    old_template,
     own_tests,
     workflow_schema_check,
     zizmor_findings,
@@ -25,7 +26,6 @@ from plugin_kit.cli.create import create
 from plugin_kit.components.preflight import preflight
 from plugin_kit.packer.build import run_build
 from plugin_kit.scaffold.render import tree_hashes
-from plugin_kit.scaffold.templates import builtin_root
 from plugin_kit.scaffold.update import update_project
 from plugin_kit.validators.yoi_manifest import parse_yoi_manifest
 
@@ -144,12 +144,7 @@ def test_host_with_a_template_is_refused(create_plugin, tmp_path):
 @pytest.fixture
 def old_yoi_template(tmp_path) -> Path:
     """The built-in Yoi tool template as an "older version" with another README."""
-    root = tmp_path / "templates-0.0.1"
-    shutil.copytree(builtin_root(), root)
-    tool = root / "yoi-tool"
-    config = json.loads((tool / "cookiecutter.json").read_text())
-    config["_template_version"] = "0.0.1"
-    (tool / "cookiecutter.json").write_text(json.dumps(config))
+    tool = old_template(tmp_path, "yoi-tool")
     (tool / "{{cookiecutter.id}}" / "README.md").write_text("# {{ cookiecutter.name }}\n\nOld.\n")
     return tool
 

@@ -134,35 +134,25 @@ class _Reader:
         self.pos += 1
         return self.data[self.pos - 1]
 
-    def u32(self) -> int:
+    def leb(self, max_bytes: int, *, signed: bool = False) -> int:
+        """A LEB128 number of at most `max_bytes` bytes (5 for u32 and s33, 10 for u64)."""
         result = shift = 0
-        for _ in range(5):
+        for _ in range(max_bytes):
             b = self.byte()
             result |= (b & 0x7F) << shift
-            if b < 0x80:
-                return result
             shift += 7
-        raise self.fail("LEB128 number longer than 5 bytes")
+            if b < 0x80:
+                return result - (1 << shift) if signed and b & 0x40 else result
+        raise self.fail(f"LEB128 number longer than {max_bytes} bytes")
+
+    def u32(self) -> int:
+        return self.leb(5)
 
     def u64(self) -> int:
-        result = shift = 0
-        for _ in range(10):
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            if b < 0x80:
-                return result
-            shift += 7
-        raise self.fail("LEB128 number longer than 10 bytes")
+        return self.leb(10)
 
     def s33(self) -> int:
-        result = shift = 0
-        for _ in range(5):
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                return result - (1 << shift) if b & 0x40 else result
-        raise self.fail("signed LEB128 number longer than 5 bytes")
+        return self.leb(5, signed=True)
 
     def count(self) -> int:
         """A vector length: each element takes at least one byte, so it cannot exceed the rest."""
