@@ -6,6 +6,8 @@ are instantiated under Yoi's store limits with wasmtime, to show the warning is 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from helpers.components import (
     ALLOC,
@@ -240,3 +242,18 @@ def test_a_clean_component_instantiates_under_yoi_limits():
     instance = Linker(engine).instantiate(store, Component(engine, component(TOOL_WAT)))
     call = instance.get_func(store, "call")
     assert call(store, "echo", "{}") == '{"summary":"ok"}'
+
+
+@pytest.mark.parametrize(
+    "permission",
+    [
+        {"kind": "host_api", "api": "fs"},  # the TOML table as parsed
+        "host_api.fs",  # Yoi's label form (PluginPermission::label)
+        SimpleNamespace(kind="host_api", api=SimpleNamespace(value="fs")),  # a typed model
+    ],
+    ids=["table", "label", "object"],
+)
+def test_a_requested_host_api_is_recognised_in_each_manifest_shape(permission):
+    model = SimpleNamespace(world="yoi:plugin/tool@1.0.0", permissions=[permission], request=[])
+    report = preflight(component(imports("read")), model)
+    assert [w.rule for w in report.warnings] == ["component-limit-instances"]
