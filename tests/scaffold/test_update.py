@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from scaffold import helpers
 
 from plugin_kit.scaffold.templates import builtin_root
 from plugin_kit.scaffold.update import update_project
@@ -17,16 +18,11 @@ from plugin_kit.scaffold.update import update_project
 @pytest.fixture
 def old_template(tmp_path) -> Path:
     """The built-in templates as an "older version": some files differ, one more file."""
-    root = tmp_path / "templates-0.0.1"
-    shutil.copytree(builtin_root(), root)
-    wasm = root / "wasm"
-    config = json.loads((wasm / "cookiecutter.json").read_text())
-    config["_template_version"] = "0.0.1"
-    (wasm / "cookiecutter.json").write_text(json.dumps(config))
+    wasm = helpers.old_template(tmp_path, "wasm")
     project = wasm / "{{cookiecutter.id}}"
     (project / "README.md").write_text("# {{ cookiecutter.name }}\n\nOld readme.\n")
     (project / "NOTES.md").write_text("Only in the old template.\n")
-    (root / "_shared" / "gitignore").write_text("dist/\n")
+    (wasm.parent / "_shared" / "gitignore").write_text("dist/\n")
     return wasm
 
 

@@ -14,6 +14,7 @@ _EPILOG = """\b
 Examples:
   create-plugin weather-tools                      # asks on a terminal, wasm by default
   create-plugin weather-tools --runtime hooks --no-input
+  create-plugin shout --host yoi --runtime instance --no-input   # a Yoi component plugin
   create-plugin --runtime mcp --name "Word tools" --license Apache-2.0 --no-input --json
   create-plugin my-plugin --set description="Forecasts and alerts" --no-git --no-input
   create-plugin my-plugin --template gh:acme/insomnia-plugin-template --no-input
@@ -28,7 +29,14 @@ Examples:
 )
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "--runtime", help="Plugin kind: hooks, wasm or mcp (built-in templates; default wasm)."
+    "--host",
+    type=click.Choice(["insomnia", "yoi"]),
+    help="Host the plugin is for (built-in templates; default insomnia).",
+)
+@click.option(
+    "--runtime",
+    help="Plugin kind: hooks, wasm or mcp for insomnia (default wasm); tool or instance for "
+    "yoi (default tool).",
 )
 @click.option("--id", "plugin_id", help="Plugin id (default: the folder name, or from --name).")
 @click.option("--name", help="Display name (default: from the id).")
@@ -49,6 +57,7 @@ Examples:
 @click.version_option(package_name="insomnia-plugin-kit", prog_name="create-plugin")
 def create(
     dest: Path | None,
+    host: str | None,
     runtime: str | None,
     plugin_id: str | None,
     name: str | None,
@@ -67,16 +76,16 @@ def create(
     Prompts only on a terminal; checks every answer before writing anything; refuses a
     non-empty or symlinked DEST (default ./<id>).
     """
+    from plugin_kit.errors import UsageError
+    from plugin_kit.hosts import get_host
     from plugin_kit.scaffold.answers import parse_set
-    from plugin_kit.scaffold.templates import builtin_spec
+    from plugin_kit.scaffold.templates import builtin_spec, default_runtime
 
     if update:
         _refuse_with_update(click.get_current_context())
         _update(dest, template, resolved, as_json)
         return
     if resolved:
-        from plugin_kit.errors import UsageError
-
         raise UsageError(
             "--resolved works only with --update",
             rule="create.resolved",
@@ -88,11 +97,21 @@ def create(
     answers.update({k: v for k, v in flags.items() if v is not None})
     interactive = not no_input and not as_json and sys.stdin.isatty()
     if template is None:
+        target = get_host(host or "insomnia")
         if runtime is None and interactive:
             runtime = click.prompt(
-                "runtime", type=click.Choice(["hooks", "wasm", "mcp"]), default="wasm"
+                "runtime",
+                type=click.Choice(list(target.runtime_kinds)),
+                default=default_runtime(target),
             )
-        template = builtin_spec(runtime or "wasm")
+        template = builtin_spec(runtime or default_runtime(target), target)
+    elif host is not None:
+        raise UsageError(
+            "--host picks a built-in template; --template brings its own",
+            rule="create.host",
+            place="--host",
+            hint="drop --host, or drop --template",
+        )
     elif runtime is not None:
         answers["runtime"] = runtime
     _create(template, answers, dest, git, interactive, as_json)
@@ -119,7 +138,17 @@ def _create(
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.
-_NOT_WITH_UPDATE = ("runtime", "plugin_id", "name", "author", "license_", "sets", "no_input", "git")
+_NOT_WITH_UPDATE = (
+    "host",
+    "runtime",
+    "plugin_id",
+    "name",
+    "author",
+    "license_",
+    "sets",
+    "no_input",
+    "git",
+)
 
 
 def _refuse_with_update(ctx: click.Context) -> None:

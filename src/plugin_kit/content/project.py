@@ -14,8 +14,16 @@ from plugin_kit.validators.problems import Problem
 
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
+    from plugin_kit.validators.models import PluginManifest
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems", "tree_check"]
+__all__ = [
+    "ValidationReport",
+    "validate_project",
+    "limit_warnings",
+    "tree_problems",
+    "tree_check",
+    "component_warnings",
+]
 
 
 @dataclass
@@ -101,6 +109,17 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     return out
 
 
+def component_warnings(manifest: PluginManifest, files: list[SourceFile]) -> list[Problem]:
+    """The pre-flight (components/preflight.py) of the component a manifest runs, when it names
+    one (`runtime.component`, Yoi) and it is packed: would the host start it?"""
+    from plugin_kit.components.preflight import preflight_file
+
+    path = dict(manifest.referenced_files()).get("runtime.component")
+    packed = next((f for f in files if f.path == path), None)
+    report = packed and preflight_file(packed.source, manifest, place=packed.path)
+    return report.warnings if report else []
+
+
 def tree_check(
     root: Path, manifest: PluginManifest, files: list[SourceFile], host: Host = INSOMNIA
 ) -> tuple[list[Problem], list[Problem]]:
@@ -172,5 +191,6 @@ def validate_project(path: Path, *, host: str | None = None) -> ValidationReport
         *semantic_warnings,
         *limit_warnings({f.path: f.size for f in files}, report.host.limits),
         *_doc_warnings({f.path for f in files}),
+        *component_warnings(manifest, files),
     ]
     return report

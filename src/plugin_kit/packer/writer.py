@@ -159,7 +159,7 @@ def pack(
     progress: Progress | None = None,
 ) -> PackResult:
     """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
-    from plugin_kit.content.project import limit_warnings, tree_problems
+    from plugin_kit.content.project import component_warnings, limit_warnings, tree_problems
     from plugin_kit.packer.build import run_build as build
 
     root = Path(project_dir)
@@ -187,7 +187,7 @@ def pack(
             rule="io",
             place=str(exc.filename or outdir),
         ) from exc
-    warnings = limit_warnings({f.path: f.size for f in files})
+    warnings = limit_warnings({f.path: f.size for f in files}) + component_warnings(manifest, files)
     from plugin_kit.validators.limits import DEFAULT_LIMITS
 
     if size > DEFAULT_LIMITS.max_archive_size:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PluginKitError, UsageError
+from plugin_kit.hosts import INSOMNIA, YOI
 from plugin_kit.scaffold.answers import (
     ANSWERS_FILE,
     Record,
@@ -25,6 +26,7 @@ from plugin_kit.scaffold.answers import (
 from plugin_kit.scaffold.git import git_available, initial_commit
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
 from plugin_kit.scaffold.templates import TemplateSource, open_template
+from plugin_kit.validators.problems import Problem
 
 __all__ = [
     "CreateRequest",
@@ -158,22 +160,47 @@ def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None)
 
 
 def _check_project(project: Path) -> str:
-    """Validate the rendered project; an answer's fault is a usage error, anything else the template's."""
-    from plugin_kit.content.project import validate_project
+    """Check the rendered project; an answer's fault is a usage error, anything else the template's."""
+    from plugin_kit.hosts import host_for_project
 
-    report = validate_project(project)
-    if report.ok and report.manifest is not None:
-        return report.manifest.runtime
-    err = answer_problems(report.problems)
+    manifest, problems = _PROJECT_CHECKS[host_for_project(project).name](project)
+    if not problems and manifest is not None:
+        return str(manifest.runtime)
+    err = answer_problems(problems)
     if err is not None:
         raise err
-    first = report.problems[0]
+    first = problems[0]
     raise PluginKitError(
         f"the generated project does not validate: {first}",
         rule="create.template-invalid",
         place=first.file,
         hint="the template produced an invalid plugin; check it with `plugin validate`",
     )
+
+
+def _validate(project: Path) -> tuple[Any, list[Problem]]:
+    from plugin_kit.content.project import validate_project
+
+    report = validate_project(project)
+    return report.manifest, report.problems
+
+
+def _parse_manifest(project: Path) -> tuple[Any, list[Problem]]:
+    """The manifest check of the project's host, without its files."""
+    from plugin_kit.hosts import host_for_project
+    from plugin_kit.validators.models import manifest_model
+
+    model = manifest_model(host_for_project(project))
+    doc, problems = model.problems((project / "plugin.toml").read_bytes())
+    return (model.from_doc(doc) if doc is not None and not problems else None), problems
+
+
+# How each host's fresh project is checked. Yoi: its manifest only, until validate_project
+# reads Yoi folders (plugin-kit.toml); then it takes _validate as well.
+_PROJECT_CHECKS: dict[str, Callable[[Path], tuple[Any, list[Problem]]]] = {
+    INSOMNIA.name: _validate,
+    YOI.name: _parse_manifest,
+}
 
 
 def _existing_ancestor(path: Path) -> Path:

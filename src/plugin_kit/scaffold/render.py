@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PluginKitError, UsageError
+from plugin_kit.hosts import get_host
 from plugin_kit.scaffold.pins import workflow_pins
 from plugin_kit.scaffold.templates import TemplateSource
 
@@ -33,10 +34,24 @@ def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, 
     except ValueError as exc:  # a value outside a choice variable's list
         raise UsageError(str(exc), rule="create.answer", place="--set") from exc
     context["cookiecutter"].update(workflow_pins())
+    context["cookiecutter"].update(
+        _host_facts(str(context["cookiecutter"].get("_host", "insomnia")))
+    )
     context["cookiecutter"]["_repo_dir"] = str(template.path)
     context["cookiecutter"]["_template"] = template.spec
     context["cookiecutter"] = _literal(context["cookiecutter"], answers)
     return context
+
+
+def _host_facts(name: str) -> dict[str, str]:
+    """Private variables for the shared partials: the template's host (`_host` in
+    cookiecutter.json, Insomnia if absent), its archive suffix and its project store folder."""
+    host = get_host(name)
+    return {
+        "_host": host.name,
+        "_suffix": host.suffix,
+        "_store_dir": host.project_store.split("/")[0],
+    }
 
 
 def _literal(variables: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
