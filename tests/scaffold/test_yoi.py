@@ -38,10 +38,15 @@ def _sidecar(project: Path) -> dict:
     return tomllib.loads((project / "plugin-kit.toml").read_text(encoding="utf-8"))
 
 
+def doc_kind(project: Path) -> str:
+    return tomllib.loads((project / "plugin.toml").read_text(encoding="utf-8"))["runtime"]["kind"]
+
+
 def test_manifest_is_in_yois_shape_with_least_privilege(yoi_scaffold):
     manifest = _manifest(yoi_scaffold)
     kind = yoi_scaffold.name.removeprefix("demo-")
-    assert (manifest.id, manifest.runtime) == (yoi_scaffold.name, "wasm-component")
+    assert (manifest.id, manifest.runtime) == (yoi_scaffold.name, kind)
+    assert doc_kind(yoi_scaffold) == "wasm-component"
     assert manifest.world == f"yoi:plugin/{kind}@1.0.0"
     assert [t["name"] for t in manifest.tools] == ["shout"]
     assert dict(manifest.referenced_files()) == {"runtime.component": "plugin.component.wasm"}
@@ -125,7 +130,7 @@ def test_same_answers_same_tree(kind, tmp_path, home):
 def test_json_result_names_the_template(create_plugin, tmp_path):
     out = create_plugin("--no-input", "--no-git", "--host", "yoi", "--json", str(tmp_path / "j-p"))
     assert out.code == 0, out.err
-    assert (out.json["template"], out.json["runtime"]) == ("builtin:yoi-tool", "wasm-component")
+    assert (out.json["template"], out.json["runtime"]) == ("builtin:yoi-tool", "tool")
 
 
 def test_a_runtime_of_the_other_host_is_refused(create_plugin, tmp_path):

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PluginKitError, UsageError
-from plugin_kit.hosts import INSOMNIA, YOI
 from plugin_kit.scaffold.answers import (
     ANSWERS_FILE,
     Record,
@@ -161,9 +160,7 @@ def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None)
 
 def _check_project(project: Path) -> str:
     """Check the rendered project; an answer's fault is a usage error, anything else the template's."""
-    from plugin_kit.hosts import host_for_project
-
-    manifest, problems = _PROJECT_CHECKS[host_for_project(project).name](project)
+    manifest, problems = _validate(project)
     if not problems and manifest is not None:
         return str(manifest.runtime)
     err = answer_problems(problems)
@@ -183,24 +180,6 @@ def _validate(project: Path) -> tuple[Any, list[Problem]]:
 
     report = validate_project(project)
     return report.manifest, report.problems
-
-
-def _parse_manifest(project: Path) -> tuple[Any, list[Problem]]:
-    """The manifest check of the project's host, without its files."""
-    from plugin_kit.hosts import host_for_project
-    from plugin_kit.validators.models import manifest_model
-
-    model = manifest_model(host_for_project(project))
-    doc, problems = model.problems((project / "plugin.toml").read_bytes())
-    return (model.from_doc(doc) if doc is not None and not problems else None), problems
-
-
-# How each host's fresh project is checked. Yoi: its manifest only, until validate_project
-# reads Yoi folders (plugin-kit.toml); then it takes _validate as well.
-_PROJECT_CHECKS: dict[str, Callable[[Path], tuple[Any, list[Problem]]]] = {
-    INSOMNIA.name: _validate,
-    YOI.name: _parse_manifest,
-}
 
 
 def _existing_ancestor(path: Path) -> Path:
