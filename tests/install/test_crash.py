@@ -298,3 +298,17 @@ def test_two_installs_of_different_versions_at_once_one_is_refused(
     [won] = [json.loads(out)["version"] for out, _, code in results if code == 0]
     assert read_lock(store)["weather-tools"].version == won
     assert verify_installed([], None, all_=True).ok
+
+
+@pytest.mark.filterwarnings(_FORK_WARNING)
+def test_killed_catalogs_toml_write_leaves_no_temp(
+    site, plugin, make_archive, isolated_home: Path
+) -> None:
+    from plugin_kit.installer.catalogs import refresh_catalog
+
+    site.release(make_archive("weather-tools", "1.1.0"))
+    assert _killed_at("atomic_write:catalogs.toml:written", lambda: refresh_catalog("acme")) == 86
+    assert _leftover_temps(isolated_home) != []
+    site.release(make_archive("weather-tools", "1.2.0"))
+    assert plugin("catalog", "refresh").code == 0
+    assert _leftover_temps(isolated_home) == []
