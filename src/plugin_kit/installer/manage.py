@@ -213,8 +213,7 @@ def disable(ref: str, workspace: Path | None) -> EnableResult:
                 r.active = False
                 found.append(r)
 
-    with locked_store(store):
-        update_enablements(change)
+    update_enablements(change)  # binds to no install, so it needs no store lock
     audit("disable", outcome="ok" if found else "noop", ref=full_ref, version=entry.version)
     grants = found[0].grants if found else {}
     return EnableResult(full_ref, entry.version, entry.content_digest, False, grants, [])

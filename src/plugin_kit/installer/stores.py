@@ -264,8 +264,8 @@ def _refuse_symlinked(store: Store) -> None:
 
 @contextlib.contextmanager
 def locked_store(store: Store) -> Iterator[None]:
-    """Hold the store lock with any interrupted change finished (enable and disable use it
-    alone, so the lock entry they bind a grant to cannot change under them)."""
+    """Hold the store lock with any interrupted change finished (enable uses it alone, so the
+    lock entry it binds a grant to cannot change under it)."""
     _refuse_symlinked(store)
     store.root.mkdir(parents=True, exist_ok=True)
     with file_lock(store.mutex_path, what=f"{store.kind} store"):
