@@ -194,6 +194,21 @@ def test_reinstall_after_a_killed_uninstall_grants_nothing(point: str, site, plu
     assert load_enablements() == []  # the install removed the grant left for the gone install
 
 
+@pytest.mark.filterwarnings(_FORK_WARNING)
+def test_a_stale_grant_never_applies_even_before_it_is_removed(site, plugin) -> None:
+    """Uninstall and the next install both killed after their commits: the grant left for
+    the first install is still in plugins.toml, and applies to nothing."""
+    _installed_and_enabled(site, plugin)
+    assert _killed_at("txn:committed", lambda: uninstall("weather-tools", None)) == 86
+    reinstall = lambda: run_install(plan_install("weather-tools@1.0.0", user_store()))  # noqa: E731
+    assert _killed_at("txn:committed", reinstall) == 86
+    assert [r.id for r in load_enablements()] == ["user:weather-tools"]
+    [pkg] = plugin("list", "--json").json()["packages"]
+    assert pkg["status"] == "disabled"
+    assert [d["rule"] for d in pkg["diagnostics"]] == ["grant-stale"]
+    assert resolve_enabled(None) == []
+
+
 _UPGRADE_POINTS = [
     "grants:pending",
     "atomic_write:.txn.json:written",
