@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, NeedsUserError, UsageError, VerificationError
-from plugin_kit.installer._fs import atomic_write, file_lock
+from plugin_kit.installer._fs import atomic_write, file_lock, remove_write_temps
 from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.audit import audit, now_iso
 from plugin_kit.installer.fetch import check_url, fetch_bytes
@@ -112,6 +112,8 @@ def registry() -> dict[str, CatalogSource]:
 
 
 def _save_registry(sources: dict[str, CatalogSource]) -> None:
+    """Callers hold the registry lock, so a temp left here is a killed write's, never a live one."""
+    remove_write_temps(_registry_path())
     doc = {"catalog": [asdict(sources[n]) for n in sorted(sources)]}
     atomic_write(
         _registry_path(),

@@ -400,8 +400,12 @@ def run_install(
     allow_replace: bool = False,
     progress: Progress | None = None,
     action: str = "install",
+    carry_grants: bool = False,
 ) -> InstalledPackage:
-    """Download, verify and place what `plan` describes; every outcome is audited."""
+    """Download, verify and place what `plan` describes; every outcome is audited.
+
+    The checks against the plan's view of the store are repeated under the store lock when
+    placing, so a concurrent install of another version is refused, not replaced."""
     store = plan._store
     assert store is not None
     fields = {
@@ -459,6 +463,8 @@ def run_install(
             expected_digest=info.digest,
             signature=signature,
             info=info,
+            replace=allow_replace,
+            carry_grants=carry_grants,
         )
     except PluginKitError as err:
         audit(

@@ -56,15 +56,25 @@ def _host_facts(name: str) -> dict[str, str]:
 
 def _literal(variables: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """cookiecutter renders every variable as Jinja, the given answers too (`{{ 7*7 }}` would
-    become 49): make each given text answer a reference to its value, which renders as typed.
-    Private keys are copied before the others are rendered, so the values go first."""
+    become 49, and Jinja is not sandboxed: a recorded answer could run code): make each text
+    in a given answer, nested in lists and tables too, a reference to its value, which
+    renders as typed. Private keys are copied before the others are rendered, so the values
+    go first."""
     values: list[Any] = []
+
+    def ref(value: Any) -> Any:
+        if isinstance(value, str):
+            values.append(value)
+            return f"{{{{ cookiecutter.{_LITERAL}[{len(values) - 1}] }}}}"
+        if isinstance(value, dict):
+            return {ref(k): ref(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [ref(v) for v in value]
+        return value
+
     out: dict[str, Any] = {_LITERAL: values}
     for key, value in variables.items():
-        if key in answers and isinstance(value, str) and not key.startswith("_"):
-            values.append(value)
-            value = f"{{{{ cookiecutter.{_LITERAL}[{len(values) - 1}] }}}}"
-        out[key] = value
+        out[key] = ref(value) if key in answers and not key.startswith("_") else value
     return OrderedDict(out)
 
 
