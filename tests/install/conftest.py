@@ -99,6 +99,24 @@ def new_key(base: Path) -> Key:
     return Key(paths.public_key_base64, paths.key_id, secret)
 
 
+def _forge_key_id(victim: Key) -> Key:
+    """A new Ed25519 key wearing `victim`'s key id: the id is 8 bytes its maker chooses
+    (signing/keys.py `_key_id`), so generate a pair and rewrite the id bytes."""
+    import base64
+
+    import minisign
+
+    victim_id = base64.b64decode(victim.public)[2:10]
+    pair = minisign.KeyPair.generate()
+    with pair.secret_key as secret:
+        secret._keynum_sk.key_id[:] = victim_id
+        secret._update_checksum()
+        text = (bytes(secret) + b"\n").decode("ascii")
+    forged = load_secret_key(text, None)
+    assert forged.key_id == victim.key_id and forged.public_key.base64 != victim.public
+    return Key(forged.public_key.base64, forged.key_id, forged)
+
+
 @dataclass
 class Publisher:
     """A folder site: releases/<id>/<version>/... and catalog/extensions.json(.minisig).
@@ -200,6 +218,11 @@ def site(publisher, make_archive, plugin):
 def keys(tmp_path: Path) -> dict[str, Key]:
     (tmp_path / "keys").mkdir()
     return {n: new_key(tmp_path / "keys" / n) for n in ("catalog", "release", "other")}
+
+
+@pytest.fixture
+def forge_key_id() -> Callable[[Key], Key]:
+    return _forge_key_id
 
 
 @pytest.fixture

@@ -37,6 +37,13 @@ class LockEntry:
     def key_id(self) -> str | None:
         return self.signature.get("key_id")
 
+    @property
+    def public_key(self) -> str | None:
+        """The pinned publisher key (`RW...`). Locks written before whole keys were pinned
+        hold only `key_id`, which is a label and is never compared on its own."""
+        value = self.signature.get("public_key")
+        return value if isinstance(value, str) and value else None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
