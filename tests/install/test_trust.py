@@ -87,6 +87,20 @@ def test_a_local_file_signed_by_a_forged_key_needs_accept_new_key(
     assert read_lock(user_store())["weather-tools"].public_key == keys["release"].public
 
 
+def test_a_catalog_signed_by_a_key_with_the_pinned_key_id_is_refused(
+    site, plugin, make_archive, forge_key_id
+) -> None:
+    forged = forge_key_id(site.catalog_key)
+    site.release(make_archive("weather-tools", "1.0.1"), publish=False)
+    site.write_catalog(site.bumped(), key=forged)
+    r = plugin("catalog", "refresh", "--json")
+    assert r.code == 3, r.out
+    assert r.json()["catalogs"][0]["error"]["rule"] == "signing.bad-signature"
+    assert plugin("catalog", "ls", "--json").json()["catalogs"][0]["pubkey"] == (
+        site.catalog_key.public
+    )
+
+
 # --- 2. consent bound to the package ------------------------------------------------------
 
 
