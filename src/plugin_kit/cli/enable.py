@@ -53,12 +53,13 @@ def enable(
       plugin enable project:weather-tools --grant network=api.weather.gov --grant secrets=WEATHER_KEY
       plugin enable weather-tools --grant-requested --yes --json
     """
+    from plugin_kit.installer.manage import EnableResult
     from plugin_kit.installer.manage import enable as do_enable
 
     if grant_requested and grants:
         raise UsageError("use --grant-requested or --grant, not both", rule="usage")
 
-    def ask(preview) -> None:  # type: ignore[no-untyped-def]
+    def ask(preview: EnableResult) -> None:
         if not yes:
             info(f"enable {preview.ref} {preview.version} ({preview.runtime}):")
             for line in _grant_lines(preview.granted):

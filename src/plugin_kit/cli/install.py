@@ -92,6 +92,21 @@ def render_plan(plan: dict[str, Any]) -> None:
     info(f"  {plan['note']}")
 
 
+def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
+    """Show the verified manifest's requests, then ask; with nobody to ask, exit 4 at once
+    (before downloading)."""
+    if not (yes or can_ask()):
+        confirm_or_exit("Install it?", yes)
+
+    def confirm(verified: Any) -> None:
+        if not (as_json and yes):  # never ask without showing what it asks for
+            info(f"verified: {verified.id} {verified.version}")
+            render_requests(verified.to_dict())
+        confirm_or_exit("Install it?", yes)
+
+    return confirm
+
+
 @click.command()
 @click.argument("target")
 @click.option(
@@ -171,16 +186,8 @@ def install(
     if not as_json:
         render_plan(plan.to_dict())
     confirm = None
-    if plan.risk is None:  # a URL: its manifest, and so its requests, are known after the download
-        if not (yes or can_ask()):
-            confirm_or_exit("Install it?", yes)  # fail now (exit 4), before downloading
-
-        def confirm(verified) -> None:  # type: ignore[no-untyped-def]
-            if not (as_json and yes):  # never ask without showing what it asks for
-                info(f"verified: {verified.id} {verified.version}")
-                render_requests(verified.to_dict())
-            confirm_or_exit("Install it?", yes)
-
+    if plan.risk is None:  # a URL: its requests are known once the download is verified
+        confirm = _confirm_when_verified(yes, as_json)
     else:
         confirm_or_exit("Install it?", yes)
     result = run_install(
