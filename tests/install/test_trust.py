@@ -50,7 +50,7 @@ def test_a_forged_key_with_the_publishers_key_id_is_a_new_key(
 
 
 def test_an_old_lock_that_pins_only_a_key_id_needs_the_user(site, plugin, make_archive) -> None:
-    """Locks from before whole keys were pinned: the id matches, but that proves nothing."""
+    """A lock entry with a key id and no key (edited): the id matches, which proves nothing."""
     assert plugin("install", "weather-tools", "--yes").code == 0
     store = user_store()
     entries = read_lock(store)

@@ -163,8 +163,8 @@ def _entry_plugin_id(entry: dict[str, Any]) -> str:
 
 def _key_change(old: LockEntry | None, key: Any) -> tuple[str | None, str | None]:
     """(change, what is pinned). The whole public key is compared, never the key id alone:
-    a key id is 8 bytes the key's maker chooses. A lock that pins only an id (written before
-    plugin-kit pinned whole keys) cannot be compared: "unpinned", which needs the user too."""
+    a key id is 8 bytes the key's maker chooses. A lock entry with an id and no key (edited by
+    hand or in a repository) cannot be compared: "unpinned", which needs the user too."""
     if old is None or key is None:
         return None, None
     if old.public_key:

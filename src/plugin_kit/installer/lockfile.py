@@ -39,8 +39,8 @@ class LockEntry:
 
     @property
     def public_key(self) -> str | None:
-        """The pinned publisher key (`RW...`). Locks written before whole keys were pinned
-        hold only `key_id`, which is a label and is never compared on its own."""
+        """The pinned publisher key (`RW...`). An entry with only `key_id` (hand-edited, or a
+        workspace lock someone changed) pins nothing: a key id is a label, never compared alone."""
         value = self.signature.get("public_key")
         return value if isinstance(value, str) and value else None
 

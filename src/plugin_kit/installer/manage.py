@@ -385,7 +385,7 @@ def _pin_problem(entry: LockEntry) -> str | None:
     if entry.public_key is None:
         if entry.key_id:
             return (
-                f"pins only the key id {entry.key_id} (an older plugin-kit wrote it); the next"
+                f"pins only the key id {entry.key_id}, which proves nothing; the next"
                 " `plugin upgrade --accept-new-key` pins the whole key"
             )
         return None
