@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from plugin_kit.catalog.risk import Requests, assess, requests_from
+from plugin_kit.catalog.risk import RISK_LEVELS, Requests, assess, requests_from
 from plugin_kit.errors import UsageError
 from plugin_kit.hosts import INSOMNIA, YOI
 
@@ -64,3 +66,31 @@ def test_a_host_without_a_mapping_is_refused_not_guessed() -> None:
     with pytest.raises(UsageError) as err:
         requests_from(YOI, {}, "wasm-component")
     assert err.value.rule == "risk-host-unsupported"
+
+
+_TEXT = st.text(alphabet=st.sampled_from("aZ09-./_*é\n\x1b\u202e "), max_size=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(["network", "secrets", "filesystem", "process", "rate_limits", "camera"])
+_CAPS = st.dictionaries(_KEYS | _TEXT, _JSON, max_size=5)
+
+
+@given(_CAPS, st.sampled_from(["hooks", "wasm", "mcp", "", "other"]))
+def test_any_entry_is_judged_without_error_on_one_line(caps: dict, runtime: str) -> None:
+    """A catalog entry is untrusted JSON: whatever its shape, a level and one printable line."""
+    risk = _assess(caps, runtime)
+    assert risk.level in RISK_LEVELS
+    assert risk.summary.isprintable()
+
+
+@given(_CAPS, _KEYS, _JSON, st.sampled_from(["hooks", "wasm", "mcp"]))
+def test_asking_for_more_never_lowers_the_risk(
+    caps: dict, key: str, value: object, runtime: str
+) -> None:
+    assume(key not in caps)  # replacing a request may ask for less; adding one may not
+    more = {**caps, key: value}
+    before, after = _assess(caps, runtime).level, _assess(more, runtime).level
+    assert RISK_LEVELS.index(after) >= RISK_LEVELS.index(before)
