@@ -14,10 +14,10 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plugin_kit.catalog.model import archive_asset
-from plugin_kit.catalog.risk import assess, declared_capabilities, requests_from
+from plugin_kit.catalog.risk import Risk, assess, declared_capabilities, requests_from
 from plugin_kit.errors import (
     InstallError,
     NeedsUserError,
@@ -25,7 +25,7 @@ from plugin_kit.errors import (
     UsageError,
     VerificationError,
 )
-from plugin_kit.hosts import INSOMNIA, host_for_archive, host_for_name
+from plugin_kit.hosts import INSOMNIA, Host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
@@ -50,6 +50,9 @@ from plugin_kit.installer.verify import (
     check_sums,
     read_strict,
 )
+
+if TYPE_CHECKING:
+    from plugin_kit.signing.keys import PublicKey
 
 __all__ = ["InstallPlan", "plan_install", "plan_candidate", "run_install", "target_kind"]
 
@@ -161,7 +164,7 @@ def _entry_plugin_id(entry: dict[str, Any]) -> str:
     return str(entry.get("name") or entry.get("id"))
 
 
-def _key_change(old: LockEntry | None, key: Any) -> tuple[str | None, str | None]:
+def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | None, str | None]:
     """(change, what is pinned). The whole public key is compared, never the key id alone:
     a key id is 8 bytes the key's maker chooses. A lock entry with an id and no key (edited by
     hand or in a repository) cannot be compared: "unpinned", which needs the user too."""
@@ -174,7 +177,7 @@ def _key_change(old: LockEntry | None, key: Any) -> tuple[str | None, str | None
     return None, None  # installed by --sha256 alone: nothing was pinned
 
 
-def _entry_risk(entry: dict[str, Any], host: Any, place: str) -> tuple[dict[str, Any], Any]:
+def _entry_risk(entry: dict[str, Any], host: Host, place: str) -> tuple[dict[str, Any], Risk]:
     """The entry's capabilities and the risk our rule gives them; an entry whose own `risk`
     says otherwise is refused before anything is downloaded."""
     requested = entry.get("capabilities")
