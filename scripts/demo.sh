@@ -43,7 +43,7 @@ plugin install weather-tools --project --yes
 plugin list
 
 step "8. plugin enable with the requested capabilities granted"
-plugin enable project:weather-tools --grant-requested
+plugin enable project:weather-tools --grant-requested --yes
 plugin list
 
 step "9. plugin dev (once): load it into the dev host and show what it offers"

@@ -99,6 +99,14 @@ def new_key(base: Path) -> Key:
     return Key(paths.public_key_base64, paths.key_id, secret)
 
 
+def _forge_key_id(victim: Key) -> Key:
+    from helpers.keys import forge_key_id
+
+    forged = forge_key_id(victim.public)
+    assert forged.key_id == victim.key_id
+    return Key(forged.public_key.base64, forged.key_id, forged)
+
+
 @dataclass
 class Publisher:
     """A folder site: releases/<id>/<version>/... and catalog/extensions.json(.minisig).
@@ -200,6 +208,11 @@ def site(publisher, make_archive, plugin):
 def keys(tmp_path: Path) -> dict[str, Key]:
     (tmp_path / "keys").mkdir()
     return {n: new_key(tmp_path / "keys" / n) for n in ("catalog", "release", "other")}
+
+
+@pytest.fixture
+def forge_key_id() -> Callable[[Key], Key]:
+    return _forge_key_id
 
 
 @pytest.fixture

@@ -43,6 +43,13 @@ class LockEntry:
     def key_id(self) -> str | None:
         return self.signature.get("key_id")
 
+    @property
+    def public_key(self) -> str | None:
+        """The pinned publisher key (`RW...`). An entry with only `key_id` (hand-edited, or a
+        workspace lock someone changed) pins nothing: a key id is a label, never compared alone."""
+        value = self.signature.get("public_key")
+        return value if isinstance(value, str) and value else None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

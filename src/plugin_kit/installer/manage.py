@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,8 @@ class EnableResult:
     active: bool
     grants: dict[str, Any]
     not_granted: list[str]
+    granted: list[str] = field(default_factory=list)  # one line per grant, as shown to the user
+    runtime: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,13 +140,29 @@ def enable(
     *,
     grant_requested: bool = False,
     grants: list[str] | None = None,
+    confirm: Callable[[EnableResult], None] | None = None,
 ) -> EnableResult:
-    """Record an enable with concrete grants; a grant may narrow a request, never widen it."""
+    """Record an enable with concrete grants; a grant may narrow a request, never widen it.
+
+    `confirm`, if given, sees the result before anything is recorded (its `granted` lists
+    every grant, one line each); raising from it records nothing."""
     store, entry = resolve_ref(ref, workspace)
     full_ref = store.ref(entry.id)
     try:
         requested = _requested(store, entry)
         granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
+        result = EnableResult(
+            full_ref,
+            entry.version,
+            entry.content_digest,
+            True,
+            granted,
+            caps.uncovered(requested, granted),
+            caps.grant_lines(granted),
+            entry.runtime,
+        )
+        if confirm is not None:
+            confirm(result)
         rec = Enablement(
             id=full_ref,
             digest=entry.content_digest,
@@ -176,14 +195,7 @@ def enable(
         workspace=rec.workspace,
         granted=granted,
     )
-    return EnableResult(
-        full_ref,
-        entry.version,
-        entry.content_digest,
-        True,
-        granted,
-        caps.uncovered(requested, granted),
-    )
+    return result
 
 
 def _same_install(store: Store, entry: LockEntry) -> None:
@@ -425,7 +437,30 @@ def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
                     "actual": actual,
                 }
             )
+    key_problem = _pin_problem(entry)
+    if key_problem:
+        report.problems.append({"ref": ref, "check": "publisher key", "problem": key_problem})
     report.checked.append({"ref": ref, "version": entry.version, "digest": entry.content_digest})
+
+
+def _pin_problem(entry: LockEntry) -> str | None:
+    """A signed install pins the whole key; its key id is a label that must belong to it."""
+    from plugin_kit.signing.keys import load_public_key
+
+    if entry.public_key is None:
+        if entry.key_id:
+            return (
+                f"pins only the key id {entry.key_id}, which proves nothing; the next"
+                " `plugin upgrade --accept-new-key` pins the whole key"
+            )
+        return None
+    try:
+        key = load_public_key(entry.public_key, place="plugins.lock")
+    except PluginKitError as err:
+        return f"the pinned key is not a public key: {err.message}"
+    if entry.key_id and entry.key_id != key.key_id:
+        return f"key id {entry.key_id} does not belong to the pinned key"
+    return None
 
 
 def verify_installed(

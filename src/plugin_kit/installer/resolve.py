@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from plugin_kit.catalog.model import entry_versions
 from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.installer.catalogs import (
     CatalogSource,
-    entry_versions,
     load_catalog,
     registry,
 )
