@@ -16,6 +16,7 @@ import plugin_kit
 LEVELS: list[set[str]] = [
     {"base"},  # plugin_kit/__init__.py, errors.py, fsio.py, hosts.py (facts only)
     {"validators"},
+    {"components"},  # reading and pre-flighting WebAssembly components (rules, no archive)
     {"content"},
     {"packer", "signing"},
     {"catalog"},

@@ -94,7 +94,7 @@ def test_killed_at_100_random_points(
     site, plugin, make_archive, isolated_home: Path, tmp_path: Path
 ) -> None:
     assert plugin("install", "weather-tools", "--yes").code == 0
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     site.release(make_archive("weather-tools", "1.1.0"))
     assert plugin("catalog", "refresh").code == 0
     baseline = tmp_path / "baseline"
@@ -148,7 +148,7 @@ def _enabled_versions() -> list[tuple[str, str]]:
 
 def _installed_and_enabled(site, plugin) -> None:
     assert plugin("install", "weather-tools", "--yes").code == 0
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     assert _enabled_versions() == [("user:weather-tools", "1.0.0")]
 
 
@@ -256,7 +256,7 @@ def test_enable_killed_enables_nothing_and_a_rerun_enables(
     killed = _killed_at(point, lambda: enable("weather-tools", None, grant_requested=True))
     assert killed == 86
     assert resolve_enabled(None) == []
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     assert _enabled_versions() == [("user:weather-tools", "1.0.0")]
     assert _leftover_temps(isolated_home) == []
 
