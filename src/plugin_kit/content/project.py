@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugin_kit.errors import PluginKitError
+from plugin_kit.hosts import INSOMNIA, Host
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
 from plugin_kit.validators.manifest import Manifest, manifest_from_doc, manifest_problems
+from plugin_kit.validators.models import PluginManifest, manifest_model
 from plugin_kit.validators.problems import Problem
-from plugin_kit.validators.semantic import semantic_problems
 
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
@@ -99,10 +100,12 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     return out
 
 
-def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> list[Problem]:
-    """Semantic problems of a plugin folder, against the files that would be packed."""
+def tree_problems(
+    root: Path, manifest: PluginManifest, files: list[SourceFile], host: Host = INSOMNIA
+) -> list[Problem]:
+    """Semantic problems of a plugin folder for its host, against the files that would be packed."""
     by_path = {f.path: f for f in files}
-    return semantic_problems(
+    return manifest_model(host).semantic_problems(
         manifest,
         packed=set(by_path),
         read=lambda p: by_path[p].source.read_bytes(),
