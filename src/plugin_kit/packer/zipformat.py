@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
 __all__ = [
     "LOCAL_SIG",
@@ -62,8 +63,20 @@ LOCAL_CRC_AT = 14  # where the CRC-32 sits in a local header
 END_SEARCH = MAX_U16 + END.size  # plugin.rs `find_eocd` looks at the last 65,557 bytes
 
 
+class _Record:
+    """A fixed-size record: `parse` returns its signature and its fields after the signature."""
+
+    LAYOUT: ClassVar[struct.Struct]
+
+    @classmethod
+    def parse(cls, data: bytes) -> tuple[int, Self]:
+        sig, *fields = cls.LAYOUT.unpack(data)
+        return sig, cls(*fields)
+
+
 @dataclass(frozen=True)
-class LocalHeader:
+class LocalHeader(_Record):
+    LAYOUT: ClassVar[struct.Struct] = LOCAL
     version: int
     flags: int
     method: int
@@ -75,14 +88,10 @@ class LocalHeader:
     name_len: int
     extra_len: int
 
-    @classmethod
-    def parse(cls, data: bytes) -> tuple[int, LocalHeader]:
-        sig, *fields = LOCAL.unpack(data)
-        return sig, cls(*fields)
-
 
 @dataclass(frozen=True)
-class CentralHeader:
+class CentralHeader(_Record):
+    LAYOUT: ClassVar[struct.Struct] = CENTRAL
     made_by: int
     version: int
     flags: int
@@ -100,14 +109,10 @@ class CentralHeader:
     external: int
     offset: int
 
-    @classmethod
-    def parse(cls, data: bytes) -> tuple[int, CentralHeader]:
-        sig, *fields = CENTRAL.unpack(data)
-        return sig, cls(*fields)
-
 
 @dataclass(frozen=True)
-class EndRecord:
+class EndRecord(_Record):
+    LAYOUT: ClassVar[struct.Struct] = END
     disk: int
     cd_disk: int
     entries_here: int
@@ -115,11 +120,6 @@ class EndRecord:
     cd_size: int
     cd_offset: int
     comment_len: int
-
-    @classmethod
-    def parse(cls, data: bytes) -> tuple[int, EndRecord]:
-        sig, *fields = END.unpack(data)
-        return sig, cls(*fields)
 
 
 def local_header(name: bytes, crc: int, size: int) -> bytes:
