@@ -121,7 +121,11 @@ def test_same_tree_same_bytes_across_processes(tmp_path: Path) -> None:
 
 
 def test_zipfile_reads_back_identical_bytes(tmp_path: Path) -> None:
-    root = write_yoi_tree(tmp_path / "p", {"dir/x.bin": os.urandom(70_000), "é/ñ.txt": "ñ"})
+    # 2.5 MiB: more than the writer's chunk, so it takes the two-read path for its CRC-32.
+    big = os.urandom(5 << 19)
+    root = write_yoi_tree(
+        tmp_path / "p", {"dir/x.bin": os.urandom(70_000), "é/ñ.txt": "ñ", "big.bin": big}
+    )
     path = pack(root, tmp_path / "out").path
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None
@@ -130,7 +134,8 @@ def test_zipfile_reads_back_identical_bytes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tool", ["unzip", "bsdtar"])
 def test_unzip_and_bsdtar_extract_identical_files(tmp_path: Path, tool: str) -> None:
-    root = write_yoi_tree(tmp_path / "p", {"dir/x.bin": os.urandom(70_000), "é/ñ.txt": "ñ"})
+    files = {"dir/x.bin": os.urandom(70_000), "é/ñ.txt": "ñ", "big.bin": os.urandom(5 << 19)}
+    root = write_yoi_tree(tmp_path / "p", files)
     path = pack(root, tmp_path / "out").path
     dest = tmp_path / "dest"
     dest.mkdir()
@@ -186,15 +191,15 @@ def test_a_path_yoi_refuses_is_refused_at_pack(tmp_path: Path) -> None:
 
 def test_a_failed_pack_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
     root = write_yoi_tree(tmp_path / "p")
-    real, calls = zipwriter._copy, []
+    real, calls = zipwriter._entry, []
 
-    def copy_then_fail(src, out, buf):  # type: ignore[no-untyped-def]
+    def entry_then_fail(src, sink, buf):  # type: ignore[no-untyped-def]
         calls.append(src.path)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(src, out, buf)
+        return real(src, sink, buf)
 
-    monkeypatch.setattr(zipwriter, "_copy", copy_then_fail)
+    monkeypatch.setattr(zipwriter, "_entry", entry_then_fail)
     with pytest.raises(KeyboardInterrupt):
         pack(root, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []

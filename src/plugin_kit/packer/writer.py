@@ -25,7 +25,7 @@ from plugin_kit.packer.formats import archive_format
 from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
 from plugin_kit.validators.problems import Problem
 
-__all__ = ["PackResult", "pack", "write_archive", "ZSTD_LEVEL"]
+__all__ = ["PackResult", "pack", "write_archive", "HashingSink", "ZSTD_LEVEL"]
 
 ZSTD_LEVEL = 3
 
@@ -50,8 +50,8 @@ class PackResult:
         }  # fmt: skip
 
 
-class _HashingSink:
-    """Counts and hashes the compressed bytes on their way to the file."""
+class HashingSink:
+    """Counts and hashes an archive's bytes on their way to the file (both containers use it)."""
 
     def __init__(self, f: BinaryIO) -> None:
         self.f, self.h, self.n = f, hashlib.sha256(), 0
@@ -117,7 +117,7 @@ def write_archive(
         write_content_size=True,
         write_dict_id=False,
     )
-    sink = _HashingSink(out)
+    sink = HashingSink(out)
     records, written = [], 0
     # No `with`: on an error its exit would flush a short frame and mask the original exception.
     headers = [file_header(f.path, f.mode, f.size) for f in files]
@@ -143,8 +143,7 @@ def _atomic_write(
 ) -> tuple[str, int, str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     try:
-        # w+b: the ZIP writer patches CRCs in place and reads the file back for its sha256.
-        with os.fdopen(fd, "w+b") as out:
+        with os.fdopen(fd, "wb") as out:
             result = write(files, out, progress=progress)
             out.flush()
             os.fsync(out.fileno())

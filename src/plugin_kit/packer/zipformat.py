@@ -29,7 +29,6 @@ __all__ = [
     "MAX_U16",
     "MAX_U32",
     "END_SEARCH",
-    "LOCAL_CRC_AT",
     "LocalHeader",
     "CentralHeader",
     "EndRecord",
@@ -59,7 +58,6 @@ DOS_TIME = 0  # 00:00:00
 DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the earliest DOS date (the host writes 0, no date)
 FILE_ATTRIBUTES = 0o100644 << 16  # a regular file, rw-r--r-- (Unix mode in the high half)
 MAX_U16, MAX_U32 = 0xFFFF, 0xFFFFFFFF
-LOCAL_CRC_AT = 14  # where the CRC-32 sits in a local header
 END_SEARCH = MAX_U16 + END.size  # plugin.rs `find_eocd` looks at the last 65,557 bytes
 
 

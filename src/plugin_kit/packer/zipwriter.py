@@ -6,26 +6,27 @@ central directory, so the order is ours to fix), one fixed DOS time, the UTF-8 f
 no directory entries, no extra fields, no comment. Unlike the host's writer, which stores a CRC of 0,
 each entry carries its real CRC-32 so that `unzip -t` and zipfile accept it too.
 
-Streamed: each file is copied once while its CRC-32 and sha256 are computed, and the CRC is then
-patched into its local header (the output is a temporary file we own, so no data descriptor is
-needed). Memory stays at one chunk whatever the sizes.
+Streamed, with no data descriptor: the CRC-32 must be in the local header before the data, so a
+file that fits in one chunk is read once and a larger one twice (its CRC-32 first, then the copy,
+hashed as it goes). The archive's sha256 is computed as the bytes are written. Memory stays at one
+chunk whatever the sizes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from plugin_kit.content.collect import SourceFile
 from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.errors import PackError
 from plugin_kit.hosts import YOI
+from plugin_kit.packer.writer import HashingSink
 from plugin_kit.packer.zipformat import (
-    LOCAL_CRC_AT,
+    LOCAL,
     MAX_U16,
     MAX_U32,
     central_header,
@@ -48,34 +49,56 @@ def _changed(path: str, what: str) -> PackError:
                      hint="Pack again.")  # fmt: skip
 
 
-def _copy(src: SourceFile, out: BinaryIO, buf: bytearray) -> tuple[int, bytes]:
-    """Copy one file into `out`; return its CRC-32 and sha256, refusing a file that changed size."""
-    crc, h, seen, view = 0, hashlib.sha256(), 0, memoryview(buf)
+def _fill(f: BinaryIO, view: memoryview, path: str) -> memoryview:
+    """Read exactly len(view) bytes into view; a short read means the file shrank."""
+    got = 0
+    while got < len(view):
+        n = f.readinto(view[got:])  # type: ignore[attr-defined]
+        if not n:
+            raise _changed(path, "shrank")
+        got += n
+    return view
+
+
+def _entry(src: SourceFile, sink: HashingSink, buf: bytearray) -> tuple[int, bytes]:
+    """Write one local header and its data; return the data's CRC-32 and sha256.
+
+    The CRC must be in the header, before the data: a file that fits in the buffer is read once;
+    a larger one is read twice (CRC-32 first, then the copy, whose CRC must agree).
+    """
+    view, h = memoryview(buf), hashlib.sha256()
+    name = src.path.encode("utf-8")
     with open(src.source, "rb", buffering=0) as f:
         if os.fstat(f.fileno()).st_size != src.size:
             raise _changed(src.path, "changed")
-        while seen < src.size:
-            n = f.readinto(view[: min(len(buf), src.size - seen)])
-            if not n:
-                raise _changed(src.path, "shrank")
-            chunk = view[:n]
-            crc = zlib.crc32(chunk, crc)
-            h.update(chunk)
-            out.write(chunk)
-            seen += n
+        if src.size <= len(buf):
+            data = _fill(f, view[: src.size], src.path)
+            crc = zlib.crc32(data)
+            sink.write(local_header(name, crc, src.size))
+            sink.write(data)
+            h.update(data)
+            return crc, h.digest()
+        crc = 0
+        for data in _chunks(f, view, src):
+            crc = zlib.crc32(data, crc)
+        f.seek(0)
+        sink.write(local_header(name, crc, src.size))
+        again = 0
+        for data in _chunks(f, view, src):
+            again = zlib.crc32(data, again)
+            h.update(data)
+            sink.write(data)
+    if again != crc:
+        raise _changed(src.path, "changed")
     return crc, h.digest()
 
 
-def _sha256_of(out: BinaryIO, size: int) -> str:
-    """The archive's sha256, read back from the finished file (the CRCs were patched in place)."""
-    h, pos, fd = hashlib.sha256(), 0, out.fileno()
-    while pos < size:
-        chunk = os.pread(fd, min(CHUNK, size - pos), pos)
-        if not chunk:
-            break
-        h.update(chunk)
-        pos += len(chunk)
-    return h.hexdigest()
+def _chunks(f: BinaryIO, view: memoryview, src: SourceFile) -> Iterator[memoryview]:
+    left = src.size
+    while left:
+        data = _fill(f, view[: min(len(view), left)], src.path)
+        left -= len(data)
+        yield data
 
 
 def _too_big(what: str) -> PackError:
@@ -88,31 +111,25 @@ def _too_big(what: str) -> PackError:
 def write_zip(
     files: Sequence[SourceFile], out: BinaryIO, *, progress: Progress | None = None
 ) -> tuple[str, int, str]:
-    """Write the stored ZIP of `files` to `out` (a seekable file); return (sha256, size, digest)."""
+    """Write the stored ZIP of `files` to `out`; return (archive sha256, size, content digest)."""
     if len(files) > MAX_U16:
         raise _too_big(f"{len(files)} entries")
     ordered = sorted(files, key=lambda f: zip_order(f.path))
-    central, records, offset, buf = [], [], 0, bytearray(CHUNK)
+    sink, central, records, buf = HashingSink(out), [], [], bytearray(CHUNK)
     done, total = 0, sum(f.size for f in files)
     for src in ordered:
-        name = src.path.encode("utf-8")
-        header = local_header(name, 0, src.size)
-        if offset + len(header) + src.size > MAX_U32:
+        offset = sink.n
+        if offset + LOCAL.size + len(src.path.encode()) + src.size > MAX_U32:
             raise _too_big("more than 4 GiB")
-        out.write(header)
-        crc, sha = _copy(src, out, buf)
-        out.flush()
-        os.pwrite(out.fileno(), struct.pack("<I", crc), offset + LOCAL_CRC_AT)
-        central.append(central_header(name, crc, src.size, offset))
+        crc, sha = _entry(src, sink, buf)
+        central.append(central_header(src.path.encode("utf-8"), crc, src.size, offset))
         records.append(FileRecord(src.path, 0o644, src.size, sha))
-        offset += len(header) + src.size
         done += src.size
         if progress is not None:
             progress(done, total)
     directory = b"".join(central)
-    if offset + len(directory) > MAX_U32:
+    if sink.n + len(directory) > MAX_U32:
         raise _too_big("more than 4 GiB")
-    out.write(directory + end_record(len(ordered), len(directory), offset))
-    out.flush()
-    size = offset + len(directory) + len(end_record(0, 0, 0))
-    return _sha256_of(out, size), size, content_digest(records, YOI)
+    sink.write(directory + end_record(len(ordered), len(directory), sink.n))
+    sink.flush()
+    return sink.h.hexdigest(), sink.n, content_digest(records, YOI)
