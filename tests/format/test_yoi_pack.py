@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers.yoi_host import host_digest, host_read
 from helpers.zips import YOI_FILES, Entry, write_yoi_tree, zip_bytes
 
 from plugin_kit.content.collect import collect_files
@@ -26,16 +27,6 @@ from plugin_kit.packer.writer import pack
 
 ARCHIVE = "example.tool-0.1.0.yoi-plugin"
 VECTOR = "sha256:8a601447ab5115a69b02d93926fc1a2543ee08d84cb95364d8ba8c89ce63b3cb"  # docs/format.md, "Yoi packages"
-
-
-def host_digest(files: dict[str, bytes]) -> str:
-    """plugin.rs `deterministic_digest`, transcribed: a BTreeMap<String, Vec<u8>> walked in order."""
-    h = hashlib.sha256(b"yoi-plugin-package-digest-v1\0")
-    for path in sorted(files, key=lambda p: p.encode()):
-        content = files[path]
-        h.update(path.encode() + b"\0" + len(content).to_bytes(8, "big"))
-        h.update(hashlib.sha256(content).digest())
-    return "sha256:" + h.hexdigest()
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -65,6 +56,7 @@ def test_tree_archive_extraction_and_host_agree_on_the_digest(tmp_path: Path) ->
     result = pack(root, tmp_path / "out")
     assert result.path.name == ARCHIVE and result.host is YOI
     expected = host_digest(tree_bytes(root))
+    assert host_digest(host_read(result.path.read_bytes())) == expected  # Yoi loads it, same digest
     assert result.digest == digest_path(root) == digest_path(result.path) == expected
     info = extract_archive(result.path, tmp_path / "x")
     assert info.digest == expected == digest_path(tmp_path / "x")

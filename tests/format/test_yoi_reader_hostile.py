@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.yoi_host import HostRefusal, host_read
 from helpers.zips import (
     COMPONENT,
     END_SIG,
@@ -293,3 +294,37 @@ def test_archive_changed_between_the_passes_is_refused(tmp_path: Path, monkeypat
         extract_archive(first, box / "dest")
     assert err.value.rule == "changed-during-read"
     assert list(box.iterdir()) == []
+
+
+# The cases Yoi itself loads (docs/format.md 7.3, column "the host"): what we refuse beyond it.
+HOST_ACCEPTS = {
+    "comment", "trailing-data", "several-end-records", "zip64-end-record", "zip64-locator",
+    "junk-before-end", "entries-here-differ", "directory-oversized", "leading-data", "gap-between",
+    "gap-before-directory", "overlap", "local-order-differs", "names-out-of-order", "local-name",
+    "local-size", "local-crc", "local-extra", "crc-mismatch", "data-descriptor", "strong-encryption",
+    "other-flags", "zip64-extra", "extra-field", "entry-comment", "entry-disk", "directory-by-mode",
+    "directory-by-dos-attribute", "fifo", "name-without-utf8-flag", "control-character",
+    "reserved-name", "not-nfc", "case-collision", "file-and-directory", "path-too-long",
+}  # fmt: skip
+MANIFEST_CASES = {
+    "manifest-invalid",
+    "component-missing",
+}  # the host's manifest rules, not its reader
+
+
+@pytest.mark.parametrize(
+    ("case_id", "archive", "limits"),
+    [(c[0], c[1], c[4]) for c in CASES if c[0] not in MANIFEST_CASES],
+    ids=[c[0] for c in CASES if c[0] not in MANIFEST_CASES],
+)
+def test_the_host_column_of_the_rules_table(
+    case_id: str, archive: bytes, limits: Limits | None
+) -> None:
+    lim = limits or YOI.limits
+    kw = dict(max_package=lim.max_archive_size, max_manifest=lim.max_manifest_size,
+              max_entries=lim.max_entries, max_file=lim.max_file_size, max_total=lim.max_total_size)  # fmt: skip
+    if case_id in HOST_ACCEPTS:
+        assert "plugin.toml" in host_read(archive, **kw)
+    else:
+        with pytest.raises(HostRefusal):
+            host_read(archive, **kw)
