@@ -14,7 +14,7 @@ from pathlib import Path
 
 from plugin_kit.content.digest import CHUNK, FileRecord
 from plugin_kit.errors import PackError, ValidationError
-from plugin_kit.hosts import Host, host_for_project
+from plugin_kit.hosts import SIDECAR_NAME, Host, host_for_project
 from plugin_kit.validators.hostpaths import host_path_violation
 from plugin_kit.validators.models import PluginManifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker
@@ -28,7 +28,7 @@ NEVER_PACKED = [
     ".git/", ".hg/", ".svn/", ".bzr/", "__pycache__/", "*.pyc", ".pytest_cache/",
     "*.swp", "*.swo", "*~", ".#*", "#*#", ".DS_Store",
     "/dist/", "/.insomnia/", "*.insomnia-plugin", "*.minisig.tmp",
-    "/.yoi/", "*.yoi-plugin", "/plugin-kit.toml",
+    "/.yoi/", "*.yoi-plugin", f"/{SIDECAR_NAME}",
 ]  # fmt: skip
 
 
