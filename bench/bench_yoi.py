@@ -10,13 +10,10 @@ no extra fields) and `unzip -q -d` of our package. Prints a markdown table for d
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from bench_pack import PY, make_tree, measure, row
+from bench_pack import PY, make_tree, measure, print_table, row, workdir
 
 MANIFEST = """schema_version = 1
 id = "bench.plugin"
@@ -65,22 +62,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
-    work = Path(tempfile.mkdtemp(prefix="plugin-kit-bench-yoi-", dir=base))
-    try:
+    with workdir("plugin-kit-bench-yoi-") as (work, base):
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         rows = bench(work / "s", args.runs, 500, 15 << 20, "500 files, 15 MiB")
         rows += bench(
             work / "l", args.runs, 2000, 100 << 20, "2,000 files, 100 MiB (limits raised)"
         )
-        print(
-            f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} runs.\n"
-        )
-        print("| what | ours | reference | ratio | our peak RSS | reference peak RSS | goal |")
-        print("|---|---|---|---|---|---|---|")
-        print("\n".join(rows))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        print_table(rows, started, base, args.runs)
 
 
 if __name__ == "__main__":
