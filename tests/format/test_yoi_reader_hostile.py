@@ -106,6 +106,7 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
     ("zip64-end-sentinel", zip_bytes(yoi_entries(), end={"here": 0xFFFF, "total": 0xFFFF}),
      "zip64", None, None),
     ("junk-before-end", zip_bytes(yoi_entries(), between=b"junk"), "zip-gap", None, None),
+    ("long-junk-before-end", zip_bytes(yoi_entries(), between=bytes(100_000)), "zip-gap", None, None),
     ("multi-disk", zip_bytes(yoi_entries(), end={"disk": 1}), "zip-multi-disk", None, None),
     ("entries-here-differ", zip_bytes(yoi_entries(), end={"here": 1}), "zip-multi-disk", None, None),
     ("empty-archive", zip_bytes([]), "manifest-missing", None, None),
@@ -147,6 +148,9 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
     ("sizes-differ", both("README.md", csize=11, usize=10), "zip-size-mismatch", "README.md", None),
     ("zip64-size-sentinel", both("README.md", csize=0xFFFFFFFF, usize=0xFFFFFFFF), "zip64", "README.md", None),
     ("zip64-extra", changed("README.md", central={"extra": struct.pack("<HH", 1, 8) + bytes(8)}),
+     "zip64", "README.md", None),
+    ("zip64-extra-second", changed("README.md", central={"extra": struct.pack("<HH", 0x5455, 1) + b"\0"
+                                                             + struct.pack("<HH", 1, 8) + bytes(8)}),
      "zip64", "README.md", None),
     ("extra-field", changed("README.md", central={"extra": struct.pack("<HH", 0x5455, 1) + b"\0"}),
      "zip-extra-field", "README.md", None),
@@ -299,10 +303,10 @@ def test_archive_changed_between_the_passes_is_refused(tmp_path: Path, monkeypat
 # The cases Yoi itself loads (docs/format.md 7.3, column "the host"): what we refuse beyond it.
 HOST_ACCEPTS = {
     "comment", "trailing-data", "several-end-records", "zip64-end-record", "zip64-locator",
-    "junk-before-end", "entries-here-differ", "directory-oversized", "leading-data", "gap-between",
+    "junk-before-end", "long-junk-before-end", "entries-here-differ", "directory-oversized", "leading-data", "gap-between",
     "gap-before-directory", "overlap", "local-order-differs", "names-out-of-order", "local-name",
     "local-size", "local-crc", "local-extra", "crc-mismatch", "data-descriptor", "strong-encryption",
-    "other-flags", "zip64-extra", "extra-field", "entry-comment", "entry-disk", "directory-by-mode",
+    "other-flags", "zip64-extra", "zip64-extra-second", "extra-field", "entry-comment", "entry-disk", "directory-by-mode",
     "directory-by-dos-attribute", "fifo", "name-without-utf8-flag", "control-character",
     "reserved-name", "not-nfc", "case-collision", "file-and-directory", "path-too-long",
 }  # fmt: skip

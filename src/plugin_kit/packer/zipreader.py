@@ -103,7 +103,7 @@ def _find_end(f: BinaryIO, size: int) -> tuple[int, bytes]:
     return start + at, tail[at:]
 
 
-def _check_end(end: EndRecord, at: int, size: int, rest: bytes, limits: Limits) -> None:
+def _check_end(end: EndRecord, at: int, rest: bytes, limits: Limits) -> None:
     if end.comment_len:
         raise _refuse("zip-comment", f"the archive has a {end.comment_len}-byte comment")
     if len(rest) != END.size:
@@ -128,7 +128,9 @@ def _between(f: BinaryIO, start: int, stop: int) -> None:
     """Nothing may sit between the central directory and the end record."""
     if start == stop:
         return
-    gap = _pread(f, stop - start, start)
+    # What could explain the bytes (a ZIP64 record and locator, another end record) sits just
+    # before the end record: look at the last 64 KiB of the gap only, however long it is.
+    gap = _pread(f, min(stop - start, END_SEARCH), max(start, stop - END_SEARCH))
     if END_SIG.to_bytes(4, "little") in gap:
         raise _refuse("zip-several-end-records", "the archive has more than one end record")
     if ZIP64_END_SIG.to_bytes(4, "little") in gap or ZIP64_LOCATOR_SIG.to_bytes(4, "little") in gap:
@@ -137,8 +139,17 @@ def _between(f: BinaryIO, start: int, stop: int) -> None:
 
 
 def _extra_rule(extra: bytes) -> str:
-    ids = {int.from_bytes(extra[i : i + 2], "little") for i in range(0, len(extra) - 1, 4)}
-    return "zip64" if _ZIP64_EXTRA in ids else "zip-extra-field"
+    """`zip64` when one of the extra blocks (id, length, data) is the ZIP64 one, else `zip-extra-field`."""
+    at = 0
+    while at + 4 <= len(extra):
+        block, length = (
+            int.from_bytes(extra[at : at + 2], "little"),
+            int.from_bytes(extra[at + 2 : at + 4], "little"),
+        )
+        if block == _ZIP64_EXTRA:
+            return "zip64"
+        at += 4 + length
+    return "zip-extra-field"
 
 
 def _name(raw: bytes, flags: int) -> str:
@@ -286,7 +297,7 @@ def _scan(f: BinaryIO, size: int, limits: Limits) -> tuple[list[ZipEntry], bytes
     """Check the whole structure; return the entries in file order and the directory + end record."""
     at, rest = _find_end(f, size)
     _, end = EndRecord.parse(rest[: END.size])
-    _check_end(end, at, size, rest, limits)
+    _check_end(end, at, rest, limits)
     _between(f, end.cd_offset + end.cd_size, at)
     directory = _Directory(_pread(f, end.cd_size, end.cd_offset), limits)
     entries = [_local(f, *directory.next()) for _ in range(end.entries)]
