@@ -4,6 +4,7 @@ zipfile / unzip / bsdtar, plugin-kit.toml, and the CLI (pack, inspect, digest, s
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from helpers.yoi_host import host_digest, host_read
 from helpers.zips import YOI_FILES, Entry, write_yoi_tree, zip_bytes
 
-from plugin_kit.content.collect import collect_files
+from plugin_kit.content.collect import SourceFile, collect_files
 from plugin_kit.content.digest import FileRecord, content_digest, digest_path
 from plugin_kit.errors import ArchiveError, PackError, ValidationError
 from plugin_kit.hosts import YOI
@@ -253,3 +254,11 @@ def test_cli_sign_and_verify_a_yoi_package(tmp_path: Path) -> None:
     hostile.write_bytes(zip_bytes([Entry("../x", b"x"), Entry("plugin.toml", b"")]))
     code, _, err = run_cli("sign", hostile.name, "--key", "k.key", cwd=tmp_path)
     assert code == 1 and "path-dot-segment" in err
+
+
+def test_a_package_that_would_need_zip64_is_refused(tmp_path: Path) -> None:
+    # 0xFFFF entries is the ZIP64 sentinel of the end record: refused before a file is opened.
+    many = [SourceFile(f"f{i}", tmp_path / "absent", 0o644, 0) for i in range(0xFFFF)]
+    with pytest.raises(PackError) as err:
+        zipwriter.write_zip(many, io.BytesIO())
+    assert err.value.rule == "zip64-needed" and "over the limit" in (err.value.hint or "")

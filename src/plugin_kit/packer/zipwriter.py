@@ -112,14 +112,14 @@ def write_zip(
     files: Sequence[SourceFile], out: BinaryIO, *, progress: Progress | None = None
 ) -> tuple[str, int, str]:
     """Write the stored ZIP of `files` to `out`; return (archive sha256, size, content digest)."""
-    if len(files) > MAX_U16:
+    if len(files) >= MAX_U16:  # 0xFFFF and 0xFFFFFFFF are ZIP64 sentinels
         raise _too_big(f"{len(files)} entries")
     ordered = sorted(files, key=lambda f: zip_order(f.path))
     sink, central, records, buf = HashingSink(out), [], [], bytearray(CHUNK)
     done, total = 0, sum(f.size for f in files)
     for src in ordered:
         offset = sink.n
-        if offset + LOCAL.size + len(src.path.encode()) + src.size > MAX_U32:
+        if offset + LOCAL.size + len(src.path.encode()) + src.size >= MAX_U32:
             raise _too_big("more than 4 GiB")
         crc, sha = _entry(src, sink, buf)
         central.append(central_header(src.path.encode("utf-8"), crc, src.size, offset))
@@ -128,7 +128,7 @@ def write_zip(
         if progress is not None:
             progress(done, total)
     directory = b"".join(central)
-    if sink.n + len(directory) > MAX_U32:
+    if sink.n + len(directory) >= MAX_U32:
         raise _too_big("more than 4 GiB")
     sink.write(directory + end_record(len(ordered), len(directory), sink.n))
     sink.flush()
