@@ -251,8 +251,8 @@ def test_archive_swapped_between_passes_is_refused(
     other = pack(other_root, tmp_path / "b").path.read_bytes()
     real = reader._validate
 
-    def validate_then_swap(src):  # type: ignore[no-untyped-def]
-        info = real(src)
+    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
+        info = real(src, host)
         with open(first, "r+b") as f:  # same inode, so the open reader sees the new bytes
             f.write(other)
             f.truncate()

@@ -60,7 +60,7 @@ def manifest_tar(text: bytes, **files: bytes) -> bytes:
 CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
     # container and stream
     ("too-large", compress(VALID), "archive-too-large", None, Limits(max_archive_size=64)),
-    ("not-zstd", b"PK\x03\x04 not zstd at all", "zstd-magic", None, None),
+    ("not-zstd", b"GIF89a: not zstd at all", "zstd-magic", None, None),
     ("skippable-first", skippable() + compress(VALID), "zstd-skippable-frame", None, None),
     ("skippable-after", compress(VALID) + skippable(), "zstd-skippable-frame", None, None),
     ("concatenated", compress(VALID) + compress(VALID), "zstd-concatenated", None, None),

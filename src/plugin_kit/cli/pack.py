@@ -1,4 +1,4 @@
-"""`plugin pack`: build a deterministic .insomnia-plugin archive."""
+"""`plugin pack`: build a deterministic archive for the plugin's host (.insomnia-plugin or .yoi-plugin)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import emit_json, info
 
 
@@ -35,9 +36,15 @@ def _progress_line() -> Callable[[int, int], None]:
     help="Where to write (default: PROJECT/dist).",
 )
 @click.option("--no-build", is_flag=True, help="Do not run [build].command first.")
+@host_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> None:
-    """Build, validate and pack a plugin into OUTDIR/<id>-<version>.insomnia-plugin.
+def pack(
+    project: Path, outdir: Path | None, no_build: bool, host: str | None, as_json: bool
+) -> None:
+    """Build, validate and pack a plugin into OUTDIR/<id>-<version>.insomnia-plugin (or .yoi-plugin).
+
+    The host comes from plugin.toml (`manifest_version`: Insomnia, `schema_version`: Yoi) or
+    --host. A Yoi plugin keeps its [package] and [build] settings in plugin-kit.toml.
 
     The same files give the same bytes, whatever the umask, mtimes, owner, locale, time zone or
     checkout path. The archive is written atomically: an error or Ctrl-C leaves no partial file.
@@ -46,13 +53,14 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
     Examples:
       plugin pack
       plugin pack path/to/plugin -o dist --json
+      plugin pack my-yoi-tool --host yoi
     """
     from plugin_kit.packer.writer import pack as do_pack
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
     show = _progress_line() if not as_json and sys.stderr.isatty() else None
-    result = do_pack(project, outdir, run_build=not no_build, progress=show)
+    result = do_pack(project, outdir, run_build=not no_build, progress=show, host=host)
     if show is not None:
         click.echo("", err=True)
     if as_json:
@@ -61,6 +69,8 @@ def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> N
     for w in result.warnings:
         info(f"warning[{w.rule}]: {w.message}")
     click.echo(str(result.path))
-    click.echo(f"  {result.id} {result.version}: {result.files} files, {result.size} bytes")
+    click.echo(
+        f"  {result.id} {result.version} ({result.host.title}): {result.files} files, {result.size} bytes"
+    )
     click.echo(f"  sha256  {result.sha256}")
     click.echo(f"  digest  {result.digest}")

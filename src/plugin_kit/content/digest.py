@@ -35,13 +35,16 @@ class FileRecord:
 
 
 def content_digest(records: Iterable[FileRecord], host: Host = INSOMNIA) -> str:
-    """sha256 over the host's domain tag, then per file in path-byte order: path NUL mode NUL
-    u64be(size) sha256; without `mode NUL` for a host whose digest has no mode (Yoi's
-    `deterministic_digest`, crates/manifest/src/plugin.rs)."""
+    """sha256 over the host's domain tag, then per file in path-byte order:
+    path NUL [mode NUL, where the host covers the mode] u64be(size) sha256(content).
+
+    Yoi's form is plugin.rs `deterministic_digest` (no mode); ours adds the exec bit.
+    """
     h = hashlib.sha256(host.digest_tag)
     for rec in sorted(records, key=lambda r: r.path.encode("utf-8")):
-        mode = f"{rec.mode:o}".encode() + b"\0" if host.digest_has_mode else b""
-        h.update(rec.path.encode("utf-8") + b"\0" + mode)
+        h.update(rec.path.encode("utf-8") + b"\0")
+        if host.digest_has_mode:
+            h.update(f"{rec.mode:o}".encode() + b"\0")
         h.update(struct.pack(">Q", rec.size) + rec.sha256)
     return DIGEST_PREFIX + h.hexdigest()
 
@@ -55,13 +58,18 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def digest_path(path: Path) -> str:
-    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed)."""
+def digest_path(path: Path, host: str | None = None) -> str:
+    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed).
+
+    The host is `host` (--host) or detected: from plugin.toml for a tree, from the bytes for an archive.
+    """
     path = Path(path)
     if path.is_dir():
         from plugin_kit.content.collect import collect_files
+        from plugin_kit.hosts import host_for_project
 
-        return content_digest(f.record() for f in collect_files(path))
+        found = host_for_project(path, host)
+        return content_digest((f.record() for f in collect_files(path, host=found)), found)
     from plugin_kit.packer.reader import read_archive
 
-    return read_archive(path).digest
+    return read_archive(path, host=host).digest

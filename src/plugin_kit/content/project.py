@@ -179,9 +179,7 @@ def validate_project(path: Path, *, host: str | None = None) -> ValidationReport
         return report
     report.manifest = manifest = model.from_doc(doc)
     try:
-        # The yoizip branch adds collect_files(..., host=) (Yoi's sidecar plugin-kit.toml); until it
-        # is merged a Yoi folder is collected with no include/exclude (YoiManifest.package is empty).
-        files = collect_files(root, manifest)  # type: ignore[arg-type]
+        files = collect_files(root, manifest, host=report.host)
     except PluginKitError as err:
         report.problems.append(_problem_of(err, "pack"))
         return report

@@ -1,5 +1,9 @@
 """The strict streaming reader: every rule of docs/format.md ("Reader rules") before a byte is written.
 
+`read_archive` and `extract_archive` serve every host: the container's source comes from
+packer/formats.py (this module's `ArchiveSource` for the .insomnia-plugin tar, zipreader.py's
+`ZipSource` for .yoi-plugin), the manifest from the host's model, the digest from the host's form.
+
 Python's tarfile cannot enforce several rules (pax size caps, a bad checksum is taken for the end of the
 archive, a missing end marker goes unnoticed), so the small ustar/pax subset we write is parsed here.
 `read_archive` validates without writing anything; `extract_archive` runs that whole pass first and only
@@ -22,10 +26,11 @@ from typing import BinaryIO
 
 from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
 from plugin_kit.errors import ArchiveError, PluginKitError
+from plugin_kit.hosts import INSOMNIA, Host, host_for_archive
 from plugin_kit.packer.tarformat import BLOCK, RECORD, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
 from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
-from plugin_kit.validators.manifest import Manifest, parse_manifest
+from plugin_kit.validators.models import ManifestModel, PluginManifest, manifest_model
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
 __all__ = [
@@ -59,12 +64,14 @@ class ArchiveInfo:
     size: int
     sha256: str
     digest: str
-    manifest: Manifest
+    manifest: PluginManifest
     manifest_bytes: bytes
     files: list[FileRecord] = field(default_factory=list)
+    host: Host = INSOMNIA
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "host": self.host.name,
             "path": str(self.path),
             "size": self.size,
             "sha256": self.sha256,
@@ -333,25 +340,27 @@ class ArchiveSource:
         self.sha256, self.size = stream.raw.h.hexdigest(), stream.raw.n
 
 
-def _manifest(data: bytes) -> Manifest:
+def _manifest(model: ManifestModel, data: bytes) -> PluginManifest:
     try:
-        return parse_manifest(data)
+        return model.parse(data)
     except PluginKitError as err:
         raise _refuse(err.rule, err.message, err.place, err.hint) from err
 
 
-def _check_semantics(manifest: Manifest, paths: set[str], kept: dict[str, bytes]) -> None:
-    from plugin_kit.validators.semantic import semantic_problems
-
-    problems = semantic_problems(manifest, packed=paths, read=kept.__getitem__)
+def _check_semantics(
+    model: ManifestModel, manifest: PluginManifest, paths: set[str], kept: dict[str, bytes]
+) -> None:
+    problems = model.semantic_problems(manifest, packed=paths, read=kept.__getitem__)
     if problems:
         p = problems[0]
         raise _refuse(p.rule, p.message, f"{p.file}:{p.field}" if p.field else p.file, p.hint)
 
 
-def _validate(src: ArchiveSource) -> ArchiveInfo:
+def _validate(src: ArchiveSource, host: Host) -> ArchiveInfo:
+    """Consume every member (plugin.toml comes first from every source) and check the manifest."""
+    model = manifest_model(host)
     records: list[FileRecord] = []
-    manifest: Manifest | None = None
+    manifest: PluginManifest | None = None
     manifest_bytes, kept = b"", {}
     wanted: set[str] = set()
     for member, chunks in src.members():
@@ -364,21 +373,32 @@ def _validate(src: ArchiveSource) -> ArchiveInfo:
         records.append(FileRecord(member.path, member.mode, member.size, h.digest()))
         if member.path == MANIFEST_NAME:
             manifest_bytes = b"".join(parts)
-            manifest = _manifest(manifest_bytes)
+            manifest = _manifest(model, manifest_bytes)
             wanted = {p for _, p in manifest.referenced_files()}
         elif keep:
             kept[member.path] = b"".join(parts)
-    assert manifest is not None  # members() refuses an archive whose first entry is not plugin.toml
-    _check_semantics(manifest, {r.path for r in records}, kept)
+    assert (
+        manifest is not None
+    )  # every source refuses an archive without plugin.toml, or yields it first
+    _check_semantics(model, manifest, {r.path for r in records}, kept)
+    digest = content_digest(records, host)
     return ArchiveInfo(
-        src.path, src.size, src.sha256, content_digest(records), manifest, manifest_bytes, records
+        src.path, src.size, src.sha256, digest, manifest, manifest_bytes, records, host
     )
 
 
-def read_archive(path: Path, *, limits: Limits | None = None) -> ArchiveInfo:
-    """Validate an archive completely without writing anything; return its manifest, files and digests."""
-    with ArchiveSource.open(Path(path), limits) as src:
-        return _validate(src)
+def read_archive(
+    path: Path, *, limits: Limits | None = None, host: str | None = None
+) -> ArchiveInfo:
+    """Validate an archive completely without writing anything; return its manifest, files and digests.
+
+    The host is `host` (--host) or detected from the file's first bytes; `limits` default to the host's.
+    """
+    from plugin_kit.packer.formats import archive_format
+
+    found = host_for_archive(Path(path), host)
+    with archive_format(found).source.open(Path(path), limits or found.limits) as src:
+        return _validate(src, found)
 
 
 def _open_new(root: str, rel: str, mode: int, made: set[str]) -> int:
@@ -437,15 +457,19 @@ def extract_archive(
     limits: Limits | None = None,
     read_only: bool = False,
     durable: bool = False,
+    host: str | None = None,
 ) -> ArchiveInfo:
     """Validate, then extract into a new directory `dest` (all or nothing); `dest` must not exist."""
-    limits = limits or DEFAULT_LIMITS
+    from plugin_kit.packer.formats import archive_format
+
     path, dest = Path(path), Path(dest)
+    found = host_for_archive(path, host)
+    limits = limits or found.limits
     if os.path.lexists(dest):
         raise ArchiveError(f"{dest} already exists", rule="dest-exists", place=str(dest),
                            hint="Extract into a new directory.")  # fmt: skip
-    with ArchiveSource.open(path, limits) as src:
-        info = _validate(src)
+    with archive_format(found).source.open(path, limits) as src:
+        info = _validate(src, found)
         if expected_digest is not None and info.digest != expected_digest:
             raise _refuse("digest-mismatch", f"content digest {info.digest} is not the expected {expected_digest}",
                           str(path))  # fmt: skip

@@ -96,11 +96,6 @@ class YoiManifest:
         return comp if isinstance(comp, str) else None
 
     @property
-    def package(self) -> dict[str, Any]:
-        """Include/exclude never live in a Yoi plugin.toml (hosts.SIDECAR_NAME holds them)."""
-        return {}
-
-    @property
     def permission_labels(self) -> list[str]:
         """Each permission as the host labels it (`PluginPermission::label`): `host_api.request`, ..."""
         return [_label(p) for p in self.permissions]
