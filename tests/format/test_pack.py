@@ -161,8 +161,35 @@ def _include_all() -> str:
             lambda r: [(r / "schemas" / n).write_text("{}") for n in ("A.json", "a.json")],
             "path-collision",
         ),
+        (
+            lambda r: [
+                (r / "schemas" / d).mkdir() or (r / "schemas" / d / f).write_text("{}")
+                for d, f in (("Docs", "a.json"), ("docs", "b.json"))
+            ],
+            "path-collision",
+        ),
+        (
+            lambda r: (
+                (r / "schemas" / "PROGRA~1").mkdir() or (r / "schemas/PROGRA~1/x").write_text("")
+            ),
+            "path-short-name",
+        ),
+        (lambda r: (r / "schemas" / "x\u0663.json").write_text("{}"), "path-character"),
+        (lambda r: (r / "schemas" / "x\u20dd.json").write_text("{}"), "path-character"),
     ],
-    ids=["symlink-file", "symlink-dir", "fifo", "reserved", "colon", "nfd", "case-collision"],
+    ids=[
+        "symlink-file",
+        "symlink-dir",
+        "fifo",
+        "reserved",
+        "colon",
+        "nfd",
+        "case-collision",
+        "folder-case-collision",
+        "short-name",
+        "arabic-digit",
+        "enclosing-mark",
+    ],  # fmt: skip
 )
 def test_pack_refuses_what_the_reader_would_refuse(
     make_plugin, tmp_path: Path, setup, rule: str
