@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_kit.content.digest import CHUNK, FileRecord
+from plugin_kit.content.digest import CHUNK, FileRecord, path_order
 from plugin_kit.errors import PackError
 from plugin_kit.validators.manifest import Manifest, load_manifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
@@ -42,7 +42,7 @@ class SourceFile:
 
 def archive_order(path: str) -> tuple[int, bytes]:
     """plugin.toml first, then the UTF-8 bytes of the path."""
-    return (0 if path == MANIFEST_NAME else 1, path.encode("utf-8", "surrogateescape"))
+    return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
 def _spec(lines: list[str]):  # type: ignore[no-untyped-def]

@@ -49,7 +49,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
     Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
     recompute the digest from the written files, fsync, make read-only, rename.
     """
-    from plugin_kit.content.digest import digest_path
+    from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)
@@ -69,7 +69,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
                 archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
             )
             checkpoint("cache:extracted")
-            if digest_path(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
+            if extracted_digest(tree) != f"sha256:{hexpart}":  # re-hash what reached the disk
                 raise VerificationError(
                     "the extracted tree does not have the expected content digest",
                     rule="digest-mismatch",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+from plugin_kit.content.digest import CHUNK, FileRecord, content_digest, path_order
 from plugin_kit.errors import ArchiveError, PluginKitError
 from plugin_kit.packer.tarformat import BLOCK, RECORD, Header, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
@@ -257,7 +257,7 @@ class _Parser:
             raise _refuse("manifest-not-first", "the first entry must be plugin.toml", path)
         if self.count > 1 and path == MANIFEST_NAME:
             raise _refuse("duplicate-entry", "plugin.toml appears more than once", path)
-        key = path.encode("utf-8")
+        key = path_order(path)
         if self.last_key is not None and key <= self.last_key:
             raise _refuse("entry-order", "entries are not in strictly increasing path order", path)
         if self.count > 1:
