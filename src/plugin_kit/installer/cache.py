@@ -24,13 +24,13 @@ __all__ = [
     "clean_downloads",
 ]
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def digest_hex(digest: str) -> str:
     """`sha256:<hex>` → `<hex>`, refusing anything that could escape the cache folder."""
     hexpart = digest.removeprefix("sha256:").lower()
-    if not _HEX64.match(hexpart):
+    if not _HEX64.fullmatch(hexpart):
         raise VerificationError(f"not a content digest: {digest!r}", rule="digest-format")
     return hexpart
 
@@ -167,7 +167,7 @@ def collect_garbage(
             continue
         is_temp = ".tmp-" in path.name
         if not dry_run:
-            lock = _digest_lock(hexpart) if _HEX64.match(hexpart) else locks_dir() / "gc.lock"
+            lock = _digest_lock(hexpart) if _HEX64.fullmatch(hexpart) else locks_dir() / "gc.lock"
             from plugin_kit.packer.reader import remove_tree
 
             with file_lock(lock, what="cache"):

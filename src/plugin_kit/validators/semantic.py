@@ -13,7 +13,7 @@ from plugin_kit.validators.versions import VersionRangeError, parse_range, parse
 
 __all__ = ["semantic_problems", "wasm_problem"]
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 WASM_MAGIC = b"\0asm\x01\0\0\0"
 
 
@@ -107,7 +107,11 @@ def host_problem(host: str) -> str | None:
         return f"{host!r} is not a host name (no scheme, path, port or user)"
     name = host[2:] if host.startswith("*.") else host
     labels = name.split(".")
-    if host != host.lower() or len(name) > 253 or not all(_HOST_LABEL.match(lab) for lab in labels):
+    if (
+        host != host.lower()
+        or len(name) > 253
+        or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
+    ):
         return f"{host!r} is not a valid lower-case host name"
     return None
 
