@@ -226,6 +226,16 @@ def test_invalid_plugin_is_not_packed(make_plugin, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_invalid_hooks_file_is_not_packed(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(
+        files={"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'}
+    )
+    with pytest.raises(PackError) as info:
+        pack(root, tmp_path / "out")
+    assert info.value.rule == "hooks-invalid" and info.value.place == "hooks.toml:hooks[0].action"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_build_command_runs_before_packing_and_failure_stops(make_plugin, tmp_path: Path) -> None:
     ok = MANIFEST + '\n[build]\ncommand = ["sh", "-c", "echo built > generated.txt"]\n'
     root = make_plugin("ok", manifest=ok.replace('"LICENSE",', '"LICENSE", "generated.txt",'))

@@ -647,6 +647,17 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
         None,
     ),
     (
+        "manifest-hooks-invalid",
+        compress(
+            manifest_tar(
+                MANIFEST, **{"hooks.toml": b'[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'}
+            )
+        ),
+        "hooks-invalid",
+        "hooks.toml:hooks[0].action",
+        None,
+    ),
+    (
         "manifest-license",
         compress(manifest_tar(MANIFEST.replace(b'"MIT"', b'"Not A Licence"'))),
         "license-spdx",

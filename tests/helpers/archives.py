@@ -21,7 +21,7 @@ license = "MIT"
 [runtime]
 file = "hooks.toml"
 """
-HOOKS = b'[[hook]]\nevent = "pre_tool_use"\n'
+HOOKS = b'[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n'
 
 
 def octal(value: int, width: int) -> bytes:

@@ -1,4 +1,5 @@
-"""Checks beyond the schema: versions, ranges, licence, hosts, and the files the manifest points at."""
+"""Checks beyond the schema: versions, ranges, licence, hosts, and the files the manifest points at
+(wasm module, hooks files, tool input and config schemas)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from plugin_kit.validators.hooks import hook_tables
 from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
@@ -196,7 +198,7 @@ def _exports_start(data: bytes) -> bool:
 def _file_problems(
     m: Manifest, packed: set[str], read: Callable[[str], bytes], exists: Callable[[str], bool]
 ) -> list[Problem]:
-    out = []
+    out, hooks_checked = [], set()
     for fld, path in m.referenced_files():
         if path not in packed:
             if exists(path):
@@ -220,6 +222,10 @@ def _file_problems(
                 )
         elif fld.endswith("schema"):
             out.extend(_schema_file_problems(path, data, fld))
+        elif fld == "runtime.file" or fld.startswith("hooks["):
+            if path not in hooks_checked:
+                hooks_checked.add(path)
+                out.extend(hook_tables(data, file=path)[1])
     return out
 
 
