@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._limits import LIMIT_HELP, raised_limits
 from plugin_kit.cli._output import emit_json, info
 
 
@@ -35,24 +36,31 @@ def _progress_line() -> Callable[[int, int], None]:
     help="Where to write (default: PROJECT/dist).",
 )
 @click.option("--no-build", is_flag=True, help="Do not run [build].command first.")
+@click.option("--limit", "limit_texts", multiple=True, metavar="NAME=N", help=LIMIT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def pack(project: Path, outdir: Path | None, no_build: bool, as_json: bool) -> None:
+def pack(
+    project: Path, outdir: Path | None, no_build: bool, limit_texts: tuple[str, ...], as_json: bool
+) -> None:
     """Build, validate and pack a plugin into OUTDIR/<id>-<version>.insomnia-plugin.
 
     The same files give the same bytes, whatever the umask, mtimes, owner, locale, time zone or
     checkout path. The archive is written atomically: an error or Ctrl-C leaves no partial file.
+    A package over the host's limits is refused (exit 1) naming the limit; --limit raises one,
+    and the archive then carries a warning that the host refuses it.
 
     \b
     Examples:
       plugin pack
       plugin pack path/to/plugin -o dist --json
+      plugin pack --limit max_file_size=16MiB
     """
     from plugin_kit.packer.writer import pack as do_pack
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
     show = _progress_line() if not as_json and sys.stderr.isatty() else None
-    result = do_pack(project, outdir, run_build=not no_build, progress=show)
+    limits = raised_limits(limit_texts)
+    result = do_pack(project, outdir, run_build=not no_build, progress=show, limits=limits)
     if show is not None:
         click.echo("", err=True)
     if as_json:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._limits import LIMIT_HELP, raised_limits
 from plugin_kit.cli._output import emit_json
 
 
@@ -17,10 +18,14 @@ def _line(p) -> str:  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
+@click.option("--limit", "limit_texts", multiple=True, metavar="NAME=N", help=LIMIT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
+def validate(ctx: click.Context, path: Path, limit_texts: tuple[str, ...], as_json: bool) -> None:
     """Check plugin.toml and the files it points at; report every problem.
+
+    A package over the host's limits is invalid; --limit raises a limit (a warning then says the
+    host refuses the package).
 
     Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -35,7 +40,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
-    report = validate_project(path)
+    report = validate_project(path, raised_limits(limit_texts))
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugin_kit.errors import PluginKitError
-from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
+from plugin_kit.hosts import INSOMNIA, Host
+from plugin_kit.validators.limits import Limits
 from plugin_kit.validators.manifest import Manifest, manifest_from_doc, manifest_problems
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.semantic import semantic_problems
@@ -15,7 +16,13 @@ from plugin_kit.validators.semantic import semantic_problems
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems"]
+__all__ = [
+    "ValidationReport",
+    "validate_project",
+    "package_measures",
+    "limit_problems",
+    "tree_problems",
+]
 
 
 @dataclass
@@ -46,45 +53,40 @@ def _warn(rule: str, message: str, hint: str, file: str = "") -> Problem:
     return Problem(rule, message, file=file, phase="pack", hint=hint, severity="warning")
 
 
-def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    """Warnings for a package the Insomnia host would refuse with its default limits."""
+Measure = tuple[str, str, int, str]
+"""(problem rule, Limits field, measured value, file or "") of one limit a package is held to."""
+
+
+def package_measures(sizes: dict[str, int]) -> list[Measure]:
+    """What the host's limits measure in a package's files (the archive size is measured after packing)."""
+    out: list[Measure] = [
+        ("limit-entries", "max_entries", len(sizes), ""),
+        ("limit-total", "max_total_size", sum(sizes.values()), ""),
+    ]
+    out += [("limit-file", "max_file_size", size, path) for path, size in sizes.items()]
+    if "plugin.toml" in sizes:
+        out.append(("limit-manifest", "max_manifest_size", sizes["plugin.toml"], "plugin.toml"))
+    return out
+
+
+def limit_problems(measures: list[Measure], limits: Limits, host: Host = INSOMNIA) -> list[Problem]:
+    """Errors over `limits`, warnings over the host's own limits where `limits` raised them."""
     out = []
-    if len(sizes) > limits.max_entries:
-        out.append(
-            _warn(
-                "limit-entries",
-                f"{len(sizes)} files; the host loads at most {limits.max_entries}",
-                "Exclude files you do not ship.",
-            )
-        )
-    total = sum(sizes.values())
-    if total > limits.max_total_size:
-        out.append(
-            _warn(
-                "limit-total",
-                f"{total} bytes expanded; the host allows {limits.max_total_size}",
-                "Ship less.",
-            )
-        )
-    for path, size in sizes.items():
-        if size > limits.max_file_size:
+    for rule, name, value, file in measures:
+        allowed, host_allowed = getattr(limits, name), getattr(host.limits, name)
+        what = f"{file or 'the package'}: {value}"
+        if value > allowed:
             out.append(
-                _warn(
-                    "limit-file",
-                    f"{path} is {size} bytes; the host allows {limits.max_file_size}",
-                    "Split or shrink it.",
-                    path,
-                )
-            )
-    if "plugin.toml" in sizes and sizes["plugin.toml"] > limits.max_manifest_size:
-        out.append(
-            _warn(
-                "limit-manifest",
-                "plugin.toml is larger than the host reads",
-                "Shorten it.",
-                "plugin.toml",
-            )
-        )
+                Problem(rule, f"{what} is over the limit {name} ({allowed})", file=file, phase="pack",
+                        hint=f"Ship less, or raise the limit with --limit {name}=N (the {host.title} "
+                        f"host refuses more than {host_allowed}).")
+            )  # fmt: skip
+        elif value > host_allowed:
+            out.append(
+                _warn(rule, f"{what} is over the {host.title} host's limit {name} ({host_allowed})",
+                      "The host refuses this package, and so do readers with the default limits.",
+                      file)
+            )  # fmt: skip
     return out
 
 
@@ -110,8 +112,11 @@ def tree_problems(root: Path, manifest: Manifest, files: list[SourceFile]) -> li
     )
 
 
-def validate_project(path: Path) -> ValidationReport:
-    """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, and warnings."""
+def validate_project(path: Path, limits: Limits | None = None) -> ValidationReport:
+    """Validate a plugin folder (or its plugin.toml): schema, semantics, packing, limits, warnings.
+
+    `limits` are the host's unless raised (`--limit`); a package over them is invalid.
+    """
     from plugin_kit.content.collect import collect_files
 
     path = Path(path)
@@ -144,8 +149,11 @@ def validate_project(path: Path) -> ValidationReport:
         )
         return report
     report.files = len(files)
-    report.problems = tree_problems(root, manifest, files)
-    report.warnings = limit_warnings({f.path: f.size for f in files}) + _doc_warnings(
-        {f.path for f in files}
+    sized = limit_problems(
+        package_measures({f.path: f.size for f in files}), limits or INSOMNIA.limits
     )
+    report.problems = tree_problems(root, manifest, files)
+    report.problems += [p for p in sized if p.severity == "error"]
+    report.warnings = [p for p in sized if p.severity == "warning"]
+    report.warnings += _doc_warnings({f.path for f in files})
     return report

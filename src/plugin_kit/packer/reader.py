@@ -24,7 +24,7 @@ from plugin_kit.content.digest import CHUNK, FileRecord, content_digest, path_or
 from plugin_kit.errors import ArchiveError, PluginKitError
 from plugin_kit.packer.tarformat import BLOCK, RECORD, Header, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
-from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
+from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits, over_limit_hint
 from plugin_kit.validators.manifest import Manifest, parse_manifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
@@ -36,6 +36,7 @@ __all__ = [
     "ArchiveSource",
     "Member",
     "remove_tree",
+    "check_expansion",
 ]
 
 _TYPE_RULES = {
@@ -82,7 +83,7 @@ def _refuse(
         message,
         rule=rule,
         place=place,
-        hint=hint or "The archive is damaged or hostile: do not use it.",
+        hint=hint or over_limit_hint(rule) or "The archive is damaged or hostile: do not use it.",
     )
 
 
@@ -358,6 +359,27 @@ class ArchiveSource:
         if stream.raw.read():
             raise _refuse("zstd-trailing-data", "bytes follow the zstd frame")
         self.sha256, self.size = stream.raw.h.hexdigest(), stream.raw.n
+
+
+def check_expansion(path: Path, limits: Limits) -> None:
+    """Refuse as a reader would for the expansion ratio, decompressing only.
+
+    `plugin pack` asks this so that it never writes an archive its readers call a bomb. The stream
+    reads the compressed file CHUNK bytes at a time, so no ratio check can trip while the whole
+    expansion is at most max_ratio times the first read: then nothing is decompressed.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            frame = scan_frame(f, size, max_window=limits.max_window)
+        except FrameError as exc:
+            raise _refuse(exc.rule, str(exc), str(path)) from exc
+        if frame.content_size <= max(limits.ratio_grace, limits.max_ratio * min(CHUNK, size)):
+            return
+        f.seek(0)
+        stream = _Stream(f, limits)
+        while stream.read(CHUNK):
+            pass
 
 
 def _manifest(data: bytes) -> Manifest:

@@ -18,8 +18,11 @@ from typing import BinaryIO
 
 from plugin_kit.content.collect import SourceFile, collect_files
 from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
-from plugin_kit.errors import PackError
+from plugin_kit.content.project import Measure, limit_problems, package_measures, tree_problems
+from plugin_kit.errors import ArchiveError, PackError
+from plugin_kit.hosts import INSOMNIA
 from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
+from plugin_kit.validators.limits import LIMIT_RULES, Limits
 from plugin_kit.validators.manifest import load_manifest
 from plugin_kit.validators.problems import Problem
 
@@ -134,14 +137,19 @@ def write_archive(
 
 
 def _atomic_write(
-    final: Path, files: Sequence[SourceFile], progress: Progress | None
+    final: Path,
+    files: Sequence[SourceFile],
+    progress: Progress | None,
+    check: Callable[[Path, int], None],
 ) -> tuple[str, int, str]:
+    """Write to a temporary sibling, let `check` see it (path, size), then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             result = write_archive(files, out, progress=progress)
             out.flush()
             os.fsync(out.fileno())
+        check(Path(tmp), result[1])
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
     except BaseException:
@@ -151,17 +159,61 @@ def _atomic_write(
     return result
 
 
+def _refuse_over(problems: list[Problem]) -> None:
+    over = [p for p in problems if p.severity == "error"]
+    if over:
+        raise PackError(over[0].message, rule=over[0].rule, place=over[0].file or None,
+                        hint=over[0].hint)  # fmt: skip
+
+
+def _archive_measures(
+    name: str, size: int, files: Sequence[SourceFile], limits: Limits
+) -> list[Measure]:
+    """The archive's size, and past the ratio grace its overall expansion ratio."""
+    content = sum(f.size for f in files)
+    ratio = [("limit-ratio", "max_ratio", content // max(size, 1), name)]
+    return [("limit-archive", "max_archive_size", size, name)] + (
+        ratio if content > limits.ratio_grace else []
+    )
+
+
+def _written_check(
+    name: str, files: Sequence[SourceFile], limits: Limits
+) -> Callable[[Path, int], None]:
+    """Limits only the written archive shows: its size, and its expansion ratio as readers check it."""
+
+    def check(tmp: Path, size: int) -> None:
+        _refuse_over(limit_problems(_archive_measures(name, size, files, limits), limits))
+        from plugin_kit.packer.reader import check_expansion
+
+        try:
+            check_expansion(tmp, limits)  # the reader checks the ratio as it goes: ask it
+        except ArchiveError as err:
+            field = LIMIT_RULES.get(err.rule or "", "")
+            raise PackError(
+                f"the archive would be refused: {err.message}", rule=f"limit-{err.rule}",
+                place=name, hint=f"Raise the limit with --limit {field}=N." if field else err.hint,
+            ) from err  # fmt: skip
+
+    return check
+
+
 def pack(
     project_dir: Path,
     outdir: Path | None = None,
     *,
     run_build: bool = True,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> PackResult:
-    """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin."""
-    from plugin_kit.content.project import limit_warnings, tree_problems
+    """Build (unless told not to), validate, and write OUTDIR/<id>-<version>.insomnia-plugin.
+
+    A package over `limits` (the Insomnia host's unless raised) is refused before or, for the
+    archive's own size and ratio, right after writing; nothing is left behind then.
+    """
     from plugin_kit.packer.build import run_build as build
 
+    limits = limits or INSOMNIA.limits
     root = Path(project_dir)
     manifest = load_manifest(root)
     if run_build and manifest.build:
@@ -176,23 +228,21 @@ def pack(
             rule=first.rule, place=f"{first.file}:{first.field}" if first.field else first.file,
             hint="Run `plugin validate` to see every problem.",
         )  # fmt: skip
+    sized = limit_problems(package_measures({f.path: f.size for f in files}), limits)
+    _refuse_over(sized)
     outdir = Path(outdir) if outdir is not None else root / "dist"
+    name = f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-        final = outdir / f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
-        sha, size, digest = _atomic_write(final, files, progress)
+        final = outdir / name
+        sha, size, digest = _atomic_write(
+            final, files, progress, _written_check(name, files, limits)
+        )
     except OSError as exc:
         raise PackError(
             f"cannot write the archive: {exc.strerror}",
             rule="io",
             place=str(exc.filename or outdir),
         ) from exc
-    warnings = limit_warnings({f.path: f.size for f in files})
-    from plugin_kit.validators.limits import DEFAULT_LIMITS
-
-    if size > DEFAULT_LIMITS.max_archive_size:
-        warnings.append(
-            Problem("limit-archive", f"archive is {size} bytes; the host reads at most "
-                    f"{DEFAULT_LIMITS.max_archive_size}", file=final.name, phase="pack", severity="warning")
-        )  # fmt: skip
-    return PackResult(final, size, len(files), sha, digest, manifest.id, manifest.version, warnings)
+    sized += limit_problems(_archive_measures(name, size, files, limits), limits)
+    return PackResult(final, size, len(files), sha, digest, manifest.id, manifest.version, sized)
