@@ -64,6 +64,30 @@ def test_collision_checker_catches_every_alias(parts: list[str], how: str) -> No
         assert checker.add(alias) is not None
 
 
+@given(
+    st.lists(VALID_SEGMENT, min_size=2, max_size=4),
+    st.sampled_from(["upper", "lower", "nfd", "same"]),
+    VALID_SEGMENT,
+)
+@SETTINGS
+def test_collision_checker_catches_every_folder_alias(
+    parts: list[str], how: str, leaf: str
+) -> None:
+    # Docs/a.md beside docs/b.md: a case-insensitive file system merges the two folders.
+    folder = "/".join(parts[:-1])
+    alias = {"upper": folder.upper(), "lower": folder.lower(), "same": folder,
+             "nfd": unicodedata.normalize("NFD", folder)}[how]  # fmt: skip
+    checker = CollisionChecker()
+    assert checker.add("/".join(parts)) is None
+    other = f"{alias}/{leaf}"
+    if other != "/".join(parts) and collision_key(other) != collision_key("/".join(parts)):
+        found = checker.add(other)
+        if alias != folder and collision_key(alias) == collision_key(folder):
+            assert found is not None and found.rule == "path-collision"
+        elif alias == folder:
+            assert found is None
+
+
 def _archive() -> bytes:
     return compress(
         tar(
