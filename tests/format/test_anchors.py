@@ -114,6 +114,15 @@ def test_python_guards_refuse_a_trailing_newline(check, value: str) -> None:
         check(value)
 
 
+def test_create_plugin_id_refuses_a_trailing_newline() -> None:
+    # check_id reads the manifest schema's id pattern with re.match: the pattern itself must hold.
+    from plugin_kit.scaffold.answers import check_id
+
+    check_id("weather-tools")
+    with pytest.raises(UsageError):
+        check_id("weather-tools\n")
+
+
 def test_manifest_host_refuses_a_trailing_newline() -> None:
     assert host_problem("api.weather.gov") is None
     assert host_problem("api.weather.gov\n") is not None
