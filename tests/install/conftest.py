@@ -79,7 +79,7 @@ def make_archive(tmp_path: Path) -> Callable[..., PackResult]:
                 id=plugin_id, version=version, api=api, capabilities=capabilities, keyword=keyword
             )
         )
-        (root / "hooks.toml").write_text('[[hook]]\nevent = "pre_tool_use"\naction = "deny"\n')
+        (root / "hooks.toml").write_text('[[hooks]]\nevent = "pre_tool_use"\naction = "deny"\n')
         (root / "README.md").write_text(f"# {plugin_id}\n{extra}\n")
         return pack(root, tmp_path / "dist" / f"{plugin_id}-{version}-{next(counter)}")
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
+from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import emit_json
 
 
@@ -17,19 +19,18 @@ def _line(p) -> str:  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--host",
-    type=click.Choice(["insomnia", "yoi"]),
-    default=None,
-    help="The host whose rules apply (default: read from plugin.toml's shape).",
-)
+@host_option
+@click.option("--limit", "limit_texts", multiple=True, metavar="NAME=N", help=LIMIT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) -> None:
+def validate(
+    ctx: click.Context, path: Path, host: str | None, limit_texts: tuple[str, ...], as_json: bool
+) -> None:
     """Check plugin.toml and the files it points at; report every problem.
 
     The host is read from plugin.toml (top-level `schema_version` is Yoi, `manifest_version`
-    is Insomnia) unless --host names it.
+    is Insomnia) unless --host names it. A package over the host's limits is invalid; --limit
+    raises a limit (a warning then says the host refuses the package).
 
     Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -45,7 +46,7 @@ def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) ->
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
-    report = validate_project(path, host=host)
+    report = validate_project(path, host=host, limit_overrides=limit_overrides(limit_texts))
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_kit.content.digest import CHUNK, FileRecord
+from plugin_kit.content.digest import CHUNK, FileRecord, path_order
 from plugin_kit.errors import PackError, ValidationError
 from plugin_kit.hosts import SIDECAR_NAME, Host, host_for_project
 from plugin_kit.validators.hostpaths import host_path_violation
@@ -51,7 +51,7 @@ class SourceFile:
 
 def archive_order(path: str) -> tuple[int, bytes]:
     """plugin.toml first, then the UTF-8 bytes of the path."""
-    return (0 if path == MANIFEST_NAME else 1, path.encode("utf-8", "surrogateescape"))
+    return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
 def _spec(lines: list[str]):  # type: ignore[no-untyped-def]

@@ -43,7 +43,7 @@ __all__ = [
 
 MAX_CATALOG_BYTES = 32 << 20
 MAX_SIGNATURE_BYTES = 16 << 10
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _INDEX_FIELDS = ("id", "name", "display_name", "description", "version", "runtime")
 
 
@@ -317,7 +317,7 @@ def add_catalog(
     """
     check_url(url)
     name = name or derive_name(url)
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(
             f"catalog name {name!r} is not allowed",
             rule="catalog-name",

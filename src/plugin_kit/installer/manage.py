@@ -410,14 +410,18 @@ class VerifyReport:
 
 
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
-    from plugin_kit.content.digest import digest_path, sha256_file
+    from plugin_kit.content.digest import extracted_digest, sha256_file
     from plugin_kit.installer.cache import cache_path
 
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)
     checks = [
         ("store file", lambda: sha256_file(path), entry.archive_sha256),
-        ("cache tree", lambda: digest_path(cache_path(entry.content_digest)), entry.content_digest),
+        (
+            "cache tree",
+            lambda: extracted_digest(cache_path(entry.content_digest)),
+            entry.content_digest,
+        ),
     ]
     for what, compute, expected in checks:
         try:

@@ -90,7 +90,7 @@ def read_strict(path: Path, place: str) -> Any:
         raise VerificationError(
             f"the archive is refused: {exc.message}",
             rule=f"archive:{exc.rule}",
-            place=place,
+            place=f"{place} ({exc.place})" if exc.place and exc.place != str(path) else place,
             hint=exc.hint,
         ) from exc
 

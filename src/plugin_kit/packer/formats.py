@@ -26,6 +26,7 @@ class ArchiveFormat:
     host: Host
     writer: str  # "module:function", see `write`
     reader: str  # "module:class", see `source`
+    expansion: str | None = None  # "module:function", see `check_expansion`
 
     @property
     def write(self) -> Any:
@@ -38,10 +39,19 @@ class ArchiveFormat:
         `.members()`, then `.sha256` and `.size`)."""
         return _load(self.reader)
 
+    @property
+    def check_expansion(self) -> Any:
+        """(written archive path, limits) -> None, raising ArchiveError as a reader would refuse
+        the archive's expansion; None for a container without compression."""
+        return _load(self.expansion) if self.expansion else None
+
 
 _FORMATS = {
     INSOMNIA.name: ArchiveFormat(
-        INSOMNIA, "plugin_kit.packer.writer:write_archive", "plugin_kit.packer.reader:ArchiveSource"
+        INSOMNIA,
+        "plugin_kit.packer.writer:write_archive",
+        "plugin_kit.packer.reader:ArchiveSource",
+        "plugin_kit.packer.reader:check_expansion",
     ),
     YOI.name: ArchiveFormat(
         YOI, "plugin_kit.packer.zipwriter:write_zip", "plugin_kit.packer.zipreader:ZipSource"

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+from plugin_kit.content.digest import CHUNK, FileRecord, content_digest, path_order
 from plugin_kit.errors import ArchiveError, PluginKitError
 from plugin_kit.hosts import INSOMNIA, Host, host_for_archive
-from plugin_kit.packer.tarformat import BLOCK, RECORD, HeaderError, parse_header, parse_pax
+from plugin_kit.packer.tarformat import BLOCK, RECORD, Header, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
-from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
+from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits, over_limit_hint
 from plugin_kit.validators.models import ManifestModel, PluginManifest, manifest_model
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
@@ -41,6 +41,7 @@ __all__ = [
     "ArchiveSource",
     "Member",
     "remove_tree",
+    "check_expansion",
 ]
 
 _TYPE_RULES = {
@@ -56,6 +57,7 @@ _TYPE_RULES = {
     b"K": ("entry-gnu-longname", "GNU long link name"),
     b"g": ("pax-global", "global pax header"),
 }
+_PAX_KEYWORDS = frozenset({"path"})
 
 
 @dataclass
@@ -88,7 +90,7 @@ def _refuse(
         message,
         rule=rule,
         place=place,
-        hint=hint or "The archive is damaged or hostile: do not use it.",
+        hint=hint or over_limit_hint(rule) or "The archive is damaged or hostile: do not use it.",
     )
 
 
@@ -183,31 +185,41 @@ class _Parser:
         except HeaderError as exc:
             raise _refuse(exc.rule, str(exc), f"entry {self.count + 1}") from exc
 
-    def _pax_path(self, size: int) -> str:
+    def _pax_path(self, header: Header) -> str:
+        place, size = f"entry {self.count + 1} (pax header)", header.size
+        _fallback_ok(_leading_dots_removed(header.name), place, "the pax header's own name")
         if size > self.limits.max_pax_size:
             raise _refuse(
-                "pax-too-large", f"pax header of {size} bytes (limit {self.limits.max_pax_size})"
+                "pax-too-large",
+                f"pax header of {size} bytes (limit {self.limits.max_pax_size})",
+                place,
             )
-        body = self.s.exact(size + (-size % BLOCK), "truncated", "a pax header")[:size]
+        block = self.s.exact(size + (-size % BLOCK), "truncated", "a pax header", place)
+        body, pad = block[:size], block[size:]
+        if pad.count(0) != len(pad):
+            raise _refuse(
+                "padding-nonzero", "non-zero bytes in the padding after a pax header", place
+            )
         try:
-            records = parse_pax(body)
+            records = parse_pax(body, _PAX_KEYWORDS)
         except HeaderError as exc:
-            raise _refuse(exc.rule, str(exc)) from exc
-        extra = sorted(set(records) - {"path"})
-        if extra:
-            raise _refuse("pax-keyword", f"pax keyword {extra[0]!r} is not allowed (only 'path')")
+            raise _refuse(exc.rule, str(exc), place) from exc
         if "path" not in records:
-            raise _refuse("pax-malformed", "pax header without a path record")
+            raise _refuse("pax-malformed", "pax header without a path record", place)
         return records["path"]
 
     def next(self) -> Member | None:
         header, _ = self._header()
         pax_path = None
         if header is not None and header.typeflag == b"x":  # type: ignore[attr-defined]
-            pax_path = self._pax_path(header.size)  # type: ignore[attr-defined]
+            pax_path = self._pax_path(header)
             header, _ = self._header()
             if header is None or header.typeflag == b"x":  # type: ignore[attr-defined]
-                raise _refuse("pax-orphan", "a pax header is not followed by a file")
+                raise _refuse(
+                    "pax-orphan",
+                    "a pax header is not followed by a file",
+                    f"entry {self.count + 1} (pax header)",
+                )
         if header is None:
             self._end()
             return None
@@ -227,6 +239,8 @@ class _Parser:
         bad = path_violation(path, max_path_bytes=lim.max_path_bytes)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
+        if pax_path is not None:
+            _fallback_ok(header.name, path, "the ustar name beside the pax path")
         bad = self.checker.add(path)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
@@ -251,7 +265,7 @@ class _Parser:
             raise _refuse("manifest-not-first", "the first entry must be plugin.toml", path)
         if self.count > 1 and path == MANIFEST_NAME:
             raise _refuse("duplicate-entry", "plugin.toml appears more than once", path)
-        key = path.encode("utf-8")
+        key = path_order(path)
         if self.last_key is not None and key <= self.last_key:
             raise _refuse("entry-order", "entries are not in strictly increasing path order", path)
         if self.count > 1:
@@ -276,6 +290,20 @@ class _Parser:
         while chunk := self.s.read(CHUNK):
             if chunk.count(0) != len(chunk):
                 raise _refuse("data-after-end", "data follows the end-of-archive marker")
+
+
+def _leading_dots_removed(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name
+
+
+def _fallback_ok(name: str, place: str, what: str) -> None:
+    """A tool that ignores pax writes the ustar name instead: it must pass the path rules too."""
+    bad = path_violation(name)
+    if bad is not None:
+        raise _refuse(bad.rule, f"{what} {name!r} (what tools that ignore pax write): {bad.message}",
+                      place)  # fmt: skip
 
 
 def _stream_bound(limits: Limits) -> int:
@@ -338,6 +366,27 @@ class ArchiveSource:
         if stream.raw.read():
             raise _refuse("zstd-trailing-data", "bytes follow the zstd frame")
         self.sha256, self.size = stream.raw.h.hexdigest(), stream.raw.n
+
+
+def check_expansion(path: Path, limits: Limits) -> None:
+    """Refuse as a reader would for the expansion ratio, decompressing only.
+
+    `plugin pack` asks this so that it never writes an archive its readers call a bomb. The stream
+    reads the compressed file CHUNK bytes at a time, so no ratio check can trip while the whole
+    expansion is at most max_ratio times the first read: then nothing is decompressed.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            frame = scan_frame(f, size, max_window=limits.max_window)
+        except FrameError as exc:
+            raise _refuse(exc.rule, str(exc), str(path)) from exc
+        if frame.content_size <= max(limits.ratio_grace, limits.max_ratio * min(CHUNK, size)):
+            return
+        f.seek(0)
+        stream = _Stream(f, limits)
+        while stream.read(CHUNK):
+            pass
 
 
 def _manifest(model: ManifestModel, data: bytes) -> PluginManifest:

@@ -19,10 +19,12 @@ from typing import BinaryIO
 
 from plugin_kit.content.collect import SourceFile, collect_files, load_project_manifest
 from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
-from plugin_kit.errors import PackError
+from plugin_kit.content.project import Measure, limit_problems, package_measures, tree_problems
+from plugin_kit.errors import ArchiveError, PackError
 from plugin_kit.hosts import INSOMNIA, Host, host_for_project
 from plugin_kit.packer.formats import archive_format
 from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
+from plugin_kit.validators.limits import LIMIT_RULES, Limits
 from plugin_kit.validators.problems import Problem
 
 __all__ = ["PackResult", "pack", "write_archive", "HashingSink", "ZSTD_LEVEL"]
@@ -140,13 +142,16 @@ def _atomic_write(
     files: Sequence[SourceFile],
     progress: Progress | None,
     write: Callable[..., tuple[str, int, str]],
+    check: Callable[[Path, int], None],
 ) -> tuple[str, int, str]:
+    """Write to a temporary sibling, let `check` see it (path, size), then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             result = write(files, out, progress=progress)
             out.flush()
             os.fsync(out.fileno())
+        check(Path(tmp), result[1])
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
     except BaseException:
@@ -156,6 +161,46 @@ def _atomic_write(
     return result
 
 
+def _refuse_over(problems: list[Problem]) -> None:
+    over = [p for p in problems if p.severity == "error"]
+    if over:
+        raise PackError(over[0].message, rule=over[0].rule, place=over[0].file or None,
+                        hint=over[0].hint)  # fmt: skip
+
+
+def _archive_measures(
+    name: str, size: int, files: Sequence[SourceFile], limits: Limits
+) -> list[Measure]:
+    """The archive's size, and past the ratio grace its overall expansion ratio."""
+    content = sum(f.size for f in files)
+    ratio = [("limit-ratio", "max_ratio", content // max(size, 1), name)]
+    return [("limit-archive", "max_archive_size", size, name)] + (
+        ratio if content > limits.ratio_grace else []
+    )
+
+
+def _written_check(
+    name: str, files: Sequence[SourceFile], limits: Limits, host: Host
+) -> Callable[[Path, int], None]:
+    """Limits only the written archive shows: its size, and its expansion ratio as readers check it."""
+    expansion = archive_format(host).check_expansion
+
+    def check(tmp: Path, size: int) -> None:
+        _refuse_over(limit_problems(_archive_measures(name, size, files, limits), limits, host))
+        if expansion is None:  # a container that stores its bytes has no ratio to check
+            return
+        try:
+            expansion(tmp, limits)  # the reader checks the ratio as it goes: ask it
+        except ArchiveError as err:
+            field = LIMIT_RULES.get(err.rule or "", "")
+            raise PackError(
+                f"the archive would be refused: {err.message}", rule=f"limit-{err.rule}",
+                place=name, hint=f"Raise the limit with --limit {field}=N." if field else err.hint,
+            ) from err  # fmt: skip
+
+    return check
+
+
 def pack(
     project_dir: Path,
     outdir: Path | None = None,
@@ -163,18 +208,22 @@ def pack(
     run_build: bool = True,
     progress: Progress | None = None,
     host: str | None = None,
+    limit_overrides: dict[str, int] | None = None,
 ) -> PackResult:
     """Build (unless told not to), validate, and write OUTDIR/<id>-<version><host suffix>.
 
     The host is `host` (--host) or read from plugin.toml; it picks the manifest model, where the
-    pack settings live, the container (packer/formats.py) and the digest.
+    pack settings live, the container (packer/formats.py), the digest and the limits. A package
+    over the host's limits (raised by `limit_overrides`, --limit) is refused before or, for the
+    archive's own size and ratio, right after writing; nothing is left behind then.
     """
-    from plugin_kit.content.project import component_warnings, limit_warnings, tree_problems
+    from plugin_kit.content.project import component_warnings
     from plugin_kit.content.settings import pack_settings
     from plugin_kit.packer.build import run_build as build
 
     root = Path(project_dir)
     found = host_for_project(root, host)
+    limits = found.limits.with_overrides(**(limit_overrides or {}))
     manifest = load_project_manifest(root, found)
     command = pack_settings(root, manifest, found).build
     if run_build and command:
@@ -189,25 +238,24 @@ def pack(
             rule=first.rule, place=f"{first.file}:{first.field}" if first.field else first.file,
             hint="Run `plugin validate` to see every problem.",
         )  # fmt: skip
+    sized = limit_problems(package_measures({f.path: f.size for f in files}), limits, found)
+    _refuse_over(sized)
     outdir = Path(outdir) if outdir is not None else root / "dist"
+    name = found.archive_name(manifest.id, manifest.version)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-        final = outdir / found.archive_name(manifest.id, manifest.version)
-        sha, size, digest = _atomic_write(final, files, progress, archive_format(found).write)
+        final = outdir / name
+        fmt = archive_format(found)
+        check = _written_check(name, files, limits, found)
+        sha, size, digest = _atomic_write(final, files, progress, fmt.write, check)
     except OSError as exc:
         raise PackError(
             f"cannot write the archive: {exc.strerror}",
             rule="io",
             place=str(exc.filename or outdir),
         ) from exc
-    limits = found.limits
-    warnings = limit_warnings({f.path: f.size for f in files}, limits)
-    warnings += component_warnings(manifest, files)
-    if size > limits.max_archive_size:
-        warnings.append(
-            Problem("limit-archive", f"archive is {size} bytes; the host reads at most "
-                    f"{limits.max_archive_size}", file=final.name, phase="pack", severity="warning")
-        )  # fmt: skip
+    sized += limit_problems(_archive_measures(name, size, files, limits), limits, found)
+    warnings = [*sized, *component_warnings(manifest, files)]
     return PackResult(
         final, size, len(files), sha, digest, manifest.id, manifest.version, warnings, found
     )
