@@ -38,6 +38,9 @@ EXAMPLES = {
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$(?!\n)": "2026-01-02T03:04:05Z",
     r"^[^\u0000-\u001f\u007f]*$(?!\n)": "Forecasts and alerts",
     r"^[0-9a-f]{64}$(?!\n)": "0" * 64,
+    r"^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\s\S])": "example.echo",
+    r"^(?![/~])(?![A-Za-z]:)(?![\s\S]*[\\\u0000-\u001f])(?!([\s\S]*/)?\.{1,2}(/|(?![\s\S])))(?![\s\S]*//)(?![\s\S]*/(?![\s\S]))[\s\S]+": "hooks/summary.md",
+    r"^[^\s\u0000-\u001f\u007f-\u009f]{1,128}(?![\s\S])": "echo",
     r"^sha256:[0-9a-f]{64}$(?!\n)": "sha256:" + "0" * 64,
     r"^[^/\\\u0000-\u001f\u007f*\s][^/\\\u0000-\u001f\u007f]*$(?!\n)": "weather-tools-0.3.1.insomnia-plugin",
     r"^(https?|file)://[^\s]+$(?!\n)": "https://example.org/x",
@@ -51,7 +54,14 @@ EXAMPLES = {
     r"^[A-Z_][A-Z0-9_]*\*?$(?!\n)": "WEATHER_*",
 }
 # Prefix checks, not guards of a whole value: `path_prefix` must start with "/".
-PREFIX_PATTERNS = {"^/"}
+PREFIX_PATTERNS = {
+    "^/",
+    # Yoi: "not blank" (the host trims), and method/scheme words the host trims and lowercases
+    # (plugin.rs PluginRequestGrant/PluginWebSocketGrant): surrounding whitespace is allowed there.
+    r"\S",
+    r"^\s*([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]|[Pp][Uu][Tt]|[Pp][Aa][Tt][Cc][Hh]|[Dd][Ee][Ll][Ee][Tt][Ee])\s*(?![\s\S])",
+    r"^\s*([Ww][Ss][Ss]?|\*)\s*(?![\s\S])",
+}
 
 
 def _patterns(node: object) -> list[str]:

@@ -150,7 +150,8 @@ def is_safe_id(value: str) -> bool:
 
 def archive_path_ok(raw: str) -> bool:
     """plugin.rs `normalize_archive_path` accepts `raw` unchanged (no `/`, `\\`, `~`, drive, `.`, `..`, empty part)."""
-    if not raw or "\0" in raw or "\\" in raw or raw.startswith(("/", "~")):
+    # Control characters: the host would look up a name no packed file can have (paths.py).
+    if not raw or "\\" in raw or raw.startswith(("/", "~")) or any(c < " " for c in raw):
         return False
     if len(raw) >= 2 and raw[1] == ":" and raw[0].isascii() and raw[0].isalpha():
         return False
