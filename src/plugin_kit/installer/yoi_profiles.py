@@ -1,0 +1,360 @@
+"""Which Yoi Profile holds enablement, found the way the host finds it, and creating one if needed.
+
+HareK02/yoi @ b12e0785 reads plugin enablement from a Profile only (`.yoi/override.local.toml`
+left the code in c2510495): crates/manifest/src/profile.rs `ProfileDiscovery::for_cwd` loads
+the built-in Profiles and the user's registry `paths::user_profiles_path()`, i.e. `profiles.toml`
+in the config folder of crates/manifest/src/paths.rs `config_dir` (`YOI_CONFIG_DIR`, else
+`$YOI_HOME/config`, else `$XDG_CONFIG_HOME/yoi`, else `$HOME/.config/yoi`; an empty variable
+counts as unset). No workspace file is read (`for_cwd` ignores its cwd).
+
+`load_profile_registry_file` reads `default` and `[profile.NAME]` (alias `entries`), each a path
+string or a table with `path` and `description`; relative paths are joined to the registry's
+folder. `default = "NAME"` means `user:NAME`; without one there is no default Profile.
+`read_profile_artifact_file` takes `.toml` or `.json` only. A Profile has no format key: its
+struct `ProfileConfig` refuses unknown keys and the host sets `yoi.profile.v1` itself.
+
+A built-in Profile cannot be edited and a Profile cannot extend another, so enabling a plugin
+for a built-in or missing Profile creates a user Profile and registers it; `ProfileCreation`
+says what will be created before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import InstallError, UsageError
+from plugin_kit.installer._fs import atomic_write
+
+__all__ = [
+    "BUILTIN_PROFILES",
+    "ProfileCreation",
+    "ProfileTarget",
+    "RegistryEntry",
+    "ProfileRegistry",
+    "yoi_config_dir",
+    "user_profiles_path",
+    "read_registry",
+    "read_profile_artifact",
+    "locate_profile",
+    "register_profile",
+    "write_config",
+]
+
+BUILTIN_PROFILES = (
+    "companion",
+    "intake",
+    "orchestrator",
+    "coder",
+    "reviewer",
+    "memory-consolidation",
+)
+SOURCES = ("builtin", "user", "project")  # ProfileRegistrySource
+NEW_DEFAULT_NAME = "plugins"  # the Profile created when the registry names no default
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+_DESCRIPTION = "Created by plugin-kit to enable Yoi plugins."
+
+
+def _env_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None  # paths.rs `path_from_env_value`: empty = unset
+
+
+def yoi_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """paths.rs `config_dir`."""
+    env = os.environ if env is None else env
+    if (explicit := _env_path(env, "YOI_CONFIG_DIR")) is not None:
+        return explicit
+    if (home := _env_path(env, "YOI_HOME")) is not None:
+        return home / "config"
+    if (xdg := _env_path(env, "XDG_CONFIG_HOME")) is not None:
+        return xdg / "yoi"
+    return (_env_path(env, "HOME") or Path.home()) / ".config" / "yoi"
+
+
+def user_profiles_path(env: Mapping[str, str] | None = None) -> Path:
+    """paths.rs `user_profiles_path`: `<config_dir>/profiles.toml`."""
+    return yoi_config_dir(env) / "profiles.toml"
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    source: str  # "builtin" | "user"
+    name: str
+    path: Path | None  # None for a built-in Profile
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ProfileRegistry:
+    path: Path
+    entries: tuple[RegistryEntry, ...]
+    default: tuple[str, str] | None  # (source, name)
+
+    def find(self, source: str | None, name: str) -> list[RegistryEntry]:
+        return [e for e in self.entries if e.name == name and source in (None, e.source)]
+
+
+def _registry_error(path: Path, why: str) -> InstallError:
+    return InstallError(
+        f"Yoi's profiles.toml is not readable: {why}",
+        rule="yoi-profiles-toml",
+        place=str(path),
+        hint="Yoi refuses this file too; fix it by hand, then run the command again.",
+    )
+
+
+def _entry_path(value: Any, base: Path, name: str, reg: Path) -> Path:
+    # ProfileEntryConfig is untagged: a string, or a table that must hold `path`.
+    raw = value.get("path") if isinstance(value, Mapping) else value
+    if not isinstance(raw, str):
+        raise _registry_error(reg, f"[profile.{name}] needs a path")
+    return base / raw  # an absolute `raw` replaces `base` (join_if_relative)
+
+
+def read_registry(path: Path) -> ProfileRegistry:
+    """The built-in Profiles plus `path` (absent = none), as `ProfileDiscovery::discover` builds them."""
+    builtin = tuple(RegistryEntry("builtin", n, None) for n in BUILTIN_PROFILES)
+    try:
+        doc = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return ProfileRegistry(path, builtin, None)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _registry_error(path, str(exc)) from exc
+    if "profile" in doc and "entries" in doc:
+        raise _registry_error(path, "both `profile` and its alias `entries` are present")
+    table = doc.get("profile", doc.get("entries", {}))
+    default = doc.get("default")
+    if not isinstance(table, Mapping) or not isinstance(default, str | None):
+        raise _registry_error(path, "`profile` must be a table and `default` a string")
+    user = tuple(
+        RegistryEntry("user", name, _entry_path(value, path.parent, name, path))
+        for name, value in table.items()
+    )
+    return ProfileRegistry(path, builtin + user, _profile_ref(default) if default else None)
+
+
+def _profile_ref(raw: str) -> tuple[str, str]:
+    """profile.rs `parse_profile_ref`; an unqualified default names a user Profile."""
+    prefix, sep, name = raw.partition(":")
+    return (prefix, name) if sep and prefix in SOURCES else ("user", raw)
+
+
+def read_profile_artifact(path: Path) -> dict[str, Any]:
+    """profile.rs `read_profile_artifact_file`: a `.toml` or `.json` object."""
+    if path.suffix not in (".toml", ".json"):
+        raise InstallError(
+            f"the Profile {path.name} is neither .toml nor .json, so Yoi cannot read it",
+            rule="yoi-profile-type",
+            place=str(path),
+            hint="Point the registry entry at a .toml or .json Profile.",
+        )
+    try:
+        text = path.read_text("utf-8")
+        doc = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InstallError(
+            f"the Profile is not readable: {exc}",
+            rule="yoi-profile-parse",
+            place=str(path),
+            hint="Yoi refuses this Profile too; fix it by hand, then run the command again.",
+        ) from exc
+    if not isinstance(doc, dict):
+        raise InstallError("a Profile must be an object", rule="yoi-profile-parse", place=str(path))
+    return doc
+
+
+@dataclass(frozen=True)
+class ProfileCreation:
+    """A user Profile to create (and register) before enabling: the CLI shows this first."""
+
+    name: str
+    artifact: Path
+    registry: Path
+    register: bool  # False when the registry already names `artifact`
+    set_default: bool
+    instead_of: str  # "builtin:coder", "user:work (its file is missing)", "no default Profile"
+
+    def lines(self) -> list[str]:
+        out = [
+            f"create user Profile {self.name!r} at {self.artifact} (instead of {self.instead_of})"
+        ]
+        if self.register:
+            out.append(f"register it in {self.registry} as [profile.{self.name}]")
+        if self.set_default:
+            out.append(f'make it the default Profile (default = "user:{self.name}")')
+        if self.instead_of.startswith("builtin:"):
+            out.append(
+                f"the new Profile starts empty: Yoi Profiles cannot extend {self.instead_of}, so copy "
+                "the settings you need into it"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "artifact": str(self.artifact), "registry": str(self.registry)}
+
+
+@dataclass(frozen=True)
+class ProfileTarget:
+    """The Profile that enablement is written to, and whether it must be created first."""
+
+    reference: str  # "user:work", or the path of a `path:` selector
+    artifact: Path
+    registry: Path
+    creation: ProfileCreation | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "artifact": str(self.artifact),
+            "registry": str(self.registry),
+            "creation": self.creation.to_dict() if self.creation else None,
+            "note": self.note,
+        }
+
+
+def _selector(raw: str | None) -> tuple[str, str | None, str]:
+    """profile.rs `ProfileSelector::parse_cli`: ("default"|"path"|"named", source, name)."""
+    if raw is None or raw == "default":
+        return "default", None, ""
+    if raw.startswith("path:"):
+        return "path", None, raw[5:]
+    prefix, sep, name = raw.partition(":")
+    if sep and prefix in SOURCES:
+        return "named", prefix, name
+    if "/" in raw or raw.startswith(".") or raw.endswith((".json", ".toml")):
+        return "path", None, raw
+    return "named", None, raw
+
+
+def _new(reg: ProfileRegistry, name: str, instead_of: str, set_default: bool) -> ProfileTarget:
+    if not _FILE_NAME.fullmatch(name):
+        raise UsageError(
+            f"cannot create a Profile named {name!r}",
+            rule="yoi-profile-name",
+            place="--profile",
+            hint="Use letters, digits, '.', '_' and '-' (it becomes a file name).",
+        )
+    artifact = reg.path.parent / "profiles" / f"{name}.toml"
+    creation = ProfileCreation(name, artifact, reg.path, True, set_default, instead_of)
+    return ProfileTarget(f"user:{name}", artifact, reg.path, creation)
+
+
+def _existing(reg: ProfileRegistry, entry: RegistryEntry, note: str = "") -> ProfileTarget:
+    assert entry.path is not None
+    if entry.path.exists():
+        return ProfileTarget(entry.qualified, entry.path, reg.path, note=note)
+    why = f"{entry.qualified} (its file is missing)"
+    creation = ProfileCreation(entry.name, entry.path, reg.path, False, False, why)
+    return ProfileTarget(entry.qualified, entry.path, reg.path, creation, note)
+
+
+def _for_builtin(reg: ProfileRegistry, builtin: RegistryEntry, from_default: bool) -> ProfileTarget:
+    name = f"{builtin.name}-plugins"
+    mine = reg.find("user", name)
+    note = f"{builtin.qualified} is built into Yoi and cannot hold enablement"
+    if mine:
+        return _existing(reg, mine[0], note + f"; using user:{name}")
+    target = _new(reg, name, builtin.qualified, set_default=from_default)
+    return ProfileTarget(target.reference, target.artifact, target.registry, target.creation, note)
+
+
+def _select(
+    reg: ProfileRegistry, source: str | None, name: str, from_default: bool
+) -> ProfileTarget:
+    found = reg.find(source, name)
+    if len(found) > 1:
+        raise UsageError(
+            f"the Profile name {name!r} is ambiguous: {', '.join(e.qualified for e in found)}",
+            rule="yoi-profile-ambiguous",
+            place="--profile",
+            hint="Name it with its source, e.g. --profile user:NAME (Yoi refuses it as well).",
+        )
+    if not found:
+        if source not in (None, "user"):
+            raise UsageError(f"Yoi has no Profile {source}:{name}", rule="yoi-profile-unknown", place="--profile")  # fmt: skip
+        return _new(reg, name, f"user:{name} (not registered)", set_default=False)
+    entry = found[0]
+    return (
+        _for_builtin(reg, entry, from_default)
+        if entry.source == "builtin"
+        else _existing(reg, entry)
+    )
+
+
+def locate_profile(
+    selector: str | None = None, *, env: Mapping[str, str] | None = None
+) -> ProfileTarget:
+    """The Profile `--profile SELECTOR` (or the registry's default) names, as Yoi resolves it.
+
+    Nothing is written here; `creation` says what `register_profile` and the writer will create."""
+    kind, source, name = _selector(selector)
+    reg = read_registry(user_profiles_path(env))
+    if kind == "path":
+        path = Path(name).expanduser().absolute()
+        read_profile_artifact(path)  # a path selector must name a readable Profile
+        return ProfileTarget(str(path), path, reg.path)
+    if kind == "named":
+        return _select(reg, source, name, from_default=False)
+    if reg.default is None:
+        mine = reg.find("user", NEW_DEFAULT_NAME)
+        if mine:
+            return _with_default(reg, mine[0])
+        return _new(reg, NEW_DEFAULT_NAME, "no default Profile", set_default=True)
+    return _select(reg, *reg.default, from_default=True)
+
+
+def _with_default(reg: ProfileRegistry, entry: RegistryEntry) -> ProfileTarget:
+    """A registered user Profile that must also become the default (the registry names none)."""
+    target = _existing(reg, entry)
+    creation = target.creation or ProfileCreation(
+        entry.name, target.artifact, reg.path, False, True, "no default Profile"
+    )
+    return ProfileTarget(target.reference, target.artifact, reg.path, creation, target.note)
+
+
+def register_profile(creation: ProfileCreation) -> None:
+    """Add `[profile.NAME]` (and `default`) to profiles.toml, keeping the rest, comments included."""
+    if not (creation.register or creation.set_default):
+        return
+    import tomlkit
+
+    path = creation.registry
+    try:
+        doc = tomlkit.parse(path.read_text("utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
+    if creation.register:
+        key = "entries" if "entries" in doc and "profile" not in doc else "profile"
+        if key not in doc:
+            doc[key] = tomlkit.table(is_super_table=True)
+        entry = tomlkit.table()
+        # Relative to the registry's folder as Yoi names it (load_profile_registry_file).
+        entry["path"] = os.path.relpath(creation.artifact, creation.registry.parent)
+        entry["description"] = _DESCRIPTION
+        doc[key][creation.name] = entry  # type: ignore[index]
+    if creation.set_default:
+        doc["default"] = f"user:{creation.name}"  # tomlkit keeps a top-level key above the tables
+    write_config(path, tomlkit.dumps(doc).encode("utf-8"))
+
+
+def write_config(path: Path, data: bytes) -> None:
+    """Replace a Yoi config file atomically, through a symlink, keeping its mode.
+
+    Temp files a crashed earlier run left beside it are removed first (the caller holds the lock)."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    atomic_write(path, data, mode=mode)
