@@ -355,7 +355,9 @@ TEXT = st.text(
 def test_odd_ids_and_targets_round_trip(pid, host_name, prefix, root, yoi_env) -> None:
     pkg = package(manifest(pid, perms='{ kind = "host_api", api = "fs" }'))
     grants = [
-        RequestGrant("https", host_name, 443, ("GET",), (prefix,)),
+        RequestGrant(
+            scheme="https", host=host_name, port=443, methods=("GET",), path_prefixes=(prefix,)
+        ),
         FsGrant(f"/{root}", ("read",)),
     ]
     plan, path = _enable(pkg, yoi_env, grants=grants)

@@ -6,7 +6,8 @@ The shapes are those of HareK02/yoi crates/manifest/src/plugin.rs @ b12e0785: `P
 (`id`, `version`, `digest`; `PluginGrantConfig::binding_error`), which yoi_enable.py adds.
 
 One grant on the command line is `KIND=VALUE`, each VALUE in the form the host prints it
-(`PluginPermission::label`, `PluginRequestGrant::label`, ... as `yoi plugin show` shows them):
+(`PluginPermission::label`, `PluginRequestGrant::label`, ... as `yoi plugin show` shows them),
+except fs, whose root may hold spaces (`ROOT:OPERATIONS`); every grant's `spec` reads back:
 
     permission=host_api.request          permission=tool.echo        permission=external_write
     request=https://api.example.com GET,POST /v1/,/v2/    (paths `*` or left out: any path)
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 from plugin_kit.errors import UsageError
@@ -77,6 +78,11 @@ class Permission:
         prefix = next((p for p, (k, _) in _VALUED.items() if k == self.kind), None)
         return f"{prefix}.{self.value}" if prefix else self.kind
 
+    @property
+    def spec(self) -> str:
+        """The `KIND=VALUE` text `parse_grant` reads back."""
+        return f"permission={self.label}"
+
     def to_table(self) -> dict[str, str]:
         key = dict(_VALUED.values()).get(self.kind)
         return {"kind": self.kind, key: self.value} if key else {"kind": self.kind}
@@ -117,51 +123,63 @@ def _url(text: str, spec: str) -> tuple[str, str, int | None]:
     return m["scheme"].lower(), m["host"], port
 
 
-def _port_text(port: int | None) -> str:
-    return f":{port}" if port is not None else ""
+class _Table:
+    """A grant that is one table of the host's: fields in, fields out (None left out)."""
+
+    def to_table(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is not None:  # TOML has no null: left out means None
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> Any:
+        kw = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name in table:
+                value = table[f.name]
+                kw[f.name] = tuple(str(v) for v in value) if isinstance(value, list) else value
+        return cls(**kw)
 
 
 @dataclass(frozen=True, order=True)
-class RequestGrant:
+class _Target(_Table):
+    scheme: str = ""
+    host: str = ""
+    port: int | None = None
+    path_prefixes: tuple[str, ...] = ()
+
+    @property
+    def broad(self) -> bool:
+        """`PluginRequestGrant::is_broad` / `PluginWebSocketGrant::is_broad`."""
+        return "*" in (str(self.scheme).strip(), str(self.host).strip()) or not self.path_prefixes
+
+    def _where(self) -> str:
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.scheme}://{self.host}{port}"
+
+    def _paths_label(self) -> str:
+        return ",".join(self.path_prefixes) or "*"
+
+
+@dataclass(frozen=True, order=True)
+class RequestGrant(_Target):
     """`PluginRequestGrant`: an empty `path_prefixes` allows any path (the host calls that broad)."""
 
     KIND: ClassVar[str] = "request"
 
-    scheme: str
-    host: str
-    port: int | None = None
     methods: tuple[str, ...] = ()
-    path_prefixes: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
-        paths = ",".join(self.path_prefixes) or "*"
-        return (
-            f"{self.scheme}://{self.host}{_port_text(self.port)} {','.join(self.methods)} {paths}"
-        )
+        return f"{self._where()} {','.join(self.methods)} {self._paths_label()}"
 
     @property
-    def broad(self) -> bool:
-        """`PluginRequestGrant::is_broad`."""
-        return "*" in (self.scheme.strip(), self.host.strip()) or not self.path_prefixes
-
-    def to_table(self) -> dict[str, Any]:
-        table: dict[str, Any] = {"scheme": self.scheme, "host": self.host}
-        if self.port is not None:  # TOML has no null: left out means None
-            table["port"] = self.port
-        table["methods"] = list(self.methods)
-        table["path_prefixes"] = list(self.path_prefixes)
-        return table
-
-    @classmethod
-    def from_table(cls, t: Mapping[str, Any]) -> RequestGrant:
-        return cls(
-            str(t.get("scheme", "")),
-            str(t.get("host", "")),
-            t.get("port"),
-            tuple(t.get("methods", ())),
-            tuple(t.get("path_prefixes", ())),
-        )
+    def spec(self) -> str:
+        """The `KIND=VALUE` text `parse_grant` reads back."""
+        return f"request={self.label}"
 
     @classmethod
     def parse(cls, text: str, spec: str) -> RequestGrant:
@@ -170,47 +188,26 @@ class RequestGrant:
             raise _bad(spec, "a request grant needs a URL and its methods")
         scheme, host, port = _url(parts[0], spec)
         methods = tuple(m.upper() for m in parts[1].split(",") if m)
-        unknown = [m for m in methods if m not in REQUEST_METHODS]
-        if not methods or unknown:
+        if not methods or any(m not in REQUEST_METHODS for m in methods):
             raise _bad(spec, f"methods must be from {', '.join(REQUEST_METHODS)}")
-        return cls(scheme, host, port, methods, _paths(parts[2] if len(parts) > 2 else ""))
+        paths = _paths(parts[2] if len(parts) > 2 else "")
+        return cls(scheme=scheme, host=host, port=port, path_prefixes=paths, methods=methods)
 
 
 @dataclass(frozen=True, order=True)
-class WebSocketGrant:
+class WebSocketGrant(_Target):
     """`PluginWebSocketGrant`."""
 
     KIND: ClassVar[str] = "websocket"
 
-    scheme: str
-    host: str
-    port: int | None = None
-    path_prefixes: tuple[str, ...] = ()
-
     @property
     def label(self) -> str:
-        paths = ",".join(self.path_prefixes) or "*"
-        return f"{self.scheme}://{self.host}{_port_text(self.port)} {paths}"
+        return f"{self._where()} {self._paths_label()}"
 
     @property
-    def broad(self) -> bool:
-        return "*" in (self.scheme.strip(), self.host.strip()) or not self.path_prefixes
-
-    def to_table(self) -> dict[str, Any]:
-        table: dict[str, Any] = {"scheme": self.scheme, "host": self.host}
-        if self.port is not None:
-            table["port"] = self.port
-        table["path_prefixes"] = list(self.path_prefixes)
-        return table
-
-    @classmethod
-    def from_table(cls, t: Mapping[str, Any]) -> WebSocketGrant:
-        return cls(
-            str(t.get("scheme", "")),
-            str(t.get("host", "")),
-            t.get("port"),
-            tuple(t.get("path_prefixes", ())),
-        )
+    def spec(self) -> str:
+        """The `KIND=VALUE` text `parse_grant` reads back."""
+        return f"websocket={self.label}"
 
     @classmethod
     def parse(cls, text: str, spec: str) -> WebSocketGrant:
@@ -224,24 +221,22 @@ class WebSocketGrant:
 
 
 @dataclass(frozen=True, order=True)
-class FsGrant:
+class FsGrant(_Table):
     """`PluginFsGrant`: an absolute root and the operations allowed below it."""
 
     KIND: ClassVar[str] = "fs"
 
-    root: str
+    root: str = ""
     operations: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.root} {','.join(self.operations)}"
 
-    def to_table(self) -> dict[str, Any]:
-        return {"root": self.root, "operations": list(self.operations)}
-
-    @classmethod
-    def from_table(cls, t: Mapping[str, Any]) -> FsGrant:
-        return cls(str(t.get("root", "")), tuple(t.get("operations", ())))
+    @property
+    def spec(self) -> str:
+        """The `KIND=VALUE` text `parse_grant` reads back."""
+        return f"fs={self.root}:{','.join(self.operations)}"
 
     @classmethod
     def parse(cls, text: str, spec: str) -> FsGrant:

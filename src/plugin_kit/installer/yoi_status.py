@@ -302,24 +302,17 @@ def _host_api_error(
         return f"requested host_api.{api} permission is missing"
     if perm not in grants.permissions:
         return f"granted host_api.{api} permission is missing"
-    if api == "request":
-        if not _usable_request([RequestGrant.from_table(t) for t in m.request]):
-            return "manifest host_api.request target declaration is missing"
-        return (
-            None
-            if _usable_request(grants.request)
-            else "enabled host_api.request grants are missing"
-        )
-    if api == "websocket":
-        if not _usable_websocket([WebSocketGrant.from_table(t) for t in m.websocket]):
-            return "manifest host_api.websocket target declaration is missing"
-        return (
-            None
-            if _usable_websocket(grants.websocket)
-            else "enabled host_api.websocket grants are missing"
-        )
-    usable = any(f.root.strip() and f.root.startswith("/") and f.operations for f in grants.fs)
-    return None if usable else "granted host_api.fs scope allowlist is missing"
+    if api == "fs":
+        usable = any(f.root.strip() and f.root.startswith("/") and f.operations for f in grants.fs)
+        return None if usable else "granted host_api.fs scope allowlist is missing"
+    cls, usable_any = (
+        (RequestGrant, _usable_request) if api == "request" else (WebSocketGrant, _usable_websocket)
+    )
+    if not usable_any([cls.from_table(t) for t in getattr(m, api)]):
+        return f"manifest host_api.{api} target declaration is missing"
+    return (
+        None if usable_any(getattr(grants, api)) else f"enabled host_api.{api} grants are missing"
+    )
 
 
 def _require(
