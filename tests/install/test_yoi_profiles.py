@@ -13,6 +13,7 @@ from helpers.yoi_packages import MANIFESTS, isolate_yoi, package
 from plugin_kit.errors import InstallError, UsageError
 from plugin_kit.installer.yoi_enable import apply_enable, plan_enable
 from plugin_kit.installer.yoi_profiles import locate_profile, user_profiles_path, yoi_config_dir
+from plugin_kit.installer.yoi_resolve import resolve_enabled
 
 
 @pytest.fixture
@@ -178,3 +179,38 @@ def test_a_path_selector_names_the_profile_file(yoi_env: dict[str, str], tmp_pat
     )
     assert path == profile and host.switch_on(host.read_profile(profile))
     assert not user_profiles_path(yoi_env).exists(), "a path Profile is not registered"
+
+
+def test_an_existing_plugins_profile_behind_a_builtin_default_is_reused(
+    yoi_env: dict[str, str],
+) -> None:
+    folder = _write(
+        yoi_env,
+        'default = "builtin:coder"\n[profile]\ncoder-plugins = "cp.toml"\n',
+        **{"cp.toml": 'slug = "cp"\n'},
+    )
+    pkg = package(MANIFESTS["no-permissions"])
+    plan = plan_enable(pkg, env=yoi_env)
+    assert plan.profile.artifact == folder / "cp.toml"
+    assert (
+        plan.lines()[0] == "make user:coder-plugins the default Profile (instead of builtin:coder)"
+    )
+    assert not any(line.startswith(("create", "register")) for line in plan.lines())
+    (folder / "cp.toml").write_text(
+        'slug = "cp"\n[feature.plugins]\nenabled = true\n[[plugins.enabled]]\n'
+        f'id = "{pkg.reference}"\nversion = "1.0.0"\ndigest = "{pkg.digest}"\n'
+    )
+    result = resolve_enabled([pkg], env=yoi_env)  # Yoi still runs builtin:coder
+    assert result.plugins[0].status == "disabled"
+    assert result.notes[0] == "Yoi selects builtin:coder, which enables no plugin"
+    apply_enable(plan)
+    assert resolve_enabled([pkg], env=yoi_env).plugins[0].status == "active"
+
+
+def test_without_a_default_a_registered_plugins_profile_becomes_it(yoi_env: dict[str, str]) -> None:
+    folder = _write(yoi_env, '[profile]\nplugins = "mine.toml"\n', **{"mine.toml": ""})
+    plan = plan_enable(package(MANIFESTS["no-permissions"]), env=yoi_env)
+    assert plan.profile.artifact == folder / "mine.toml"
+    assert plan.profile.creation and plan.profile.creation.set_default
+    apply_enable(plan)
+    assert tomllib.loads((folder / "profiles.toml").read_text())["default"] == "user:plugins"

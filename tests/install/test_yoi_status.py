@@ -236,4 +236,4 @@ def test_a_builtin_default_enables_nothing(yoi_env: dict[str, str]) -> None:
     registry.write_text('default = "builtin:companion"\n')
     result = resolve_enabled([ECHO], env=yoi_env)
     assert [(p.status) for p in result.plugins] == ["disabled"]
-    assert result.notes[0] == "Profile builtin:companion enables no plugin"
+    assert result.notes[0] == "Yoi selects builtin:companion, which enables no plugin"

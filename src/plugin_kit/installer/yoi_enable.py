@@ -111,7 +111,6 @@ class EnablePlan:
     def lines(self) -> list[str]:
         m = self.package.manifest
         out = list(self.profile.creation.lines()) if self.profile.creation else []
-        out += [self.profile.note] if self.profile.note else []
         out.append(f"Profile {self.profile.reference}: {self.profile.artifact}")
         if self.previous:
             out.append(f"re-pin {self.reference} from {self.previous[0]} {self.previous[1]}")
@@ -409,7 +408,7 @@ def plan_disable(
     target = locate_profile(profile, env=env)
     found = (
         0
-        if target.creation
+        if not target.artifact.exists()
         else sum(e.get("id") == reference for e in enabled_entries(_current(target)))
     )
     return DisablePlan(target, reference, found)

@@ -175,27 +175,28 @@ def read_profile_artifact(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ProfileCreation:
-    """A user Profile to create (and register) before enabling: the CLI shows this first."""
+    """What must change before the Profile can hold enablement: the CLI shows this first."""
 
     name: str
     artifact: Path
     registry: Path
-    register: bool  # False when the registry already names `artifact`
-    set_default: bool
-    instead_of: str  # "builtin:coder", "user:work (its file is missing)", "no default Profile"
+    create_file: bool  # the Profile file does not exist yet
+    register: bool  # profiles.toml does not name it yet
+    set_default: bool  # it becomes `default` (the selection was the default)
+    instead_of: str  # what Yoi selects today: "builtin:coder", "no default Profile", ...
 
     def lines(self) -> list[str]:
-        out = [
-            f"create user Profile {self.name!r} at {self.artifact} (instead of {self.instead_of})"
-        ]
+        out = []
+        if self.create_file:
+            out.append(f"create user Profile {self.name!r} at {self.artifact}")
         if self.register:
             out.append(f"register it in {self.registry} as [profile.{self.name}]")
         if self.set_default:
-            out.append(f'make it the default Profile (default = "user:{self.name}")')
-        if self.instead_of.startswith("builtin:"):
+            out.append(f"make user:{self.name} the default Profile (instead of {self.instead_of})")
+        if self.create_file and self.instead_of.startswith("builtin:"):
             out.append(
-                f"the new Profile starts empty: Yoi Profiles cannot extend {self.instead_of}, so copy "
-                "the settings you need into it"
+                f"the new Profile starts empty: a Yoi Profile cannot extend {self.instead_of}; "
+                "copy the settings you need into it"
             )
         return out
 
@@ -205,13 +206,16 @@ class ProfileCreation:
 
 @dataclass(frozen=True)
 class ProfileTarget:
-    """The Profile that enablement is written to, and whether it must be created first."""
+    """The Profile that enablement is written to, and what must change first.
+
+    `yoi_selects` is what Yoi runs with for the same selector today; when `creation` is None
+    that is this very Profile, otherwise Yoi reads no enablement from it yet."""
 
     reference: str  # "user:work", or the path of a `path:` selector
     artifact: Path
     registry: Path
     creation: ProfileCreation | None = None
-    note: str = ""
+    yoi_selects: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,7 +223,7 @@ class ProfileTarget:
             "artifact": str(self.artifact),
             "registry": str(self.registry),
             "creation": self.creation.to_dict() if self.creation else None,
-            "note": self.note,
+            "yoi_selects": self.yoi_selects or self.reference,
         }
 
 
@@ -237,36 +241,32 @@ def _selector(raw: str | None) -> tuple[str, str | None, str]:
     return "named", None, raw
 
 
-def _new(reg: ProfileRegistry, name: str, instead_of: str, set_default: bool) -> ProfileTarget:
-    if not _FILE_NAME.fullmatch(name):
+def _target(
+    reg: ProfileRegistry, name: str, path: Path, *, register: bool, set_default: bool, selects: str
+) -> ProfileTarget:
+    """The user Profile `name` at `path`, with whatever must change before Yoi reads it."""
+    if register and not _FILE_NAME.fullmatch(name):  # it becomes a file name
         raise UsageError(
             f"cannot create a Profile named {name!r}",
             rule="yoi-profile-name",
             place="--profile",
             hint="Use letters, digits, '.', '_' and '-' (it becomes a file name).",
         )
-    artifact = reg.path.parent / "profiles" / f"{name}.toml"
-    creation = ProfileCreation(name, artifact, reg.path, True, set_default, instead_of)
-    return ProfileTarget(f"user:{name}", artifact, reg.path, creation)
+    create = not path.exists()
+    if not (create or register or set_default):
+        return ProfileTarget(f"user:{name}", path, reg.path, yoi_selects=selects)
+    creation = ProfileCreation(name, path, reg.path, create, register, set_default, selects)
+    return ProfileTarget(f"user:{name}", path, reg.path, creation, selects)
 
 
-def _existing(reg: ProfileRegistry, entry: RegistryEntry, note: str = "") -> ProfileTarget:
-    assert entry.path is not None
-    if entry.path.exists():
-        return ProfileTarget(entry.qualified, entry.path, reg.path, note=note)
-    why = f"{entry.qualified} (its file is missing)"
-    creation = ProfileCreation(entry.name, entry.path, reg.path, False, False, why)
-    return ProfileTarget(entry.qualified, entry.path, reg.path, creation, note)
-
-
-def _for_builtin(reg: ProfileRegistry, builtin: RegistryEntry, from_default: bool) -> ProfileTarget:
-    name = f"{builtin.name}-plugins"
+def _user(reg: ProfileRegistry, name: str, *, set_default: bool, selects: str) -> ProfileTarget:
+    """User Profile `name`: the registered one, or a new file in `profiles/` to register."""
     mine = reg.find("user", name)
-    note = f"{builtin.qualified} is built into Yoi and cannot hold enablement"
     if mine:
-        return _existing(reg, mine[0], note + f"; using user:{name}")
-    target = _new(reg, name, builtin.qualified, set_default=from_default)
-    return ProfileTarget(target.reference, target.artifact, target.registry, target.creation, note)
+        assert mine[0].path is not None
+        return _target(reg, name, mine[0].path, register=False, set_default=set_default, selects=selects)  # fmt: skip
+    path = reg.path.parent / "profiles" / f"{name}.toml"
+    return _target(reg, name, path, register=True, set_default=set_default, selects=selects)
 
 
 def _select(
@@ -280,16 +280,16 @@ def _select(
             place="--profile",
             hint="Name it with its source, e.g. --profile user:NAME (Yoi refuses it as well).",
         )
-    if not found:
-        if source not in (None, "user"):
-            raise UsageError(f"Yoi has no Profile {source}:{name}", rule="yoi-profile-unknown", place="--profile")  # fmt: skip
-        return _new(reg, name, f"user:{name} (not registered)", set_default=False)
-    entry = found[0]
-    return (
-        _for_builtin(reg, entry, from_default)
-        if entry.source == "builtin"
-        else _existing(reg, entry)
-    )
+    if not found and source not in (None, "user"):
+        raise UsageError(f"Yoi has no Profile {source}:{name}", rule="yoi-profile-unknown", place="--profile")  # fmt: skip
+    if found and found[0].source == "builtin":
+        # A built-in Profile cannot be edited: use (or create) `<name>-plugins` beside it.
+        selects = found[0].qualified
+        return _user(reg, f"{name}-plugins", set_default=from_default, selects=selects)
+    selects = f"user:{name}" if found else f"user:{name} (not registered)"
+    if found and found[0].path is not None and not found[0].path.exists():
+        selects = f"user:{name} (its file is missing)"
+    return _user(reg, name, set_default=False, selects=selects)
 
 
 def locate_profile(
@@ -297,7 +297,7 @@ def locate_profile(
 ) -> ProfileTarget:
     """The Profile `--profile SELECTOR` (or the registry's default) names, as Yoi resolves it.
 
-    Nothing is written here; `creation` says what `register_profile` and the writer will create."""
+    Nothing is written here; `creation` says what the writer and `register_profile` will change."""
     kind, source, name = _selector(selector)
     reg = read_registry(user_profiles_path(env))
     if kind == "path":
@@ -307,20 +307,8 @@ def locate_profile(
     if kind == "named":
         return _select(reg, source, name, from_default=False)
     if reg.default is None:
-        mine = reg.find("user", NEW_DEFAULT_NAME)
-        if mine:
-            return _with_default(reg, mine[0])
-        return _new(reg, NEW_DEFAULT_NAME, "no default Profile", set_default=True)
+        return _user(reg, NEW_DEFAULT_NAME, set_default=True, selects="no default Profile")
     return _select(reg, *reg.default, from_default=True)
-
-
-def _with_default(reg: ProfileRegistry, entry: RegistryEntry) -> ProfileTarget:
-    """A registered user Profile that must also become the default (the registry names none)."""
-    target = _existing(reg, entry)
-    creation = target.creation or ProfileCreation(
-        entry.name, target.artifact, reg.path, False, True, "no default Profile"
-    )
-    return ProfileTarget(target.reference, target.artifact, reg.path, creation, target.note)
 
 
 def register_profile(creation: ProfileCreation) -> None:

@@ -62,8 +62,8 @@ def resolve_enabled(
     target = locate_profile(profile, env=env)
     notes: list[str] = []
     doc: Mapping[str, Any] = {}
-    if target.creation:
-        notes.append(f"Profile {target.creation.instead_of} enables no plugin")
+    if target.creation:  # Yoi runs with something else today: a built-in, or nothing at all
+        notes.append(f"Yoi selects {target.yoi_selects}, which enables no plugin")
     else:
         doc = read_profile_artifact(target.artifact)
     switch = plugins_switch_on(doc)
