@@ -214,3 +214,13 @@ def test_without_a_default_a_registered_plugins_profile_becomes_it(yoi_env: dict
     assert plan.profile.creation and plan.profile.creation.set_default
     apply_enable(plan)
     assert tomllib.loads((folder / "profiles.toml").read_text())["default"] == "user:plugins"
+
+
+def test_a_registry_tomlkit_cannot_edit_stops_before_any_write(yoi_env: dict[str, str]) -> None:
+    odd = "[[x.y]]\na = 1\n[z.w]\nb = 1\n[x.y.config]\nc = 1\n"  # valid TOML, tables out of order
+    folder = _write(yoi_env, odd)
+    plan = plan_enable(package(MANIFESTS["no-permissions"]), env=yoi_env)
+    with pytest.raises(InstallError) as err:
+        apply_enable(plan)
+    assert err.value.rule == "yoi-profile-edit"
+    assert (folder / "profiles.toml").read_text() == odd and not plan.profile.artifact.exists()

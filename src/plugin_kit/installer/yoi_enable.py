@@ -40,8 +40,9 @@ from plugin_kit.installer.yoi_grants import Grant, GrantSet, parse_grant, reques
 from plugin_kit.installer.yoi_profiles import (
     ProfileTarget,
     locate_profile,
+    parse_for_edit,
     read_profile_artifact,
-    register_profile,
+    registry_update,
     write_config,
 )
 from plugin_kit.installer.yoi_status import (
@@ -240,20 +241,7 @@ class _Doc:
         text = path.read_text("utf-8")
         if not toml:
             return cls(path, json.loads(text), toml)
-        import tomlkit
-        from tomlkit.exceptions import TOMLKitError
-
-        try:
-            doc = tomlkit.parse(text)
-            doc.unwrap()  # tomlkit resolves out-of-order tables lazily: fail here, not mid-edit
-            return cls(path, doc, toml)
-        except TOMLKitError as exc:  # valid TOML that tomlkit cannot edit (tables out of order)
-            raise InstallError(
-                f"cannot edit the Profile without losing its layout: {exc}",
-                rule="yoi-profile-edit",
-                place=str(path),
-                hint="Keep each [[plugins.enabled]] entry's sub-tables right below it, then run again.",
-            ) from exc
+        return cls(path, parse_for_edit(text, path), toml)
 
     @staticmethod
     def _new(toml: bool) -> Any:
@@ -390,15 +378,17 @@ def apply_enable(plan: EnablePlan) -> Path:
 
     Each file is replaced atomically; a crash between the two leaves an unregistered Profile
     that the next `enable` picks up again."""
+    creation = plan.profile.creation
     with _lock():
         doc = _Doc.load(plan.profile.artifact)
         _set_entry(doc, plan.entry())
         _set_switch(doc)
         _check(doc)
+        registry = registry_update(creation) if creation else None
         write_config(doc.path, doc.dumps())
         checkpoint("yoi-enable:profile-written")
-        if plan.profile.creation:
-            register_profile(plan.profile.creation)
+        if registry is not None:
+            write_config(plan.profile.registry, registry)
     return plan.profile.artifact
 
 

@@ -43,7 +43,8 @@ __all__ = [
     "read_registry",
     "read_profile_artifact",
     "locate_profile",
-    "register_profile",
+    "parse_for_edit",
+    "registry_update",
     "write_config",
 ]
 
@@ -297,7 +298,7 @@ def locate_profile(
 ) -> ProfileTarget:
     """The Profile `--profile SELECTOR` (or the registry's default) names, as Yoi resolves it.
 
-    Nothing is written here; `creation` says what the writer and `register_profile` will change."""
+    Nothing is written here; `creation` says what the writer will change."""
     kind, source, name = _selector(selector)
     reg = read_registry(user_profiles_path(env))
     if kind == "path":
@@ -311,15 +312,35 @@ def locate_profile(
     return _select(reg, *reg.default, from_default=True)
 
 
-def register_profile(creation: ProfileCreation) -> None:
-    """Add `[profile.NAME]` (and `default`) to profiles.toml, keeping the rest, comments included."""
+def parse_for_edit(text: str, path: Path) -> Any:
+    """A tomlkit document of `text` (comments kept), or InstallError if tomlkit cannot edit it."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        doc = tomlkit.parse(text)
+        doc.unwrap()  # tomlkit resolves out-of-order tables lazily: fail here, not mid-edit
+    except TOMLKitError as exc:  # valid TOML whose layout tomlkit cannot keep
+        raise InstallError(
+            f"cannot edit {path.name} without losing its layout: {exc}",
+            rule="yoi-profile-edit",
+            place=str(path),
+            hint="Keep each table's sub-tables right below it (e.g. under its [[plugins.enabled]]), then run again.",
+        ) from exc
+    return doc
+
+
+def registry_update(creation: ProfileCreation) -> bytes | None:
+    """profiles.toml with `[profile.NAME]` (and `default`) added, the rest and its comments kept;
+    None when it needs no change. Computed before anything is written, so a registry tomlkit
+    cannot edit stops `enable` with nothing changed."""
     if not (creation.register or creation.set_default):
-        return
+        return None
     import tomlkit
 
     path = creation.registry
     try:
-        doc = tomlkit.parse(path.read_text("utf-8"))
+        doc = parse_for_edit(path.read_text("utf-8"), path)
     except FileNotFoundError:
         doc = tomlkit.document()
     if creation.register:
@@ -333,7 +354,7 @@ def register_profile(creation: ProfileCreation) -> None:
         doc[key][creation.name] = entry  # type: ignore[index]
     if creation.set_default:
         doc["default"] = f"user:{creation.name}"  # tomlkit keeps a top-level key above the tables
-    write_config(path, tomlkit.dumps(doc).encode("utf-8"))
+    return tomlkit.dumps(doc).encode("utf-8")
 
 
 def write_config(path: Path, data: bytes) -> None:
