@@ -219,6 +219,7 @@ def plan_enable(
         switch=_switch_change(doc),
         notes=notes,
     )
+    _edited(target.artifact, plan.entry())  # a Profile the host would refuse stops here
     return replace(plan, predicted=yoi_statuses([plan.entry()], [package])[0])
 
 
@@ -369,6 +370,15 @@ def _check(doc: _Doc) -> None:
             )
 
 
+def _edited(path: Path, entry: dict[str, Any]) -> _Doc:
+    """The Profile at `path` with `entry` set and the switch on, checked; nothing written."""
+    doc = _Doc.load(path)
+    _set_entry(doc, entry)
+    _set_switch(doc)
+    _check(doc)
+    return doc
+
+
 def _lock() -> Any:
     return file_lock(locks_dir() / "yoi-profile.lock", what="Yoi Profile")
 
@@ -380,10 +390,7 @@ def apply_enable(plan: EnablePlan) -> Path:
     that the next `enable` picks up again."""
     creation = plan.profile.creation
     with _lock():
-        doc = _Doc.load(plan.profile.artifact)
-        _set_entry(doc, plan.entry())
-        _set_switch(doc)
-        _check(doc)
+        doc = _edited(plan.profile.artifact, plan.entry())
         registry = registry_update(creation) if creation else None
         write_config(doc.path, doc.dumps())
         checkpoint("yoi-enable:profile-written")
