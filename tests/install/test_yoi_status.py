@@ -24,8 +24,8 @@ def entry(pkg: YoiStorePackage, *specs: str, requested: bool = True, **over) -> 
     return {k: v for k, v in out.items() if v is not None}
 
 
-def status(entries: list[dict], packages: list[YoiStorePackage]) -> list[tuple[str, str, tuple]]:
-    return [(s.reference, s.status, s.reasons) for s in yoi_statuses(entries, packages)]
+def status(entries: list[dict], packages: list[YoiStorePackage], refused=None) -> list[tuple]:
+    return [(s.reference, s.status, s.reasons) for s in yoi_statuses(entries, packages, refused)]
 
 
 ECHO = package(manifest(perms=TOOL_PERMS, body=tool("echo")))
@@ -237,3 +237,14 @@ def test_a_builtin_default_enables_nothing(yoi_env: dict[str, str]) -> None:
     result = resolve_enabled([ECHO], env=yoi_env)
     assert [(p.status) for p in result.plugins] == ["disabled"]
     assert result.notes[0] == "Yoi selects builtin:companion, which enables no plugin"
+
+
+def test_a_store_file_the_reader_refused_is_rejected_enabled_or_not() -> None:
+    refused = {"project:broken": "manifest-unknown-field: `network` is not a field"}
+    got = status([entry(ECHO, id="project:broken")], [ECHO], refused)
+    assert got == [
+        ("project:broken", "rejected", ("manifest-unknown-field: `network` is not a field",)),
+        ("user:example.echo", "disabled", ()),
+    ]
+    [item] = yoi_statuses([], [], refused)
+    assert item.status == "rejected" and not item.configured

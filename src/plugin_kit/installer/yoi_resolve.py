@@ -56,9 +56,11 @@ def resolve_enabled(
     *,
     workspace: Path | None = None,
     profile: str | None = None,
+    refused: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> YoiEnablement:
-    """Statuses of every enabled entry and every package in `packages` (found by store discovery)."""
+    """Statuses of every enabled entry and every package in `packages` (found by store
+    discovery; `refused`: reference -> why, for store files the strict reader refused)."""
     target = locate_profile(profile, env=env)
     notes: list[str] = []
     doc: Mapping[str, Any] = {}
@@ -77,5 +79,9 @@ def resolve_enabled(
         else ()
     )
     return YoiEnablement(
-        target, switch, tuple(yoi_statuses(enabled_entries(doc), packages)), tuple(notes), ws
+        target,
+        switch,
+        tuple(yoi_statuses(enabled_entries(doc), packages, refused)),
+        tuple(notes),
+        ws,
     )

@@ -190,13 +190,18 @@ def _scheme(s: str) -> str:
 
 
 def _port(a: int | None, b: int | None, covers: bool) -> bool:
-    return a is None or a == b if covers else a is None or b is None or a == b
+    if covers:  # `request_port_covers(a, b)`
+        return a is None or a == b
+    return a is None or b is None or a == b
 
 
 def _methods(a: Sequence[str], b: Sequence[str], covers: bool) -> bool:
     if not a or not b:
         return False
-    same = lambda x, y: x.strip().lower() == y.strip().lower()  # noqa: E731
+
+    def same(x: str, y: str) -> bool:  # `eq_ignore_ascii_case` after `trim`
+        return x.strip().lower() == y.strip().lower()
+
     if covers:  # every covered method is among the covering ones
         return all(any(same(x, y) for x in a) for y in b)
     return any(same(x, y) for x in a for y in b)
@@ -451,13 +456,17 @@ def _entry_status(entry: Mapping[str, Any], packages: Sequence[YoiStorePackage])
 
 
 def yoi_statuses(
-    entries: Sequence[Mapping[str, Any]], packages: Sequence[YoiStorePackage]
+    entries: Sequence[Mapping[str, Any]],
+    packages: Sequence[YoiStorePackage],
+    refused: Mapping[str, str] | None = None,
 ) -> list[YoiPluginStatus]:
     """One status per reference, as `yoi plugin list` shows them, sorted by reference.
 
-    `entries` are the Profile's `[[plugins.enabled]]` tables; `packages` what the stores hold.
-    Several entries for one reference each resolve; the host lists one item, and the last
-    entry's outcome is shown here (its builder merges them; a rejected one wins)."""
+    `entries` are the Profile's `[[plugins.enabled]]` tables; `packages` what the stores hold;
+    `refused` maps the reference of a store file the strict reader refused (`project:<file
+    stem>`) to why: the host lists such a file `rejected`, enabled or not. Several entries for
+    one reference each resolve; the host lists one item, and here the last entry's outcome
+    is shown unless an earlier one was rejected."""
     out: dict[str, YoiPluginStatus] = {}
     for entry in entries:
         status = _entry_status(entry, packages)
@@ -465,10 +474,11 @@ def yoi_statuses(
         if previous is None or previous.status != "rejected":
             out[status.reference] = status
     for pkg in packages:
-        out.setdefault(
-            pkg.reference,
-            YoiPluginStatus(
-                pkg.reference, "disabled", (), False, True, pkg.manifest.version, pkg.digest
-            ),
+        disabled = YoiPluginStatus(
+            pkg.reference, "disabled", (), False, True, pkg.manifest.version, pkg.digest
         )
+        out.setdefault(pkg.reference, disabled)
+    for ref, why in (refused or {}).items():
+        configured = ref in out and out[ref].configured
+        out[ref] = YoiPluginStatus(ref, "rejected", (why,), configured=configured)
     return [out[k] for k in sorted(out)]
