@@ -224,3 +224,11 @@ def test_a_registry_tomlkit_cannot_edit_stops_before_any_write(yoi_env: dict[str
         apply_enable(plan)
     assert err.value.rule == "yoi-profile-edit"
     assert (folder / "profiles.toml").read_text() == odd and not plan.profile.artifact.exists()
+
+
+def test_new_files_are_private_and_existing_ones_keep_their_mode(yoi_env: dict[str, str]) -> None:
+    folder = _write(yoi_env, "# shared\n")
+    (folder / "profiles.toml").chmod(0o640)
+    path = apply_enable(plan_enable(package(MANIFESTS["no-permissions"]), env=yoi_env))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (folder / "profiles.toml").stat().st_mode & 0o777 == 0o640

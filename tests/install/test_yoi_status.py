@@ -248,3 +248,20 @@ def test_a_store_file_the_reader_refused_is_rejected_enabled_or_not() -> None:
     ]
     [item] = yoi_statuses([], [], refused)
     assert item.status == "rejected" and not item.configured
+
+
+def test_a_broad_manifest_target_with_an_exact_grant() -> None:
+    """feature/plugin.rs `static_inspection_reports_request_grant_intersections_as_runtime_eligible`."""
+    perms = TOOL_PERMS + ', { kind = "host_api", api = "request" }'
+    body = tool("echo") + '[[request]]\nscheme = "*"\nhost = "*"\nmethods = ["GET", "POST"]\n'
+    pkg = package(manifest(perms=perms, body=body))
+    e = entry(pkg, requested=False)
+    e["grants"]["permissions"] = [{"kind": "surface", "surface": "tool"},
+                                  {"kind": "tool", "name": "echo"},
+                                  {"kind": "host_api", "api": "request"}]  # fmt: skip
+    e["grants"]["request"] = [parse_grant("request=https://api.example.test GET /v1/").to_table()]
+    [item] = yoi_statuses([e], [pkg])
+    assert item.reasons == (
+        "partially covered by enabled request grant; broad manifest target is constrained by narrower grants",
+    )
+    assert item.status == "partial"

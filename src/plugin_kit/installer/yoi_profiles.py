@@ -365,5 +365,6 @@ def write_config(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         stale.unlink(missing_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    # A new file is private like our own plugins.toml; an existing one keeps its mode.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     atomic_write(path, data, mode=mode)
