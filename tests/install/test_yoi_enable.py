@@ -387,3 +387,15 @@ def test_a_profile_tomlkit_cannot_edit_is_refused_untouched(yoi_env: dict[str, s
     with pytest.raises(InstallError) as err:
         _enable(package(manifest(version="2.0.0")), yoi_env)
     assert err.value.rule == "yoi-profile-edit" and path.read_text() == body
+
+
+def test_malformed_existing_grants_are_refused(yoi_env: dict[str, str]) -> None:
+    pkg = package(MANIFESTS["no-permissions"])
+    _, path = _enable(pkg, yoi_env)
+    body = path.read_text().replace(
+        "[plugins.enabled.grants]", '[plugins.enabled.grants]\npermissions = ["all"]'
+    )
+    path.write_text(body)
+    with pytest.raises(InstallError) as err:
+        plan_enable(pkg, env=yoi_env)
+    assert err.value.rule == "yoi-profile-refused" and path.read_text() == body

@@ -172,6 +172,15 @@ def _switch_change(doc: Mapping[str, Any]) -> str:
     return out
 
 
+def _existing_grants(target: ProfileTarget, entry: Mapping[str, Any]) -> GrantSet:
+    try:
+        return GrantSet.from_tables(entry.get("grants") or {})
+    except (AttributeError, TypeError, ValueError) as exc:  # not the host's shapes
+        raise _refused(
+            target.artifact, f"{entry.get('id')}.grants", f"its grants are malformed ({exc})"
+        ) from exc
+
+
 def _as_grants(items: Iterable[str | Grant]) -> list[Grant]:
     return [parse_grant(i) if isinstance(i, str) else i for i in items]
 
@@ -193,7 +202,7 @@ def plan_enable(
     target = locate_profile(profile, env=env)
     doc = _current(target)
     mine = [e for e in enabled_entries(doc) if e.get("id") == package.reference]
-    before = GrantSet.from_tables(mine[0].get("grants") or {}) if mine else GrantSet()
+    before = _existing_grants(target, mine[0]) if mine else GrantSet()
     wanted = _as_grants(grants)
     if grant_requested:
         wanted = [*requested_grants(package.manifest).items(), *wanted]
