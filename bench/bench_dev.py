@@ -1,6 +1,13 @@
 """Save-to-reloaded latency of `plugin dev --watch`, per runtime, on freshly scaffolded plugins.
 
-    python bench/bench_dev.py [--edits 50] [--bursts 10] [--runtimes hooks,wasm,mcp]
+    python bench/bench_dev.py [--edits 50] [--bursts 10] [--calls 200]
+                              [--runtimes hooks,wasm,mcp,yoi-tool,yoi-instance]
+
+The Yoi runtimes are components of the tool and the instance world, made from the dev tests'
+WAT (tests/dev/yoi_components.py) and built by the project's two wasm-tools steps on every save.
+For them the bench also times a tool call: warm, as the dev host makes it (compiled once per
+load, a fresh instance per call), and as the Yoi host makes it (a new engine and a compile on
+every call).
 
 For each runtime: scaffold with create-plugin, start `plugin dev --watch --json`, then save a real
 change N times (one at a time) and time each save until the `reloaded` event with that save's
@@ -24,7 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-GOALS = {"hooks": (100, 250), "wasm": (100, 250), "mcp": (None, 1500)}
+GOALS = {
+    "hooks": (100, 250), "wasm": (100, 250), "mcp": (None, 1500),
+    "yoi-tool": (100, 250), "yoi-instance": (100, 250),
+}  # fmt: skip
 
 
 def _edit_hooks(root: Path, n: int) -> None:
@@ -51,10 +61,21 @@ def _edit_mcp(root: Path, n: int) -> None:
     path.write_text("\n".join([*lines, f"BENCH_EDIT = {n}"]) + "\n")
 
 
+def _edit_yoi(root: Path, n: int) -> None:
+    """A data segment only the edit writes, after the memory line: a new component each save."""
+    path = root / "src" / "component.wat"
+    lines = [ln for ln in path.read_text().splitlines() if "(i32.const 6000)" not in ln]
+    at = next(i for i, ln in enumerate(lines) if '(memory (export "memory")' in ln)
+    lines.insert(at + 1, f'  (data (i32.const 6000) "edit {n}")')
+    path.write_text("\n".join(lines) + "\n")
+
+
 EDITS: dict[str, Callable[[Path, int], None]] = {
     "hooks": _edit_hooks,
     "wasm": _edit_wasm,
     "mcp": _edit_mcp,
+    "yoi-tool": _edit_yoi,
+    "yoi-instance": _edit_yoi,
 }
 
 
@@ -99,8 +120,17 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def _yoi_project(world: str, dest: Path) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from dev.yoi_components import core_wat, yoi_project
+
+    return yoi_project(dest, core_wat(world), world=world)
+
+
 def scaffold(runtime: str, base: Path) -> Path:
     dest = base / f"{runtime}-bench"
+    if runtime.startswith("yoi-"):
+        return _yoi_project(runtime.removeprefix("yoi-"), dest)
     subprocess.run([str(BIN / "create-plugin"), str(dest), "--runtime", runtime, "--no-input", "--no-git"],
                    check=True, capture_output=True)  # fmt: skip
     return dest
@@ -146,11 +176,49 @@ def polling_burst(base: Path, bursts: int) -> list[float]:
     return out
 
 
+def call_latency(base: Path, calls: int) -> list[tuple[str, list[float], list[float]]]:
+    """Per Yoi world: a tool call warm (the dev host's way) and compiled per call (the host's way)."""
+    import wasmtime
+    from wasmtime import component as wc
+
+    from plugin_kit.dev.session import DevSession, Probe
+
+    out = []
+    for world in ("tool", "instance"):
+        root = _yoi_project(world, base / f"calls-{world}")
+        session = DevSession(root, probe=Probe())
+        session.cycle(lambda event: None)
+        plugin = session.host.current.plugin  # type: ignore[union-attr]
+        data = (root / "plugin.component.wasm").read_bytes()
+        warm, cold = [], []
+        for _ in range(calls):
+            t = time.perf_counter()
+            plugin.call("greet", {"n": 1})
+            warm.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            config = wasmtime.Config()
+            config.wasm_component_model = True
+            config.consume_fuel = True
+            engine = wasmtime.Engine(config)  # run_plugin_component_tool: a new engine per call
+            compiled = wc.Component(engine, data)
+            store = wasmtime.Store(engine)
+            store.set_fuel(5_000_000)
+            instance = wc.Linker(engine).instantiate(store, compiled)
+            func = instance.get_func(store, "call" if world == "tool" else "handle-tool")
+            func(store, "greet", '{"n": 1}')
+            func.post_return(store)
+            cold.append((time.perf_counter() - t) * 1000)
+        session.close()
+        out.append((world, warm, cold))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--bursts", type=int, default=10)
-    parser.add_argument("--runtimes", default="hooks,wasm,mcp")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--runtimes", default="hooks,wasm,mcp,yoi-tool,yoi-instance")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dev-") as tmp:
         base = Path(tmp)
@@ -165,6 +233,14 @@ def main() -> int:
             goal = f"{'<= ' + str(p50_goal) if p50_goal else '-'} / <= {p95_goal}"
             print(f"| {runtime} | {_pct(saves, 50):.0f} | {_pct(saves, 95):.0f} | {max(saves):.0f} | {goal} "
                   f"| {statistics.median(cycles):.0f} |", flush=True)  # fmt: skip
+        if any(r.startswith("yoi-") for r in args.runtimes.split(",")):
+            print(f"\nYoi tool call, {args.calls} calls each (ms):\n")
+            print(
+                "| world | warm p50 | warm p95 | compiled per call p50 | p95 |\n|---|---|---|---|---|"
+            )
+            for world, warm, cold in call_latency(base, args.calls):
+                print(f"| {world} | {_pct(warm, 50):.2f} | {_pct(warm, 95):.2f} | {_pct(cold, 50):.1f} "
+                      f"| {_pct(cold, 95):.1f} |", flush=True)  # fmt: skip
         burst = polling_burst(base, args.bursts)
         print(
             f"\nPolling (`--poll`), last save of a 5-save burst to its `reloaded` event, {args.bursts} bursts (ms):\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["visible"]
+__all__ = ["visible", "one_line"]
 
 # C0 controls (newline and tab too), DEL, C1 controls; the Arabic letter mark, LRM/RLM;
 # line and paragraph separators, bidi embeddings and overrides (U+2028-U+202E); bidi
@@ -24,11 +24,24 @@ _UNSAFE = re.compile(
 )
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:  # one_line only: a tag or private-use character beyond the BMP
+        return f"\\U{code:08x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _escape_char(match.group())
 
 
 def visible(text: str) -> str:
     """`text` with every character a terminal would interpret written as its escape."""
     return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """`text` as one printable line (`str.isprintable()`): visible()'s escapes, and the same
+    escape for every other character that is not printable (a no-break space, a format
+    character). For data that must stay one plain line wherever it is shown (risk summaries)."""
+    return "".join(c if c.isprintable() else _escape_char(c) for c in text)

@@ -145,7 +145,7 @@ def test_enable_reads_the_cached_manifest_bounded(kind: str, site, plugin, plant
     tree = cache_path(r.json()["content_digest"])
     tree.chmod(0o755)
     plant(tree / "plugin.toml", kind, 64 << 10)
-    enabled = plugin("enable", "weather-tools", "--grant-requested", "--json")
+    enabled = plugin("enable", "weather-tools", "--grant-requested", "--yes", "--json")
     # Never waits on the FIFO or reads /dev/zero: those are no tree at all; an oversized
     # manifest is not parsed (no surfaces), the grant is still recorded.
     if kind == "oversized":

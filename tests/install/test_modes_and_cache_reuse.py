@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from plugin_kit.installer.cache import cache_path, tree_digest
+from plugin_kit.content.digest import extracted_digest
+from plugin_kit.installer.cache import cache_path
 from plugin_kit.installer.paths import cache_root, config_dir
 
 
@@ -64,11 +65,11 @@ def test_a_tampered_cache_tree_is_rebuilt_not_reused(
         (fake / "plugin.toml").write_text("evil")
         os.rename(tree, tmp_path / "moved")
         tree.symlink_to(fake)
-    assert tree_digest(tree) != digest if tamper != "swap-for-symlink" else tree.is_symlink()
+    assert extracted_digest(tree) != digest if tamper != "swap-for-symlink" else tree.is_symlink()
     ws = tmp_path / "repo"
     ws.mkdir()
     assert _installed_digest(plugin, "--project", "--workspace", str(ws)) == digest
-    assert not tree.is_symlink() and tree_digest(tree) == digest
+    assert not tree.is_symlink() and extracted_digest(tree) == digest
     assert not (tree / "evil.py").exists()
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from plugin_kit.installer import catalogs
 from plugin_kit.installer.stores import workspace_store
 from plugin_kit.signing.signatures import sign_bytes
-from plugin_kit.textsafe import visible
+from plugin_kit.textsafe import one_line, visible
 
 HOSTILE = "\x1b[2K\x1b[1A\x1b]52;c;cHduZWQ=\x07\x9b31m\u202eevil\u2066\nforged: ok\u2028\x7f"
 # What a terminal would act on; \n and \t are allowed because our own lines and rows use them.
@@ -52,18 +52,30 @@ def test_visible_output_holds_nothing_a_terminal_acts_on(text: str) -> None:
     assert len(out) >= len(text)  # nothing is dropped
 
 
+@given(st.text(st.characters(blacklist_categories=())))
+def test_one_line_is_printable_and_keeps_what_visible_shows(text: str) -> None:
+    out = one_line(text)
+    assert out.isprintable() and visible(out) == out and one_line(out) == out
+    assert len(out) >= len(text)
+    if text.isprintable():
+        assert out == text
+
+
 # ---- a catalog: refused by the tightened schema, and inert even where it got through ----
 
 
-def _hostile_doc(doc: dict) -> dict:
+def _hostile_doc(doc: dict, *, capabilities: bool = True) -> dict:
+    """`capabilities=False` leaves the requests as the package has them, so that an install
+    passes the consent check (the entry must describe the package) and gets as far as the lock."""
     doc = json.loads(json.dumps(doc))
     doc["serial"] += 1
     entry = doc["entries"][0]
     entry["display_name"] = entry["description"] = "Weather " + HOSTILE
     entry["source"]["tag"] = "v1.0.0" + HOSTILE
     entry["keywords"] = ["weather", HOSTILE]
-    entry["capabilities"]["rate_limits"] = {"outbound_per_minute": "60" + HOSTILE}
-    entry["capabilities"]["network"][0]["path_prefix"] = "/" + HOSTILE
+    if capabilities:
+        entry["capabilities"]["rate_limits"] = {"outbound_per_minute": "60" + HOSTILE}
+        entry["capabilities"]["network"][0]["path_prefix"] = "/" + HOSTILE
     for asset in entry["source"]["assets"]:
         if asset["asset"].endswith(".insomnia-plugin"):
             asset["url"] += "#" + HOSTILE
@@ -82,16 +94,19 @@ def test_a_hostile_catalog_is_refused_by_the_schema_and_the_refusal_is_inert(sit
     inert(fresh, shown=False)
 
 
-@pytest.fixture
-def planted(site):
+def _plant(site, doc: dict):  # type: ignore[no-untyped-def]
     """A hostile, validly signed catalog in the verified cache, as if an older version had
     accepted it: the renderers must be safe on their own, not only behind the schema."""
-    doc = _hostile_doc(site.doc)
     data = json.dumps(doc).encode()
     sig = sign_bytes(data, site.catalog_key.secret, trusted_comment="catalog")
     sources = catalogs.registry()
     catalogs._accept(sources, sources["acme"], data, sig, doc, hashlib.sha256(data).hexdigest())
     return site
+
+
+@pytest.fixture
+def planted(site):  # type: ignore[no-untyped-def]
+    return _plant(site, _hostile_doc(site.doc))
 
 
 @pytest.mark.parametrize(
@@ -109,8 +124,18 @@ def test_catalog_text_is_shown_inert(planted, plugin, args: tuple[str, ...]) -> 
     inert(r, shown=args[0] != "catalog")
 
 
-def test_upgrade_and_list_after_a_hostile_catalog_install_are_inert(planted, plugin) -> None:
-    assert plugin("install", "weather-tools", "--yes").code == 0
+def test_hostile_requests_in_an_entry_are_refused_before_placing(planted, plugin) -> None:
+    # The entry's requests are not the package's: the consent check refuses it, shown inert.
+    r = plugin("install", "weather-tools", "--yes")
+    assert r.code == 3 and "consent-mismatch" in r.err
+    inert(r)
+
+
+def test_upgrade_and_list_after_a_hostile_catalog_install_are_inert(site, plugin) -> None:
+    _plant(site, _hostile_doc(site.doc, capabilities=False))
+    r = plugin("install", "weather-tools", "--yes")
+    assert r.code == 0, r.err
+    inert(r, shown=False)
     for args in (("list",), ("upgrade", "--all", "--dry-run"), ("verify", "--all")):
         inert(plugin(*args), shown=False)
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from scaffold.helpers import isolated_env
+from scaffold.helpers import (
+    generate,
+    isolated_env,
+    own_tests,
+    workflow_schema_check,
+    zizmor_findings,
+)
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
@@ -23,16 +27,7 @@ RUNTIMES = ["hooks", "wasm", "mcp"]
 @pytest.fixture(scope="module", params=RUNTIMES)
 def scaffold(request, tmp_path_factory) -> Path:
     """One project per runtime, made once by the real CLI in an isolated home."""
-    home = tmp_path_factory.mktemp(f"home-{request.param}")
-    mp = pytest.MonkeyPatch()
-    for key, value in isolated_env(home).items():
-        mp.setenv(key, value)
-    dest = tmp_path_factory.mktemp(request.param) / f"demo-{request.param}"
-    try:
-        assert run(create, ["--no-input", "--runtime", request.param, str(dest)]) == 0
-    finally:
-        mp.undo()
-    return dest
+    return generate(tmp_path_factory, request.param, "--runtime", request.param)
 
 
 def test_validates(scaffold):
@@ -53,36 +48,18 @@ def test_packs_to_an_archive_the_strict_reader_accepts(scaffold, tmp_path, monke
 
 
 def test_own_tests_pass(scaffold, tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=scaffold,
-        env={**isolated_env(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = own_tests(scaffold, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " passed" in proc.stdout and "skipped" not in proc.stdout
 
 
 def test_workflows_match_the_github_schema(scaffold):
-    workflows = sorted(str(p) for p in (scaffold / ".github" / "workflows").glob("*.yml"))
-    assert [Path(w).name for w in workflows] == ["ci.yml", "release.yml"]
-    proc = subprocess.run(
-        [Path(sys.executable).parent / "check-jsonschema", "--builtin-schema",
-         "vendor.github-workflows", *workflows],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    proc = workflow_schema_check(scaffold)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_workflows_pass_zizmor(scaffold):
-    proc = subprocess.run(
-        [Path(sys.executable).parent / "zizmor", "--offline", "--format", "json",
-         "--min-severity", "medium", str(scaffold / ".github" / "workflows")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    findings = json.loads(proc.stdout or "[]")
+    findings, proc = zizmor_findings(scaffold)
     assert findings == [], json.dumps(findings, indent=1)[:4000]
     assert proc.returncode == 0, proc.stderr
 

@@ -30,8 +30,8 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
     from plugin_kit.installer.catalogs import add_catalog
 
     def trust(offer) -> bool:  # type: ignore[no-untyped-def]
-        info(f"catalog {offer.catalog_id!r} at {offer.url} is signed by key {offer.key_id}")
-        info(f"  {offer.pubkey}")
+        info(f"catalog {offer.catalog_id!r} at {offer.url} is signed by key")
+        info(f"  {offer.pubkey}  (key id {offer.key_id}, a label only)")
         if yes:
             return True
         return confirm("Trust this key for this catalog?")
@@ -43,7 +43,7 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
         return
     echo(
         f"Added catalog {src.name} ({src.catalog_id}): {src.entries} entries, serial {src.last_serial}, "
-        f"key {src.key_id}, expires {src.expires_at}"
+        f"key {src.pubkey}, expires {src.expires_at}"
     )
 
 
@@ -64,7 +64,7 @@ def ls(as_json: bool) -> None:
         return
     for s in sources.values():
         flag = "  EXPIRED" if s.to_dict()["expired"] else ""
-        echo_row(s.name, s.catalog_id, f"key {s.key_id}", f"serial {s.last_serial}", s.url + flag)
+        echo_row(s.name, s.catalog_id, f"key {s.pubkey}", f"serial {s.last_serial}", s.url + flag)
 
 
 @click.command()
@@ -162,4 +162,4 @@ def trust(name: str, pubkey: str | None, reset: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **src.to_dict()})
         return
-    echo(f"Catalog {src.name}: key {src.key_id}, serial {src.last_serial}")
+    echo(f"Catalog {src.name}: key {src.pubkey} (key id {src.key_id}), serial {src.last_serial}")

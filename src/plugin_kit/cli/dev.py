@@ -63,16 +63,31 @@ def _status_lines(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _component_lines(offers: dict[str, Any]) -> list[str]:
+    """A component's world, the host APIs it imports (granted or denied) and the host limits."""
+    lines = [f"  world  {offers['world']} ({offers.get('component')})"]
+    for api, r in (offers.get("host_apis") or {}).items():
+        state = "granted " + "; ".join(r["grants"]) if r["granted"] else f"denied: {r['reason']}"
+        lines.append(f"  api    {api} ({'imported' if r['imported'] else 'not imported'}): {state}")
+    limits = offers.get("limits") or {}
+    broken = "; ".join(b["message"] for b in limits.get("would_break", []))
+    lines.append(
+        f"  limits {limits.get('name')}" + (f"; the host would refuse: {broken}" if broken else "")
+    )
+    return lines
+
+
 def _details(d: dict[str, Any]) -> list[str]:
-    """What a one-off run shows beyond the status line: offers, grants, probe results."""
+    """What every reload shows beyond the status line: offers, grants, probe results."""
     offers = d.get("offers") or {}
-    lines = [f"  tool   {t['name']}: {t['description']}" for t in offers.get("tools", [])]
+    lines = _component_lines(offers) if "world" in offers else []
+    lines += [f"  tool   {t['name']}: {t['description']}" for t in offers.get("tools", [])]
     lines += [
         f"  hook   {h['event']} {h.get('name', '')} → {h['action']}"
         for h in offers.get("hooks", [])
     ]
     caps = offers.get("capabilities") or {}
-    for item in caps.get("items", []):
+    for item in [] if "world" in offers else caps.get("items", []):
         mark = "enforced" if item["enforced"] else "NOT enforced"
         lines.append(
             f"  grant  {item['capability']} {json.dumps(item['requested'])}: {mark} ({item['detail']})"
@@ -114,7 +129,16 @@ def _graceful_stop(stop: threading.Event) -> list[Any]:
     "--input", "input_json", metavar="JSON", help="Arguments for --call, as a JSON object."
 )
 @click.option("--event", "event_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Run the plugin's hooks against this event (a JSON file) after each load.")  # fmt: skip
+              help="After each load, run the hooks against this event (a JSON file); for a Yoi "
+                   "instance-world component, send it to handle-ingress.")  # fmt: skip
+@click.option("--grant", "grants", multiple=True, metavar="KIND=VALUE",
+              help="Yoi components: grant a host API (repeatable): fs=ROOT[:read,list,write], "
+                   "request=URL|requested, websocket=URL|requested. Without one, every host call is denied.")  # fmt: skip
+@click.option("--fixtures", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Yoi components: answers for granted requests and WebSockets, a JSON object "
+                   "from URL (or 'METHOD URL') to a response. The dev host never reaches the network.")  # fmt: skip
+@click.option("--limits", type=click.Choice(["host", "relaxed"]), default="host", show_default=True,
+              help="Yoi components: the host's runtime limits, or lifted (breaks are still reported).")  # fmt: skip
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
               help="Workspace whose store receives the build (default: the plugin folder).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
@@ -125,6 +149,9 @@ def dev(
     tool: str | None,
     input_json: str | None,
     event_file: Path | None,
+    grants: tuple[str, ...],
+    fixtures: Path | None,
+    limits: str,
     workspace: Path | None,
     as_json: bool,
 ) -> None:
@@ -134,6 +161,9 @@ def dev(
     which of them the dev host could not enforce. A failed change keeps the last good version
     loaded. Ctrl-C stops the loop and the plugin's processes.
 
+    A Yoi component runs as the Yoi host runs it: only its host APIs linked, each call checked
+    against the --grant items, within the host's limits (--limits relaxed lifts them).
+
     \b
     Examples:
       plugin dev                          # once: build, load, show tools, hooks and grants
@@ -141,7 +171,11 @@ def dev(
       plugin dev --watch --json           # one JSON event per line, for editors
       plugin dev --call get_forecast --input '{"place": "Oslo"}'
       plugin dev --event examples/pre_tool_use.json
+      plugin dev --call read --input '{"path": "notes.txt"}' --grant fs=.:read
+      plugin dev --call fetch --grant request=requested --fixtures fixtures.json --limits relaxed
     """
+    from plugin_kit.dev.adapters.base import HostOptions
+    from plugin_kit.dev.component_host import load_fixtures
     from plugin_kit.dev.session import DevSession, Probe
     from plugin_kit.dev.watch import polling_mode
     from plugin_kit.dev.watch import watch as watch_loop
@@ -152,7 +186,8 @@ def dev(
     if not isinstance(arguments, dict):
         raise UsageError("--input must be a JSON object", rule="usage", place="--input")
     probe = Probe(tool, arguments, _event_file(event_file) if event_file else None)
-    session = DevSession(directory, workspace=workspace, probe=probe)
+    options = HostOptions(grants, load_fixtures(fixtures) if fixtures else {}, limits)
+    session = DevSession(directory, workspace=workspace, probe=probe, options=options)
 
     outcome: list[Any] = []
 
@@ -164,11 +199,10 @@ def dev(
         else:
             for line in _status_lines(d):
                 echo(line)
-            if not watch_:
-                for line in _details(d):
-                    echo(line)
-                for failure in event.probe_failures():
-                    echo(f"  probe failed: {failure}")
+            for line in _details(d):
+                echo(line)
+            for failure in event.probe_failures():
+                echo(f"  probe failed: {failure}")
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()

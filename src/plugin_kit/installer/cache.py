@@ -11,7 +11,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.errors import FileRefusedError, VerificationError
+from plugin_kit.errors import FileRefusedError, PluginKitError, VerificationError
+from plugin_kit.hosts import INSOMNIA, Host
 from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
 from plugin_kit.installer.paths import (
     archives_dir,
@@ -23,7 +24,6 @@ from plugin_kit.installer.paths import (
 
 __all__ = [
     "digest_hex",
-    "tree_digest",
     "cache_path",
     "ensure_cached",
     "keep_archive",
@@ -33,13 +33,13 @@ __all__ = [
     "clean_downloads",
 ]
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def digest_hex(digest: str) -> str:
     """`sha256:<hex>` → `<hex>`, refusing anything that could escape the cache folder."""
     hexpart = digest.removeprefix("sha256:").lower()
-    if not _HEX64.match(hexpart):
+    if not _HEX64.fullmatch(hexpart):
         raise VerificationError(f"not a content digest: {digest!r}", rule="digest-format")
     return hexpart
 
@@ -52,51 +52,34 @@ def _digest_lock(hexpart: str) -> Path:
     return locks_dir() / f"digest-{hexpart}.lock"
 
 
-def tree_digest(root: Path) -> str:
-    """Content digest of every file under a cache tree, as the archive's was computed.
+def _reusable(tree: Path, hexpart: str, host: Host) -> bool:
+    """A finished tree is reused only if it is a real folder that still hashes to its name
+    (nothing filtered, links and special files refused: see extracted_digest)."""
+    from plugin_kit.content.digest import extracted_digest
 
-    Unlike a project's digest nothing is filtered: a file added to the tree changes it. A
-    symlink or special file is refused (extraction never makes one)."""
-    from plugin_kit.content.collect import SourceFile, walk_tree
-    from plugin_kit.content.digest import content_digest
-
-    records = []
-    for rel, st in walk_tree(root):
-        if not stat.S_ISREG(st.st_mode):
-            raise VerificationError(
-                f"{rel} in the cache tree is not a regular file",
-                rule="cache-tampered",
-                place=str(root / rel),
-            )
-        mode = 0o755 if st.st_mode & 0o111 else 0o644
-        records.append(SourceFile(rel, root / rel, mode, st.st_size).record())
-    return content_digest(records)
-
-
-def _reusable(tree: Path, hexpart: str) -> bool:
-    """A finished tree is reused only if it is a real folder that still hashes to its name."""
     try:
         if not stat.S_ISDIR(os.lstat(tree).st_mode):
             return False
-        return tree_digest(tree) == f"sha256:{hexpart}"
-    except (OSError, VerificationError):
+        return extracted_digest(tree, host) == f"sha256:{hexpart}"
+    except (OSError, PluginKitError):
         return False
 
 
-def ensure_cached(archive: Path, digest: str) -> Path:
+def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
     """Extract `archive` into the cache under its content digest, once, atomically.
 
     Under the per-digest lock: reuse a finished tree only after re-hashing it (a cache entry
     is never trusted unverified), else remove it, extract into a temp sibling, recompute the
-    digest from the written files, fsync, make read-only, rename.
+    digest from the written files (the host's digest), fsync, make read-only, rename.
     """
+    from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)
     final = plugin_cache_dir() / hexpart
     make_dir(final.parent)
     with file_lock(_digest_lock(hexpart), what="cache"):
-        if _reusable(final, hexpart):  # another process may have finished while we waited
+        if _reusable(final, hexpart, host):  # another process may have finished while we waited
             return final
         if final.is_symlink() or final.is_file():
             final.unlink()
@@ -113,7 +96,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
                 archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
             )
             checkpoint("cache:extracted")
-            if tree_digest(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
+            if extracted_digest(tree, host) != f"sha256:{hexpart}":  # re-hash what reached the disk
                 raise VerificationError(
                     "the extracted tree does not have the expected content digest",
                     rule="digest-mismatch",
@@ -221,7 +204,7 @@ def collect_garbage(
             continue
         is_temp = ".tmp-" in path.name
         if not dry_run:
-            lock = _digest_lock(hexpart) if _HEX64.match(hexpart) else locks_dir() / "gc.lock"
+            lock = _digest_lock(hexpart) if _HEX64.fullmatch(hexpart) else locks_dir() / "gc.lock"
             from plugin_kit.packer.reader import remove_tree
 
             with file_lock(lock, what="cache"):

@@ -41,7 +41,12 @@ class ManifestModel:
     problems: Callable[..., tuple[dict[str, Any] | None, list[Problem]]]  # (data, *, place)
     from_doc: Callable[[dict[str, Any]], PluginManifest]
     parse: Callable[..., PluginManifest]  # (data, *, place) -> manifest, raises ValidationError
-    semantic_problems: SemanticCheck
+    semantic_problems: SemanticCheck  # errors only
+    warnings: SemanticCheck  # what the host accepts but will not run as the author expects
+
+
+def _no_warnings(_m: object, **_kw: object) -> list[Problem]:
+    return []  # Insomnia's warnings (limits, licence, readme) come from content/project.py
 
 
 def _insomnia() -> ManifestModel:
@@ -53,6 +58,7 @@ def _insomnia() -> ManifestModel:
         manifest.manifest_from_doc,
         manifest.parse_manifest,
         semantic.semantic_problems,
+        _no_warnings,
     )
 
 
@@ -65,6 +71,7 @@ def _yoi() -> ManifestModel:
         yoi_manifest.yoi_manifest_from_doc,
         yoi_manifest.parse_yoi_manifest,
         yoi_manifest.yoi_semantic_problems,
+        yoi_manifest.yoi_manifest_warnings,
     )
 
 

@@ -9,7 +9,15 @@ from plugin_kit.errors import DevError
 
 __all__ = ["load_plugin", "RUNTIMES"]
 
-RUNTIMES = ("hooks", "wasm", "mcp")
+# The manifest's runtime (Yoi: runtime.kind) -> the adapter module that runs it.
+# Keys are `manifest.runtime` of every host (hosts.py runtime_kinds); both Yoi worlds run as components.
+RUNTIMES = {
+    "hooks": "hooks",
+    "wasm": "wasm",
+    "mcp": "mcp",
+    "tool": "component",
+    "instance": "component",
+}
 
 
 def load_plugin(ctx: LoadContext) -> LoadedPlugin:
@@ -21,5 +29,5 @@ def load_plugin(ctx: LoadContext) -> LoadedPlugin:
             rule="dev-runtime",
             place="plugin.runtime",
         )
-    module = importlib.import_module(f"plugin_kit.dev.adapters.{runtime}")
+    module = importlib.import_module(f"plugin_kit.dev.adapters.{RUNTIMES[runtime]}")
     return module.load(ctx)

@@ -12,9 +12,19 @@ from plugin_kit.errors import DevError
 
 if TYPE_CHECKING:
     from plugin_kit.dev.hooksfile import HookOutcome, HookSet
-    from plugin_kit.validators.manifest import Manifest
 
-__all__ = ["LoadContext", "ToolInfo", "CallResult", "LoadedPlugin"]
+__all__ = ["HostOptions", "LoadContext", "ToolInfo", "CallResult", "LoadedPlugin"]
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    """What the author chose for a component (Yoi) plugin: `--grant`s, `--fixtures`, `--limits`,
+    and the opaque config its instance is started with."""
+
+    grants: tuple[str, ...] = ()
+    fixtures: Mapping[str, Any] = field(default_factory=dict)
+    limits: str = "host"
+    config: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -22,12 +32,13 @@ class LoadContext:
     """Where the plugin was extracted, its manifest, and what the host may hand it."""
 
     package_dir: Path
-    manifest: Manifest
+    manifest: Any  # the host's manifest model (validators/models.py)
     workspace: Path
     temp_dir: Path
     environ: Mapping[str, str]
     # The host's shared event loop and warm interpreter for MCP servers; None: the adapter's own.
     warm: Any = None
+    options: HostOptions = field(default_factory=HostOptions)
 
 
 @dataclass(frozen=True)
@@ -52,14 +63,17 @@ class CallResult:
     output: Any
     is_error: bool = False
     stderr: str = ""
+    # Host limits the call broke while they were relaxed (LimitBreak.to_dict()).
+    limits: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out = {
             "tool": self.tool,
             "output": self.output,
             "is_error": self.is_error,
             "stderr": self.stderr,
         }
+        return {**out, "limits": self.limits} if self.limits else out
 
 
 @dataclass
@@ -72,6 +86,7 @@ class LoadedPlugin:
     capabilities: CapabilityReport
     pid: int | None = None
     details: dict[str, object] = field(default_factory=dict)
+    event_key = "hooks"  # what an --event drives; its key in the probe report
 
     def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
         self.require_tool(tool)
@@ -89,6 +104,12 @@ class LoadedPlugin:
 
     def run_event(self, event: Mapping[str, Any]) -> list[HookOutcome]:
         return self.hooks.run(event)
+
+    def drive_event(self, event: Mapping[str, Any]) -> dict[str, object]:
+        """What came of the probe's `--event`, reported under `event_key`."""
+        from plugin_kit.dev.hooksfile import verdict
+
+        return verdict(self.run_event(event))
 
     def close(self) -> None:
         """Release what the instance holds; safe to call twice."""

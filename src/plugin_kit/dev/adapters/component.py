@@ -1,0 +1,353 @@
+"""wasm-component runtime (Yoi): a component of the tool or the instance world, run by wasmtime.
+
+As the host runs it (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785,
+`run_plugin_component_tool_with_request_client`, `PluginComponentInstanceRuntime`): only
+`yoi:host/{request,websocket,fs}@1.0.0` are linked, every host call is grant-checked, the store
+has the host's limits, and each call gets the host's fuel. The tool world gets a fresh instance
+per call; the instance world keeps one instance from `start` to `stop`. The host also compiles
+the component on every tool call; the dev host compiles once per load (bench_dev.py measures both).
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from plugin_kit.dev.adapters.base import CallResult, LoadContext, LoadedPlugin, ToolInfo
+from plugin_kit.dev.component_grants import ComponentGrants, parse_component_grants
+from plugin_kit.dev.component_host import IMPORTS, HostApis
+from plugin_kit.dev.component_limits import (
+    LIMITS,
+    ComponentLimits,
+    LimitBreak,
+    check_tool_output,
+    component_shape,
+    shape_breaks,
+    size_break,
+)
+from plugin_kit.dev.hooksfile import HookSet
+from plugin_kit.dev.policy import CapabilityReport, Enforcement
+from plugin_kit.errors import DevError
+
+__all__ = [
+    "load",
+    "ComponentPlugin",
+    "ToolComponent",
+    "InstanceComponent",
+    "engine",
+    "WORLD_EXPORTS",
+]
+
+MiB = 1024 * 1024
+# The host's worlds and what each must export (resources/plugin/wit/yoi-plugin-*-v1.wit).
+WORLD_EXPORTS = {
+    "yoi:plugin/tool@1.0.0": ("call",),
+    "yoi:plugin/instance@1.0.0": ("start", "handle-tool", "handle-ingress", "status", "stop"),
+}
+
+
+@functools.cache
+def engine() -> Any:
+    """One engine per process, configured as the host's: component model, fuel, an 8 MiB stack.
+
+    wasmtime aborts the process when max_wasm_stack exceeds the async stack size, so that is
+    raised first (the Python API has no setter for it; the C API has)."""
+    import wasmtime
+    from wasmtime import _bindings
+
+    config = wasmtime.Config()
+    config.wasm_component_model = True
+    config.consume_fuel = True
+    _bindings.wasmtime_config_async_stack_size_set(config.ptr(), 9 * MiB)
+    config.max_wasm_stack = 8 * MiB
+    made = wasmtime.Engine(config)
+    atexit.register(made.close)  # before interpreter teardown, when wasmtime's ffi is still there
+    return made
+
+
+def _store(limits: ComponentLimits) -> Any:
+    import wasmtime
+
+    store = wasmtime.Store(engine())
+    store.set_fuel(limits.fuel)
+    if limits.enforced:
+        store.set_limits(memory_size=limits.memory_bytes, table_elements=limits.table_elements,
+                         instances=limits.instances, tables=limits.tables, memories=limits.memories)  # fmt: skip
+    return store
+
+
+class ComponentPlugin(LoadedPlugin):
+    """A compiled component, its host side and its limits; the worlds differ in how they call."""
+
+    event_key = "ingress"
+
+    def __init__(self, component: Any, apis: HostApis, limits: ComponentLimits, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._component = component
+        self.apis = apis
+        self.limits = limits
+
+    def _instantiate(self, store: Any) -> Any:
+        import wasmtime
+        from wasmtime import component as wc
+
+        linker = wc.Linker(engine())
+        self.apis.link(linker)
+        try:
+            return linker.instantiate(store, self._component)
+        except wasmtime.WasmtimeError as exc:
+            rule = "yoi-limit-store" if "limit" in str(exc) else "yoi-instantiate-failed"
+            raise DevError(f"component does not instantiate: {exc}", rule=rule,
+                           place="runtime.component") from exc  # fmt: skip
+
+    def _invoke(
+        self, store: Any, instance: Any, export: str, *args: Any
+    ) -> tuple[str, list[LimitBreak]]:
+        """Call one export with the host's fuel; a trap, a spent budget or a refused host call raise."""
+        import wasmtime
+
+        store.set_fuel(self.limits.fuel)
+        func = instance.get_func(store, export)
+        try:
+            out = func(store, *args)
+            func.post_return(store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            if store.get_fuel() == 0:
+                raise _out_of_fuel(export, self.limits) from exc
+            raise DevError(f"{export} trapped: {str(exc).splitlines()[0]}", rule="yoi-trap",
+                           place=f"export {export}") from exc  # fmt: skip
+        used = self.limits.fuel - store.get_fuel()
+        return str(out), [b for b in (size_break("fuel", used),) if b is not None]
+
+    def _enforce(self, breaks: list[LimitBreak], place: str) -> list[dict[str, object]]:
+        """Under the host's limits a break is an error; relaxed, it is reported with the result."""
+        if breaks and self.limits.enforced:
+            raise breaks[0].error(place)
+        return [b.to_dict() for b in breaks]
+
+    def _input(self, tool: str, arguments: Any) -> tuple[str, list[LimitBreak]]:
+        self.require_tool(tool)
+        text = json.dumps(arguments)
+        return text, [b for b in (size_break("input_bytes", len(text.encode())),) if b is not None]
+
+    def _tool_result(self, tool: str, out: str, breaks: list[LimitBreak]) -> CallResult:
+        value, output_breaks = check_tool_output(out)
+        notes = self._enforce(breaks + output_breaks, f"tool {tool}")
+        return CallResult(tool, value, limits=notes)
+
+    def stop(self) -> dict[str, Any] | None:
+        return None
+
+
+class ToolComponent(ComponentPlugin):
+    """The tool world: `call(tool-name, input-json)` on a fresh instance per call."""
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
+        text, breaks = self._input(tool, arguments)
+        self._enforce(breaks, f"tool {tool} input")
+        store = _store(self.limits)
+        instance = self._instantiate(store)
+        out, fuel = self._invoke(store, instance, "call", tool, text)
+        self.apis.close_all()
+        return self._tool_result(tool, out, breaks + fuel)
+
+    def drive_event(self, event: Mapping[str, Any]) -> dict[str, object]:
+        raise DevError("the tool world has no handle-ingress", rule="yoi-no-ingress", place="--event",
+                       hint="Events drive components of the instance world (yoi:plugin/instance@1.0.0).")  # fmt: skip
+
+
+class InstanceComponent(ComponentPlugin):
+    """The instance world: one instance, started at load, driven by tool calls and ingress events."""
+
+    def __init__(self, *args: Any, config: Mapping[str, Any], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._store = _store(self.limits)
+        self._instance = self._instantiate(self._store)
+        self._stopped = False
+        self._failed: DevError | None = None
+        self.started = self._lifecycle("start", json.dumps(dict(config)))
+
+    def _invoke(
+        self, store: Any, instance: Any, export: str, *args: Any
+    ) -> tuple[str, list[LimitBreak]]:
+        """As the host, a call that traps (a refused host call included) fails the instance: it
+        gets nothing more until a reload starts a new one (wasmtime would not enter it anyway)."""
+        if self._failed is not None:
+            raise DevError(f"the instance failed earlier ({self._failed.message}); it takes no more calls",
+                           rule="yoi-instance-failed", place=f"export {export}",
+                           hint="Save a change (or run plugin dev again) to start a new instance.")  # fmt: skip
+        try:
+            return super()._invoke(store, instance, export, *args)
+        except DevError as err:
+            self._failed = err
+            raise
+
+    def _lifecycle(self, export: str, *args: Any) -> dict[str, Any]:
+        """decode_plugin_lifecycle_output: JSON, no `error`, not `failed`."""
+        out, fuel = self._invoke(self._store, self._instance, export, *args)
+        self._enforce(
+            [b for b in (size_break("output_bytes", len(out.encode())), *fuel) if b], export
+        )
+        try:
+            value = json.loads(out)
+        except ValueError as exc:
+            raise DevError(f"{export} output is not JSON: {exc}", rule="yoi-output-invalid",
+                           place=f"export {export}") from exc  # fmt: skip
+        if not isinstance(value, dict) or "error" in value or value.get("state") == "failed":
+            raise DevError(f"{export} returned an error or a failed status: {out[:200]}",
+                           rule="yoi-instance-failed", place=f"export {export}")  # fmt: skip
+        return value
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
+        text, breaks = self._input(tool, arguments)
+        self._enforce(breaks, f"tool {tool} input")
+        out, fuel = self._invoke(self._store, self._instance, "handle-tool", tool, text)
+        return self._tool_result(tool, out, breaks + fuel)
+
+    def drive_event(self, event: Mapping[str, Any]) -> dict[str, object]:
+        """One ingress event (filled in as the host's PluginIngressEvent), then the status."""
+        envelope = _envelope(event, self.details.get("ingresses") or [])
+        text = json.dumps(envelope)
+        breaks = [b for b in (size_break("input_bytes", len(text.encode())),) if b]
+        self._enforce(breaks, "--event")
+        out, fuel = self._invoke(
+            self._store, self._instance, "handle-ingress", envelope["ingress_name"], text
+        )
+        notes = self._enforce([b for b in (size_break("output_bytes", len(out.encode())), *fuel) if b],
+                              "handle-ingress")  # fmt: skip
+        try:
+            value = json.loads(out)
+        except ValueError as exc:
+            raise DevError(f"handle-ingress output is not JSON: {exc}", rule="yoi-output-invalid",
+                           place="export handle-ingress") from exc  # fmt: skip
+        result = {"ingress": envelope["ingress_name"], "output": value, "status": self.status()}
+        return {**result, **({"limits": notes} if notes else {})}
+
+    def status(self) -> dict[str, Any]:
+        return self._lifecycle("status")
+
+    def stop(self) -> dict[str, Any] | None:
+        """Stop once; the final status, as the host records it."""
+        if self._stopped:
+            return None
+        self._stopped = True
+        try:
+            return self._lifecycle("stop")
+        finally:
+            self.apis.close_all()
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        except DevError:
+            pass  # a stop that traps still ends the instance; the store goes with it
+
+
+def _envelope(event: Mapping[str, Any], ingresses: list[str]) -> dict[str, Any]:
+    name = event.get("ingress_name") or (ingresses[0] if ingresses else "")
+    if not name:
+        raise DevError("the event names no ingress and the manifest declares none",
+                       rule="yoi-no-ingress", place="--event",
+                       hint='Add "ingress_name" to the event, or an [[ingresses]] entry to plugin.toml.')  # fmt: skip
+    return {
+        "kind": event.get("kind", "websocket_text"),
+        "source": event.get("source", "dev"),
+        "ingress_name": name,
+        "payload": event.get("payload", {}),
+        "created_at": event.get("created_at")
+        or datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "attempt": event.get("attempt", 1),
+        "correlation_id": event.get("correlation_id") or str(uuid.uuid4()),
+    }
+
+
+def _out_of_fuel(export: str, limits: ComponentLimits) -> DevError:
+    if limits.enforced:
+        return LimitBreak("fuel", limits.fuel + 1, limits.fuel).error(f"export {export}")
+    return DevError(f"{export} ran out of fuel ({limits.fuel} units, relaxed)", rule="yoi-fuel-exhausted",
+                    place=f"export {export}", hint="Look for an endless loop.")  # fmt: skip
+
+
+def _capabilities(apis: HostApis, imported: set[str]) -> CapabilityReport:
+    items = []
+    for api, r in apis.report(imported).items():
+        what = "granted" if r["granted"] else f"denied ({r['reason']})"
+        used = "imported" if r["imported"] else "not imported"
+        grants = "; ".join(r["grants"]) or "none"  # type: ignore[arg-type]
+        items.append(
+            Enforcement(f"host_api.{api}", grants, True, f"{what}; {used}; checked on every call")
+        )
+    return CapabilityReport(items=items)
+
+
+def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[LimitBreak], set[str]]:
+    import wasmtime
+    from wasmtime import component as wc
+
+    rel = str(ctx.manifest.runtime_section.get("component", ""))
+    try:
+        data = (ctx.package_dir / rel).read_bytes()
+    except OSError as exc:
+        raise DevError(f"cannot read the component: {exc.strerror}", rule="yoi-component-missing",
+                       place=f"runtime.component {rel}") from exc  # fmt: skip
+    breaks = shape_breaks(component_shape(data), len(data))
+    if breaks and limits.enforced:
+        every = "component breaks the host's limits: " + "; ".join(b.message for b in breaks)
+        raise breaks[0].error(f"runtime.component {rel}", every)
+    try:
+        component = wc.Component(engine(), data)
+    except wasmtime.WasmtimeError as exc:
+        raise DevError(f"component is incompatible: {exc}", rule="yoi-component-invalid",
+                       place=f"runtime.component {rel}") from exc  # fmt: skip
+    imports = set(component.type.imports(engine()))
+    foreign = sorted(imports - set(IMPORTS))
+    if foreign:
+        raise DevError(f"unsupported component import `{foreign[0]}`", rule="yoi-import-denied",
+                       place=f"runtime.component {rel}",
+                       hint="The host links only " + ", ".join(IMPORTS) + "; no WASI, network or environment.")  # fmt: skip
+    world = ctx.manifest.world
+    missing = [e for e in WORLD_EXPORTS.get(world, ()) if e not in component.type.exports(engine())]
+    if world not in WORLD_EXPORTS or missing:
+        raise DevError(f"component does not implement {world or 'a known world'}: missing {missing}",
+                       rule="yoi-world-mismatch", place="runtime.world",
+                       hint="Build against the WIT of runtime.world: " + ", ".join(WORLD_EXPORTS))  # fmt: skip
+    return component, breaks, {IMPORTS[i] for i in imports}
+
+
+def load(ctx: LoadContext) -> ComponentPlugin:
+    """Compile the component, check its imports, exports and size against the host, then link it
+    (the instance world also starts)."""
+    options = ctx.options
+    limits = LIMITS[options.limits]
+    component, breaks, imported = _compile(ctx, limits)
+    grants = (
+        parse_component_grants(list(options.grants), ctx.manifest)
+        if options.grants
+        else ComponentGrants()
+    )
+    apis = HostApis(ctx.manifest, grants, options.fixtures)
+    m = ctx.manifest
+    tools = [ToolInfo(t["name"], t.get("description", ""), t.get("input_schema")) for t in m.tools]
+    details: dict[str, object] = {
+        "world": m.world,
+        "component": m.runtime_section.get("component"),
+        "host_apis": apis.report(imported),
+        "limits": {"name": limits.name, "would_break": [b.to_dict() for b in breaks]},
+        "ingresses": [i.get("name") for i in m.raw.get("ingresses", [])],
+    }
+    kw: dict[str, Any] = dict(runtime=m.runtime, tools=tools, hooks=HookSet(),
+                              capabilities=_capabilities(apis, imported), details=details)  # fmt: skip
+    if m.world == "yoi:plugin/instance@1.0.0":
+        plugin: ComponentPlugin = InstanceComponent(
+            component, apis, limits, config=options.config, **kw
+        )
+        details["started"] = plugin.started  # type: ignore[attr-defined]
+        return plugin
+    plugin = ToolComponent(component, apis, limits, **kw)
+    plugin._instantiate(_store(limits))  # prove it links now, not on the first call
+    return plugin

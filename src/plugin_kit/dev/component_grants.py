@@ -1,0 +1,157 @@
+"""The grants a Yoi component runs with in the dev host, and the checks the host makes with them.
+
+The shapes are the host's `PluginGrantConfig` (HareK02/yoi crates/manifest/src/plugin.rs @
+b12e0785): `request` and `websocket` targets (scheme, host, port, methods, path_prefixes), `fs`
+roots with explicit operations (write implies nothing else), and the `host_api` permissions.
+The checks follow `authorize_plugin_host_api`, `request_target_allows` and
+`websocket_target_allows` in crates/worker/src/feature/plugin.rs: an API is usable only when the
+manifest requests it and the grant gives it, and a target must be declared by the manifest and
+covered by a grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from plugin_kit.errors import DevError, UsageError
+
+__all__ = [
+    "HOST_APIS",
+    "REQUEST_METHODS",
+    "FS_OPERATIONS",
+    "ComponentGrants",
+    "parse_component_grants",
+    "requested_apis",
+    "denied",
+    "target_allows",
+]
+
+HOST_APIS = ("request", "websocket", "fs")
+REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # PLUGIN_REQUEST_ALLOWED_METHODS
+FS_OPERATIONS = ("read", "list", "write")
+
+GRANT_HELP = (
+    "fs=ROOT[:read,list,write] (default read,list), request=URL or request=requested, "
+    "websocket=URL or websocket=requested"
+)
+
+
+def denied(message: str, place: str) -> DevError:
+    """A host call the grants do not allow: the host traps the call with this message."""
+    return DevError(
+        message,
+        rule="yoi-grant-denied",
+        place=place,
+        hint=f"Grant it for the dev host with --grant ({GRANT_HELP}).",
+    )
+
+
+@dataclass
+class ComponentGrants:
+    """What the author granted with --grant: the host APIs and their targets and roots."""
+
+    apis: set[str] = field(default_factory=set)
+    request: list[dict[str, Any]] = field(default_factory=list)
+    websocket: list[dict[str, Any]] = field(default_factory=list)
+    fs: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "apis": sorted(self.apis),
+            "request": self.request,
+            "websocket": self.websocket,
+            "fs": self.fs,
+        }
+
+
+def requested_apis(permissions: list[Any]) -> set[str]:
+    """The host APIs a manifest's `permissions` request: `{kind = "host_api", api = "fs"}` entries
+    (the host's tagged form), or their labels (`host_api.fs`)."""
+    out = set()
+    for p in permissions:
+        if isinstance(p, Mapping) and p.get("kind") == "host_api":
+            out.add(str(p.get("api")))
+        elif isinstance(p, str) and p.startswith("host_api."):
+            out.add(p.removeprefix("host_api."))
+    return out
+
+
+def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
+    parts = urlsplit(text)
+    schemes = ("ws", "wss") if websocket else ("http", "https")
+    if parts.scheme not in schemes or not parts.hostname:
+        raise UsageError(
+            f"not a {' or '.join(schemes)} URL: {text!r}",
+            rule="usage",
+            place="--grant",
+            hint=f"Use {GRANT_HELP}.",
+        )
+    target: dict[str, Any] = {
+        "scheme": parts.scheme,
+        "host": parts.hostname,
+        "port": parts.port,
+        "path_prefixes": [parts.path or "/"],
+    }
+    if not websocket:
+        target["methods"] = list(REQUEST_METHODS)
+    return target
+
+
+def _fs_grant(value: str) -> dict[str, Any]:
+    root, sep, ops_text = value.rpartition(":")
+    if not sep or not set(ops_text.split(",")) <= set(FS_OPERATIONS):
+        root, ops_text = value, "read,list"
+    ops = [op for op in FS_OPERATIONS if op in ops_text.split(",")]
+    path = Path(root).expanduser().absolute()  # not resolved: a symlinked root is refused per call
+    if not path.is_dir():
+        raise UsageError(f"fs grant root is not a folder: {root}", rule="usage", place="--grant",
+                         hint="Grant an existing folder: --grant fs=ROOT[:read,list,write].")  # fmt: skip
+    return {"root": str(path), "operations": ops}
+
+
+def parse_component_grants(items: list[str], manifest: Any) -> ComponentGrants:
+    """`--grant KIND=VALUE` items; `request=requested` grants every target the manifest declares."""
+    grants = ComponentGrants()
+    for item in items:
+        kind, sep, value = item.partition("=")
+        if not sep or kind not in HOST_APIS or not value:
+            raise UsageError(
+                f"not a grant for a Yoi component: {item!r}",
+                rule="usage",
+                place="--grant",
+                hint=f"Use {GRANT_HELP}.",
+            )
+        grants.apis.add(kind)
+        if kind == "fs":
+            grants.fs.append(_fs_grant(value))
+        elif value == "requested":
+            declared = manifest.request if kind == "request" else manifest.websocket
+            getattr(grants, kind).extend(dict(t) for t in declared)
+        else:
+            getattr(grants, kind).append(_url_target(value, websocket=kind == "websocket"))
+    return grants
+
+
+def target_allows(target: Mapping[str, Any], method: str | None, url: str) -> bool:
+    """One request/websocket target against a URL (and method, for requests), as the host matches."""
+    parts = urlsplit(url)
+    scheme = str(target.get("scheme", "")).strip().lower()
+    if not scheme or scheme not in ("*", parts.scheme):
+        return False
+    host = str(target.get("host", "")).strip().lower().strip("[]")
+    if not host or host not in ("*", (parts.hostname or "").lower()):
+        return False
+    port = target.get("port")
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(parts.scheme)
+    if port is not None and (parts.port or default) != port:
+        return False
+    if method is not None:
+        methods = [str(m).strip().upper() for m in target.get("methods") or []]
+        if method not in methods:
+            return False
+    prefixes = target.get("path_prefixes") or []
+    return not prefixes or any(p and (parts.path or "/").startswith(p) for p in prefixes)

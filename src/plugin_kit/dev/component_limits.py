@@ -1,0 +1,306 @@
+"""The Yoi host's runtime limits for a component, what a component needs, and its output rules.
+
+The numbers are the host's (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785:
+`wasm_component_store_limits`, `PLUGIN_WASM_*`, `decode_plugin_wasm_output`). `--limits host`
+enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
+component would break, so an author can go on while the host catches up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from plugin_kit.errors import DevError
+
+__all__ = [
+    "ComponentLimits",
+    "HOST_LIMITS",
+    "RELAXED_LIMITS",
+    "LIMITS",
+    "LimitBreak",
+    "ComponentShape",
+    "component_shape",
+    "shape_breaks",
+    "size_break",
+    "check_tool_output",
+]
+
+KiB, MiB = 1024, 1024 * 1024
+WASM_PAGE = 64 * KiB
+
+
+@dataclass(frozen=True)
+class ComponentLimits:
+    """One set of limits; None lifts a limit. Fuel stays finite so an endless loop still ends."""
+
+    name: str
+    memory_bytes: int | None
+    table_elements: int | None
+    instances: int | None
+    tables: int | None
+    memories: int | None
+    fuel: int
+    input_bytes: int | None
+    output_bytes: int | None
+    summary_bytes: int | None
+    component_bytes: int | None
+
+    @property
+    def enforced(self) -> bool:
+        return self.name == "host"
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+HOST_LIMITS = ComponentLimits(
+    name="host",
+    memory_bytes=2 * MiB,  # PLUGIN_WASM_MEMORY_BYTES
+    table_elements=256,  # PLUGIN_WASM_TABLE_ELEMENTS
+    instances=1,
+    tables=1,
+    memories=1,
+    fuel=5_000_000,  # PLUGIN_WASM_FUEL, per call
+    input_bytes=64 * KiB,  # PLUGIN_WASM_MAX_INPUT_BYTES
+    output_bytes=64 * KiB,  # PLUGIN_WASM_MAX_OUTPUT_BYTES
+    summary_bytes=1 * KiB,  # PLUGIN_WASM_MAX_SUMMARY_BYTES
+    component_bytes=8 * MiB,  # PluginDiscoveryLimits max_file_size_bytes
+)
+RELAXED_LIMITS = ComponentLimits(
+    "relaxed", None, None, None, None, None, 500_000_000, None, None, None, None
+)
+LIMITS = {HOST_LIMITS.name: HOST_LIMITS, RELAXED_LIMITS.name: RELAXED_LIMITS}
+
+_UNITS = {
+    "instances": "core instances",
+    "tables": "tables",
+    "memories": "memories",
+    "memory_bytes": "bytes of initial memory",
+    "table_elements": "table elements",
+    "input_bytes": "bytes of input",
+    "output_bytes": "bytes of output",
+    "summary_bytes": "bytes of summary",
+    "component_bytes": "bytes of component",
+    "fuel": "fuel units",
+}
+
+
+@dataclass(frozen=True)
+class LimitBreak:
+    """One host limit a component breaks: which, what it needs, what the host allows."""
+
+    limit: str
+    needed: int
+    allowed: int
+
+    @property
+    def rule(self) -> str:
+        return "yoi-limit-" + self.limit.replace("_", "-")
+
+    @property
+    def message(self) -> str:
+        unit = _UNITS.get(self.limit, self.limit)
+        return (
+            f"{self.limit}: needs {self.needed} {unit}; the host allows {self.allowed} "
+            f"({self.needed - self.allowed} over)"
+        )
+
+    def error(self, place: str, message: str | None = None) -> DevError:
+        return DevError(
+            message or self.message,
+            rule=self.rule,
+            place=place,
+            hint="Shrink the component, or run with --limits relaxed to go on while the host catches up.",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "limit": self.limit,
+            "needed": self.needed,
+            "allowed": self.allowed,
+            "message": self.message,
+        }
+
+
+def size_break(limit: str, needed: int) -> LimitBreak | None:
+    """The break of a host size limit (`input_bytes`, ...) by `needed`, or None within it."""
+    allowed = getattr(HOST_LIMITS, limit)
+    return LimitBreak(limit, needed, allowed) if needed > allowed else None
+
+
+@dataclass
+class ComponentShape:
+    """What instantiating the component creates: counted from its binary, before running it."""
+
+    instances: int = 0
+    tables: int = 0
+    memories: int = 0
+    memory_bytes: int = 0
+    table_elements: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "instances": self.instances,
+            "tables": self.tables,
+            "memories": self.memories,
+            "memory_bytes": self.memory_bytes,
+            "table_elements": self.table_elements,
+        }
+
+
+class _Reader:
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
+        self.data, self.pos, self.end = data, pos, len(data) if end is None else end
+
+    def byte(self) -> int:
+        if self.pos >= self.end:
+            raise ValueError("unexpected end of component")
+        self.pos += 1
+        return self.data[self.pos - 1]
+
+    def uleb(self) -> int:
+        out = shift = 0
+        while True:
+            b = self.byte()
+            out |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return out
+
+    def name(self) -> None:
+        length = self.uleb()  # read before moving: `pos += uleb()` would add to the old pos
+        self.pos += length
+
+    def limits(self) -> int:
+        """The minimum of a table's or memory's limits (32- or 64-bit, shared or not)."""
+        flags = self.byte()
+        minimum = self.uleb()
+        if flags & 0x01:
+            self.uleb()
+        if flags & 0x08:  # custom page size: log2 of the page size follows
+            self.uleb()
+        return minimum
+
+
+def _module_shape(data: bytes, start: int, end: int) -> tuple[int, int, int, int]:
+    """(tables, table elements, memories, memory bytes) a core module defines (imports excluded)."""
+    r = _Reader(data, start + 8, end)
+    tables = elements = memories = mem_bytes = 0
+    while r.pos < r.end:
+        sid, size = r.byte(), r.uleb()
+        body = _Reader(data, r.pos, r.pos + size)
+        if sid == 4:  # table section
+            for _ in range(body.uleb()):
+                with_init = body.data[body.pos] == 0x40  # 0x40 0x00 tabletype expr
+                body.pos += 2 if with_init else 0
+                body.byte()  # reference type
+                tables += 1
+                elements += body.limits()
+                while with_init and body.byte() != 0x0B:  # skip the constant expression
+                    pass
+        elif sid == 5:  # memory section
+            for _ in range(body.uleb()):
+                memories += 1
+                mem_bytes += body.limits() * WASM_PAGE
+        r.pos += size
+    return tables, elements, memories, mem_bytes
+
+
+def _component(data: bytes, start: int, end: int, shape: ComponentShape) -> None:
+    r = _Reader(data, start + 8, end)
+    modules: list[tuple[int, int, int, int]] = []
+    while r.pos < r.end:
+        sid, size = r.byte(), r.uleb()
+        section_end = r.pos + size
+        if sid == 1:  # core module
+            modules.append(_module_shape(data, r.pos, section_end))
+        elif sid == 2:  # core instances: 0x00 instantiates a module, 0x01 only bundles exports
+            body = _Reader(data, r.pos, section_end)
+            for _ in range(body.uleb()):
+                if body.byte() != 0x00:
+                    for _ in range(body.uleb()):
+                        body.name()
+                        body.byte()
+                        body.uleb()
+                    continue
+                index = body.uleb()
+                for _ in range(body.uleb()):
+                    body.name()
+                    body.byte()
+                    body.uleb()
+                shape.instances += 1
+                if index < len(modules):
+                    tables, elements, memories, mem_bytes = modules[index]
+                    shape.tables += tables
+                    shape.table_elements += elements
+                    shape.memories += memories
+                    shape.memory_bytes += mem_bytes
+        elif sid == 4:  # a nested component: counted once
+            _component(data, r.pos, section_end, shape)
+        r.pos = section_end
+
+
+def component_shape(data: bytes) -> ComponentShape:
+    """Count the core instances, tables and memories a component's instantiation creates."""
+    if data[:4] != b"\0asm" or data[4:8] != b"\x0d\x00\x01\x00":
+        raise DevError(
+            "not a WebAssembly component (a core module, or not wasm at all)",
+            rule="yoi-not-component",
+            place="runtime.component",
+            hint="Build it with `wasm-tools component new`; Yoi retired plain wasm modules.",
+        )
+    shape = ComponentShape()
+    try:
+        _component(data, 0, len(data), shape)
+    except (ValueError, IndexError) as exc:
+        raise DevError(
+            f"component binary is malformed: {exc}",
+            rule="yoi-component-invalid",
+            place="runtime.component",
+        ) from exc
+    return shape
+
+
+def shape_breaks(shape: ComponentShape, size: int) -> list[LimitBreak]:
+    """Every host store limit the component breaks by being instantiated at all."""
+    found = [size_break("component_bytes", size)]
+    for limit in ("instances", "tables", "memories", "memory_bytes", "table_elements"):
+        found.append(size_break(limit, getattr(shape, limit)))
+    return [b for b in found if b is not None]
+
+
+def _output_error(message: str) -> DevError:
+    return DevError(
+        f"tool output {message}",
+        rule="yoi-output-invalid",
+        place="tool output",
+        hint='Return one JSON object: {"summary": "<= 1 KiB of text", "content": "text or null"}.',
+    )
+
+
+def check_tool_output(text: str) -> tuple[dict[str, Any], list[LimitBreak]]:
+    """The host's ToolOutput rules: a JSON object with a non-empty `summary` string and an optional
+    `content` string, nothing else. Sizes come back as breaks for the caller to enforce or report."""
+    raw = text.encode("utf-8", "surrogatepass")
+    breaks = [size_break("output_bytes", len(raw))]
+    if not raw:
+        raise _output_error("is empty")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise _output_error(f"is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise _output_error("must be a JSON object")
+    extra = sorted(set(value) - {"summary", "content"})
+    if extra:
+        raise _output_error(f"contains unsupported key `{extra[0]}`")
+    summary = value.get("summary")
+    if not isinstance(summary, str) or not summary:
+        raise _output_error("must include a non-empty summary string")
+    breaks.append(size_break("summary_bytes", len(summary.encode())))
+    content = value.get("content")
+    if content is not None and not isinstance(content, str):
+        raise _output_error("content must be a string or null")
+    return value, [b for b in breaks if b is not None]

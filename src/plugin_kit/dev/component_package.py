@@ -1,0 +1,107 @@
+"""A Yoi project as the dev host loads it: built, digested as the host digests it, and copied into
+the digest-keyed cache, from which the component is loaded (as Yoi loads it from its store).
+
+Interim, until the `.yoi-plugin` packer lands: the build command is read from the sidecar
+(plugin-kit.toml `[build] command`) here, and the package is every file the packer never skips
+(NEVER_PACKED), without the sidecar and the workspace's `.yoi/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plugin_kit.errors import DevError, ValidationError
+from plugin_kit.hosts import SIDECAR_NAME, YOI
+
+__all__ = ["Staged", "read_yoi_manifest", "sidecar_build_command", "package_files", "cache_package"]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A built package ready to load: the folder holding it, its digest, id and version."""
+
+    package_dir: Path
+    digest: str
+    id: str
+    version: str
+
+
+def read_yoi_manifest(folder: Path) -> Any:
+    from plugin_kit.validators.models import manifest_model
+
+    path = Path(folder) / "plugin.toml"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}", rule="manifest-missing",
+                              place=str(path)) from exc  # fmt: skip
+    return manifest_model(YOI).parse(data, place=str(path))
+
+
+def sidecar_build_command(project: Path) -> list[list[str]]:
+    """The build steps of the project's plugin-kit.toml: `[build] command` is one argv, or a list
+    of argvs run in order (a component is built in two `wasm-tools` steps: embed, new)."""
+    path = Path(project) / SIDECAR_NAME
+    if not path.is_file():
+        return []
+    try:
+        doc = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(f"cannot read {SIDECAR_NAME}: {exc}", rule="sidecar-invalid",
+                              place=str(path)) from exc  # fmt: skip
+    command = (doc.get("build") or {}).get("command")
+    if command is None:
+        return []
+    steps = command if isinstance(command, list) and all(isinstance(c, list) for c in command) \
+        else [command]  # fmt: skip
+    if not steps or not all(
+        isinstance(s, list) and s and all(isinstance(a, str) for a in s) for s in steps
+    ):
+        raise ValidationError("[build] command must be a list of strings, or a list of such lists",
+                              rule="sidecar-invalid", place=f"{SIDECAR_NAME}:build.command")  # fmt: skip
+    return steps
+
+
+def package_files(project: Path) -> list[tuple[str, Path]]:
+    """(path in the package, file) for every file of the Yoi package, in path-byte order."""
+    from plugin_kit.content.collect import NEVER_PACKED, walk_tree
+
+    never = [*NEVER_PACKED, f"/{SIDECAR_NAME}", "/.yoi/", "*.yoi-plugin"]
+    walked = walk_tree(Path(project), never)
+    return sorted(((rel, Path(project) / rel) for rel, _st in walked), key=lambda f: f[0].encode())
+
+
+def cache_package(files: list[tuple[str, Path]]) -> tuple[Path, str]:
+    """Copy the package into the digest-keyed cache; return its folder and digest.
+
+    The digest is taken from the copies, so an edit saved meanwhile cannot make the folder and
+    its key disagree; the copies are renamed into place, so a reader never sees half a package."""
+    from plugin_kit.content.collect import SourceFile
+    from plugin_kit.content.digest import content_digest
+    from plugin_kit.installer.paths import plugin_cache_dir
+
+    base = plugin_cache_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".yoi-dev-", dir=base))
+    try:
+        for rel, source in files:
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp / rel)
+        records = [SourceFile(rel, tmp / rel, 0o644, (tmp / rel).stat().st_size).record()
+                   for rel, _ in files]  # fmt: skip
+        digest = content_digest(records, YOI)
+        final = base / digest.removeprefix("sha256:")
+        if final.is_dir():
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DevError(f"cannot cache the package: {exc}", rule="io", place=str(base)) from exc
+    return final, digest

@@ -1,0 +1,299 @@
+"""The dev host running Yoi components: tool calls, grant-checked host APIs, the instance world,
+the host's limits (host and relaxed), and failures that leave the component serving."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dev.yoi_components import core_wat, yoi_project
+
+from plugin_kit.dev.adapters.base import HostOptions
+from plugin_kit.dev.session import DevEvent, DevSession, Probe
+from plugin_kit.errors import DevError
+
+TOOLS = ("greet", "noop", "read", "fetch", "spin", "trap", "big", "long", "work")
+API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"], "path_prefixes": ["/v1/"]}
+
+
+def start(root: Path, probe: Probe | None = None, **options) -> tuple[DevSession, DevEvent]:
+    session = DevSession(root, probe=probe or Probe(), options=HostOptions(**options))
+    events: list[DevEvent] = []
+    session.cycle(events.append)
+    return session, events[-1]
+
+
+@pytest.fixture
+def sessions():
+    opened: list[DevSession] = []
+
+    def open_(root: Path, probe: Probe | None = None, **options) -> tuple[DevSession, DevEvent]:
+        session, event = start(root, probe, **options)
+        opened.append(session)
+        return session, event
+
+    yield open_
+    for s in opened:
+        s.close()
+
+
+def tool_project(tmp_path: Path, *, imports: tuple[str, ...] = (), **kw) -> Path:
+    return yoi_project(tmp_path / "plugin", core_wat("tool", imports=imports, **kw), tools=TOOLS,
+                       apis=imports, request=(API,) if "request" in imports else ())  # fmt: skip
+
+
+def test_tool_call_returns_the_components_output(tmp_path, sessions):
+    arguments = {"place": 'Oslo "centre"', "days": 3}
+    _, event = sessions(tool_project(tmp_path), Probe("greet", arguments))
+    assert event.event == "reloaded", event.error
+    assert event.digest and event.digest.startswith("sha256:")
+    assert event.offers["world"] == "yoi:plugin/tool@1.0.0"
+    assert [t["name"] for t in event.offers["tools"]] == list(TOOLS)
+    assert event.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(arguments)}
+    assert event.offers["limits"] == {"name": "host", "would_break": []}
+
+
+def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions):
+    from plugin_kit.content.collect import SourceFile
+    from plugin_kit.content.digest import content_digest
+    from plugin_kit.hosts import YOI
+    from plugin_kit.installer.paths import plugin_cache_dir
+
+    _, event = sessions(tool_project(tmp_path))
+    folder = plugin_cache_dir() / event.digest.removeprefix("sha256:")
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert "plugin.component.wasm" in files and "plugin.toml" in files
+    assert "plugin-kit.toml" not in files  # the sidecar is never part of the package
+    records = [
+        SourceFile(f, folder / f, 0o644, (folder / f).stat().st_size).record() for f in files
+    ]
+    assert content_digest(records, YOI) == event.digest
+
+
+@pytest.fixture
+def fs_plugin(tmp_path, sessions):
+    granted = tmp_path / "granted"
+    (granted / "notes").mkdir(parents=True)
+    (granted / "notes" / "today.txt").write_text("inside the root\n")
+    (tmp_path / "secret.txt").write_text("outside the root\n")
+    (granted / "escape").symlink_to(tmp_path)
+    session, event = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
+                              grants=(f"fs={granted}:read",))  # fmt: skip
+    assert event.event == "reloaded", event.error
+    return session.host.current.plugin
+
+
+def test_fs_read_inside_a_granted_root_works(fs_plugin):
+    result = fs_plugin.call("read", {"path": "notes/today.txt"})
+    answer = json.loads(result.output["content"])
+    assert answer == {"path": "notes/today.txt", "content": "inside the root\n", "truncated": False}
+    assert fs_plugin.offers()["host_apis"]["fs"]["granted"] is True
+
+
+@pytest.mark.parametrize("path", ["../secret.txt", "/etc/hostname", "escape/secret.txt"])
+def test_fs_read_outside_the_granted_root_is_denied(fs_plugin, path):
+    with pytest.raises(DevError) as err:
+        fs_plugin.call("read", {"path": path})
+    assert err.value.rule == "yoi-grant-denied"
+    assert err.value.place == "host_api.fs read"
+
+
+def test_fs_operation_not_granted_is_denied(tmp_path, sessions):
+    (tmp_path / "root").mkdir()
+    session, _ = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
+                          grants=(f"fs={tmp_path / 'root'}:write",))  # fmt: skip
+    with pytest.raises(DevError, match="no matching operation grant") as err:
+        session.host.current.plugin.call("read", {"path": "x"})
+    assert err.value.rule == "yoi-grant-denied"
+
+
+def test_fs_without_any_grant_is_denied_on_every_call(tmp_path, sessions):
+    session, event = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed")
+    assert event.offers["host_apis"]["fs"] == {"imported": True, "granted": False, "grants": [],
+                                               "reason": "granted host_api.fs permission is missing"}  # fmt: skip
+    with pytest.raises(DevError, match="granted host_api.fs permission is missing"):
+        session.host.current.plugin.call("read", {"path": "x"})
+
+
+@pytest.fixture
+def request_plugin(tmp_path, sessions):
+    fixtures = {"https://api.example.com/v1/forecast": {"status": 200, "body": '{"sky": "clear"}'}}
+    session, event = sessions(tool_project(tmp_path, imports=("request",)), limits="relaxed",
+                              grants=("request=https://api.example.com/v1/forecast",), fixtures=fixtures)  # fmt: skip
+    assert event.event == "reloaded", event.error
+    return session.host.current.plugin
+
+
+def test_request_to_a_granted_target_is_answered_from_the_fixtures(request_plugin):
+    result = request_plugin.call(
+        "fetch", {"method": "GET", "url": "https://api.example.com/v1/forecast"}
+    )
+    answer = json.loads(result.output["content"])
+    assert answer == {"status": 200, "headers": [], "body": '{"sky": "clear"}', "truncated": False}
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://evil.example.org/v1/forecast", "is not declared by the plugin manifest"),
+        ("http://api.example.com/v1/forecast", "is not declared by the plugin manifest"),
+        ("https://api.example.com/v1/other", "is not covered by enabled request grants"),
+    ],
+)
+def test_request_to_a_target_not_granted_is_denied(request_plugin, url, why):
+    with pytest.raises(DevError, match=why) as err:
+        request_plugin.call("fetch", {"method": "GET", "url": url})
+    assert err.value.rule == "yoi-grant-denied"
+
+
+def test_request_with_a_method_not_declared_is_denied(request_plugin):
+    url = "https://api.example.com/v1/forecast"
+    with pytest.raises(DevError, match="not declared by the plugin manifest"):
+        request_plugin.call("fetch", {"method": "POST", "url": url})
+
+
+def test_granted_request_without_a_fixture_never_reaches_the_network(tmp_path, sessions):
+    session, _ = sessions(tool_project(tmp_path, imports=("request",)), limits="relaxed",
+                          grants=("request=requested",))  # fmt: skip
+    with pytest.raises(DevError, match="never reaches the network") as err:
+        session.host.current.plugin.call(
+            "fetch", {"method": "GET", "url": "https://api.example.com/v1/x"}
+        )
+    assert err.value.rule == "yoi-host-call-failed"
+
+
+def test_instance_keeps_state_across_tool_and_ingress_and_stops_cleanly(tmp_path, sessions):
+    root = yoi_project(
+        tmp_path / "plugin", core_wat("instance"), world="instance", ingresses=("chat",)
+    )
+    probe = Probe("greet", {}, {"payload": {"text": "hi"}})
+    session, event = sessions(root, probe)
+    assert event.event == "reloaded", event.error
+    assert event.offers["started"] == {"state": "ready", "data": {}}
+    assert event.probe["call"]["output"] == {"summary": "count 1", "content": None}
+    assert event.probe["ingress"]["ingress"] == "chat"
+    assert event.probe["ingress"]["output"] == {"accepted": True}
+    assert event.probe["ingress"]["status"] == {"state": "running", "data": {"count": 2}}
+    plugin = session.host.current.plugin
+    assert plugin.call("greet", {}).output["summary"] == "count 3"
+    assert plugin.stop() == {"state": "stopped", "data": {"count": 3}}
+    assert plugin.stop() is None  # stopped once; close() after it is a no-op
+    plugin.close()
+
+
+def test_an_event_for_the_tool_world_is_reported(tmp_path, sessions):
+    _, event = sessions(tool_project(tmp_path), Probe(event={"payload": {}}))
+    assert event.event == "reloaded"
+    assert event.probe["ingress"]["error"]["rule"] == "yoi-no-ingress"
+
+
+# Each host limit: a component (or a call) that breaks it, its rule under --limits host, and
+# proof that --limits relaxed runs it (and still names the limit).
+LOAD_BREAKERS = {
+    "instances": {"imports": ("fs",)},
+    "tables": {"extra": "(table 1 funcref) (table 1 funcref)"},
+    "memories": {"extra": "(memory 1)"},
+    "memory_bytes": {"pages": 40},
+    "table_elements": {"extra": "(table 300 funcref)"},
+    "component_bytes": {"extra": '(@custom "pad" "' + "x" * (8 * 1024 * 1024) + '")'},
+}
+
+
+@pytest.mark.parametrize("limit", list(LOAD_BREAKERS))
+def test_component_breaking_a_store_limit(tmp_path, sessions, limit):
+    root = tool_project(tmp_path, **LOAD_BREAKERS[limit])
+    _, event = sessions(root, Probe("greet", {}))
+    assert event.event == "error"
+    assert event.error["rule"] == "yoi-limit-" + limit.replace("_", "-")
+    assert f"{limit}: needs " in event.error["message"] and "over)" in event.error["message"]
+    _, relaxed = sessions(root, Probe("greet", {}), limits="relaxed")
+    assert relaxed.event == "reloaded", relaxed.error
+    assert relaxed.probe["call"]["output"]["summary"] == "hello"
+    assert limit in [b["limit"] for b in relaxed.offers["limits"]["would_break"]]
+
+
+CALL_BREAKERS = {
+    "fuel": ("work", {}),
+    "input_bytes": ("noop", {"text": "x" * (64 * 1024)}),
+    "output_bytes": ("big", {}),
+    "summary_bytes": ("long", {}),
+}
+
+
+@pytest.mark.parametrize("limit", list(CALL_BREAKERS))
+def test_call_breaking_a_host_limit(tmp_path, sessions, limit):
+    tool, arguments = CALL_BREAKERS[limit]
+    root = tool_project(tmp_path)
+    session, event = sessions(root, Probe(tool, arguments))
+    assert event.event == "reloaded"
+    assert event.probe["call"]["is_error"] is True
+    assert event.probe["call"]["error"]["rule"] == "yoi-limit-" + limit.replace("_", "-")
+    relaxed_session, relaxed = sessions(root, Probe(tool, arguments), limits="relaxed")
+    call = relaxed.probe["call"]
+    assert call["is_error"] is False, call
+    assert [b["limit"] for b in call["limits"]] == [limit]
+
+
+def test_trap_spent_fuel_and_oversized_output_leave_the_component_serving(tmp_path, sessions):
+    session, event = sessions(tool_project(tmp_path), Probe("greet", {"n": 1}))
+    plugin = session.host.current.plugin
+    for tool, rule in (
+        ("trap", "yoi-trap"),
+        ("spin", "yoi-limit-fuel"),
+        ("big", "yoi-limit-output-bytes"),
+    ):
+        with pytest.raises(DevError) as err:
+            plugin.call(tool, {})
+        assert err.value.rule == rule
+        assert plugin.call("greet", {"n": 2}).output == {"summary": "hello", "content": '{"n": 2}'}
+    assert session.host.current.digest == event.digest
+
+
+def test_a_relaxed_endless_loop_still_ends(tmp_path, sessions):
+    session, _ = sessions(tool_project(tmp_path), limits="relaxed")
+    with pytest.raises(DevError) as err:
+        session.host.current.plugin.call("spin", {})
+    assert err.value.rule == "yoi-fuel-exhausted"
+
+
+def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
+    root = tool_project(tmp_path)
+    session, first = sessions(root, Probe("greet", {}))
+    wat = root / "src" / "component.wat"
+    wat.write_text(wat.read_text().replace("(module", "(module (oops)", 1))
+    events: list[DevEvent] = []
+    session.cycle(events.append)
+    assert events[-1].event == "error" and events[-1].error["rule"] == "build-failed"
+    assert events[-1].loaded == first.digest
+    assert session.host.current.plugin.call("greet", {}).output["summary"] == "hello"
+
+
+def test_a_trap_fails_the_instance_until_a_reload(tmp_path, sessions):
+    wat = core_wat("instance").replace(
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin)',
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin) unreachable',
+    )
+    root = yoi_project(tmp_path / "plugin", wat, world="instance", ingresses=("chat",))
+    session, event = sessions(root, Probe("greet", {}, {"payload": {}}))
+    assert event.event == "reloaded"  # the probe failed, the version loaded
+    assert event.probe["ingress"]["error"]["rule"] == "yoi-trap"
+    with pytest.raises(DevError) as err:
+        session.host.current.plugin.call("greet", {})
+    assert err.value.rule == "yoi-instance-failed"
+    (root / "src" / "component.wat").write_text(core_wat("instance"))
+    events: list[DevEvent] = []
+    session.cycle(events.append)
+    assert events[-1].event == "reloaded"
+    assert session.host.current.plugin.call("greet", {}).output["summary"] == "count 3"  # probe: 2
+
+
+def test_an_import_beyond_the_three_host_apis_is_refused(tmp_path, sessions):
+    wat = core_wat("tool").replace("(module", '(module (import "$root" "extra" (func))', 1)
+    root = yoi_project(tmp_path / "plugin", wat)
+    wit = root / "wit" / "yoi-plugin-tool-v1.wit"
+    wit.write_text(wit.read_text().replace("world tool {", "world tool {\n  import extra: func();"))
+    _, event = sessions(root)
+    assert event.event == "error", event
+    assert event.error["rule"] == "yoi-import-denied"
+    assert "`extra`" in event.error["message"]
