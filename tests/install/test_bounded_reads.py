@@ -4,7 +4,9 @@ file at every reading site is refused naming the file and the cap, never read or
 Each site is met through the command where a user meets it: `plugin list` and `discover()`
 (plugins.lock, the store journal), `plugin install FILE` (FILE.minisig), `plugin show` and
 `plugin search` (the catalog cache), `plugin verify --all` (store files), `plugin cache gc`
-(known-workspaces.json)."""
+(known-workspaces.json). Yoi's sites are met through the library: the sidecar plugin-kit.toml
+(pack, dev), a .yoi-plugin (the ZIP reader and host detection), Yoi's profiles.toml and
+Profiles (enable), and workspace files Yoi no longer reads (their notes)."""
 
 from __future__ import annotations
 
@@ -33,12 +35,14 @@ def plant() -> Iterator[Callable[[Path, str, int], None]]:
     """Replace a file with a hostile one. A FIFO gets a rescuer: if a reader still blocks on
     it after 20 s, a writer opens and closes it, so a regression fails instead of hanging."""
     timers: list[threading.Timer] = []
+    rescued: list[Path] = []
 
     def rescue(path: Path) -> None:
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
         except OSError:
-            pass  # nobody is waiting on it
+            return  # nobody is waiting on it
+        rescued.append(path)  # a reader was blocked on it: the test fails below
 
     def make(path: Path, kind: str, cap: int) -> None:
         path.unlink(missing_ok=True)
@@ -57,6 +61,7 @@ def plant() -> Iterator[Callable[[Path, str, int], None]]:
     yield make
     for timer in timers:
         timer.cancel()
+    assert rescued == [], "a reader blocked on a FIFO until the rescuer opened it"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -152,3 +157,77 @@ def test_enable_reads_the_cached_manifest_bounded(kind: str, site, plugin, plant
         assert enabled.code == 0 and enabled.json()["ref"] == "user:weather-tools", enabled.err
     else:
         assert enabled.code == 1 and enabled.json()["error"]["rule"] == "enable-inconsistent"
+
+
+# ---- Yoi: the sidecar, the ZIP reader, Profiles and workspace files ----
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_yoi_sidecar(kind: str, tmp_path: Path, plant) -> None:
+    from helpers.zips import write_yoi_tree
+
+    from plugin_kit.content.collect import collect_files
+    from plugin_kit.content.settings import SIDECAR_CAP
+    from plugin_kit.dev.component_package import sidecar_build_command
+    from plugin_kit.errors import FileRefusedError
+
+    root = write_yoi_tree(tmp_path / "p")
+    plant(root / "plugin-kit.toml", kind, SIDECAR_CAP)
+    for read in (collect_files, sidecar_build_command):
+        with pytest.raises(FileRefusedError) as refused:
+            read(root)
+        assert refused.value.rule == RULES[kind] and "plugin-kit.toml" in refused.value.message
+
+
+@pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo"])
+def test_yoi_archive(kind: str, tmp_path: Path, plugin, plant) -> None:
+    archive = tmp_path / "example.tool-0.1.0.yoi-plugin"
+    plant(archive, kind, 0)
+    r = plugin("inspect", archive)
+    assert r.code == 1 and "file-not-regular" in r.err, r.err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("which", ["registry", "profile"])
+def test_yoi_profiles(
+    which: str, kind: str, isolated_home: Path, monkeypatch: pytest.MonkeyPatch, plant
+) -> None:
+    from helpers.yoi_packages import MANIFESTS, isolate_yoi, package
+
+    from plugin_kit.errors import FileRefusedError
+    from plugin_kit.installer.yoi_enable import plan_enable
+    from plugin_kit.installer.yoi_profiles import CONFIG_CAP
+
+    env = isolate_yoi(isolated_home, monkeypatch)
+    folder = Path(env["XDG_CONFIG_HOME"]) / "yoi"
+    folder.mkdir(parents=True)
+    if which == "registry":
+        target = folder / "profiles.toml"
+    else:
+        (folder / "profiles.toml").write_text(
+            'default = "mine"\n[profile.mine]\npath = "mine.toml"\n'
+        )
+        target = folder / "mine.toml"
+    plant(target, kind, CONFIG_CAP)
+    with pytest.raises(FileRefusedError) as refused:
+        plan_enable(package(MANIFESTS["no-permissions"]), env=env)
+    # Yoi follows a symlinked config file, so do we: /dev/zero is then no regular file.
+    rule = "file-not-regular" if kind == "symlink-to-dev-zero" else RULES[kind]
+    assert refused.value.rule == rule and refused.value.place == str(target)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_yoi_workspace_files(kind: str, tmp_path: Path, plant) -> None:
+    from plugin_kit.installer.yoi_profiles import CONFIG_CAP
+    from plugin_kit.installer.yoi_workspace import workspace_enablement_notes
+
+    ws = tmp_path / "repo"
+    (ws / ".yoi").mkdir(parents=True)
+    (ws / ".yoi" / "profiles.toml").write_text('[profile.p]\npath = "p.toml"\n')
+    plant(ws / ".yoi" / "p.toml", kind, CONFIG_CAP)  # named by the repository's registry
+    plant(ws / ".yoi" / "override.local.toml", kind, CONFIG_CAP)
+    notes = workspace_enablement_notes(ws)
+    # Only regular files are candidates (is_file()); the registry's Profile is read bounded.
+    expected = {"profiles.toml"} | ({"override.local.toml"} if kind == "oversized" else set())
+    assert {n.path.name for n in notes} == expected
+    assert all(n.enables == () for n in notes)  # refused unread, still reported

@@ -47,12 +47,15 @@ def read_yoi_manifest(folder: Path) -> Any:
 def sidecar_build_command(project: Path) -> list[list[str]]:
     """The build steps of the project's plugin-kit.toml: `[build] command` is one argv, or a list
     of argvs run in order (a component is built in two `wasm-tools` steps: embed, new)."""
+    from plugin_kit.content.settings import read_sidecar
+
     path = Path(project) / SIDECAR_NAME
-    if not path.is_file():
+    data = read_sidecar(path)
+    if data is None:
         return []
     try:
-        doc = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValidationError(f"cannot read {SIDECAR_NAME}: {exc}", rule="sidecar-invalid",
                               place=str(path)) from exc  # fmt: skip
     command = (doc.get("build") or {}).get("command")
