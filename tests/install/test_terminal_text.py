@@ -176,6 +176,26 @@ def test_a_hostile_manifest_is_refused_inertly_by_validate_inspect_and_install(
         inert(r, shown=False)
 
 
+def test_a_hostile_yoi_manifest_is_refused_inertly_by_validate_and_inspect(
+    tmp_path: Path, plugin
+) -> None:
+    from helpers.zips import YOI_MANIFEST, valid_zip, write_yoi_tree
+
+    hostile = YOI_MANIFEST.replace(
+        b'description = "A tool"', b"description = " + _toml_string(HOSTILE).encode()
+    )
+    project = write_yoi_tree(tmp_path / "proj", {"plugin.toml": hostile})
+    r = plugin("validate", project)
+    assert r.code == 1 and "text-control" in r.err
+    assert "holds the character \\x1b" in r.err  # the first one it found, as an escape
+    inert(r, shown=False)
+    archive = tmp_path / "example.tool-0.1.0.yoi-plugin"
+    archive.write_bytes(valid_zip({"plugin.toml": hostile}))
+    r = plugin("inspect", archive)
+    assert r.code == 1 and "text-control" in r.err
+    inert(r, shown=False)
+
+
 def test_a_hostile_trusted_comment_is_refused_inertly(tmp_path: Path, plugin, keys) -> None:
     target = tmp_path / "notes.txt"
     target.write_bytes(b"hello\n")
