@@ -258,6 +258,23 @@ def test_every_cli_line_goes_through_the_sanitiser() -> None:
     assert offenders == []
 
 
+def test_a_template_prompt_shows_its_variable_inert_and_returns_the_real_default() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from plugin_kit.cli._output import prompt
+
+    answers: list[str] = []
+
+    @click.command()
+    def ask() -> None:
+        answers.append(prompt("name" + HOSTILE, "default" + HOSTILE))
+
+    result = CliRunner().invoke(ask, input="\n")
+    assert result.exit_code == 0 and answers == ["default" + HOSTILE]  # Enter keeps the real one
+    assert RAW.search(result.output) is None and "\\x1b" in result.output
+
+
 def test_click_usage_errors_quoting_a_file_name_are_inert(tmp_path: Path, plugin) -> None:
     r = plugin("inspect", str(tmp_path / ("missing" + HOSTILE.replace("/", ""))))
     assert r.code == 2 and "does not exist" in r.err

@@ -1,8 +1,8 @@
 """Rendering shared by all commands: JSON, plain lines, and errors mapped to exit codes.
 
 Every human-readable line goes through `echo` (or `info`, `echo_row`, `echo_block`,
-`progress`), which show control characters in the text as escapes (textsafe.visible):
-catalogs, manifests, store file names and locks are text others control. JSON output is
+`progress`, `confirm`, `prompt`), which show control characters in the text as escapes
+(textsafe.visible): catalogs, manifests, store file names and locks are text others control. JSON output is
 left exact; its escapes are already inert.
 """
 
@@ -57,6 +57,13 @@ def progress(line: str, *, done: bool = False) -> None:
 def confirm(question: str) -> bool:
     """Ask yes/no on the terminal (stderr); the question may quote text others control."""
     return click.confirm(visible(question), default=False, err=True)
+
+
+def prompt(question: str, default: str) -> str:
+    """Prompt for a value (a template's variable): the question and the default it shows may be
+    text others control; the default returned on Enter is the real one."""
+    shown = visible(question) + (f" [{visible(default)}]" if default else "")
+    return str(click.prompt(shown, default=default, show_default=False))
 
 
 def render_error(err: PluginKitError, *, as_json: bool) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import echo, echo_block, emit_json, info, run
+from plugin_kit.cli._output import echo, echo_block, emit_json, info, prompt, run
 from plugin_kit.errors import EXIT_NEEDS_USER
 
 _EPILOG = """\b
@@ -138,9 +138,6 @@ def _create(
     template: str, answers: dict[str, str], dest: Path | None, git: bool, ask: bool, as_json: bool
 ) -> None:
     from plugin_kit.scaffold.create import CreateRequest, create_project
-
-    def prompt(key: str, default: str) -> str:
-        return str(click.prompt(key, default=default))
 
     if not as_json:
         info(f"create-plugin: rendering {template}")
