@@ -13,7 +13,9 @@ mkdir -p "$DEMO"
 export XDG_CONFIG_HOME="$DEMO/config" XDG_CACHE_HOME="$DEMO/cache"
 PLUGIN="$DEMO/weather-tools"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold step titles on a terminal only: a log (`make demo > demo.log`) gets no escape codes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then BOLD=$(tput bold 2>/dev/null || true) PLAIN=$(tput sgr0 2>/dev/null || true); else BOLD="" PLAIN=""; fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
 step "1. create-plugin: scaffold a WASM plugin"
 create-plugin "$PLUGIN" --runtime wasm --name "Weather tools" --no-input --no-git

@@ -111,7 +111,10 @@ class VerificationError(InstallError):
 
 
 class NeedsUserError(InstallError):
+    """Any command that needs a person (a terminal, a confirmation, a password): exit 4."""
+
     exit_code = EXIT_NEEDS_USER
+    phase = "needs-user"
 
 
 class LockTimeoutError(InstallError):

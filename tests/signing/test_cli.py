@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from signing.minisign_cli import PASSWORD, minisign, needs_minisign
 
-from plugin_kit.errors import EXIT_USAGE, EXIT_VERIFY
+from plugin_kit.errors import EXIT_NEEDS_USER, EXIT_USAGE, EXIT_VERIFY
 
 
 def test_keygen_sign_verify_round_trip(plugin, tmp_path: Path) -> None:
@@ -37,9 +37,9 @@ def test_keygen_never_overwrites(plugin, tmp_path: Path) -> None:
     assert (tmp_path / "k.key").read_bytes() == before
 
 
-def test_keygen_without_tty_or_password_source_is_a_usage_error(plugin, tmp_path: Path) -> None:
+def test_keygen_without_tty_or_password_source_needs_the_user(plugin, tmp_path: Path) -> None:
     code, _, err = plugin("keygen", "-o", "k")
-    assert code == EXIT_USAGE and "--password-env" in err
+    assert code == EXIT_NEEDS_USER and "--password-env" in err
     assert not list(tmp_path.iterdir())
 
 

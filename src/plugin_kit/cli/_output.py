@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from plugin_kit.errors import EXIT_USAGE, PluginKitError
+from plugin_kit.errors import EXIT_USAGE, PluginKitError, UsageError
 from plugin_kit.textsafe import visible
 
 
 def emit_json(obj: Any) -> None:
-    """Print one JSON document on stdout (machines read this; nothing else goes to stdout)."""
+    """Print one JSON document on stdout (machines read this; nothing else goes to stdout).
+
+    Every command's object has an `ok` key (false with an `error` on failure), so one check
+    reads them all; a result that does not say otherwise succeeded."""
+    if isinstance(obj, dict) and "ok" not in obj:
+        obj = {"ok": True, **obj}
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
@@ -51,7 +59,46 @@ def echo_block(text: str, *, err: bool = False) -> None:
 
 def progress(line: str, *, done: bool = False) -> None:
     """A progress line redrawn in place on stderr ("\r" is ours, the text is made visible)."""
-    click.echo("\r" + visible(line), err=True, nl=done)
+    click.echo("\r" + visible(line) + "\x1b[K", err=True, nl=done)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def meter(label: str) -> Callable[[int, int | None], None] | None:
+    """The one progress look (pack, download, upload): `label  42%  3.1 of 7.4 MiB  2.0 MiB/s
+    ETA 0:02`, redrawn on stderr when the percentage changes, ended by one newline. Only on a
+    terminal: a pipe or a log gets nothing (None), so callers skip the bookkeeping."""
+    if not sys.stderr.isatty():
+        return None
+    start = time.monotonic()
+    state = {"pct": -1, "ended": False}
+
+    def show(done: int, total: int | None) -> None:
+        if state["ended"]:
+            return
+        pct = min(100, 100 * done // total) if total else -1
+        finished = total is not None and done >= total
+        if pct == state["pct"] and not finished:
+            return
+        state["pct"] = pct
+        elapsed = max(time.monotonic() - start, 1e-6)
+        speed = done / elapsed
+        size = (
+            f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB" if total else f"{done / 2**20:.1f} MiB"
+        )
+        line = f"  {label}  {pct:3d}%  {size}" if total else f"  {label}  {size}"
+        line += f"  {speed / 2**20:.1f} MiB/s"
+        if total and not finished and speed > 0:
+            line += f"  ETA {_clock((total - done) / speed)}"
+        elif finished:
+            line += f"  in {_clock(elapsed)}"
+        state["ended"] = finished
+        progress(line, done=finished)
+
+    return show
 
 
 def confirm(question: str) -> bool:
@@ -70,12 +117,29 @@ def render_error(err: PluginKitError, *, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": False, "error": err.to_dict()})
         return
-    label = click.style("error", fg="red", bold=True)
+    label = "error" if os.environ.get("NO_COLOR") else click.style("error", fg="red", bold=True)
     click.echo(label + visible(f"[{err.rule}]: {err.message}"), err=True)
     if err.place:
         echo(f"  at:   {err.place}", err=True)
     if err.hint:
         echo(f"  hint: {err.hint}", err=True)
+
+
+_CLICK_RULES = (  # most specific first: these are subclasses of click.UsageError
+    (click.exceptions.NoSuchOption, "usage.no-such-option"),
+    (click.exceptions.MissingParameter, "usage.missing-argument"),
+    (click.exceptions.BadParameter, "usage.bad-parameter"),
+    (click.exceptions.UsageError, "usage.command-line"),
+)
+
+
+def click_error(exc: click.ClickException) -> UsageError:
+    """A usage error click raised (missing argument, no such file, unknown command, bad
+    option) as our own error shape, so `--json` callers read one object either way."""
+    rule = next((r for cls, r in _CLICK_RULES if isinstance(exc, cls)), "usage.command-line")
+    ctx = getattr(exc, "ctx", None)
+    hint = f"see `{ctx.command_path} --help`" if ctx is not None else None
+    return UsageError(exc.format_message(), rule=rule, hint=hint)
 
 
 def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None = None) -> int:
@@ -94,6 +158,9 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         echo("Aborted.", err=True)
         return 130
     except click.ClickException as exc:
+        if as_json:  # the same object as our own errors: machines parse one shape
+            render_error(click_error(exc), as_json=True)
+            return EXIT_USAGE
         shown = io.StringIO()  # click quotes arguments (a file name from a checkout) in these
         exc.show(file=shown)
         echo_block(shown.getvalue(), err=True)

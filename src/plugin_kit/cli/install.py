@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from plugin_kit.cli._output import confirm, echo, emit_json, info, progress
+from plugin_kit.cli._output import confirm, echo, emit_json, info, meter
 from plugin_kit.errors import NeedsUserError
 
 
@@ -23,17 +23,7 @@ def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def progress_to_stderr() -> Callable[[int, int | None], None] | None:
     """A download progress line on stderr, only for a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    shown = {"pct": -1}
-
-    def show(done: int, total: int | None) -> None:
-        pct = int(done * 100 / total) if total else -1
-        if pct != shown["pct"]:
-            shown["pct"] = pct
-            progress(f"  downloading {done} / {total or '?'} bytes", done=pct == 100)
-
-    return show
+    return meter("download")
 
 
 def can_ask() -> bool:

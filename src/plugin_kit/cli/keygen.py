@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._output import echo, emit_json, info
-from plugin_kit.errors import UsageError
+from plugin_kit.errors import NeedsUserError, UsageError
 
 
 def _password(no_password: bool, password_env: str | None) -> str | None:
@@ -25,7 +25,7 @@ def _password(no_password: bool, password_env: str | None) -> str | None:
             )
         return value
     if not sys.stdin.isatty():
-        raise UsageError(
+        raise NeedsUserError(
             "no terminal to ask for a password",
             rule="keygen.no-tty",
             hint="pass --password-env VAR, or --no-password for a key kept in a CI secret",

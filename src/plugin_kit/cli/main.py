@@ -33,6 +33,7 @@ _COMMANDS = {
     "upgrade": LazyCommand("plugin_kit.cli.upgrade:upgrade", _O, "Upgrade one or all; more capabilities need a new grant."),
     "uninstall": LazyCommand("plugin_kit.cli.uninstall:uninstall", _O, "Remove a plugin from its store."),
     "cache": LazyCommand("plugin_kit.cli.cache:cache", _O, "Clean the digest-keyed cache (gc)."),
+    "completion": LazyCommand("plugin_kit.cli.completion:completion", "Shell", "Print a bash, zsh or fish completion script."),
 }  # fmt: skip
 
 
@@ -50,6 +51,21 @@ def cli() -> None:
     Operators: plugin catalog add, plugin search, plugin install, plugin enable
 
     Run `plugin COMMAND --help` for the options and examples of each command.
+
+    \b
+    Environment:
+      XDG_CONFIG_HOME, XDG_CACHE_HOME   where config, stores and caches live (~/.config, ~/.cache)
+      INSOMNIA_HOST_API                 the host plugin-API version to resolve for
+      PLUGIN_KIT_LOCK_TIMEOUT           seconds to wait for a store lock (60)
+      PLUGIN_KIT_FETCH_TIMEOUT          seconds a fetch may stall (30)
+      PLUGIN_KIT_FETCH_DEADLINE         least seconds a whole download may take (60)
+      MINISIGN_SECRET_KEY, MINISIGN_PASSWORD   the signing key's text and its password (CI)
+      GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL   publish to GitHub
+      GITHUB_ACTIONS, GITHUB_REF_NAME, GITHUB_REF_TYPE, GITHUB_SHA,
+      GITHUB_OUTPUT, GITHUB_STEP_SUMMARY   read when publish runs in GitHub Actions
+      WATCHFILES_FORCE_POLLING          plugin dev --watch polls instead of inotify
+      YOI_HOME, YOI_CONFIG_DIR, XDG_DATA_HOME   where the Yoi host keeps its store and Profiles
+      NO_COLOR                          no colour in the output
     """
 
 

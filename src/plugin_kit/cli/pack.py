@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import echo, emit_json, info, progress
-
-
-def _progress_line() -> Callable[[int, int], None]:
-    """A percentage line on stderr, redrawn only when the percentage changes."""
-    last = -1
-
-    def show(done: int, total: int) -> None:
-        nonlocal last
-        percent = 100 * done // total if total else 100
-        if percent != last:
-            last = percent
-            mib = f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB"
-            progress(f"  {percent:3d}%  {mib}")
-
-    return show
+from plugin_kit.cli._output import echo, emit_json, info, meter
 
 
 @click.command()
@@ -70,7 +53,7 @@ def pack(
 
     if not no_build and not as_json:
         info("packing (running [build] first when there is one)...")
-    show = _progress_line() if not as_json and sys.stderr.isatty() else None
+    show = None if as_json else meter("pack")
     result = do_pack(
         project,
         outdir,
@@ -79,8 +62,6 @@ def pack(
         host=host,
         limit_overrides=limit_overrides(limit_texts),
     )
-    if show is not None:
-        echo("", err=True)
     if as_json:
         emit_json(result.to_dict())
         return

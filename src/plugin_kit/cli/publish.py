@@ -5,21 +5,25 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from plugin_kit.cli._output import echo, echo_block, emit_json, info, progress
+from plugin_kit.cli._output import echo, echo_block, emit_json, info, meter
 from plugin_kit.errors import PluginKitError
 
 
 def _progress():  # type: ignore[no-untyped-def]
-    """Byte counts for uploads, only on a terminal (CI logs get one line per asset instead)."""
+    """Upload progress, one meter per asset, only on a terminal (CI logs get one line per
+    asset instead)."""
     if not sys.stderr.isatty():
         return None
+    meters: dict[str, Any] = {}
 
     def show(name: str, sent: int, total: int) -> None:
-        pct = 100 * sent // total if total else 100
-        progress(f"  {name}: {pct:3d}% of {total} bytes", done=sent >= total)
+        if name not in meters:
+            meters[name] = meter(f"upload {name}")
+        meters[name](sent, total)
 
     return show
 

@@ -9,18 +9,28 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._output import emit_json, info
+from plugin_kit.errors import NeedsUserError
 
 
 def password_prompt() -> str:
-    return click.prompt("Password for the secret key", hide_input=True, err=True)
+    password = click.prompt("Password for the secret key", hide_input=True, err=True)
+    info("unlocking the key (scrypt with 1 GiB of memory takes a few seconds)...")
+    return password
 
 
 def load_key(key: Path | None):  # type: ignore[no-untyped-def]
-    """The signing key from --key or $MINISIGN_SECRET_KEY; asks for a password only on a TTY."""
+    """The signing key from --key or $MINISIGN_SECRET_KEY; asks for a password only on a TTY
+    (without one an encrypted key needs the user: exit 4, like every command that asks)."""
+    from plugin_kit.signing.errors import KeyFileError
     from plugin_kit.signing.keysource import resolve_secret_key
 
     prompt = password_prompt if sys.stdin.isatty() else None
-    return resolve_secret_key(key, os.environ, prompt=prompt)
+    try:
+        return resolve_secret_key(key, os.environ, prompt=prompt)
+    except KeyFileError as err:
+        if err.rule != "signing.key-password-required":
+            raise
+        raise NeedsUserError(err.message, rule=err.rule, place=err.place, hint=err.hint) from err
 
 
 def _comment(path: Path) -> str:

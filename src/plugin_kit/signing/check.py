@@ -61,7 +61,9 @@ def _read_signature(path: Path) -> str:
         data = read_limited(path, _MAX_SIGNATURE_FILE)
     except OSError as exc:
         raise SignatureInvalid(
-            f"cannot read the signature: {exc.strerror}",
+            f"no such file: {path}"
+            if isinstance(exc, FileNotFoundError)
+            else f"cannot read the signature: {exc.strerror}",
             rule="signing.signature-missing",
             place=str(path),
             hint="download FILE.minisig next to FILE, or pass --sig PATH",
@@ -85,6 +87,8 @@ def check_signed_file(
     one), which raises if they are not a valid catalog. A trusted comment that names a file
     must name this one."""
     sig_path = signature_path or path.with_name(path.name + ".minisig")
+    if not path.exists():  # the file itself first: its signature is not what is missing
+        raise SigningError(f"no such file: {path}", rule="signing.no-such-file", place=str(path))
     signature = _read_signature(sig_path)
     if path.name not in (SUMS_NAME, CATALOG_NAME):
         verified = verify_file(path, signature, key)
