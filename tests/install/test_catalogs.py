@@ -168,7 +168,8 @@ def test_search_and_show_work_offline_and_rm_drops_the_catalog(added, plugin) ->
     assert shown["signer_key_id"] == added.release_key.key_id and shown["risk"] == "medium"
     assert shown["capabilities"]["network"][0]["host"] == "api.weather.gov"
     assert plugin("catalog", "rm", "acme").code == 0
-    assert plugin("search", "", "--json").json()["hits"] == []
+    gone = plugin("search", "", "--json")  # nothing registered now: said so, not "no matches"
+    assert gone.code == 2 and gone.json()["error"]["rule"] == "no-catalogs"
 
 
 def test_tampered_cache_is_refused_by_show(added, plugin) -> None:

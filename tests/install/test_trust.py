@@ -220,9 +220,15 @@ def test_enable_lists_every_grant_and_needs_a_yes(make_archive, plugin) -> None:
     r = plugin("enable", "weather-tools", "--grant-requested", "--yes")
     assert r.code == 0
     assert r.out.splitlines() == ["Enabled user:weather-tools 1.0.0", *GRANTS]
-    narrow = plugin("enable", "weather-tools", "--grant", "secrets=SLACK_TOKEN", "--yes", "--json")
+    revoke = [f"--revoke={item}" for item in (
+        "network=api.weather.gov", "secrets=SLACK_*", "filesystem.read=workspace",
+        "filesystem.write=workspace", "process=true",
+    )]  # fmt: skip
+    narrow = plugin(
+        "enable", "weather-tools", *revoke, "--grant", "secrets=SLACK_TOKEN", "--yes", "--json"
+    )
     assert narrow.json()["granted"] == ["secret: SLACK_TOKEN"]
-    nothing = plugin("enable", "weather-tools", "--yes")
+    nothing = plugin("enable", "weather-tools", "--revoke", "secrets=SLACK_TOKEN", "--yes")
     assert nothing.out.splitlines()[1] == (
         "  grant: nothing (it runs with none of its requested capabilities)"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import sys
 import time
@@ -113,6 +114,23 @@ def prompt(question: str, default: str) -> str:
     return str(click.prompt(shown, default=default, show_default=False))
 
 
+class _NotesToStderr(logging.Handler):
+    """The library's notes (logger "plugin_kit": a lock being waited for; with --verbose the
+    URLs fetched and files written) as stderr lines, made visible like every other line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        info(record.getMessage())
+
+
+def show_library_notes(*, verbose: bool = False) -> None:
+    """Route the library's log to stderr: INFO always, DEBUG with --verbose. Idempotent."""
+    log = logging.getLogger("plugin_kit")
+    if not any(isinstance(h, _NotesToStderr) for h in log.handlers):
+        log.addHandler(_NotesToStderr())
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
 def render_error(err: PluginKitError, *, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": False, "error": err.to_dict()})
@@ -146,6 +164,7 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     """Invoke a click command, mapping library errors to their exit codes in one place."""
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
+    show_library_notes()
     try:
         # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
         code = group.main(args=args, prog_name=prog_name, standalone_mode=False)

@@ -6,8 +6,28 @@ import sys
 
 import click
 
+from plugin_kit.cli._complete import complete_catalogs
 from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, info
 from plugin_kit.errors import PluginKitError
+
+
+def _as_url(text: str) -> str:
+    """A local path is taken as pip and npm take one: it becomes its file:// URL."""
+    from pathlib import Path
+
+    from plugin_kit.errors import UsageError
+
+    if "://" in text:
+        return text
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise UsageError(
+            f"no such file: {text}",
+            rule="catalog-path",
+            place=text,
+            hint="pass the catalog's URL (https://...) or the path of its extensions.json",
+        )
+    return path.resolve().as_uri()
 
 
 @click.command()
@@ -19,13 +39,15 @@ from plugin_kit.errors import PluginKitError
 def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool) -> None:
     """Fetch and verify the catalog at URL, then pin its catalog_id and signing key.
 
-    URLs: https://, file://, or http:// to a loopback address. Without --pubkey you are
+    URL: https://, file://, http:// to a loopback address, or a local path (taken as its
+    file:// URL, as pip and npm take paths). Without --pubkey you are
     asked to trust the key the catalog names (trust on first use); --yes trusts it.
 
     \b
     Examples:
       plugin catalog add https://example.org/catalog/extensions.json --name acme --pubkey RWQ...
       plugin catalog add file:///srv/site/catalog/extensions.json --yes
+      plugin catalog add site/catalog/extensions.json --pubkey RWQ...
     """
     from plugin_kit.installer.catalogs import add_catalog
 
@@ -37,6 +59,7 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
         return confirm("Trust this key for this catalog?")
 
     interactive = yes or (sys.stdin.isatty() and sys.stderr.isatty())
+    url = _as_url(url)
     src = add_catalog(url, name=name, pubkey=pubkey, trust=trust if interactive else None)
     if as_json:
         emit_json({"ok": True, **src.to_dict()})
@@ -62,13 +85,16 @@ def ls(as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, "catalogs": [s.to_dict() for s in sources.values()]})
         return
+    if not sources:
+        info("no catalogs registered; add one with `plugin catalog add URL-OR-PATH --pubkey RW...`")
+        return
     for s in sources.values():
         flag = "  EXPIRED" if s.to_dict()["expired"] else ""
         echo_row(s.name, s.catalog_id, f"key {s.pubkey}", f"serial {s.last_serial}", s.url + flag)
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_catalogs)
 @click.option("--force", is_flag=True, help="Remove even if installed plugins came from it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def rm(name: str, force: bool, as_json: bool) -> None:
@@ -98,7 +124,7 @@ def rm(name: str, force: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_catalogs)
 @click.option(
     "--allow-expired",
     is_flag=True,
@@ -140,7 +166,7 @@ def refresh(names: tuple[str, ...], allow_expired: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_catalogs)
 @click.option(
     "--pubkey",
     metavar="RW...",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._complete import complete_refs
 from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, workspace_option
 from plugin_kit.errors import UsageError
@@ -18,7 +19,7 @@ def _grant_lines(granted: list[str]) -> list[str]:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_refs)
 @click.option("--grant-requested", is_flag=True, help="Grant exactly what the plugin requests.")
 @click.option(
     "--grant",
@@ -28,6 +29,13 @@ def _grant_lines(granted: list[str]) -> list[str]:
     help="Grant one item (repeatable): network=HOST[/PATH], secrets=NAME, filesystem.read=SCOPE, "
     "filesystem.write=SCOPE, process=true, rate_limits.outbound_per_minute=N.",
 )
+@click.option(
+    "--revoke",
+    "revokes",
+    multiple=True,
+    metavar="KIND=VALUE",
+    help="Take back one granted item (repeatable), written as for --grant.",
+)
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
@@ -35,6 +43,7 @@ def enable(
     ref: str,
     grant_requested: bool,
     grants: tuple[str, ...],
+    revokes: tuple[str, ...],
     workspace: Path | None,
     yes: bool,
     as_json: bool,
@@ -45,13 +54,16 @@ def enable(
     is recorded (--yes skips the question; without a terminal and without --yes the command
     needs you: exit 4). Grants are recorded in your own plugins.toml, keyed by store,
     workspace path and content digest; a grant may narrow a request, never widen it.
-    Without any grant the plugin runs with none of its requested capabilities.
+    Grants add up: a later --grant adds to what this version already holds (a disable keeps
+    them), --revoke takes an item back. Without any grant the plugin runs with none of its
+    requested capabilities, and what it was not granted is listed.
 
     \b
     Examples:
       plugin enable weather-tools --grant-requested
       plugin enable project:weather-tools --grant network=api.weather.gov --grant secrets=WEATHER_KEY
       plugin enable weather-tools --grant-requested --yes --json
+      plugin enable weather-tools --revoke secrets=WEATHER_KEY
     """
     from plugin_kit.installer.manage import EnableResult
     from plugin_kit.installer.manage import enable as do_enable
@@ -64,6 +76,8 @@ def enable(
             info(f"enable {preview.ref} {preview.version} ({preview.runtime}):")
             for line in _grant_lines(preview.granted):
                 info(line)
+            for line in preview.not_granted:
+                info(f"  not granted: {line.removeprefix('+ ')}")
         confirm_or_exit(
             "Enable it with these grants?", yes, hint="re-run with --yes to grant what is listed"
         )
@@ -73,6 +87,7 @@ def enable(
         workspace or Path.cwd(),
         grant_requested=grant_requested,
         grants=list(grants),
+        revoke=list(revokes),
         confirm=ask,
     )
     if as_json:
@@ -86,7 +101,7 @@ def enable(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_refs)
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def disable(ref: str, workspace: Path | None, as_json: bool) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
+from plugin_kit.cli._complete import complete_names
 from plugin_kit.cli._output import confirm, echo, emit_json, info, meter
-from plugin_kit.errors import NeedsUserError
+from plugin_kit.errors import NeedsUserError, UsageError
 
 
 def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,8 +98,16 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
     return confirm
 
 
+def _key_from_file(pubkey: str | None, pubkey_file: Path) -> str:
+    from plugin_kit.signing.keys import load_public_key_file
+
+    if pubkey:
+        raise UsageError("--pubkey and --pubkey-file exclude each other", rule="usage")
+    return load_public_key_file(pubkey_file).base64
+
+
 @click.command()
-@click.argument("target")
+@click.argument("target", shell_complete=complete_names)
 @click.option(
     "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
 )
@@ -109,6 +118,11 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
     "--pubkey",
     metavar="RW...",
     help="For a FILE or URL: the publisher key its .minisig must verify with.",
+)
+@click.option(
+    "--pubkey-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="For a FILE or URL: the publisher's .pub file (instead of --pubkey).",
 )
 @click.option("--sha256", metavar="HEX", help="For a FILE or URL: the archive's expected sha256.")
 @click.option(
@@ -122,6 +136,12 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
     help="Accept a publisher key that differs from the pinned one.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Fetch, verify and place the installed version again (repairs what `plugin verify`"
+    " finds damaged); grants are kept.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the plan or result as one JSON object."
 )
 def install(
@@ -131,9 +151,11 @@ def install(
     yes: bool,
     dry_run: bool,
     pubkey: str | None,
+    pubkey_file: Path | None,
     sha256: str | None,
     host_api: str | None,
     accept_new_key: bool,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Install TARGET: NAME[@VERSION] or CATALOG/NAME from a catalog, a FILE, or a URL.
@@ -151,15 +173,20 @@ def install(
     Examples:
       plugin install weather-tools
       plugin install acme/weather-tools@0.3.1 --project --yes
+      plugin install acme/weather-tools@0.3.1 --force --yes     # repair a damaged copy
       plugin install ./weather-tools-0.3.1.insomnia-plugin --sha256 9f2c...
       plugin install https://example.org/w-0.3.1.insomnia-plugin --pubkey RWQ... --dry-run --json
+      plugin install ./weather-tools-0.3.1.insomnia-plugin --pubkey-file release.pub
     """
     from plugin_kit.installer.install import plan_install, run_install
     from plugin_kit.installer.stores import user_store, workspace_store
 
     store = workspace_store(workspace or Path.cwd()) if project or workspace else user_store()
+    if pubkey_file is not None:
+        pubkey = _key_from_file(pubkey, pubkey_file)
     plan = plan_install(target, store, host_api=host_api, pubkey=pubkey, sha256=sha256)
-    if plan.already_installed:
+    repair = force and plan.already_installed
+    if plan.already_installed and not force:
         if as_json:
             emit_json(
                 {"ok": True, "installed": False, "already_installed": True, "plan": plan.to_dict()}
@@ -174,6 +201,8 @@ def install(
             render_plan(plan.to_dict())
         return
     if not as_json:
+        if repair:
+            info(f"repair: {plan.ref} {plan.version} is fetched, verified and placed again")
         render_plan(plan.to_dict())
     confirm = None
     if plan.risk is None:  # a URL: its requests are known once the download is verified
@@ -181,10 +210,18 @@ def install(
     else:
         confirm_or_exit("Install it?", yes)
     result = run_install(
-        plan, accept_new_key=accept_new_key, progress=progress_to_stderr(), confirm=confirm
+        plan,
+        accept_new_key=accept_new_key,
+        progress=progress_to_stderr(),
+        confirm=confirm,
+        force=force,
+        action="repair" if repair else "install",
     )
     if as_json:
-        emit_json({"ok": True, "installed": True, **result.to_dict()})
+        emit_json({"ok": True, "installed": True, "repaired": repair, **result.to_dict()})
+        return
+    if repair:
+        echo(f"Repaired {result.ref} {result.version}: store file and cache tree verified again")
         return
     echo(
         f"Installed {result.ref} {result.version} (disabled). Grant with: plugin enable {result.ref}"

@@ -31,6 +31,7 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
     if not packages:
         echo("no plugins installed")
         return
+    echo(f"{'REF':32} {'VERSION':12} STATUS")
     for p in packages:
         running = (
             f" (running {p.running_version})"

@@ -8,7 +8,7 @@ import click
 
 from plugin_kit import __version__
 from plugin_kit.cli._lazy import LazyCommand, LazyGroup
-from plugin_kit.cli._output import run
+from plugin_kit.cli._output import run, show_library_notes
 
 _A, _S, _O = "Authoring", "Signing and publishing", "Installing and managing"
 _COMMANDS = {
@@ -43,7 +43,13 @@ _COMMANDS = {
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="plugin")
-def cli() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Say what is done: URLs fetched, files written (on stderr).",
+)
+def cli(verbose: bool) -> None:
     """Build, sign, publish and install plugins for the Insomnia agent host.
 
     \b
@@ -67,6 +73,8 @@ def cli() -> None:
       YOI_HOME, YOI_CONFIG_DIR, XDG_DATA_HOME   where the Yoi host keeps its store and Profiles
       NO_COLOR                          no colour in the output
     """
+    if verbose:
+        show_library_notes(verbose=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from plugin_kit.cli._complete import complete_names
 from plugin_kit.cli._output import echo, emit_json
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names)
 @click.option(
     "--host-api", metavar="VERSION", help="Host plugin-API version to mark compatible versions for."
 )

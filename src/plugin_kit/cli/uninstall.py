@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._complete import complete_refs
 from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.cli.install import workspace_option
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_refs)
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def uninstall(ref: str, workspace: Path | None, as_json: bool) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._complete import complete_refs
 from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.errors import UsageError
 
@@ -60,7 +61,7 @@ def verify_signature(
 
 
 @click.command()
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete_refs)
 @click.option("--pubkey", metavar="RW...", help="The publisher's public key (the RW... line).")
 @click.option("--pubkey-file", type=click.Path(path_type=Path, dir_okay=False), help="A .pub file.")
 @click.option(
@@ -108,13 +109,46 @@ def verify(
     if pubkey or pubkey_file:
         verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
         return
-    if (not target and not all_) or (target and Path(target).exists()):  # a file needs a key
-        raise UsageError(
+    if (not target and not all_) or (target and _is_file_target(target, workspace)):
+        raise UsageError(  # a file needs a key
             "pass --pubkey RW... or --pubkey-file F to check a signature, or REF / --all to check stores",
             rule="verify.no-key",
             hint="the public key comes from the publisher (release notes, catalog), never from the same download",
         )
     verify_stores(target, all_, workspace, as_json)
+
+
+def _looks_like_path(target: str) -> bool:
+    """`./x`, `../x`, `/x`, `~/x`, `dir/x` or an archive name: a reference (ID, user:ID,
+    project:ID) has none of these."""
+    from plugin_kit.hosts import host_for_name
+
+    return "/" in target or target.startswith((".", "~")) or host_for_name(target) is not None
+
+
+def _is_file_target(target: str, workspace: Path | None) -> bool:
+    """Is TARGET (given without a key) a file rather than an installed reference?
+
+    A name that looks like a path is a path; an installed reference is a reference, even
+    with a folder of that name here (an author's usual layout); a bare name that is both an
+    installed reference and a file here is ambiguous and says so."""
+    from plugin_kit.errors import InstallError
+    from plugin_kit.installer.manage import resolve_ref
+
+    if _looks_like_path(target):
+        return True
+    try:
+        resolve_ref(target, workspace or Path.cwd())
+    except InstallError:
+        return Path(target).is_file()  # not installed: a file here is what was meant
+    if Path(target).is_file():
+        raise UsageError(
+            f"{target!r} is both an installed plugin and a file in this folder",
+            rule="verify.ambiguous",
+            hint=f"write ./{target} for the file (with --pubkey), or user:{target} /"
+            f" project:{target} for the installed plugin",
+        )
+    return False
 
 
 def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: bool) -> None:
@@ -126,15 +160,23 @@ def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: 
     if as_json:
         emit_json(report.to_dict())
     else:
+        if not report.checked and not report.problems:
+            echo("nothing installed to verify (both stores are empty)")
         for item in report.checked:
             echo(f"checked {item['ref']} {item['version']}")
         for p in report.problems:
             echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
+            if p.get("repair"):
+                echo(f"  repair: {p['repair']}", err=True)
     if not report.ok:
         if as_json:
             raise click.exceptions.Exit(VerificationError.exit_code)
+        repairable = any(p.get("repair") for p in report.problems)
         raise VerificationError(
             f"{len(report.problems)} problem(s) in the stores",
             rule="verify-store",
-            hint="reinstall the packages named above",
+            hint="run the repair lines above: `plugin install --force` fetches, verifies and"
+            " places the copy again, keeping its grants"
+            if repairable
+            else "see the lines above",
         )

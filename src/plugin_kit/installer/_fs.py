@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
 
-from plugin_kit.errors import InstallError, LockTimeoutError
+from plugin_kit.errors import FileRefusedError, InstallError, LockTimeoutError
 from plugin_kit.fsio import fsync_dir, write_atomic
-from plugin_kit.installer.paths import lock_timeout, make_dir
+from plugin_kit.installer.paths import lock_timeout, locks_dir, make_dir
 
 __all__ = [
     "atomic_write",
@@ -23,6 +25,7 @@ __all__ = [
     "temp_sibling",
 ]
 
+_log = logging.getLogger(__name__)
 _CRASH_ENV = "PLUGIN_KIT_CRASH_AT"
 _crash_counter = 0
 
@@ -76,18 +79,57 @@ def remove_write_temps(path: Path) -> None:
             stray.unlink(missing_ok=True)
 
 
+def _owner_path(path: Path) -> Path:
+    """Where a lock's holder writes its pid: in our own locks folder, never beside a lock in
+    a workspace store (a repository's folder, where a link could redirect the write)."""
+    key = hashlib.sha256(os.fsencode(path.absolute())).hexdigest()[:24]
+    return locks_dir() / f"owner-{key}.pid"
+
+
+def _holder(path: Path) -> str:
+    """Who holds the lock, from the pid its holder wrote (best effort: only a label)."""
+    from plugin_kit.fsio import open_regular
+
+    try:
+        with open_regular(_owner_path(path), what="lock owner") as fh:
+            pid = fh.read(32).decode("ascii", "replace").strip()
+    except (OSError, FileRefusedError):
+        return "another process"
+    return f"pid {pid}" if pid.isdigit() else "another process"
+
+
+def _write_owner(path: Path) -> None:
+    owner = _owner_path(path)
+    with contextlib.suppress(OSError):  # only a label for waiters
+        make_dir(owner.parent)
+        fd = os.open(
+            owner, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600
+        )
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def file_lock(path: Path, *, what: str) -> Iterator[None]:
-    """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5)."""
+    """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5).
+
+    The holder writes its pid to LOCK.pid, so a waiter can say whom it waits for (a note on
+    the "plugin_kit" log, which the CLI shows on stderr)."""
     from filelock import FileLock, Timeout
 
     make_dir(path.parent)
     lock = FileLock(str(path), timeout=lock_timeout())
     try:
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            _log.info("waiting for the %s lock held by %s (%s)", what, _holder(path), path)
+            lock.acquire()
     except Timeout as exc:
         raise LockTimeoutError(
-            f"timed out waiting for the {what} lock",
+            f"timed out waiting for the {what} lock held by {_holder(path)}",
             rule="lock-timeout",
             place=str(path),
             hint="another plugin command is running; wait for it or raise PLUGIN_KIT_LOCK_TIMEOUT",
@@ -97,6 +139,7 @@ def file_lock(path: Path, *, what: str) -> Iterator[None]:
             f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
         ) from exc
     try:
+        _write_owner(path)
         yield
     finally:
         lock.release()

@@ -39,6 +39,7 @@ __all__ = [
     "LoadedCatalog",
     "KeyOffer",
     "registry",
+    "no_catalogs",
     "add_catalog",
     "refresh_catalog",
     "remove_catalog",
@@ -97,6 +98,16 @@ def _registry_path() -> Path:
 
 def _registry_lock() -> Path:
     return config_dir() / ".catalogs.lock"
+
+
+def no_catalogs() -> UsageError:
+    """What search, show, install and upgrade say on a machine with no catalog registered."""
+    return UsageError(
+        "no catalogs registered",
+        rule="no-catalogs",
+        hint="add the publisher's catalog: `plugin catalog add URL-OR-PATH --pubkey RW...`"
+        " (the URL and key are in the publisher's README or release notes)",
+    )
 
 
 def registry() -> dict[str, CatalogSource]:

@@ -295,6 +295,28 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
+def _why(exc: BaseException) -> str:
+    """The reason a fetch failed, as the server or the system gave it ("HTTP 404 Not Found")."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}".strip()
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        return reason.strerror or str(reason) if isinstance(reason, OSError) else str(reason)
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _fetch_hint(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError) and exc.code == 404:
+        return "nothing is at that URL: check it (a release asset may not be uploaded yet)"
+    if isinstance(exc, urllib.error.HTTPError) and exc.code in (401, 403):
+        return "the server refused access: a private URL needs its token in the URL"
+    return "check the URL and your connection, then retry"
+
+
 def _with_retries(url: str, body: Callable[[_Deadline], object]) -> object:
     """Run `body` under a fresh deadline per attempt; a deadline that passed is never retried."""
     for attempt in range(RETRIES):
@@ -305,12 +327,11 @@ def _with_retries(url: str, body: Callable[[_Deadline], object]) -> object:
             if deadline.expired:  # the timer shut the socket: report the deadline, not the EOF
                 deadline.check(url, 0)
             if not _transient(exc) or attempt == RETRIES - 1:
-                code = f" (HTTP {exc.code})" if isinstance(exc, urllib.error.HTTPError) else ""
                 raise InstallError(
-                    f"cannot fetch {redact_url(url)}{code}",
+                    f"cannot fetch {redact_url(url)}: {_why(exc)}",
                     rule="fetch-failed",
                     place=redact_url(url),
-                    hint="check the URL and your connection, then retry",
+                    hint=_fetch_hint(exc),
                 ) from exc
             time.sleep(0.2 * (2**attempt))
         finally:

@@ -501,6 +501,7 @@ def run_install(
     action: str = "install",
     carry_grants: bool = False,
     confirm: Callable[[InstallPlan], None] | None = None,
+    force: bool = False,
 ) -> InstalledPackage:
     """Download, verify and place what `plan` describes; every outcome is audited.
 
@@ -509,7 +510,9 @@ def run_install(
     passed and before anything is placed, with the plan filled from the verified manifest
     (a URL's plan knows its requests only then); raising from it stops the install. The
     checks against the plan's view of the store are repeated under the store lock when
-    placing, so a concurrent install of another version is refused, not replaced."""
+    placing, so a concurrent install of another version is refused, not replaced.
+    `force` (`plugin install --force`) fetches, verifies and places the installed version
+    again: the repair for a damaged store file or cache tree; grants are kept."""
     store = plan._store
     assert store is not None
     fields = {
@@ -563,6 +566,7 @@ def run_install(
             info=info,
             replace=allow_replace,
             carry_grants=carry_grants,
+            force=force,
         )
     except PluginKitError as err:
         audit(

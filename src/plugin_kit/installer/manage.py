@@ -38,6 +38,7 @@ __all__ = [
     "EnableResult",
     "verify_installed",
     "VerifyReport",
+    "repair_command",
     "gc",
 ]
 
@@ -143,17 +144,20 @@ def enable(
     *,
     grant_requested: bool = False,
     grants: list[str] | None = None,
+    revoke: list[str] | None = None,
     confirm: Callable[[EnableResult], None] | None = None,
 ) -> EnableResult:
     """Record an enable with concrete grants; a grant may narrow a request, never widen it.
 
+    Grants add up: `grants` join those already given to this install (a disable keeps them),
+    `revoke` takes items away, `grant_requested` grants exactly what is requested.
     `confirm`, if given, sees the result before anything is recorded (its `granted` lists
     every grant, one line each); raising from it records nothing."""
     store, entry = resolve_ref(ref, workspace)
     full_ref = store.ref(entry.id)
     try:
         requested = _requested(store, entry)
-        granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
+        granted = _new_grants(store, entry, requested, grant_requested, grants or [], revoke or [])
         result = EnableResult(
             full_ref,
             entry.version,
@@ -199,6 +203,23 @@ def enable(
         granted=granted,
     )
     return result
+
+
+def _new_grants(
+    store: Store,
+    entry: LockEntry,
+    requested: dict[str, Any],
+    grant_requested: bool,
+    grants: list[str],
+    revoke: list[str],
+) -> dict[str, Any]:
+    """The grants after this enable: what this install holds, plus `grants`, minus `revoke`."""
+    rec = find_enablement(load_enablements(), store.ref(entry.id), store.workspace)
+    held = rec.grants if rec is not None and rec.binding(entry) == "current" else {}
+    if grant_requested:
+        held = dict(requested)
+    granted = caps.merge_grants(held, caps.parse_grants(grants, requested))
+    return caps.revoke_grants(granted, revoke) if revoke else granted
 
 
 def _same_install(store: Store, entry: LockEntry) -> None:
@@ -422,6 +443,26 @@ def _store_file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def repair_command(store: Store, entry: LockEntry) -> str:
+    """The command that fetches, verifies and places `entry` again (`plugin install --force`),
+    pinned to what plugins.lock records: the catalog entry's exact version, or the source
+    file or URL checked against the archive sha256 the lock holds."""
+    import shlex
+
+    src = entry.source
+    if src.get("catalog"):
+        target = f"{src['catalog']}/{entry.id}@{entry.version}"
+    else:
+        target = str(src.get("path") or src.get("url") or src.get("requested") or entry.id)
+        target = shlex.quote(target) + f" --sha256 {entry.archive_sha256}"
+    where = ""
+    if store.kind == "project":
+        where = " --project" + (
+            f" --workspace {shlex.quote(str(store.workspace))}" if store.workspace else ""
+        )
+    return f"plugin install --force {target}{where} --yes"
+
+
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
     from plugin_kit.content.digest import extracted_digest
     from plugin_kit.installer.cache import cache_path
@@ -454,6 +495,9 @@ def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
                     "actual": actual,
                 }
             )
+    for problem in report.problems:
+        if problem["ref"] == ref and problem["check"] in ("store file", "cache tree"):
+            problem["repair"] = repair_command(store, entry)
     key_problem = _pin_problem(entry)
     if key_problem:
         report.problems.append({"ref": ref, "check": "publisher key", "problem": key_problem})

@@ -47,6 +47,7 @@ def place_archive(
     info: Any = None,
     replace: bool = True,
     carry_grants: bool = False,
+    force: bool = False,
 ) -> InstalledPackage:
     """Extract `archive` into the digest-keyed cache and make it the store's copy of its id.
 
@@ -55,6 +56,9 @@ def place_archive(
     Under the store lock: with `replace=False` a different installed version is refused
     (two installs at once cannot replace each other); with `carry_grants` an enabled old
     version's grant moves to the new one in the same commit if it covers its requests.
+    With `force` the same archive is placed again (a repair: the store file is rewritten;
+    the cache tree was re-hashed and rebuilt by ensure_cached); it stays the same install,
+    so its grants still apply.
     Grants that apply to no install of this id any more are removed.
     """
     from plugin_kit.packer.reader import read_archive
@@ -76,12 +80,13 @@ def place_archive(
         entries = read_lock(store)
         old = entries.get(manifest.id)
         unchanged = (
-            old is not None
+            not force
+            and old is not None
             and old.archive_sha256 == info.sha256
             and store.archive_path(manifest.id).is_file()
         )
         if not unchanged:
-            if old is not None and not replace:
+            if old is not None and not replace and old.archive_sha256 != info.sha256:
                 raise UsageError(
                     f"{store.ref(manifest.id)} {old.version} is installed",
                     rule="already-installed",

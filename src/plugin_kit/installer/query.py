@@ -12,6 +12,7 @@ from plugin_kit.hosts import INSOMNIA, host_for_name
 from plugin_kit.installer.catalogs import (
     CatalogSource,
     load_catalog,
+    no_catalogs,
     registry,
     search_index,
 )
@@ -44,6 +45,8 @@ def _sources(catalog: str | None) -> list[CatalogSource]:
                 hint="see `plugin catalog ls`",
             )
         return [sources[catalog]]
+    if not sources:
+        raise no_catalogs()
     return list(sources.values())
 
 

@@ -18,6 +18,7 @@ from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.installer.catalogs import (
     CatalogSource,
     load_catalog,
+    no_catalogs,
     registry,
 )
 from plugin_kit.installer.paths import config_dir
@@ -170,11 +171,7 @@ def resolve_name(ref: NameRef, *, host_api: str) -> Candidate:
             )
         sources = {ref.catalog: sources[ref.catalog]}
     if not sources:
-        raise UsageError(
-            "no catalogs are registered",
-            rule="no-catalogs",
-            hint="add one with `plugin catalog add URL`",
-        )
+        raise no_catalogs()
     hits = []
     for src in sources.values():
         loaded = load_catalog(src)
