@@ -4,6 +4,7 @@ others control; shared by every layer."""
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import stat
 import tempfile
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from plugin_kit.errors import FileRefusedError
+
+_log = logging.getLogger(__name__)  # --verbose shows these notes (cli/_output.py)
 
 __all__ = [
     "open_regular",
@@ -70,6 +73,7 @@ def write_atomic(
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+    _log.debug("wrote %s", path)
 
 
 def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:

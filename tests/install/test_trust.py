@@ -3,11 +3,9 @@ what the user consents to is what the verified package asks for (docs/security.m
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
+
+from helpers.tty import plugin_on_tty
 
 from plugin_kit.installer.api import resolve_enabled
 from plugin_kit.installer.enablement import load_enablements
@@ -165,25 +163,7 @@ def test_a_url_shows_the_verified_manifests_requests(make_archive, plugin) -> No
 
 def _on_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
     """Run `plugin ARGS` on a pseudo-terminal and answer its one question with `answer`."""
-    main, tty = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plugin_kit", *args], stdin=tty, stdout=tty, stderr=tty
-    )
-    os.close(tty)
-    out, answered = b"", False
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-        if not answered and b"[y/N]" in out:
-            os.write(main, answer)
-            answered = True
-    os.close(main)
-    return proc.wait(), out.decode("utf-8", "replace").replace("\r\n", "\n")
+    return plugin_on_tty(*args, answer=answer)
 
 
 def test_a_url_install_asks_on_a_terminal_after_showing_the_requests(make_archive, plugin) -> None:

@@ -7,20 +7,19 @@ import click
 
 from plugin_kit.cli._output import echo_block
 
-_INSTALL = {
-    "bash": 'eval "$(plugin completion bash)"    # in ~/.bashrc',
-    "zsh": 'eval "$(plugin completion zsh)"     # in ~/.zshrc',
-    "fish": "plugin completion fish | source    # in ~/.config/fish/config.fish",
-}
+_SHELLS = ("bash", "fish", "zsh")
 
 
 @click.command()
-@click.argument("shell", type=click.Choice(sorted(_INSTALL)))
+@click.argument("shell", type=click.Choice(_SHELLS))
 def completion(shell: str) -> None:
     """Print the completion script for SHELL (bash, zsh or fish).
 
+    Tab then completes commands and options, installed refs (enable, disable, upgrade,
+    uninstall, verify), catalog names and the plugins they list (install, show).
+
     \b
-    Install it once:
+    Examples (install it once):
       eval "$(plugin completion bash)"      # in ~/.bashrc
       eval "$(plugin completion zsh)"       # in ~/.zshrc
       plugin completion fish | source       # in ~/.config/fish/config.fish

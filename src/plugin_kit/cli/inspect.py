@@ -10,11 +10,23 @@ from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import echo, emit_json
 
 
+def _plain(value: object) -> str:
+    """A manifest value as words, never a Python repr: tables as `key value`, lists joined,
+    booleans as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return "; ".join(_plain(v) for v in value) or "none"
+    return str(value)
+
+
 def _render_insomnia(info) -> None:  # type: ignore[no-untyped-def]
     m = info.manifest
     echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
     echo(f"  {m.description}")
-    echo(f"  runtime   {m.runtime}  {m.runtime_section}")
+    echo(f"  runtime   {m.runtime}  ({_plain(m.runtime_section)})")
     echo(f"  api       {m.api}")
     echo(f"  license   {m.license}")
     for t in m.tools:
@@ -22,7 +34,10 @@ def _render_insomnia(info) -> None:  # type: ignore[no-untyped-def]
     for h in m.hooks:
         echo(f"  hook      {h['event']} ({h['file']})")
     caps = m.capabilities or {}
-    echo("  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing"))
+    if not caps:
+        echo("  requests  nothing")
+    for kind, value in sorted(caps.items()):
+        echo(f"  requests  {kind}: {_plain(value)}")
     _render_files(info)
 
 
@@ -36,10 +51,10 @@ def _render_yoi(info) -> None:  # type: ignore[no-untyped-def]
     for t in raw.get("tools", []):
         echo(f"  tool      {t.get('name')}: {t.get('description', '')}")
     for p in raw.get("permissions", []):
-        echo(f"  permits   {p}")
+        echo(f"  permits   {_plain(p)}")
     for key in ("request", "websocket"):
         for r in raw.get(key, []):
-            echo(f"  {key:<9} {r}")
+            echo(f"  {key:<9} {_plain(r)}")
     _render_files(info)
 
 

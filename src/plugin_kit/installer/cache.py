@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ __all__ = [
     "clean_downloads",
 ]
 
+_log = logging.getLogger(__name__)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -104,6 +106,7 @@ def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
                 )
             os.rename(tree, final)
             fsync_dir(final.parent)
+            _log.debug("extracted %s into %s", archive.name, final)
             checkpoint("cache:renamed")
         finally:
             remove_tree(staging)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import ipaddress
+import logging
 import os
 import socket
 import threading
@@ -46,6 +47,7 @@ RETRIES = 3
 _CHUNK = 1 << 16
 _MIN_RATE = 64 << 10  # bytes/s a fetch must average once past the deadline floor
 
+_log = logging.getLogger(__name__)
 Progress = Callable[[int, int | None], None]
 
 
@@ -265,6 +267,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
 def _open(url: str, within: str | None, deadline: _Deadline):  # type: ignore[no-untyped-def]
     parts = check_url(url, within=within)
+    _log.debug("fetching %s", redact_url(url))
     if parts.scheme == "file":
         path = Path(urllib.request.url2pathname(parts.path))
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from plugin_kit.installer._fs import (
     temp_sibling,
 )
 from plugin_kit.installer.paths import cache_root, config_dir, make_dir
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "Store",
@@ -135,8 +138,10 @@ def _apply(store: Store, ops: list[dict[str, str]]) -> None:
             tmp = store.root / op["tmp"]
             if tmp.exists():  # absent: this rename already happened before a crash
                 os.replace(tmp, final)
+                _log.debug("wrote %s", final)
         else:
             final.unlink(missing_ok=True)
+            _log.debug("removed %s", final)
         checkpoint(f"txn:{op['op']}:{op['final']}")
     fsync_dir(store.root)
 
