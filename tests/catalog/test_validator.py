@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from catalog.releases import make_release
@@ -97,3 +98,52 @@ def test_duplicate_entries_and_missing_assets_are_all_reported(doc: dict) -> Non
 def test_non_object_documents_are_refused() -> None:
     for junk in ([], "catalog", None, {"entries": "x"}):
         assert catalog_problems(junk)
+
+
+# The shape of a Dispatch extension-catalog.v1 entry (serenorg/dispatch catalog.rs), written
+# here from its field list: a channel binary per target, no signatures, serial or expiry.
+DISPATCH_SHAPED = {
+    "schema": "https://serenorg.github.io/dispatch/schemas/extension-catalog.v1.json",
+    "catalog_id": "example",
+    "generated_at": "2026-04-18T00:00:00Z",
+    "entries": [
+        {
+            "id": "example.channel-demo",
+            "name": "channel-demo",
+            "kind": "channel",
+            "version": "0.2.0",
+            "protocol": "jsonl",
+            "protocol_version": 1,
+            "manifest_url": "https://example.org/v0.2.0/channel-plugin.json",
+            "source": {
+                "type": "github_release",
+                "repo": "example/plugins",
+                "tag": "v0.2.0",
+                "checksum_asset": "SHA256SUMS.txt",
+                "binaries": [
+                    {"target": "x86_64-unknown-linux-gnu", "asset": "demo", "binary_name": "demo"}
+                ],
+            },
+        }
+    ],
+}
+
+
+def test_what_catalog_md_says_about_dispatch_holds(doc: dict) -> None:
+    """docs/catalog.md: Dispatch's CLI cannot read ours (kind `plugin`, no `binaries`) and we
+    refuse a Dispatch-shaped catalog."""
+    for entry in doc["entries"]:
+        assert entry["kind"] == "plugin"  # not in Dispatch's closed kind enum
+        assert "binaries" not in entry["source"]  # Dispatch requires it
+        assert entry["source"]["checksum_asset"] == "SHA256SUMS"
+    with pytest.raises(ValidationError) as info:
+        validate_catalog(DISPATCH_SHAPED)
+    assert info.value.rule == "catalog-schema"
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "catalog.md").read_text()
+    for claim in (
+        "cannot read our catalog",
+        "no `plugin`",
+        "requires `binaries`",
+        "only `github_release`",
+    ):
+        assert claim in doc, claim
