@@ -128,3 +128,22 @@ def test_make_demo_shows_the_install_step() -> None:
     makefile = (ROOT / "Makefile").read_text()
     install = [line for line in makefile.splitlines() if "pip install" in line and "-e" in line]
     assert install and all("--quiet" not in line for line in install)
+
+
+def test_a_line_while_scrypt_unlocks_an_encrypted_key(tmp_path: Path) -> None:
+    from plugin_kit.signing.keys import generate_keypair
+
+    pair = generate_keypair(tmp_path / "enc", "pw", opslimit=1 << 16, memlimit=1 << 22)
+    (tmp_path / "f.txt").write_text("x")
+    env = {k: v for k, v in _env(tmp_path).items() if k != "MINISIGN_PASSWORD"}
+    args = ("sign", "f.txt", "--key", str(pair.secret_key))
+    code, out = plugin_on_tty(*args, env=env, cwd=tmp_path, answer=b"pw\n", when=b"Password")
+    assert code == 0, out
+    assert out.index("Password for the secret key") < out.index("unlocking the key (scrypt")
+    (tmp_path / "f.txt.minisig").unlink()
+    r = _plugin(*args, env={**env, "MINISIGN_PASSWORD": "pw"}, cwd=tmp_path)
+    assert r.returncode == 0 and "unlocking the key (scrypt" in r.stderr
+    plain = generate_keypair(tmp_path / "plain", None)
+    (tmp_path / "f.txt.minisig").unlink()
+    r = _plugin("sign", "f.txt", "--key", str(plain.secret_key), env=env, cwd=tmp_path)
+    assert r.returncode == 0 and "unlocking" not in r.stderr

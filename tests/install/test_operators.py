@@ -334,3 +334,15 @@ def test_inspect_prints_no_python_reprs(make_archive, plugin) -> None:
     assert "{'" not in out and "[{" not in out and "False" not in out
     assert "requests  process: no" in out
     assert "requests  network: host api.weather.gov, path_prefix /" in out
+
+
+def test_upgrade_all_shows_one_finished_meter_per_download(site, plugin, make_archive) -> None:
+    site.release(make_archive("other-tool", "1.0.0", keyword="other"))
+    assert plugin("catalog", "refresh").code == 0
+    for name in ("weather-tools", "other-tool"):
+        assert plugin("install", name, "--yes").code == 0
+        site.release(make_archive(name, "1.1.0"))
+    code, out = plugin_on_tty("upgrade", "--all", "--yes")
+    assert code == 0, out
+    finished = [line for line in out.split("\n") if "download" in line and "100%" in line]
+    assert len(finished) == 2, out

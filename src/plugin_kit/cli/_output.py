@@ -75,9 +75,13 @@ def meter(label: str) -> Callable[[int, int | None], None] | None:
     if not sys.stderr.isatty():
         return None
     start = time.monotonic()
-    state = {"pct": -1, "ended": False}
+    state = {"pct": -1, "ended": False, "done": 0}
 
     def show(done: int, total: int | None) -> None:
+        nonlocal start
+        if done < state["done"]:  # a new transfer (the next plugin, or a retry): start over
+            start, state["pct"], state["ended"] = time.monotonic(), -1, False
+        state["done"] = done
         if state["ended"]:
             return
         pct = min(100, 100 * done // total) if total else -1

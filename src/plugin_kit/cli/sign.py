@@ -11,25 +11,34 @@ import click
 from plugin_kit.cli._output import emit_json, info
 from plugin_kit.errors import NeedsUserError
 
+_UNLOCKING = "unlocking the key (scrypt with 1 GiB of memory takes a few seconds)..."
+
 
 def password_prompt() -> str:
     password = click.prompt("Password for the secret key", hide_input=True, err=True)
-    info("unlocking the key (scrypt with 1 GiB of memory takes a few seconds)...")
+    info(_UNLOCKING)
     return password
 
 
 def load_key(key: Path | None):  # type: ignore[no-untyped-def]
-    """The signing key from --key or $MINISIGN_SECRET_KEY; asks for a password only on a TTY
-    (without one an encrypted key needs the user: exit 4, like every command that asks)."""
+    """The signing key from --key or $MINISIGN_SECRET_KEY; an encrypted one is unlocked with
+    $MINISIGN_PASSWORD, else with a password asked on a terminal (a line says scrypt runs).
+    Without either an encrypted key needs the user: exit 4, like every command that asks."""
     from plugin_kit.signing.errors import KeyFileError
-    from plugin_kit.signing.keysource import resolve_secret_key
+    from plugin_kit.signing.keysource import ENV_PASSWORD, resolve_secret_key
 
-    prompt = password_prompt if sys.stdin.isatty() else None
+    env = dict(os.environ)
+    password = env.pop(ENV_PASSWORD, None)
     try:
-        return resolve_secret_key(key, os.environ, prompt=prompt)
+        return resolve_secret_key(key, env)  # a key without a password needs none
     except KeyFileError as err:
         if err.rule != "signing.key-password-required":
             raise
+        if password:
+            info(_UNLOCKING)
+            return resolve_secret_key(key, {**env, ENV_PASSWORD: password})
+        if sys.stdin.isatty():
+            return resolve_secret_key(key, env, prompt=password_prompt)
         raise NeedsUserError(err.message, rule=err.rule, place=err.place, hint=err.hint) from err
 
 
