@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers.tty import plugin_on_tty
+from helpers.tty import bash_completions, plugin_on_tty, plugin_piped
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "plugin_kit"
 ROOT = SRC.parents[1]
@@ -32,15 +31,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _plugin(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "plugin_kit", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return plugin_piped(*args, env=env, cwd=cwd)
 
 
 def test_no_color_is_honoured_on_a_terminal(tmp_path: Path) -> None:
@@ -76,16 +67,7 @@ def test_bash_accepts_the_script_and_it_completes_commands(tmp_path: Path) -> No
 
 
 def complete(tmp_path: Path, *words: str) -> list[str]:
-    """What `plugin` answers bash's completion request for the last word of `words`."""
-    env = _env(
-        tmp_path,
-        _PLUGIN_COMPLETE="bash_complete",
-        COMP_WORDS=" ".join(words),
-        COMP_CWORD=str(len(words) - 1),
-    )
-    r = _plugin(env=env, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    return [line.split(",", 1)[1] for line in r.stdout.splitlines() if "," in line]
+    return bash_completions(*words, env=_env(tmp_path), cwd=tmp_path)
 
 
 def _environment_names() -> set[str]:

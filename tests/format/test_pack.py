@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.plugins import INCLUDE_LINE, MANIFEST
+from helpers.tty import plugin_piped
 
 from plugin_kit.content.collect import collect_files
 from plugin_kit.content.digest import digest_path, sha256_file
@@ -17,17 +18,7 @@ from plugin_kit.errors import ArchiveError, PackError
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 
-
-def run_plugin(
-    *args: str, cwd: Path | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "plugin_kit", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
+run_plugin = plugin_piped  # the CLI in a subprocess, no terminal
 
 
 def test_round_trip_digest_equals_source(make_plugin, tmp_path: Path) -> None:

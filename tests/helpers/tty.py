@@ -43,3 +43,32 @@ def plugin_on_tty(
             answered = True
     os.close(main)
     return proc.wait(timeout=120), out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def plugin_piped(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`plugin ARGS` with no terminal at all: stdin empty, stdout and stderr captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "plugin_kit", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def bash_completions(
+    *words: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> list[str]:
+    """What `plugin` answers bash's completion request for the last of `words`."""
+    request = {
+        "_PLUGIN_COMPLETE": "bash_complete",
+        "COMP_WORDS": " ".join(words),
+        "COMP_CWORD": str(len(words) - 1),
+    }
+    r = plugin_piped(env={**(env if env is not None else os.environ), **request}, cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    return [line.split(",", 1)[1] for line in r.stdout.splitlines() if "," in line]

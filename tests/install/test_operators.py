@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from helpers.tty import plugin_on_tty
+from helpers.tty import bash_completions, plugin_on_tty
 
 from plugin_kit.installer.audit import read_audit
 from plugin_kit.installer.enablement import load_enablements
@@ -309,19 +309,7 @@ def test_verbose_shows_urls_fetched_and_files_written(site, plugin) -> None:
 def test_completion_offers_installed_refs_and_catalog_names(site, plugin) -> None:
     assert plugin("install", "weather-tools", "--yes").code == 0
 
-    def complete(*words: str) -> list[str]:
-        env = {
-            **os.environ,
-            "_PLUGIN_COMPLETE": "bash_complete",
-            "COMP_WORDS": " ".join(words),
-            "COMP_CWORD": str(len(words) - 1),
-        }
-        r = subprocess.run(
-            [sys.executable, "-m", "plugin_kit"], env=env, capture_output=True, text=True
-        )
-        assert r.returncode == 0, r.stderr
-        return [line.split(",", 1)[1] for line in r.stdout.splitlines()]
-
+    complete = bash_completions
     assert complete("plugin", "enable", "wea") == ["weather-tools"]
     assert complete("plugin", "uninstall", "user:") == ["user:weather-tools"]
     assert complete("plugin", "catalog", "refresh", "a") == ["acme"]
