@@ -334,3 +334,14 @@ def test_upgrade_all_shows_one_finished_meter_per_download(site, plugin, make_ar
     assert code == 0, out
     finished = [line for line in out.split("\n") if "download" in line and "100%" in line]
     assert len(finished) == 2, out
+
+
+def test_uninstall_then_install_rebuilds_a_damaged_cache_tree(site, plugin) -> None:
+    assert plugin("upgrade", "--all").out.strip() == "nothing to upgrade: no plugins installed"
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    entry = read_lock(user_store())["weather-tools"]
+    readme = _damage_cache_tree(entry.content_digest)
+    assert plugin("uninstall", "weather-tools").code == 0
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    assert readme.read_text() != "tampered\n"  # re-hashed before reuse, so rebuilt
+    assert plugin("verify", "--all").code == 0

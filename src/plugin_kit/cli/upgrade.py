@@ -130,4 +130,6 @@ def upgrade(
             }
         )
         return
+    if not results:
+        echo("nothing to upgrade: no plugins installed")
     _render(results)
