@@ -37,10 +37,29 @@ _COMMANDS = {
 }  # fmt: skip
 
 
+_ENVIRONMENT = """\
+\b
+Environment:
+  XDG_CONFIG_HOME, XDG_CACHE_HOME   where config, stores and caches live (~/.config, ~/.cache)
+  INSOMNIA_HOST_API                 the host plugin-API version to resolve for
+  PLUGIN_KIT_LOCK_TIMEOUT           seconds to wait for a store lock (60)
+  PLUGIN_KIT_FETCH_TIMEOUT          seconds a fetch may stall (30)
+  PLUGIN_KIT_FETCH_DEADLINE         least seconds a whole download may take (60)
+  MINISIGN_SECRET_KEY, MINISIGN_PASSWORD   the signing key's text and its password (CI)
+  GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL   publish to GitHub
+  GITHUB_ACTIONS, GITHUB_REF_NAME, GITHUB_REF_TYPE, GITHUB_SHA,
+  GITHUB_OUTPUT, GITHUB_STEP_SUMMARY   read when publish runs in GitHub Actions
+  WATCHFILES_FORCE_POLLING          plugin dev --watch polls instead of inotify
+  YOI_HOME, YOI_CONFIG_DIR, XDG_DATA_HOME   where the Yoi host keeps its store and Profiles
+  NO_COLOR                          no colour in the output
+"""  # what the tool reads; tests/test_cli_conventions.py checks the list is whole
+
+
 @click.group(
     cls=LazyGroup,
     lazy=_COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=_ENVIRONMENT,
 )
 @click.version_option(__version__, prog_name="plugin")
 @click.option(
@@ -57,21 +76,6 @@ def cli(verbose: bool) -> None:
     Operators: plugin catalog add, plugin search, plugin install, plugin enable
 
     Run `plugin COMMAND --help` for the options and examples of each command.
-
-    \b
-    Environment:
-      XDG_CONFIG_HOME, XDG_CACHE_HOME   where config, stores and caches live (~/.config, ~/.cache)
-      INSOMNIA_HOST_API                 the host plugin-API version to resolve for
-      PLUGIN_KIT_LOCK_TIMEOUT           seconds to wait for a store lock (60)
-      PLUGIN_KIT_FETCH_TIMEOUT          seconds a fetch may stall (30)
-      PLUGIN_KIT_FETCH_DEADLINE         least seconds a whole download may take (60)
-      MINISIGN_SECRET_KEY, MINISIGN_PASSWORD   the signing key's text and its password (CI)
-      GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL   publish to GitHub
-      GITHUB_ACTIONS, GITHUB_REF_NAME, GITHUB_REF_TYPE, GITHUB_SHA,
-      GITHUB_OUTPUT, GITHUB_STEP_SUMMARY   read when publish runs in GitHub Actions
-      WATCHFILES_FORCE_POLLING          plugin dev --watch polls instead of inotify
-      YOI_HOME, YOI_CONFIG_DIR, XDG_DATA_HOME   where the Yoi host keeps its store and Profiles
-      NO_COLOR                          no colour in the output
     """
     if verbose:
         show_library_notes(verbose=True)
