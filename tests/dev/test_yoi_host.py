@@ -264,7 +264,8 @@ def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
     wat.write_text(wat.read_text().replace("(module", "(module (oops)", 1))
     events: list[DevEvent] = []
     session.cycle(events.append)
-    assert events[-1].event == "error" and events[-1].error["rule"] == "build-failed"
+    assert events[-1].event == "error" and events[-1].error["rule"] == "component-build"
+    assert events[-1].error["place"] == str(wat)
     assert events[-1].loaded == first.digest
     assert session.host.current.plugin.call("greet", {}).output["summary"] == "hello"
 

@@ -12,8 +12,9 @@ import pytest
 from helpers.plugins import INCLUDE_LINE, MANIFEST
 
 from plugin_kit.content.collect import collect_files
-from plugin_kit.content.digest import digest_path, sha256_file
+from plugin_kit.content.digest import sha256_file
 from plugin_kit.errors import ArchiveError, PackError
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 

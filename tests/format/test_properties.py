@@ -11,9 +11,10 @@ from helpers.archives import HOOKS, MANIFEST, compress, member, tar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin_kit.content.digest import FileRecord, content_digest, digest_path, extracted_digest
+from plugin_kit.content.digest import FileRecord, content_digest, extracted_digest
 from plugin_kit.errors import ArchiveError
 from plugin_kit.installer.cache import ensure_cached
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.tarformat import BLOCK, file_header, parse_header
 from plugin_kit.packer.writer import pack

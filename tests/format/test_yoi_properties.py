@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugin_kit.content.collect import NEVER_PACKED
-from plugin_kit.content.digest import digest_path
 from plugin_kit.errors import ArchiveError
 from plugin_kit.hosts import YOI
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 from plugin_kit.validators.hostpaths import host_path_violation
