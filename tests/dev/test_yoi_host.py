@@ -298,3 +298,19 @@ def test_an_import_beyond_the_three_host_apis_is_refused(tmp_path, sessions):
     assert event.event == "error", event
     assert event.error["rule"] == "yoi-import-denied"
     assert "`extra`" in event.error["message"]
+
+
+def test_the_dev_hosts_limits_are_the_preflights() -> None:
+    """One source of the host's numbers: `--limits host` enforces what `plugin validate`'s
+    pre-flight checks (components/runtime.py) and a component file's size limit (hosts.py)."""
+    from plugin_kit.components.runtime import YOI_LIMITS
+    from plugin_kit.dev.component_limits import HOST_LIMITS
+    from plugin_kit.hosts import YOI
+
+    pairs = {"input_bytes": "max_input_bytes", "output_bytes": "max_output_bytes",
+             "summary_bytes": "max_summary_bytes"}  # fmt: skip
+    for limit in ("memory_bytes", "table_elements", "instances", "tables", "memories", "fuel",
+                  *pairs):  # fmt: skip
+        assert getattr(HOST_LIMITS, limit) == getattr(YOI_LIMITS, pairs.get(limit, limit)), limit
+    assert HOST_LIMITS.component_bytes == YOI.limits.max_file_size == 8 << 20
+    assert (HOST_LIMITS.memory_bytes, HOST_LIMITS.fuel) == (2 << 20, 5_000_000)

@@ -1,8 +1,9 @@
 """The Yoi host's runtime limits for a component, what a component needs, and its output rules.
 
-The numbers are the host's (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785:
-`wasm_component_store_limits`, `PLUGIN_WASM_*`, `decode_plugin_wasm_output`). `--limits host`
-enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
+The numbers are the host's, kept once in components/runtime.py `YOI_LIMITS` (the store limits
+and per-call budgets) and hosts.py (a component file's size); their output rules are
+`decode_plugin_wasm_output` (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785).
+`--limits host` enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
 component would break, so an author can go on while the host catches up.
 """
 
@@ -12,7 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from plugin_kit.components.runtime import WASM_PAGE, YOI_LIMITS
 from plugin_kit.errors import DevError
+from plugin_kit.hosts import YOI
 
 __all__ = [
     "ComponentLimits",
@@ -26,9 +29,6 @@ __all__ = [
     "size_break",
     "check_tool_output",
 ]
-
-KiB, MiB = 1024, 1024 * 1024
-WASM_PAGE = 64 * KiB
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,16 @@ class ComponentLimits:
 
 HOST_LIMITS = ComponentLimits(
     name="host",
-    memory_bytes=2 * MiB,  # PLUGIN_WASM_MEMORY_BYTES
-    table_elements=256,  # PLUGIN_WASM_TABLE_ELEMENTS
-    instances=1,
-    tables=1,
-    memories=1,
-    fuel=5_000_000,  # PLUGIN_WASM_FUEL, per call
-    input_bytes=64 * KiB,  # PLUGIN_WASM_MAX_INPUT_BYTES
-    output_bytes=64 * KiB,  # PLUGIN_WASM_MAX_OUTPUT_BYTES
-    summary_bytes=1 * KiB,  # PLUGIN_WASM_MAX_SUMMARY_BYTES
-    component_bytes=8 * MiB,  # PluginDiscoveryLimits max_file_size_bytes
+    memory_bytes=YOI_LIMITS.memory_bytes,
+    table_elements=YOI_LIMITS.table_elements,
+    instances=YOI_LIMITS.instances,
+    tables=YOI_LIMITS.tables,
+    memories=YOI_LIMITS.memories,
+    fuel=YOI_LIMITS.fuel,
+    input_bytes=YOI_LIMITS.max_input_bytes,
+    output_bytes=YOI_LIMITS.max_output_bytes,
+    summary_bytes=YOI_LIMITS.max_summary_bytes,
+    component_bytes=YOI.limits.max_file_size,  # PluginDiscoveryLimits max_file_size_bytes
 )
 RELAXED_LIMITS = ComponentLimits(
     "relaxed", None, None, None, None, None, 500_000_000, None, None, None, None
