@@ -13,6 +13,7 @@ import pytest
 from helpers.refusals import (
     assert_change_between_passes_refused,
     assert_refused_and_nothing_written,
+    refusal_and_peak_rss,
 )
 from helpers.yoi_host import HostRefusal, host_read
 from helpers.zips import (
@@ -247,21 +248,9 @@ def test_sizes_claiming_gigabytes_are_never_allocated(tmp_path: Path) -> None:
     # in a child process whose peak RSS is its own.
     src = tmp_path / "claim.yoi-plugin"
     src.write_bytes(both("README.md", csize=3 * GiB, usize=3 * GiB))
-    code = (
-        "import re,sys\n"
-        "from plugin_kit.packer.reader import read_archive\n"
-        "from plugin_kit.validators.limits import Limits\n"
-        "from plugin_kit.errors import ArchiveError\n"
-        "try:\n    read_archive(sys.argv[1], limits=Limits.unlimited_for(4 << 30))\n"
-        "except ArchiveError as e:\n    print(e.rule)\n"
-        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True
-    )
-    rule, rss_kib = proc.stdout.split()
+    rule, rss_kib = refusal_and_peak_rss(src, unlimited_for=4 << 30)
     assert rule == "zip-overlap"
-    assert int(rss_kib) < 100 * 1024, f"peak RSS {int(rss_kib) // 1024} MiB"
+    assert rss_kib < 100 * 1024, f"peak RSS {rss_kib // 1024} MiB"
 
 
 def test_cli_inspect_names_rule_and_entry(tmp_path: Path) -> None:

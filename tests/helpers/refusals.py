@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,24 @@ def assert_change_between_passes_refused(
         extract_archive(archive, box / "dest")
     assert err.value.rule == "changed-during-read"
     assert list(box.iterdir()) == []
+
+
+def refusal_and_peak_rss(src: Path, unlimited_for: int | None = None) -> tuple[str, int]:
+    """read_archive(src) in a child process, so its peak memory is its own: (the rule it refused
+    with, peak RSS in KiB). With `unlimited_for`, the limits are raised to fit that many bytes."""
+    limits = f"Limits.unlimited_for({unlimited_for})" if unlimited_for else "None"
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec, so it could report pytest's own size.
+    code = (
+        "import re,sys\n"
+        "from plugin_kit.packer.reader import read_archive\n"
+        "from plugin_kit.validators.limits import Limits\n"
+        "from plugin_kit.errors import ArchiveError\n"
+        f"try:\n    read_archive(sys.argv[1], limits={limits})\n"
+        "except ArchiveError as e:\n    print(e.rule)\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True
+    )
+    rule, rss_kib = proc.stdout.split()
+    return rule, int(rss_kib)
