@@ -314,3 +314,20 @@ def test_the_dev_hosts_limits_are_the_preflights() -> None:
         assert getattr(HOST_LIMITS, limit) == getattr(YOI_LIMITS, pairs.get(limit, limit)), limit
     assert HOST_LIMITS.component_bytes == YOI.limits.max_file_size == 8 << 20
     assert (HOST_LIMITS.memory_bytes, HOST_LIMITS.fuel) == (2 << 20, 5_000_000)
+
+
+@pytest.mark.parametrize(
+    ("data", "rule"),
+    [
+        (b"\0asm\x0d\x00\x01\x00\x01\xff", "yoi-component-invalid"),  # a section past the end
+        (b"\0asm\x01\x00\x00\x00", "yoi-not-component"),  # a core module
+        (b"not wasm at all", "yoi-not-component"),
+    ],
+)
+def test_a_component_file_that_is_not_a_component_is_refused(tmp_path, sessions, data, rule):
+    root = tool_project(tmp_path)
+    (root / "plugin-kit.toml").unlink()  # no build: the file below is what gets loaded
+    (root / "plugin.component.wasm").write_bytes(data)
+    _, event = sessions(root, Probe("greet", {}))
+    assert event.event == "error" and event.error["rule"] == rule, event.error
+    assert event.error["place"].startswith("runtime.component")
