@@ -314,6 +314,7 @@ def test_completion_offers_installed_refs_and_catalog_names(site, plugin) -> Non
     assert complete("plugin", "uninstall", "user:") == ["user:weather-tools"]
     assert complete("plugin", "catalog", "refresh", "a") == ["acme"]
     assert "acme/" in complete("plugin", "install", "")
+    assert complete("plugin", "verify", "wea") == ["wea", "weather-tools"]  # a file, or the ref
 
 
 def test_inspect_prints_no_python_reprs(make_archive, plugin) -> None:

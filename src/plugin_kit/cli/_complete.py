@@ -57,3 +57,21 @@ def complete_names(
         return []
     names |= {f"{c}/" for c in sources}
     return [CompletionItem(n) for n in sorted(names) if n.startswith(incomplete)]
+
+
+def _and_files(incomplete: str, items: list[CompletionItem]) -> list[CompletionItem]:
+    """The shell's own file completion too: `install` and `verify` also take a FILE. First,
+    as click's bash script clears the list at a `file` item, then adds the words after it."""
+    return [CompletionItem(incomplete, type="file"), *items]
+
+
+def complete_refs_or_files(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    return _and_files(incomplete, complete_refs(ctx, param, incomplete))
+
+
+def complete_names_or_files(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    return _and_files(incomplete, complete_names(ctx, param, incomplete))

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from plugin_kit.cli._complete import complete_names
+from plugin_kit.cli._complete import complete_names_or_files
 from plugin_kit.cli._output import confirm, echo, emit_json, info, meter
 from plugin_kit.errors import NeedsUserError, UsageError
 
@@ -107,7 +107,7 @@ def _key_from_file(pubkey: str | None, pubkey_file: Path) -> str:
 
 
 @click.command()
-@click.argument("target", shell_complete=complete_names)
+@click.argument("target", shell_complete=complete_names_or_files)
 @click.option(
     "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._complete import complete_refs
+from plugin_kit.cli._complete import complete_refs_or_files
 from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.errors import UsageError
 
@@ -61,7 +61,7 @@ def verify_signature(
 
 
 @click.command()
-@click.argument("target", required=False, shell_complete=complete_refs)
+@click.argument("target", required=False, shell_complete=complete_refs_or_files)
 @click.option("--pubkey", metavar="RW...", help="The publisher's public key (the RW... line).")
 @click.option("--pubkey-file", type=click.Path(path_type=Path, dir_okay=False), help="A .pub file.")
 @click.option(
