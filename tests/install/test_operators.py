@@ -346,3 +346,16 @@ def test_uninstall_then_install_rebuilds_a_damaged_cache_tree(site, plugin) -> N
     assert plugin("install", "weather-tools", "--yes").code == 0
     assert readme.read_text() != "tampered\n"  # re-hashed before reuse, so rebuilt
     assert plugin("verify", "--all").code == 0
+
+
+def test_after_an_upgrade_that_asks_for_more_a_grant_adds_to_the_old_ones(
+    site, plugin, make_archive
+) -> None:
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
+    site.release(make_archive("weather-tools", "1.1.0", capabilities=MORE))
+    up = plugin("upgrade", "weather-tools", "--yes", "--json").json()["results"][0]
+    assert up["status"] == "needs-grant"
+    more = plugin("enable", "weather-tools", "--grant", "secrets=WEATHER_KEY", "--yes", "--json")
+    assert more.json()["granted"] == ["network: api.weather.gov/", "secret: WEATHER_KEY"]
+    assert more.json()["version"] == "1.1.0"

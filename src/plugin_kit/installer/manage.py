@@ -213,9 +213,17 @@ def _new_grants(
     grants: list[str],
     revoke: list[str],
 ) -> dict[str, Any]:
-    """The grants after this enable: what this install holds, plus `grants`, minus `revoke`."""
+    """The grants after this enable: what this install holds, plus `grants`, minus `revoke`.
+
+    After an upgrade that asks for more (`needs-grant`) the grants of the version it replaced
+    are kept too, if the new version still requests all of them (a grant never widens)."""
     rec = find_enablement(load_enablements(), store.ref(entry.id), store.workspace)
-    held = rec.grants if rec is not None and rec.binding(entry) == "current" else {}
+    binding = rec.binding(entry) if rec is not None else None
+    held: dict[str, Any] = {}
+    if rec is not None and binding == "current":
+        held = rec.grants
+    elif rec is not None and binding == "previous" and not caps.uncovered(rec.grants, requested):
+        held = rec.grants  # uncovered(grants, requested) == []: every grant is still requested
     if grant_requested:
         held = dict(requested)
     granted = caps.merge_grants(held, caps.parse_grants(grants, requested))
