@@ -107,3 +107,19 @@ def test_needs_the_user_is_exit_4_for_keygen_and_sign(capsys, tmp_path: Path, mo
     code, out = _call(capsys, cli, ["sign", "f.txt", "--key", str(pair.secret_key), "--json"])
     doc = json.loads(out)
     assert code == 4 and doc["error"]["rule"] == "signing.key-password-required"
+
+
+def test_success_objects_of_the_authoring_commands_have_ok(capsys, tmp_path: Path) -> None:
+    from helpers.plugins import FILES, MANIFEST
+
+    root = tmp_path / "p"
+    for name, text in {"plugin.toml": MANIFEST, **FILES}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+    code, out = _call(capsys, cli, ["pack", str(root), "-o", str(tmp_path / "d"), "--json"])
+    assert code == 0 and json.loads(out)["ok"] is True
+    archive = json.loads(out)["path"]
+    for args in (["validate", str(root)], ["digest", str(root)], ["inspect", archive]):
+        code, out = _call(capsys, cli, [*args, "--json"])
+        assert code == 0 and json.loads(out)["ok"] is True, args
