@@ -67,8 +67,14 @@ def test_create_plugin_too(capsys) -> None:
 def test_missing_argument_no_such_file_and_unknown_command(capsys, tmp_path: Path) -> None:
     code, out = _call(capsys, cli, ["show", "--json"])
     assert code == 2 and _one_error_object(out)["error"]["rule"] == "usage.missing-argument"
-    code, out = _call(capsys, cli, ["inspect", str(tmp_path / "absent.insomnia-plugin"), "--json"])
-    assert code == 2 and "does not exist" in _one_error_object(out)["error"]["message"]
+    absent = tmp_path / "absent.insomnia-plugin"
+    code, out = _call(capsys, cli, ["inspect", str(absent), "--json"])
+    doc = _one_error_object(out)
+    assert code == 2 and doc["error"]["rule"] == "usage.no-such-file"
+    assert doc["error"]["message"].endswith(f"no such file: {absent}")
+    capsys.readouterr()
+    code = run(cli, ["inspect", str(absent)], prog_name="plugin")
+    assert code == 2 and f"no such file: {absent}" in capsys.readouterr().err
     code, out = _call(capsys, cli, ["instal", "--json"])
     doc = _one_error_object(out)
     assert code == 2 and "Did you mean 'install'" in doc["error"]["message"]

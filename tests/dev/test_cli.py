@@ -43,7 +43,7 @@ def test_event_file_that_is_not_utf8_is_a_usage_error(tmp_path, capsys):
 @pytest.mark.parametrize("watch", [[], ["--watch"]])
 def test_missing_plugin_folder_is_a_usage_error(tmp_path, capsys, watch):
     assert dev(str(tmp_path / "nowhere"), *watch) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert f"no such folder: {tmp_path / 'nowhere'}" in capsys.readouterr().err
     assert not (tmp_path / "nowhere").exists()
 
 

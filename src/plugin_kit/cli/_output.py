@@ -8,10 +8,12 @@ left exact; its escapes are already inert.
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -155,13 +157,33 @@ _CLICK_RULES = (  # most specific first: these are subclasses of click.UsageErro
 )
 
 
+# click.Path(exists=True) says "File 'x' does not exist."; we say what every command says.
+_MISSING = re.compile(r"(?:File|Path|Directory) ('.*'|\".*\") does not exist\.", re.DOTALL)
+
+
+def _no_such_file(exc: click.ClickException) -> str | None:
+    """Reword click's missing-path message in place as "no such file: X" (or folder); the
+    name is shown made visible (a newline in it cannot forge a line). Returns the exact name."""
+    found = _MISSING.fullmatch(exc.message) if isinstance(exc, click.BadParameter) else None
+    if found is None:
+        return None
+    name = str(ast.literal_eval(found.group(1)))  # click quotes the name as a Python literal
+    kind = "folder" if exc.message.startswith("Directory") else "file"
+    exc.message = f"no such {kind}: {visible(name)}"
+    return name
+
+
 def click_error(exc: click.ClickException) -> UsageError:
     """A usage error click raised (missing argument, no such file, unknown command, bad
     option) as our own error shape, so `--json` callers read one object either way."""
-    rule = next((r for cls, r in _CLICK_RULES if isinstance(exc, cls)), "usage.command-line")
+    missing = _no_such_file(exc)
+    if missing is not None:
+        rule = "usage.no-such-file"
+    else:
+        rule = next((r for cls, r in _CLICK_RULES if isinstance(exc, cls)), "usage.command-line")
     ctx = getattr(exc, "ctx", None)
     hint = f"see `{ctx.command_path} --help`" if ctx is not None else None
-    return UsageError(exc.format_message(), rule=rule, hint=hint)
+    return UsageError(exc.format_message(), rule=rule, place=missing, hint=hint)
 
 
 def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None = None) -> int:
@@ -184,6 +206,7 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         if as_json:  # the same object as our own errors: machines parse one shape
             render_error(click_error(exc), as_json=True)
             return EXIT_USAGE
+        _no_such_file(exc)
         shown = io.StringIO()  # click quotes arguments (a file name from a checkout) in these
         exc.show(file=shown)
         echo_block(shown.getvalue(), err=True)
