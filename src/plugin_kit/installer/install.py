@@ -26,7 +26,7 @@ from plugin_kit.errors import (
     VerificationError,
 )
 from plugin_kit.fsio import read_bounded
-from plugin_kit.hosts import Host, get_host, host_for_archive, host_for_name
+from plugin_kit.hosts import INSOMNIA, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
@@ -58,7 +58,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InstallPlan",
+    "PLACERS",
+    "Placer",
     "check_store_host",
+    "placer",
     "plan_install",
     "plan_candidate",
     "run_install",
@@ -186,6 +189,28 @@ def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | Non
     if old.key_id:
         return "unpinned", f"key id {old.key_id} only"
     return None, None  # installed by --sha256 alone: nothing was pinned
+
+
+Placer = Callable[..., InstalledPackage]
+"""(archive: Path, store: Store, *, source: dict, expected_digest: str, signature: dict,
+info: ArchiveInfo, replace: bool, carry_grants: bool) -> InstalledPackage: `place_archive`'s
+signature. Called only after every check passed, with the verified `info` (`info.host`)."""
+
+# How each host's packages are placed into its stores. A host without one is refused after
+# every check ran and before anything is placed (host-unsupported).
+PLACERS: dict[str, Placer] = {INSOMNIA.name: place_archive}
+
+
+def placer(host: Host) -> Placer:
+    try:
+        return PLACERS[host.name]
+    except KeyError:
+        raise InstallError(
+            f"placing {host.title} packages is not supported yet",
+            rule="host-unsupported",
+            hint="every check passed and nothing was placed; "
+            f"this version of plugin install places only: {', '.join(PLACERS)}",
+        ) from None
 
 
 def check_store_host(host: Host, store: Store, place: str | None) -> None:
@@ -624,7 +649,7 @@ def run_install(
             source = _shareable_source(source)
         if plan.kind == "url" and signature.get("key_id"):
             source["sha256"] = info.sha256
-        installed = place_archive(
+        installed = placer(info.host)(
             got.path,
             store,
             source=source,
