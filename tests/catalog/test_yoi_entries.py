@@ -247,3 +247,14 @@ def test_yoi_summary_names_targets_ports_and_writes() -> None:
     for needle in ("GET,POST https://api.example.com:8443/v1/", "wss://s.example",
                    "[broad]", "fs write: roots the operator grants", "external writes: YES"):  # fmt: skip
         assert needle in summary, summary
+
+
+def test_catalog_build_refuses_a_yoi_version_a_catalog_cannot_order(
+    tmp_path, publisher_key, catalog_key
+):
+    folder = make_yoi_release(tmp_path / "rel", publisher_key, "example.Echo", "1.0")
+    with pytest.raises(PublishError) as err:
+        build_catalog(tmp_path / "site", [folder], catalog_key, catalog_id="acme",
+                      publisher_keys=[publisher_key.public_key])  # fmt: skip
+    assert err.value.rule == "publish.version-not-semver"
+    assert not (tmp_path / "site").exists()

@@ -116,3 +116,12 @@ def test_a_yoi_package_under_another_name_is_refused_before_anything(tmp_path, y
         plan_releases([renamed], key=key, env={})
     assert err.value.rule == "publish.name-mismatch"
     assert YOI_NAME in str(err.value.hint)
+
+
+def test_a_yoi_version_that_is_not_semver_is_refused_before_anything(tmp_path, keys, fake, options):
+    root = write_yoi_project(tmp_path / "src-loose", "example.Echo", "1.0")  # Yoi accepts it
+    loose = pack(root, tmp_path / "loose").path
+    with pytest.raises(PublishError) as err:
+        publish(options(archives=[loose]))
+    assert err.value.rule == "publish.version-not-semver"
+    assert fake.writes() == []
