@@ -482,15 +482,7 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
         "ascii", "replace"
     )
     verified = check_signature(got.path, sig_text, key, asset=asset)
-    info = read_strict(got.path, place, host=plan.host)  # the entry's host, not the bytes' claim
-    check_manifest(
-        info,
-        plugin_id=plan.id,
-        version=plan.version,
-        digest=plan.digest,
-        place=place,
-        host=plan.host,
-    )
+    info = _read_planned(plan, got.path, place)
     return info, {
         "algorithm": "minisign-ed25519-prehashed",
         "key_id": key.key_id,
@@ -536,16 +528,16 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
             "signed_files": [asset],
             "trusted_comment": verified.trusted_comment,
         }
-    info = read_strict(got.path, place)
-    check_manifest(
-        info,
-        plugin_id=plan.id,
-        version=plan.version,
-        digest=plan.digest,
-        place=place,
-        host=plan.host,  # a file's host as planned, or the one its URL's name says
-    )
+    info = _read_planned(plan, got.path, place)
     return info, signature
+
+
+def _read_planned(plan: InstallPlan, path: Path, place: str) -> Any:
+    """The strict reader as the plan's host (an entry's `host`, a file's, a URL name's; the
+    bytes' own when the plan does not know it), then id, version and digest against the plan."""
+    info = read_strict(path, place, host=plan.host)
+    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    return info
 
 
 def _check_key(plan: InstallPlan, accept_new_key: bool) -> None:

@@ -98,23 +98,11 @@ def read_strict(path: Path, place: str, host: str | None = None) -> Any:
 
 
 def check_manifest(
-    info: Any,
-    *,
-    plugin_id: str | None,
-    version: str | None,
-    digest: str | None,
-    place: str,
-    host: str | None = None,
+    info: Any, *, plugin_id: str | None, version: str | None, digest: str | None, place: str
 ) -> None:
-    """Host, id, version and content digest (the host's digest) of the verified package
+    """Id, version and content digest (the package host's digest) of the verified package
     against what the entry or plan says; None skips a check."""
     m = info.manifest
-    if host is not None and info.host.name != host:
-        raise VerificationError(
-            f"the archive is a {info.host.title} package, the entry is for {host}",
-            rule="manifest-host",
-            place=place,
-        )
     if plugin_id is not None and m.id != plugin_id:
         raise VerificationError(
             f"the archive holds plugin {m.id!r}, the entry says {plugin_id!r}",
