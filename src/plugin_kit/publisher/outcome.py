@@ -60,6 +60,8 @@ class CatalogOutcome:
     commit: str | None = None
     url: str | None = None
     diff: str = ""
+    # What operators register with `plugin catalog add` (raw bytes, not a web page).
+    fetch_url: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +69,7 @@ class CatalogOutcome:
             "changed": self.changed,
             "commit": self.commit,
             "url": self.url,
+            "fetch_url": self.fetch_url,
             "diff": self.diff,
         }
 

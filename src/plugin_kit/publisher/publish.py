@@ -67,7 +67,8 @@ def _target(
             rule="publish.bad-target",
             hint="use --target github or --target dir:PATH",
         )
-    settings = settings_from_env(env, opts.repo)  # the token check: before any write
+    # The token check, before any write; a dry run only reads, which a public repository allows.
+    settings = settings_from_env(env, opts.repo, need_token=not opts.dry_run)
     session = GitHubSession(settings, opts.policy, write_pacing=opts.write_pacing)
     target = GitHubTarget(
         session,
