@@ -170,7 +170,7 @@ def dev(
       plugin dev --watch                  # reload on every save
       plugin dev --watch --json           # one JSON event per line, for editors
       plugin dev --call get_forecast --input '{"place": "Oslo"}'
-      plugin dev --event examples/pre_tool_use.json
+      plugin dev --event examples/pre_tool_use.json   # in a project made with --runtime hooks
       plugin dev --call read --input '{"path": "notes.txt"}' --grant fs=.:read
       plugin dev --call fetch --grant request=requested --fixtures fixtures.json --limits relaxed
     """
@@ -180,6 +180,14 @@ def dev(
     from plugin_kit.dev.watch import polling_mode
     from plugin_kit.dev.watch import watch as watch_loop
 
+    if watch_ and not (directory / "plugin.toml").is_file():
+        # Without a manifest there is no project to bound the watch: it would watch the whole tree.
+        raise UsageError(
+            f"{directory} has no plugin.toml: nothing to watch",
+            rule="dev.no-manifest",
+            place=str(directory),
+            hint="run plugin dev in the plugin's folder (or pass it), or make one with create-plugin",
+        )
     if input_json is not None and not tool:
         raise UsageError("--input needs --call TOOL", rule="usage", place="--input")
     arguments = _json_arg(input_json, "--input") if input_json is not None else {}
@@ -197,8 +205,9 @@ def dev(
         if as_json:
             emit_json_line(d)
         else:
+            failed = d["event"] == "error"  # errors go to stderr, as every command's do
             for line in _status_lines(d):
-                echo(line)
+                echo(line, err=failed)
             for line in _details(d):
                 echo(line)
             for failure in event.probe_failures():
