@@ -65,3 +65,27 @@ def test_a_failed_cycle_reports_on_stderr(tmp_path, capsys) -> None:
     assert run(cli, ["dev", str(root)]) == 1
     captured = capsys.readouterr()
     assert "error in" in captured.err and "error in" not in captured.out
+
+
+def test_mcp_start_error_names_the_authors_file(tmp_path, capsys) -> None:
+    from dev.plugins import mcp_plugin, write_tree
+
+    root = mcp_plugin(tmp_path / "p")
+    write_tree(root, {"server.py": "raise RuntimeError('no config in ' + __file__)\n"})
+    assert run(cli, ["dev", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "mcp-start-failed" in err and f"no config in {root.resolve()}/server.py" in err
+    assert "insomnia/plugins" not in err  # the read-only cache copy is not the author's file
+    assert "TaskGroup" not in err and "\\x0a" not in err  # unwrapped; lines are lines
+    assert f"in {root.resolve()} to see why" in err
+
+
+def test_a_wat_syntax_error_is_a_build_error(tmp_path, monkeypatch, capsys) -> None:
+    project = _project(tmp_path, "wasm")
+    (project / "src" / "plugin.wat").write_text("(module (oops\n")
+    monkeypatch.chdir(project)
+    assert run(cli, ["dev", "--json"]) == 1
+    event = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (event["error"]["phase"], event["error"]["rule"]) == ("build", "wat2wasm.syntax")
+    assert run(cli, ["pack", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["error"]["phase"] == "build"

@@ -71,7 +71,10 @@ def render_error(err: PluginKitError, *, as_json: bool) -> None:
         emit_json({"ok": False, "error": err.to_dict()})
         return
     label = click.style("error", fg="red", bold=True)
-    click.echo(label + visible(f"[{err.rule}]: {err.message}"), err=True)
+    first, *more = err.message.split("\n")  # a build's output: each of its lines on a line
+    click.echo(label + visible(f"[{err.rule}]: {first}"), err=True)
+    for line in more:
+        echo(f"  | {line}", err=True)
     if err.place:
         echo(f"  at:   {err.place}", err=True)
     if err.hint:

@@ -57,8 +57,12 @@ def _status_lines(d: dict[str, Any]) -> list[str]:
     where = f" at {err['place']}" if err.get("place") else ""
     still = f"; still serving {_short(d.get('loaded'))}" if d.get("loaded") else ""
     hint = [f"  hint: {err['hint']}"] if err.get("hint") else []
+    # A message of several lines (a server's traceback): the first on the status line, the rest
+    # indented below it, each a line of its own.
+    first, *more = str(err["message"]).split("\n")
     return [
-        f"{changed}error in {err['phase']} [{err['rule']}]{where}: {err['message']}{still}",
+        f"{changed}error in {err['phase']} [{err['rule']}]{where}: {first}{still}",
+        *(f"  | {line}" for line in more),
         *hint,
     ]
 

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from plugin_kit.errors import PackError
+from plugin_kit.errors import BuildError
 from plugin_kit.fsio import write_atomic
 
 __all__ = ["BuildResult", "build_component", "wasm_tools_executable"]
@@ -45,7 +45,7 @@ def wasm_tools_executable() -> str:
         found = shutil.which("wasm-tools")
         if found:
             return found
-    raise PackError(
+    raise BuildError(
         "wasm-tools is not installed",
         rule="component-build",
         place="wasm-tools",
@@ -67,7 +67,7 @@ def build_component(wat: Path, wit_dir: Path, world: str, out: Path) -> BuildRes
     try:
         write_atomic(out, data)
     except OSError as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot write {out}: {exc.strerror}",
             rule="component-build",
             place=str(out),
@@ -83,7 +83,7 @@ def _run(argv: list[str], source: Path) -> None:
             check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot run wasm-tools: {exc}",
             rule="component-build",
             place=str(source),
@@ -94,7 +94,7 @@ def _run(argv: list[str], source: Path) -> None:
         detail = (
             "\n    ".join(proc.stderr.strip().splitlines()[:12]) or f"exit code {proc.returncode}"
         )
-        raise PackError(
+        raise BuildError(
             f"wasm-tools {argv[1]} {argv[2]} failed:\n    {detail}",
             rule="component-build",
             place=str(source),

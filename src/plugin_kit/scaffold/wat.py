@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from plugin_kit.errors import PackError
+from plugin_kit.errors import BuildError
 from plugin_kit.fsio import write_atomic
 
 __all__ = ["WatResult", "compile_wat", "wat_to_bytes"]
@@ -25,14 +25,14 @@ class WatResult:
 
 
 def wat_to_bytes(text: str, *, place: str = "<wat>") -> bytes:
-    """The binary module for `text`; a syntax error becomes a PackError naming line and column."""
+    """The binary module for `text`; a syntax error becomes a BuildError naming line and column."""
     # wasmtime is heavy (~100 ms); only this path needs it.
     from wasmtime import WasmtimeError, wat2wasm
 
     try:
         return bytes(wat2wasm(text))
     except WasmtimeError as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot compile WebAssembly text: {_summary(str(exc))}",
             rule="wat2wasm.syntax",
             place=place,
@@ -45,7 +45,7 @@ def compile_wat(src: Path, out: Path) -> WatResult:
     try:
         text = src.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot read WebAssembly text: {exc}",
             rule="wat2wasm.read",
             place=str(src),
@@ -55,7 +55,7 @@ def compile_wat(src: Path, out: Path) -> WatResult:
     try:
         write_atomic(out, data)
     except OSError as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot write {out}: {exc.strerror}",
             rule="wat2wasm.write",
             place=str(out),
