@@ -82,6 +82,7 @@ class PublishResult:
     key_id: str
     releases: list[ReleaseOutcome] = field(default_factory=list)
     catalog: CatalogOutcome | None = None
+    warnings: list[dict[str, object]] = field(default_factory=list)  # Problem.to_dict() each
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -91,4 +92,5 @@ class PublishResult:
             "key_id": self.key_id,
             "releases": [r.to_dict() for r in self.releases],
             "catalog": self.catalog.to_dict() if self.catalog else None,
+            "warnings": self.warnings,
         }
