@@ -47,3 +47,12 @@ def test_a_real_author_gives_no_warning(tmp_path, capsys, no_git_identity) -> No
     args = ["--runtime", "hooks", "--no-input", "--no-git", "--author", "Ada <ada@lovelace.dev>"]
     assert run(create, [*args, str(dest), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["warnings"] == []
+
+
+def test_the_rule_knows_every_templates_placeholder() -> None:
+    from plugin_kit.scaffold.templates import builtin_names, builtin_root
+    from plugin_kit.validators.semantic import PLACEHOLDER_AUTHOR
+
+    for name in builtin_names():
+        variables = json.loads((builtin_root() / name / "cookiecutter.json").read_text())
+        assert variables["author"] == PLACEHOLDER_AUTHOR, name

@@ -13,7 +13,13 @@ from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
 
-__all__ = ["semantic_problems", "manifest_warnings", "placeholder_author", "wasm_problem"]
+__all__ = [
+    "semantic_problems",
+    "manifest_warnings",
+    "PLACEHOLDER_AUTHOR",
+    "placeholder_author",
+    "wasm_problem",
+]
 
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -270,14 +276,15 @@ def semantic_problems(
     ]
 
 
-# Names RFC 2606 reserves for examples: an author there is a template's placeholder, not a person.
-_EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+# The stand-in the built-in templates write when git knows no author (cookiecutter.json).
+PLACEHOLDER_AUTHOR = "Plugin Author <author@example.org>"
+_PLACEHOLDER_NAME, _, _PLACEHOLDER_EMAIL = PLACEHOLDER_AUTHOR.rstrip(">").partition(" <")
 
 
 def placeholder_author(author: str) -> bool:
-    """True for a template's stand-in author ("Plugin Author <author@example.org>")."""
-    email = author.rpartition("<")[2].rstrip(">").strip().lower()
-    return email.rpartition("@")[2] in _EXAMPLE_DOMAINS or author.strip() == "Plugin Author"
+    """True for the templates' stand-in author, or either half of it."""
+    name, _, email = author.rstrip().rstrip(">").partition("<")
+    return name.strip() == _PLACEHOLDER_NAME or email.strip().lower() == _PLACEHOLDER_EMAIL
 
 
 def manifest_warnings(m: Manifest, **_kw: object) -> list[Problem]:
