@@ -215,7 +215,7 @@ def dev(
             for line in _details(d):
                 echo(line)
             for failure in event.probe_failures():
-                echo(f"  probe failed: {failure}")
+                echo(f"  probe failed: {failure}", err=True)
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()
