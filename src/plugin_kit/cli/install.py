@@ -110,7 +110,9 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
 @click.command()
 @click.argument("target")
 @click.option(
-    "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
+    "--project",
+    is_flag=True,
+    help="Install into the workspace store (.insomnia/plugins, or .yoi/plugins for Yoi).",
 )
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -163,6 +165,10 @@ def install(
       plugin install acme/weather-tools@0.3.1 --project --yes
       plugin install ./weather-tools-0.3.1.insomnia-plugin --sha256 9f2c...
       plugin install https://example.org/w-0.3.1.insomnia-plugin --pubkey RWQ... --dry-run --json
+      plugin install ./example.echo-1.0.0.yoi-plugin --project --pubkey RWQ...
+
+    A .yoi-plugin goes where Yoi discovers it: ${XDG_DATA_HOME:-~/.local/share}/yoi/plugins,
+    or <workspace>/.yoi/plugins with --project.
     """
     from plugin_kit.installer.install import plan_install, run_install
     from plugin_kit.installer.stores import user_store, workspace_store

@@ -121,7 +121,7 @@ def target_kind(target: str) -> str:
     if "://" in target:
         return "url"
     if (
-        target.endswith(".insomnia-plugin")
+        host_for_name(target) is not None
         or target.startswith((".", "/", "~"))
         or Path(target).is_file()
     ):
@@ -206,7 +206,9 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
     check_url(str(asset["url"]), within=cand.source.url)  # refused before the plan is shown
     pubkey = _publisher_key(entry)
     key = load_public_key(pubkey, place=f"{place} publisher key")
-    requested, risk = _entry_risk(entry, host_for_name(str(asset["asset"])) or INSOMNIA, place)
+    host = host_for_name(str(asset["asset"])) or INSOMNIA
+    store = store.for_host(host)
+    requested, risk = _entry_risk(entry, host, place)
     plugin_id = _entry_plugin_id(entry)
     src = entry.get("source") or {}
     old = read_lock(store).get(plugin_id)
@@ -303,11 +305,15 @@ def _plan_local(
         path = Path(target).resolve()
         if not path.is_file():
             raise UsageError(f"no such file: {target}", rule="file-missing")
+        plan._store = store = store.for_host(host_for_archive(path))
+        plan.store = store.kind
         plan.source = {"type": "file", "path": str(path), "requested": target}
         plan.size = path.stat().st_size
         info = read_strict(path, target)  # local bytes: show the manifest in the plan
         _fill_from_archive(plan, info, store)
     else:
+        url_path = urllib.parse.unquote(urllib.parse.urlsplit(target).path)
+        plan._store = store.for_host(host_for_name(url_path) or INSOMNIA)
         plan.url = target
         plan.source = {"type": "url", "url": target, "requested": target}
     return plan
@@ -536,6 +542,7 @@ def run_install(
             info, signature = _verify_catalog_download(plan, got)
         else:
             info, signature = _verify_local(plan, got)
+            plan._store = store = store.for_host(info.host)  # a URL's host is known only now
             _fill_from_archive(plan, info, store)
             fields.update(ref=plan.ref, version=plan.version)
             _check_key(plan, accept_new_key)
