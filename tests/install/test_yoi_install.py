@@ -1,0 +1,157 @@
+""".yoi-plugin packages through the CLI from local files: placed where Yoi discovers them, with
+our lock, cache and audit log; enabled in a Profile the host's reader accepts; listed with the
+host's own status words; disabled, verified and uninstalled. Nothing of a plugin runs."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from helpers import yoi_host_config as host
+
+from plugin_kit.hosts import YOI
+from plugin_kit.installer.audit import read_audit
+
+
+def data_store(home: Path) -> Path:
+    return home / ".local" / "share" / "yoi" / "plugins"  # plugin.rs `plugin_stores`
+
+
+def registry(home: Path) -> Path:
+    return home / ".config" / "yoi" / "profiles.toml"
+
+
+def lock(store: Path) -> dict:
+    return tomllib.loads((store / "plugins.lock").read_text())
+
+
+def listed(plugin, ws: Path) -> dict[str, dict]:
+    r = plugin("list", "--workspace", ws, "--json")
+    assert r.code == 0, r.err
+    return {p["ref"]: p for p in r.json()["packages"]}
+
+
+def profile_doc(home: Path) -> dict:
+    reg = host.read_registry(registry(home))
+    return host.read_profile(reg["plugins"])
+
+
+def test_install_file_user_store_where_yoi_looks(plugin, make_yoi_archive, isolated_home, tmp_path):
+    pkg = make_yoi_archive()
+    r = plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes", "--json")
+    assert r.code == 0, r.err
+    out = r.json()
+    store = data_store(isolated_home)
+    assert out["ref"] == "user:example.echo" and out["host"] == "yoi"
+    assert out["store_path"] == str(store / "example.echo.yoi-plugin")
+    assert (store / "example.echo.yoi-plugin").read_bytes() == pkg.path.read_bytes()
+    entry = lock(store)["plugin"][0]
+    assert (entry["id"], entry["host"], entry["content_digest"]) == (
+        "example.echo",
+        "yoi",
+        pkg.digest,
+    )
+    assert entry["requested_capabilities"]["request"][0]["host"] == "api.example.com"
+    assert (Path(out["cache_path"]) / "plugin.toml").is_file()
+    assert read_audit()[-1]["action"] == "install" and read_audit()[-1]["outcome"] == "ok"
+    # Yoi's discovery takes only `*.yoi-plugin` names: our lock and lock file are not counted.
+    assert sorted(p.suffix for p in store.iterdir()) == [".lock", ".lock", ".yoi-plugin"]
+    pkgs = listed(plugin, tmp_path)
+    assert pkgs["user:example.echo"]["status"] == "disabled"
+    assert pkgs["user:example.echo"]["host"] == "yoi"
+
+
+def test_project_install_enable_list_active_disable_uninstall(
+    plugin, make_yoi_archive, isolated_home, tmp_path
+):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    pkg = make_yoi_archive()
+    r = plugin("install", pkg.path, "--project", "--workspace", ws, "--sha256", pkg.sha256, "--yes")
+    assert r.code == 0, r.err
+    assert (ws / ".yoi" / "plugins" / "example.echo.yoi-plugin").is_file()
+    assert "project:example.echo" in r.out
+
+    r = plugin("enable", "project:example.echo", "--workspace", ws, "--grant-requested")
+    assert r.code == 4 and not registry(isolated_home).exists()  # no terminal, no --yes
+
+    r = plugin("enable", "project:example.echo", "--workspace", ws, "--grant-requested", "--yes")
+    assert r.code == 0, r.err
+    doc = profile_doc(isolated_home)
+    assert host.switch_on(doc)
+    (entry,) = doc["plugins"]["enabled"]
+    assert (entry["id"], entry["version"], entry["digest"]) == (
+        "project:example.echo",
+        "1.0.0",
+        pkg.digest,
+    )
+    assert host.binding_error(entry["grants"], entry["id"], pkg.digest, "1.0.0") is None
+    assert entry["grants"]["request"][0]["host"] == "api.example.com"
+
+    pkgs = listed(plugin, ws)
+    assert pkgs["project:example.echo"]["status"] == "active"
+    assert pkgs["project:example.echo"]["running_digest"] == pkg.digest
+    text = plugin("list", "--workspace", ws).out
+    assert "project:example.echo" in text and "active" in text and "(Yoi)" in text
+
+    r = plugin("verify", "project:example.echo", "--workspace", ws, "--json")
+    assert r.code == 0 and r.json()["ok"], r.out
+
+    r = plugin("disable", "project:example.echo", "--workspace", ws)
+    assert r.code == 0, r.err
+    assert "plugins" not in profile_doc(isolated_home)
+    assert listed(plugin, ws)["project:example.echo"]["status"] == "disabled"
+
+    r = plugin("uninstall", "project:example.echo", "--workspace", ws, "--json")
+    assert r.code == 0, r.err
+    assert not (ws / ".yoi" / "plugins" / "example.echo.yoi-plugin").exists()
+    assert lock(ws / ".yoi" / "plugins").get("plugin", []) == []
+    assert "project:example.echo" not in listed(plugin, ws)
+
+
+def test_enable_prints_every_grant_and_profile_creation(plugin, make_yoi_archive, tmp_path):
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    r = plugin("enable", "user:example.echo", "--grant-requested", "--json", "--yes")
+    assert r.code == 0, r.err
+    out = r.json()
+    lines = out["lines"]
+    assert any("create" in line.lower() and "Profile" in line for line in lines), lines
+    assert any(line.startswith("grant request https://api.example.com") for line in lines), lines
+    assert any(line.startswith("grant websocket") for line in lines), lines
+    assert out["entry"]["digest"] == pkg.digest
+
+
+def test_uninstall_removes_profile_entry_and_package(plugin, make_yoi_archive, isolated_home):
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    r = plugin("uninstall", "user:example.echo", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["profile_entries_removed"] == 1
+    assert "plugins" not in profile_doc(isolated_home)
+    assert not (data_store(isolated_home) / "example.echo.yoi-plugin").exists()
+    assert [a["action"] for a in read_audit()][-2:] == ["disable", "uninstall"]
+
+
+def test_verify_rehashes_with_the_yoi_digest(plugin, make_yoi_archive, isolated_home):
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    r = plugin("verify", "--all", "--json")
+    assert r.code == 0 and r.json()["ok"], r.out
+    store_file = data_store(isolated_home) / "example.echo.yoi-plugin"
+    data = bytearray(store_file.read_bytes())
+    data[-30] ^= 1
+    store_file.write_bytes(bytes(data))
+    r = plugin("verify", "--all", "--json")
+    assert not json.loads(r.out)["ok"]
+    assert r.json()["problems"][0]["check"] == "store file"
+
+
+def test_dotted_upper_case_id(plugin, make_yoi_archive, isolated_home, tmp_path):
+    pkg = make_yoi_archive("no-permissions", plugin_id="Example.Echo.V2")
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    assert (data_store(isolated_home) / f"Example.Echo.V2{YOI.suffix}").is_file()
+    assert plugin("enable", "user:Example.Echo.V2", "--yes").code == 0
+    assert listed(plugin, tmp_path)["user:Example.Echo.V2"]["status"] == "active"
