@@ -50,20 +50,41 @@ class _Enabler:
 
     facts: Callable[[Any], tuple[str, dict[str, Any]]]  # manifest -> (api, requested)
     settle: Callable[[Store, StoreTransaction], object]  # finish what a killed run left
-    # Before the commit of an upgrade from `old` to `new`: "carried" (grants moved), "wait"
-    # (keep the old package, the new one needs a grant) or "" (nothing enabled to carry).
-    carry: Callable[[Store, LockEntry, LockEntry], str]
+    # Before the commit of an upgrade from `old` to `new` (entries: the lock being written):
+    # "carried" (grants moved), "wait" (keep the old package, the new one needs a grant) or
+    # "" (nothing enabled to carry).
+    carry: Callable[[Store, StoreTransaction, dict[str, LockEntry], LockEntry, LockEntry], str]
     prune: Callable[[Store, str], None]  # after the commit: drop grants of no install
 
 
-def _insomnia_carry(store: Store, old: LockEntry, new: LockEntry) -> str:
+def _insomnia_carry(
+    store: Store,
+    _txn: StoreTransaction,
+    _entries: dict[str, LockEntry],
+    old: LockEntry,
+    new: LockEntry,
+) -> str:
     return "carried" if carry_grant(store, old, new) else ""
 
 
-def _yoi_carry(store: Store, old: LockEntry, new: LockEntry) -> str:
-    if yoi_store.must_wait(store, old, new):
+def _yoi_carry(
+    store: Store,
+    txn: StoreTransaction,
+    entries: dict[str, LockEntry],
+    old: LockEntry,
+    new: LockEntry,
+) -> str:
+    """Grown requests wait; otherwise the new version is committed as `pending` first, then the
+    Profile re-pinned, so that a kill before the swap is finished by `yoi_store.settle`."""
+    if yoi_store.profile_entry(store, old.id) is None:
+        return ""
+    if yoi_store.grown_requests(old, new):
         return "wait"
-    return "carried" if yoi_store.repin(store, new) else ""
+    pending = dataclasses.replace(old, pending=dataclasses.replace(new, previous=None).to_dict())
+    txn.put_bytes(store.lock_path.name, render_lock({**entries, old.id: pending}))
+    txn.commit()
+    yoi_store.repin(store, new)
+    return "carried"
 
 
 _ENABLERS = {
@@ -172,7 +193,7 @@ def place_archive(
                 install_id=install_id,
                 host=store.host.name,
             )
-            outcome = hooks.carry(store, old, new) if carry_grants and old else ""
+            outcome = hooks.carry(store, txn, entries, old, new) if carry_grants and old else ""
             if outcome == "wait" and old is not None:  # the store and the pin stay; it waits
                 grown = yoi_store.grown_requests(old, new)
                 entries[manifest.id] = dataclasses.replace(

@@ -36,7 +36,6 @@ __all__ = [
     "lock_facts",
     "grown_requests",
     "profile_entry",
-    "must_wait",
     "store_package",
     "repin",
     "swap_in",
@@ -79,11 +78,6 @@ def profile_entry(store: Store, plugin_id: str) -> Mapping[str, Any] | None:
         return None
     ref = store.ref(plugin_id)
     return next((e for e in enabled_entries(doc) if e.get("id") == ref), None)
-
-
-def must_wait(store: Store, old: LockEntry, new: LockEntry) -> bool:
-    """An upgrade of an enabled package whose requests grew waits for `plugin enable`."""
-    return profile_entry(store, old.id) is not None and bool(grown_requests(old, new))
 
 
 def store_package(store: Store, entry: LockEntry) -> YoiStorePackage:
