@@ -52,6 +52,11 @@ def test_tampered_file_is_refused_with_exit_3(plugin, make_yoi_archive, enabled_
     r = plugin("install", v2.path, "--sha256", sha, "--yes")
     assert r.code == 3 and "crc-mismatch" in r.err, r.err  # the plan's strict read of the file
     assert snapshot(isolated_home) == before
+    # A good file with the wrong --sha256: refused after the download copy is hashed.
+    good = make_yoi_archive("no-permissions", "1.0.1", plugin_id="other.tool")
+    r = plugin("install", good.path, "--sha256", "0" * 64, "--yes")
+    assert r.code == 3 and "archive-sha256" in r.err, r.err
+    assert snapshot(isolated_home) == before
     assert read_audit()[-1]["outcome"] == "refused"
 
 
