@@ -155,3 +155,52 @@ def test_dotted_upper_case_id(plugin, make_yoi_archive, isolated_home, tmp_path)
     assert (data_store(isolated_home) / f"Example.Echo.V2{YOI.suffix}").is_file()
     assert plugin("enable", "user:Example.Echo.V2", "--yes").code == 0
     assert listed(plugin, tmp_path)["user:Example.Echo.V2"]["status"] == "active"
+
+
+def test_library_discover_and_resolve_enabled_cover_yoi(plugin, make_yoi_archive, isolated_home):
+    from plugin_kit.installer.api import discover, resolve_enabled
+
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    [found] = discover(None)
+    assert (found.ref, found.host, found.status, found.digest) == (
+        "user:example.echo",
+        "yoi",
+        "disabled",
+        pkg.digest,
+    )
+    assert resolve_enabled(None) == []
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    [loaded] = resolve_enabled(None)
+    assert (loaded.ref, loaded.version, loaded.digest) == ("user:example.echo", "1.0.0", pkg.digest)
+    assert (Path(loaded.cache_path) / "plugin.toml").is_file()
+    assert loaded.grants["request"][0]["host"] == "api.example.com"
+    assert "tool" in loaded.surfaces
+    # Without the plugins feature switch Yoi's worker loads nothing: neither do we report it.
+    reg = host.read_registry(registry(isolated_home))["plugins"]
+    reg.write_text(reg.read_text().replace("enabled = true", "enabled = false", 1))
+    assert resolve_enabled(None) == []
+    assert discover(None)[0].status == "active"  # `yoi plugin list` still says active
+
+
+def test_killed_enable_leaves_old_or_new_profile(plugin, make_yoi_archive, isolated_home):
+    import os
+    import subprocess
+    import sys
+
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    env = {**os.environ, "PLUGIN_KIT_CRASH_AT": "yoi-enable:profile-written"}
+    code = "from plugin_kit.cli.main import main; main()"
+    killed = subprocess.run(
+        [sys.executable, "-c", code, "enable", "user:example.echo", "--grant-requested", "--yes"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert killed.returncode == 86, killed.stderr
+    # The Profile is written whole; it is not registered yet, so Yoi reads no enablement.
+    assert not registry(isolated_home).exists()
+    artifacts = list((isolated_home / ".config" / "yoi").rglob("*.toml"))
+    for a in artifacts:
+        host.read_profile(a)
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    assert profile_doc(isolated_home)["plugins"]["enabled"][0]["digest"] == pkg.digest
