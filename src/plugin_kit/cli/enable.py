@@ -76,7 +76,7 @@ def enable(
     from plugin_kit.installer.manage import enable as do_enable
 
     def ask(preview: Any) -> None:
-        if not yes:
+        if not as_json:  # shown before anything is written, also with --yes (--json carries it)
             for line in preview.preview_lines():
                 info(line)
         confirm_or_exit(
