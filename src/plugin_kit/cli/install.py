@@ -11,6 +11,7 @@ import click
 
 from plugin_kit.cli._output import confirm, echo, emit_json, info, progress
 from plugin_kit.errors import NeedsUserError
+from plugin_kit.hosts import HOSTS
 
 
 def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,6 +130,12 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
     help="Host plugin-API version to resolve for (default: config).",
 )
 @click.option(
+    "--host",
+    "host_name",
+    type=click.Choice(list(HOSTS)),
+    help="Pick the entry of this host when a catalog name has entries for both.",
+)
+@click.option(
     "--accept-new-key",
     is_flag=True,
     help="Accept a publisher key that differs from the pinned one.",
@@ -145,6 +152,7 @@ def install(
     pubkey: str | None,
     sha256: str | None,
     host_api: str | None,
+    host_name: str | None,
     accept_new_key: bool,
     as_json: bool,
 ) -> None:
@@ -170,11 +178,18 @@ def install(
     A .yoi-plugin goes where Yoi discovers it: ${XDG_DATA_HOME:-~/.local/share}/yoi/plugins,
     or <workspace>/.yoi/plugins with --project.
     """
-    from plugin_kit.installer.install import plan_install, run_install
+    from plugin_kit.hosts import INSOMNIA
+    from plugin_kit.installer.install import plan_install, run_install, target_host
     from plugin_kit.installer.stores import user_store, workspace_store
 
-    store = workspace_store(workspace or Path.cwd()) if project or workspace else user_store()
-    plan = plan_install(target, store, host_api=host_api, pubkey=pubkey, sha256=sha256)
+    # The store of the package's host: a catalog entry's `host`, a file's bytes, a URL's suffix
+    # (a URL that does not say is placed by what its verified bytes are).
+    host = target_host(target, host_api=host_api, host=host_name) or INSOMNIA
+    ws = workspace or Path.cwd()
+    store = workspace_store(ws, host) if project or workspace else user_store(host)
+    plan = plan_install(
+        target, store, host_api=host_api, pubkey=pubkey, sha256=sha256, host=host_name
+    )
     if plan.already_installed:
         if as_json:
             emit_json(

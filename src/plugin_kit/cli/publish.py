@@ -107,7 +107,8 @@ def publish(
     dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Publish ARCHIVES (default: dist/*.insomnia-plugin) with signatures, SHA256SUMS and catalog.
+    """Publish ARCHIVES (default: every .insomnia-plugin and .yoi-plugin in dist/) with
+    signatures, SHA256SUMS and catalog; a .yoi-plugin gets a catalog entry with host "yoi".
 
     Safe to re-run: a draft release is found or created, only missing or broken assets are
     uploaded, the release is published last, then catalog/extensions.json and its signature
@@ -123,6 +124,7 @@ def publish(
       plugin publish --dry-run
       plugin publish dist/weather-tools-0.3.1.insomnia-plugin --repo acme/weather-tools --key release.key
       plugin publish --tag '{id}-v{version}' dist/*.insomnia-plugin
+      plugin publish dist/example.echo-1.0.0.yoi-plugin --target dir:site --key release.key
       plugin publish --target dir:site --base-url https://plugins.example.org --key release.key
     """
     from plugin_kit.publisher.actions import annotation, write_actions_files

@@ -61,7 +61,9 @@ _MAX_KNOWN_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class Store:
-    """One store of `host`: `kind` is "user" or "project"; a project store belongs to `workspace`."""
+    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`.
+    It holds packages of one `host` (their file suffix, its place); install refuses any other
+    host's."""
 
     kind: StoreKind
     root: Path

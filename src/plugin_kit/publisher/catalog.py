@@ -40,6 +40,7 @@ __all__ = [
     "CatalogWrite",
     "asset_url",
     "catalog_signature_comment",
+    "check_catalog_version",
     "dump_catalog",
     "entry_for_release",
     "load_catalog_bytes",
@@ -108,6 +109,21 @@ _HOST_FIELDS = {INSOMNIA.name: _insomnia_fields, YOI.name: _yoi_fields}
 
 def _host_fields(info: ArchiveInfo) -> dict[str, Any]:
     return _HOST_FIELDS[info.host.name](info.manifest)
+
+
+def check_catalog_version(info: ArchiveInfo) -> None:
+    """A catalog orders versions by SemVer; Yoi itself accepts any non-blank version string."""
+    from plugin_kit.validators.versions import VersionRangeError
+
+    try:
+        _version_key(info.manifest.version)
+    except VersionRangeError:
+        raise PublishError(
+            f"version {info.manifest.version!r} is not SemVer, so a catalog cannot order it",
+            rule="publish.version-not-semver",
+            place=str(info.path),
+            hint="use a version such as 1.2.3 in plugin.toml and pack again",
+        ) from None
 
 
 def release_title(info: ArchiveInfo) -> str:

@@ -23,6 +23,7 @@ from plugin_kit.publisher.catalog import (
     DEFAULT_TTL,
     CatalogWrite,
     asset_url,
+    check_catalog_version,
     entry_for_release,
     load_catalog_bytes,
     merge_entries,
@@ -135,6 +136,7 @@ def _entry(
     from plugin_kit.signing.sums import parse_sums
 
     info = read_archive(archive)
+    check_catalog_version(info)
     expected = info.host.archive_name(info.manifest.id, info.manifest.version)
     if archive.name != expected:
         raise PublishError(

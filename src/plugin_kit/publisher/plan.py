@@ -129,12 +129,14 @@ def resolve_tag(plugin_id: str, version: str, tag: str | None, env: Mapping[str,
 
 
 def read_archive_checked(path: Path):  # -> PlannedArchive
-    """The strict reader (the host told by the file's bytes), then the file name must be
-    exactly the host's `<id>-<version><suffix>`."""
+    """The strict reader (the host told by the file's bytes), a SemVer version, then the file
+    name must be exactly the host's `<id>-<version><suffix>`."""
     from plugin_kit.packer.reader import read_archive
+    from plugin_kit.publisher.catalog import check_catalog_version
 
     info = read_archive(path)
     manifest = info.manifest
+    check_catalog_version(info)
     expected = info.host.archive_name(manifest.id, manifest.version)
     if path.name != expected:
         raise PublishError(
