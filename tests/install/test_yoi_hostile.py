@@ -159,3 +159,46 @@ def test_workspace_enabling_its_own_package_is_not_read_by_yoi(
     from plugin_kit.installer.api import resolve_enabled
 
     assert resolve_enabled(ws) == []
+
+
+@pytest.fixture
+def tamper_site(publisher, make_archive, plugin, tmp_path):
+    from catalog.releases import YOI_REQUESTS, write_yoi_project
+
+    from plugin_kit.packer.writer import pack
+
+    publisher.release(make_archive("weather-tools", "1.0.0"))
+    root = write_yoi_project(tmp_path / "src-yoi", "example.Echo", "1.0.0", YOI_REQUESTS)
+    publisher.release(pack(root, tmp_path / "dist-yoi"))
+    r = plugin("catalog", "add", publisher.url, "--name", "acme", "--pubkey",
+               publisher.catalog_key.public)  # fmt: skip
+    assert r.code == 0, r.err
+    return publisher
+
+
+def _tamper_cases() -> list[str]:
+    from install.test_yoi_resolve import TAMPERING
+
+    return sorted(TAMPERING)
+
+
+@pytest.mark.parametrize("case", _tamper_cases())
+def test_tampered_catalog_release_through_the_cli(
+    case, tamper_site, enabled_v1, plugin, isolated_home, tmp_path
+):
+    """The catalog tamper cases (test_yoi_resolve.TAMPERING) through `plugin install NAME`,
+    user and project: exit 3; the stores, locks and the Yoi Profile are as they were."""
+    from install.test_yoi_resolve import TAMPERING
+
+    mutate, rule = TAMPERING[case]
+    mutate(tamper_site)
+    assert plugin("catalog", "refresh", "acme").code == 0
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    before = snapshot(isolated_home)
+    for extra in ((), ("--project", "--workspace", ws)):
+        r = plugin("install", "example.Echo", "--yes", *extra)
+        assert r.code == 3 and rule in r.err, (r.code, r.err)
+        assert snapshot(isolated_home) == before
+        assert not (ws / ".yoi").exists()
+        assert read_audit()[-1]["outcome"] == "refused"
