@@ -228,7 +228,7 @@ def _enable_plugins_toml(
             records.append(rec)
 
         with locked_store(store):
-            _same_install(store, entry)
+            same_install(store, entry)
             checkpoint("enable:locked")
             update_enablements(change)
     except PluginKitError as err:
@@ -246,12 +246,14 @@ def _enable_plugins_toml(
     return result
 
 
-def _same_install(store: Store, entry: LockEntry) -> None:
-    """Under the store lock: the install a grant is about to name is still the store's."""
+def same_install(store: Store, entry: LockEntry) -> LockEntry:
+    """Under the store lock: the install a grant is about to name is still the store's (and,
+    for Yoi, so is the version waiting for a grant)."""
     now = read_lock(store).get(entry.id)
-    if now is None or (now.install_id, now.content_digest) != (
+    if now is None or (now.install_id, now.content_digest, now.pending) != (
         entry.install_id,
         entry.content_digest,
+        entry.pending,
     ):
         raise InstallError(
             f"{store.ref(entry.id)} changed while this command ran",
@@ -259,6 +261,7 @@ def _same_install(store: Store, entry: LockEntry) -> None:
             place=str(store.lock_path),
             hint="run the command again",
         )
+    return now
 
 
 def disable(ref: str, workspace: Path | None, *, profile: str | None = None) -> Any:

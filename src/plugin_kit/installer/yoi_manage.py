@@ -19,6 +19,7 @@ from plugin_kit.errors import InstallError, PluginKitError
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
+from plugin_kit.installer.manage import same_install
 from plugin_kit.installer.stores import Store, store_transaction
 from plugin_kit.installer.yoi_enable import (
     DisablePlan,
@@ -98,23 +99,6 @@ class YoiDisableResult:
                 "removed": self.removed, **self.plan.to_dict()}  # fmt: skip
 
 
-def _same(store: Store, entry: LockEntry) -> LockEntry:
-    """Under the store lock: the lock entry is still the one the plan was made from."""
-    now = read_lock(store).get(entry.id)
-    if now is None or (now.install_id, now.content_digest, now.pending) != (
-        entry.install_id,
-        entry.content_digest,
-        entry.pending,
-    ):
-        raise InstallError(
-            f"{store.ref(entry.id)} changed while this command ran",
-            rule="store-changed",
-            place=str(store.lock_path),
-            hint="run the command again",
-        )
-    return now
-
-
 def enable(
     store: Store,
     entry: LockEntry,
@@ -142,7 +126,7 @@ def enable(
         with store_transaction(store) as txn:
             settle(store, txn)
             txn.commit()
-            current = _same(store, entry)
+            current = same_install(store, entry)
             apply_enable(plan)
             checkpoint("yoi-enable:pinned")
             if current.pending:
