@@ -53,7 +53,11 @@ def _journey(plugin, url: str, pubkey: str, ws: Path, home: Path, publish: Calla
     publish("1.1.0", "request+websocket")
     assert plugin("catalog", "refresh", "acme").code == 0
     dry = plugin("upgrade", ref, "--workspace", ws, "--dry-run", "--json")
-    assert dry.json()["results"][0]["status"] == "planned"
+    (planned,) = dry.json()["results"]
+    assert planned["status"] == "planned" and planned["to_version"] == "1.1.0"
+    assert any(
+        line.startswith("request https://api.example.com") for line in planned["new_capabilities"]
+    )
     assert _entry(home, ref) == v1
     up = plugin("upgrade", ref, "--workspace", ws, "--yes", "--json")
     assert up.code == 0, up.err

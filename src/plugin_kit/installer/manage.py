@@ -377,9 +377,14 @@ def _upgrade_one(
                 settle_grants(store)
         return UpgradeResult(ref, entry.version, cand.version, "up-to-date")
     plan = plan_candidate(cand, store, f"{catalog}/{entry.id}")
-    rec = find_enablement(load_enablements(), ref, store.workspace)
-    granted = rec is not None and rec.active and rec.binding(entry) is not None
-    extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
+    if store.host.enablement != INSOMNIA.enablement:  # Yoi: what grew, if the Profile enables it
+        from plugin_kit.installer import yoi_store
+
+        extra = yoi_store.planned_growth(store, entry, plan.capabilities or {})
+    else:
+        rec = find_enablement(load_enablements(), ref, store.workspace)
+        granted = rec is not None and rec.active and rec.binding(entry) is not None
+        extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
     if dry_run:
         return UpgradeResult(
             ref,

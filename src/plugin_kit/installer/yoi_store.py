@@ -28,13 +28,14 @@ from plugin_kit.errors import InstallError, PluginKitError
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
 from plugin_kit.installer.stores import Store, StoreTransaction
-from plugin_kit.installer.yoi_grants import GrantSet, requested_grants
+from plugin_kit.installer.yoi_grants import GrantSet, parse_grant, requested_grants
 from plugin_kit.installer.yoi_profiles import locate_profile, read_profile_artifact
 from plugin_kit.installer.yoi_status import YoiStorePackage, declared_surfaces, enabled_entries
 
 __all__ = [
     "lock_facts",
     "grown_requests",
+    "planned_growth",
     "profile_entry",
     "store_package",
     "repin",
@@ -60,8 +61,27 @@ def _request_items(requested: Mapping[str, Any]) -> tuple[set[Any], set[str]]:
 
 def grown_requests(old: LockEntry, new: LockEntry) -> list[str]:
     """What `new` requests that `old` did not, one label each (empty: the requests did not grow)."""
-    old_items, old_surfaces = _request_items(old.requested_capabilities)
-    new_items, new_surfaces = _request_items(new.requested_capabilities)
+    return _grown(old.requested_capabilities, new.requested_capabilities)
+
+
+def planned_growth(store: Store, entry: LockEntry, capabilities: Mapping[str, Any]) -> list[str]:
+    """For `upgrade --dry-run`: what a catalog entry's `capabilities` (catalog/risk.py's Yoi
+    form: permission labels and targets) request beyond `entry`, if the Profile enables it."""
+    if profile_entry(store, entry.id) is None:
+        return []
+    try:
+        perms = [parse_grant(f"permission={label}").to_table()
+                 for label in capabilities.get("permissions", ())]  # fmt: skip
+    except (PluginKitError, AttributeError, TypeError):
+        return ["(the entry's permissions cannot be read)"]
+    tables = {"permissions": perms, "request": capabilities.get("request") or [],
+              "websocket": capabilities.get("websocket") or []}  # fmt: skip
+    return _grown(entry.requested_capabilities, {**tables, "surfaces": []})
+
+
+def _grown(old_requested: Mapping[str, Any], new_requested: Mapping[str, Any]) -> list[str]:
+    old_items, old_surfaces = _request_items(old_requested)
+    new_items, new_surfaces = _request_items(new_requested)
     grown = [f"{g.KIND} {g.label}" for g in new_items - old_items]
     grown += [f"surface {s}" for s in sorted(new_surfaces - old_surfaces)]
     return sorted(grown)
