@@ -85,9 +85,10 @@ SHOUT=$(ls "$DEMO"/yoi-shout/dist/*.yoi-plugin)
 plugin publish "$SHOUT" --target "dir:$DEMO/site" --key "$DEMO/release.key"
 YOI_WS=$(mktemp -d "$DEMO/yoi-workspace.XXXX")
 cd "$YOI_WS"
-# Verified against the publisher's key (.minisig beside it), placed in .yoi/plugins, disabled.
-plugin install "$(ls "$DEMO"/site/releases/download/*/yoi-shout-*.yoi-plugin)" --project \
-  --pubkey "$(tail -n 1 "$DEMO/release.pub")" --yes
+plugin catalog refresh demo
+plugin search --host yoi
+# By name from the signed catalog: every check, then placed in .yoi/plugins, disabled.
+plugin install yoi-shout --project --yes
 plugin list
 # Pinned to id, version and digest in a Yoi Profile, created and registered in profiles.toml.
 plugin enable project:yoi-shout --grant-requested --yes

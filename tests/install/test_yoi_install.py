@@ -204,3 +204,44 @@ def test_killed_enable_leaves_old_or_new_profile(plugin, make_yoi_archive, isola
         host.read_profile(a)
     assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
     assert profile_doc(isolated_home)["plugins"]["enabled"][0]["digest"] == pkg.digest
+
+
+def test_grant_adds_and_revoke_removes(plugin, make_yoi_archive, isolated_home):
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    target = "request=https://api.example.com GET,POST /v1/"
+    r = plugin("enable", "user:example.echo", "--grant", "permission=host_api.request",
+               "--grant", target, "--yes")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "grant request https://api.example.com" in r.err  # shown before writing, even with --yes
+    g = profile_doc(isolated_home)["plugins"]["enabled"][0]["grants"]
+    assert g["permissions"] == [{"kind": "host_api", "api": "request"}]
+    assert g["request"][0]["path_prefixes"] == ["/v1/"]
+    r = plugin("enable", "user:example.echo", "--grant", "fs=/srv/data:read,list", "--yes")
+    g = profile_doc(isolated_home)["plugins"]["enabled"][0]["grants"]
+    assert g["fs"] == [{"root": "/srv/data", "operations": ["read", "list"]}] and g["request"]
+    r = plugin("enable", "user:example.echo", "--revoke", target, "--yes", "--json")
+    assert r.code == 0 and r.json()["revoked"], r.out
+    g = profile_doc(isolated_home)["plugins"]["enabled"][0]["grants"]
+    assert "request" not in g and g["fs"]
+    bad = plugin("enable", "user:example.echo", "--grant", "network=x", "--yes")
+    assert bad.code == 2 and "yoi-grant-syntax" in bad.err
+
+
+def test_killed_uninstall_is_finished_by_a_rerun(plugin, make_yoi_archive, isolated_home):
+    import os
+    import subprocess
+    import sys
+
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    assert plugin("enable", "user:example.echo", "--yes").code == 0
+    env = {**os.environ, "PLUGIN_KIT_CRASH_AT": "yoi-uninstall:disabled"}
+    code = "from plugin_kit.cli.main import main; main()"
+    killed = subprocess.run([sys.executable, "-c", code, "uninstall", "user:example.echo"],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert killed.returncode == 86, killed.stderr
+    assert "plugins" not in profile_doc(isolated_home)  # disabled, still installed
+    assert (data_store(isolated_home) / "example.echo.yoi-plugin").is_file()
+    assert plugin("uninstall", "user:example.echo").code == 0
+    assert not (data_store(isolated_home) / "example.echo.yoi-plugin").exists()
