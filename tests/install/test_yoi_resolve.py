@@ -5,6 +5,7 @@ strict reader as the entry's host, id, version and Yoi digest, consent) before p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,35 @@ def test_search_and_show_filter_and_show_the_host(yoi_site, plugin) -> None:
     r = plugin("show", YOI_ID)
     assert "host:         Yoi" in r.out and "world: yoi:plugin/tool@1.0.0" in r.out
     assert "host:         Insomnia" in plugin("show", "weather-tools").out
+
+
+def test_a_yoi_file_is_planned_from_its_bytes_and_checked_the_same_way(
+    yoi_site, yoi_store, tmp_path
+) -> None:
+    archive = _release(yoi_site) / ARCHIVE
+    sha = yoi_site.doc["entries"][0]["source"]["assets"][2]["sha256"]
+    assert target_host(str(archive)) is YOI
+    assert target_host("https://example.org/dl/" + ARCHIVE) is YOI
+    assert target_host("https://example.org/dl/package") is None  # the bytes decide later
+    with pytest.raises(InstallError) as err:
+        plan_install(str(archive), user_store(), sha256=sha)
+    assert err.value.rule == "host-unsupported"
+    plan = plan_install(str(archive), yoi_store, pubkey=yoi_site.release_key.public)
+    assert (plan.kind, plan.host, plan.id, plan.risk) == ("file", "yoi", YOI_ID, "medium")
+    with pytest.raises(InstallError) as err:
+        run_install(plan)  # signature next to the file, strict read, consent: then no placer
+    assert err.value.rule == "host-unsupported"
+    _untouched(yoi_store)
+
+
+def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> None:
+    """An older toolchain's index: rows without `host`, of Insomnia entries only (its schema
+    refused Yoi entries)."""
+    from plugin_kit.installer.paths import catalog_cache_dir
+
+    (index,) = catalog_cache_dir("acme").glob("*.index.json")
+    rows = [r for r in json.loads(index.read_text()) if r["host"] == "insomnia"]
+    index.write_text(json.dumps([{k: v for k, v in r.items() if k != "host"} for r in rows]))
+    assert [(h.name, h.host) for h in search()] == [("weather-tools", "insomnia")]
+    assert [h.name for h in search(host="insomnia")] == ["weather-tools"]
+    assert search(host="yoi") == []
