@@ -237,10 +237,8 @@ def test_a_yoi_file_is_planned_from_its_bytes_and_checked_the_same_way(
     assert err.value.rule == "host-unsupported"
     plan = plan_install(str(archive), yoi_store, pubkey=yoi_site.release_key.public)
     assert (plan.kind, plan.host, plan.id, plan.risk) == ("file", "yoi", YOI_ID, "medium")
-    with pytest.raises(InstallError) as err:
-        run_install(plan)  # signature next to the file, strict read, consent: then no placer
-    assert err.value.rule == "host-unsupported"
-    _untouched(yoi_store)
+    installed = run_install(plan)  # signature next to the file, strict read, consent, placed
+    assert installed.host == "yoi" and installed.store_path == str(yoi_store.archive_path(YOI_ID))
 
 
 def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> None:
