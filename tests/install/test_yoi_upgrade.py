@@ -76,6 +76,8 @@ def test_upgrade_with_more_requests_waits_for_enable(
     assert any(d["rule"] == "needs-grant" for d in st["diagnostics"])
     assert st["missing_grants"]
 
+    # The waiting version's tree and archive survive `cache gc` (the lock's `pending` names them).
+    assert plugin("cache", "gc", "--workspace", tmp_path).code == 0
     r = plugin("enable", "user:example.echo", "--grant-requested", "--yes", "--json")
     assert r.code == 0, r.err
     assert r.json()["swapped_from"] == "1.0.0"
