@@ -245,3 +245,41 @@ def test_killed_uninstall_is_finished_by_a_rerun(plugin, make_yoi_archive, isola
     assert (data_store(isolated_home) / "example.echo.yoi-plugin").is_file()
     assert plugin("uninstall", "user:example.echo").code == 0
     assert not (data_store(isolated_home) / "example.echo.yoi-plugin").exists()
+
+
+def test_list_gives_the_hosts_words_for_a_swapped_file_and_a_missing_one(
+    plugin, make_yoi_archive, isolated_home, tmp_path
+):
+    """A store file replaced by hand (another valid package): Yoi's digest pin refuses it,
+    `rejected` with the host's message, and our lock says it differs. Then removed: `missing`."""
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    other = make_yoi_archive("request+websocket", "1.0.1")
+    store_file = data_store(isolated_home) / "example.echo.yoi-plugin"
+    store_file.write_bytes(other.path.read_bytes())
+    p = listed(plugin, tmp_path)["user:example.echo"]
+    assert p["status"] == "rejected" and p["running_digest"] is None
+    rules = {d["rule"] for d in p["diagnostics"]}
+    assert {"yoi-rejected", "lock-mismatch"} <= rules
+    assert any("digest pin does not match" in d["message"] for d in p["diagnostics"])
+    assert plugin("verify", "--all", "--json").json()["ok"] is False
+    store_file.unlink()
+    p = listed(plugin, tmp_path)["user:example.echo"]
+    assert p["status"] == "missing"
+
+
+def test_a_file_named_for_another_id_is_listed_as_yoi_reads_it(
+    plugin, make_yoi_archive, isolated_home, tmp_path
+):
+    """Yoi takes the identity from the manifest (the file name is a label): `user:example.echo`
+    is discovered from `renamed.yoi-plugin`; our lock-side finding stays on the file's name."""
+    pkg = make_yoi_archive()
+    store = data_store(isolated_home)
+    store.mkdir(parents=True)
+    (store / "renamed.yoi-plugin").write_bytes(pkg.path.read_bytes())
+    pkgs = listed(plugin, tmp_path)
+    assert pkgs["user:example.echo"]["status"] == "disabled"
+    assert pkgs["user:example.echo"]["path"] == str(store / "renamed.yoi-plugin")
+    assert pkgs["user:renamed"]["status"] == "rejected"
+    assert pkgs["user:renamed"]["diagnostics"][0]["rule"] == "id-mismatch"

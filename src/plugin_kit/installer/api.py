@@ -112,8 +112,10 @@ def _diag(
     )
 
 
-def _read(pkg: DiscoveredPackage, path: Path) -> Any:
-    """The strict reader over the store file; any refusal marks the package rejected."""
+def _read(pkg: DiscoveredPackage, path: Path, infos: dict[str, Any] | None = None) -> Any:
+    """The strict reader over the store file; any refusal marks the package rejected. What it
+    read goes into `infos` (by reference) also when the file is named for another id: Yoi
+    takes a package's identity from its manifest, not from the file name."""
     from plugin_kit.packer.reader import read_archive
 
     try:
@@ -122,6 +124,8 @@ def _read(pkg: DiscoveredPackage, path: Path) -> Any:
         pkg.status = "rejected"
         _diag(pkg, "read", err.rule, err.message, err.hint)
         return None
+    if infos is not None:
+        infos[pkg.ref] = info
     if info.manifest.id != pkg.id:
         pkg.status = "rejected"
         _diag(
@@ -244,9 +248,7 @@ def _discover_store(
                 "plugins.lock lists it but the store has no file",
                 f"run `plugin uninstall {pkg.ref}` or reinstall it",
             )
-        elif (info := _read(pkg, path)) is not None:
-            if infos is not None:
-                infos[pkg.ref] = info
+        elif _read(pkg, path, infos) is not None:
             if _check_lock(pkg, entry) and entry is not None and infos is None:
                 _apply_enablement(pkg, entry, find_enablement(records, pkg.ref, store.workspace))
         out.append(pkg)

@@ -53,13 +53,10 @@ def _read_stores(
         _settle(store)
         infos: dict[str, Any] = {}
         store_pkgs = _discover_store(store, [], infos)
+        # What Yoi reads: every package the reader accepts, under its manifest id.
+        found += [YoiStorePackage(store.kind, i.manifest, i.digest, i.path) for i in infos.values()]
         for pkg in store_pkgs:
-            info = infos.get(pkg.ref)
-            if info is not None:
-                found.append(
-                    YoiStorePackage(store.kind, info.manifest, info.digest, Path(pkg.path))
-                )
-            elif pkg.status == "rejected":
+            if pkg.status == "rejected" and pkg.ref not in infos:
                 refused[pkg.ref] = pkg.diagnostics[-1].message
         _note_pending(store, store_pkgs)
         pkgs += store_pkgs
@@ -96,17 +93,22 @@ def _profile_grants(enablement: YoiEnablement) -> dict[str, Any]:
 
 
 def _apply(
-    pkgs: list[DiscoveredPackage], enablement: YoiEnablement, workspace: Path | None
+    pkgs: list[DiscoveredPackage],
+    found: list[YoiStorePackage],
+    enablement: YoiEnablement,
+    workspace: Path | None,
 ) -> None:
     by_ref = {p.ref: p for p in pkgs}
+    paths = {f.reference: str(f.path) for f in found}
     grants = _profile_grants(enablement)
     for st in enablement.plugins:
         pkg = by_ref.get(st.reference)
-        if pkg is None:  # enabled in the Profile, no such package in a store
+        if pkg is None:  # enabled but in no store, or in a file named for another id
             kind, _, plugin_id = st.reference.partition(":")
             pkg = DiscoveredPackage(st.reference, plugin_id, kind,
                                     str(workspace) if workspace and kind == "project" else None,
-                                    "", st.status, host=YOI.name)  # fmt: skip
+                                    paths.get(st.reference, ""), st.status, version=st.version,
+                                    digest=st.digest, host=YOI.name)  # fmt: skip
             pkgs.append(pkg)
             by_ref[pkg.ref] = pkg
         pkg.status = st.status
@@ -132,7 +134,7 @@ def _enablement(
     enablement = resolve_enabled(
         found, workspace=workspace, profile=profile, refused=refused, env=env
     )
-    _apply(pkgs, enablement, workspace)
+    _apply(pkgs, found, enablement, workspace)
     return sorted(pkgs, key=lambda p: p.ref), enablement
 
 
