@@ -27,8 +27,9 @@ _profile_option = click.option(
     metavar="KIND=VALUE",
     help="Grant one item (repeatable). Insomnia: network=HOST[/PATH], secrets=NAME, "
     "filesystem.read=SCOPE, filesystem.write=SCOPE, process=true, "
-    "rate_limits.outbound_per_minute=N. Yoi (adds to earlier grants): permission=KIND[:VALUE], "
-    "request=URL[ METHODS], websocket=URL, fs=/ABS:read,list.",
+    "rate_limits.outbound_per_minute=N. Yoi (adds to earlier grants): "
+    "permission=host_api.request (or tool.NAME, surfaces.KIND, external_write, ...), "
+    '"request=URL METHODS [PATHS]", "websocket=URL [PATHS]", fs=/ABS:read,list.',
 )
 @click.option(
     "--revoke",
@@ -71,7 +72,7 @@ def enable(
       plugin enable project:weather-tools --grant network=api.weather.gov --grant secrets=WEATHER_KEY
       plugin enable weather-tools --grant-requested --yes --json
       plugin enable project:example.echo --grant-requested --profile work
-      plugin enable user:example.echo --grant request=https://api.example.com/v1/ --revoke fs=/tmp:read
+      plugin enable user:example.echo --grant "request=https://api.example.com GET /v1/" --revoke fs=/tmp:read
     """
     from plugin_kit.installer.manage import enable as do_enable
 

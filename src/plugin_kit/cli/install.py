@@ -18,7 +18,7 @@ def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--workspace",
         type=click.Path(path_type=Path, file_okay=False),
-        help="Workspace whose .insomnia/plugins store to use (default: current folder).",
+        help="Workspace whose stores to use (.insomnia/plugins, .yoi/plugins; default: current folder).",
     )(func)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin_kit.errors import InstallError, PluginKitError
+from plugin_kit.hosts import YOI
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
@@ -69,7 +70,7 @@ class YoiEnableResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "host": "yoi",
+            "host": YOI.name,
             "ref": self.ref,
             "version": self.version,
             "digest": self.plan.package.digest,
@@ -95,7 +96,7 @@ class YoiDisableResult:
         return [f"Disabled {self.ref} (removed from Profile {self.plan.profile.reference})"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": "yoi", "ref": self.ref, "version": self.version, "active": False,
+        return {"host": YOI.name, "ref": self.ref, "version": self.version, "active": False,
                 "removed": self.removed, **self.plan.to_dict()}  # fmt: skip
 
 
@@ -137,7 +138,7 @@ def enable(
         audit("enable", outcome="refused", ref=ref, version=target.version, rule=err.rule)
         raise
     audit("enable", outcome="ok", ref=ref, version=target.version, digest=target.content_digest,
-          host="yoi", profile=str(plan.profile.artifact), granted=[g.label for g in plan.grants.items()],
+          host=YOI.name, profile=str(plan.profile.artifact), granted=[g.label for g in plan.grants.items()],
           previous=result.swaps_from)  # fmt: skip
     return result
 
@@ -146,7 +147,7 @@ def disable(store: Store, entry: LockEntry, *, profile: str | None = None) -> Yo
     """Remove the package's `[[plugins.enabled]]` entry from the Profile (the package stays)."""
     plan = plan_disable(store.ref(entry.id), profile=profile)
     removed = apply_disable(plan)
-    audit("disable", outcome="ok" if removed else "noop", ref=plan.reference, host="yoi",
+    audit("disable", outcome="ok" if removed else "noop", ref=plan.reference, host=YOI.name,
           version=entry.version, profile=str(plan.profile.artifact))  # fmt: skip
     return YoiDisableResult(plan, entry.version, removed)
 
@@ -163,6 +164,6 @@ def uninstall(store: Store, entry: LockEntry, *, profile: str | None = None) -> 
         txn.delete(store.archive_path(entry.id).name)
         txn.put_bytes(store.lock_path.name, render_lock(entries))
     audit("uninstall", outcome="ok", ref=ref, version=entry.version, digest=entry.content_digest,
-          host="yoi")  # fmt: skip
+          host=YOI.name)  # fmt: skip
     return {"ref": ref, "version": entry.version, "digest": entry.content_digest,
-            "host": "yoi", "profile_entries_removed": removed}  # fmt: skip
+            "host": YOI.name, "profile_entries_removed": removed}  # fmt: skip
