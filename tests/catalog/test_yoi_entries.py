@@ -108,6 +108,7 @@ def _problems(doc: dict) -> list[tuple[str, str]]:
         (lambda e: e.update(runtime="wasm"), "catalog-schema", "runtime"),
         (lambda e: e.update(world="yoi:plugin/tool@2.0.0"), "catalog-schema", "world"),
         (lambda e: e.pop("world"), "catalog-schema", ""),
+        (lambda e: e.update(runtime="instance"), "catalog-schema", ""),  # not its world's name
         (lambda e: e.update(protocol="wasi_preview1"), "catalog-schema", "protocol"),
         (lambda e: e["capabilities"].update(network=[]), "catalog-schema", "capabilities"),
         (lambda e: e["capabilities"].pop("websocket"), "catalog-schema", "capabilities"),

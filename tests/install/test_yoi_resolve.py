@@ -252,3 +252,18 @@ def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> N
     assert [(h.name, h.host) for h in search()] == [("weather-tools", "insomnia")]
     assert [h.name for h in search(host="insomnia")] == ["weather-tools"]
     assert search(host="yoi") == []
+
+
+def test_a_url_named_as_a_yoi_package_is_refused_for_an_insomnia_store_before_download(
+    yoi_site,
+) -> None:
+    with pytest.raises(InstallError) as err:
+        plan_install("https://example.org/dl/" + ARCHIVE, user_store(), sha256="0" * 64)
+    assert err.value.rule == "host-unsupported"
+
+
+def test_no_confirmation_is_asked_for_a_package_that_cannot_be_placed(yoi_site, yoi_store) -> None:
+    asked = []
+    with pytest.raises(InstallError) as err:
+        run_install(plan_install(YOI_ID, yoi_store), confirm=asked.append)
+    assert err.value.rule == "host-unsupported" and asked == []

@@ -222,7 +222,7 @@ def check_store_host(host: Host, store: Store, place: str | None) -> None:
         f"a {host.title} package cannot go into the {store.host.title} {store.kind} store",
         rule="host-unsupported",
         place=place or str(store.root),
-        hint=f"install it into a {host.title} store; every check ran, nothing was placed",
+        hint=f"install it into a {host.title} store; nothing was placed",
     )
 
 
@@ -360,6 +360,8 @@ def _plan_local(
         plan.url = target
         plan.source = {"type": "url", "url": target, "requested": target}
         named = host_for_name(_url_file_name(target))
+        if named is not None:
+            check_store_host(named, store, target)
         plan.host = named.name if named else None  # the bytes decide once downloaded
     return plan
 
@@ -430,7 +432,7 @@ def target_host(
     store to pass to `plan_install`."""
     kind = target_kind(target)
     if kind == "file":
-        return host_for_archive(Path(target).expanduser(), host)
+        return host_for_archive(Path(target), host)
     if kind == "url":
         return get_host(host) if host else host_for_name(_url_file_name(target))
     ref = parse_name_ref(target)
@@ -636,6 +638,7 @@ def run_install(
         if shown is not None:
             check_consent(info, *shown, place=str(plan.ref or plan.target))
         check_store_host(info.host, store, plan.ref)
+        place = placer(info.host)  # refused before the user is asked to confirm
         if confirm is not None:
             confirm(plan)
         source = {k: v for k, v in plan.source.items() if v is not None}
@@ -643,7 +646,7 @@ def run_install(
             source = _shareable_source(source)
         if plan.kind == "url" and signature.get("key_id"):
             source["sha256"] = info.sha256
-        installed = placer(info.host)(
+        installed = place(
             got.path,
             store,
             source=source,
