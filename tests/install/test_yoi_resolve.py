@@ -262,7 +262,10 @@ def test_a_url_named_as_a_yoi_package_is_refused_for_an_insomnia_store_before_do
     assert err.value.rule == "host-unsupported"
 
 
-def test_no_confirmation_is_asked_for_a_package_that_cannot_be_placed(yoi_site, yoi_store) -> None:
+def test_no_confirmation_is_asked_for_a_package_that_cannot_be_placed(
+    yoi_site, yoi_store, monkeypatch
+) -> None:
+    monkeypatch.delitem(install_module.PLACERS, YOI.name)  # a host without a placer
     asked = []
     with pytest.raises(InstallError) as err:
         run_install(plan_install(YOI_ID, yoi_store), confirm=asked.append)
