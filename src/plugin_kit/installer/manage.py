@@ -304,18 +304,24 @@ def uninstall(ref: str, workspace: Path | None, *, profile: str | None = None) -
 
         return yoi_manage.uninstall(store, entry, profile=profile)
     full_ref = store.ref(entry.id)
-    with store_transaction(store) as txn:
-        entries = read_lock(store)
-        if entries.pop(entry.id, None) is None:
-            raise InstallError(f"{full_ref} is not installed", rule="not-installed")
-        txn.delete(store.archive_path(entry.id).name)
-        txn.put_bytes(store.lock_path.name, render_lock(entries))
-        txn.commit()
-        settle_grants(store, prune=[entry.id])
+    remove_installed(store, entry, then=lambda: settle_grants(store, prune=[entry.id]))
     audit(
         "uninstall", outcome="ok", ref=full_ref, version=entry.version, digest=entry.content_digest
     )
     return {"ref": full_ref, "version": entry.version, "digest": entry.content_digest}
+
+
+def remove_installed(store: Store, entry: LockEntry, then: Callable[[], object] = tuple) -> None:
+    """Delete the store file and the lock entry in one transaction; `then` runs under the same
+    lock right after the commit (dropping what applied to that install)."""
+    with store_transaction(store) as txn:
+        entries = read_lock(store)
+        if entries.pop(entry.id, None) is None:
+            raise InstallError(f"{store.ref(entry.id)} is not installed", rule="not-installed")
+        txn.delete(store.archive_path(entry.id).name)
+        txn.put_bytes(store.lock_path.name, render_lock(entries))
+        txn.commit()
+        then()
 
 
 def _finish_uninstall(ref: str, workspace: Path | None, err: InstallError) -> dict[str, Any]:

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plugin_kit.errors import InstallError, PluginKitError
+from plugin_kit.errors import PluginKitError
 from plugin_kit.hosts import YOI
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
-from plugin_kit.installer.manage import same_install
+from plugin_kit.installer.manage import remove_installed, same_install
 from plugin_kit.installer.stores import Store, store_transaction
 from plugin_kit.installer.yoi_enable import (
     DisablePlan,
@@ -157,12 +157,7 @@ def uninstall(store: Store, entry: LockEntry, *, profile: str | None = None) -> 
     ref = store.ref(entry.id)
     removed = disable(store, entry, profile=profile).removed
     checkpoint("yoi-uninstall:disabled")
-    with store_transaction(store) as txn:
-        entries = read_lock(store)
-        if entries.pop(entry.id, None) is None:
-            raise InstallError(f"{ref} is not installed", rule="not-installed")
-        txn.delete(store.archive_path(entry.id).name)
-        txn.put_bytes(store.lock_path.name, render_lock(entries))
+    remove_installed(store, entry)
     audit("uninstall", outcome="ok", ref=ref, version=entry.version, digest=entry.content_digest,
           host=YOI.name)  # fmt: skip
     return {"ref": ref, "version": entry.version, "digest": entry.content_digest,
