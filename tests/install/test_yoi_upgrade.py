@@ -173,3 +173,18 @@ def upgrade_to_path(path: str) -> None:
     from types import SimpleNamespace
 
     upgrade_to(SimpleNamespace(path=Path(path)))
+
+
+def test_an_unreadable_profile_stops_the_upgrade(
+    plugin, make_yoi_archive, installed, isolated_home
+):
+    from plugin_kit.errors import PluginKitError
+
+    assert plugin("enable", "user:example.echo", "--yes").code == 0
+    reg = host.read_registry(isolated_home / ".config" / "yoi" / "profiles.toml")["plugins"]
+    reg.write_text("this is = = not toml")
+    with pytest.raises(PluginKitError):
+        upgrade_to(make_yoi_archive("no-permissions", "1.0.1"))
+    assert (store_dir(isolated_home) / "example.echo.yoi-plugin").read_bytes() == (
+        installed.path.read_bytes()
+    )

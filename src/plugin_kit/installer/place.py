@@ -76,7 +76,7 @@ def _yoi_carry(
 ) -> str:
     """Grown requests wait; otherwise the new version is committed as `pending` first, then the
     Profile re-pinned, so that a kill before the swap is finished by `yoi_store.settle`."""
-    if yoi_store.profile_entry(store, old.id) is None:
+    if yoi_store.profile_entry(store, old.id, strict=True) is None:
         return ""
     if yoi_store.grown_requests(old, new):
         return "wait"

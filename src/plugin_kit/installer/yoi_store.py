@@ -87,14 +87,20 @@ def _grown(old_requested: Mapping[str, Any], new_requested: Mapping[str, Any]) -
     return sorted(grown)
 
 
-def profile_entry(store: Store, plugin_id: str) -> Mapping[str, Any] | None:
-    """The default Profile's `[[plugins.enabled]]` entry for this package, if it has one."""
+def profile_entry(
+    store: Store, plugin_id: str, *, strict: bool = False
+) -> Mapping[str, Any] | None:
+    """The default Profile's `[[plugins.enabled]]` entry for this package, if it has one.
+    `strict` (an upgrade deciding what to do): a Profile that cannot be read stops it, rather
+    than counting as "not enabled" and swapping a package whose pin would then not match."""
     try:
         target = locate_profile(None)
         if target.creation or not target.artifact.exists():
             return None
         doc = read_profile_artifact(target.artifact)
     except PluginKitError:
+        if strict:
+            raise
         return None
     ref = store.ref(plugin_id)
     return next((e for e in enabled_entries(doc) if e.get("id") == ref), None)
