@@ -42,6 +42,16 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
             echo_block(cat.diff)
     verb = "would sign" if result.dry_run else "signed"
     echo(f"{verb} with key {result.key_id} ({result.public_key})")
+    if cat is not None and cat.fetch_url:
+        echo("operators add this catalog with:")
+        echo(f"  {catalog_add_line(cat.fetch_url, result.public_key)}")
+
+
+def catalog_add_line(url: str, public_key: str) -> str:
+    """The exact command an operator pastes to register the catalog, pinned to our key."""
+    import shlex
+
+    return shlex.join(["plugin", "catalog", "add", url, "--pubkey", public_key])
 
 
 @click.command()
@@ -114,8 +124,10 @@ def publish(
     uploaded, the release is published last, then catalog/extensions.json and its signature
     are committed. A published release with the same assets counts as done.
 
-    GitHub settings come from the environment: GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY,
-    GITHUB_API_URL (GitHub Enterprise). The key comes from --key or MINISIGN_SECRET_KEY, its
+    GitHub settings come from the environment: GITHUB_TOKEN or GH_TOKEN (else `gh auth token`
+    when the GitHub CLI is logged in; --dry-run needs no token), GITHUB_REPOSITORY,
+    GITHUB_API_URL (GitHub Enterprise). The end of the output is the `plugin catalog add`
+    line operators run. The key comes from --key or MINISIGN_SECRET_KEY, its
     password from MINISIGN_PASSWORD. In GitHub Actions the results go to GITHUB_OUTPUT and
     GITHUB_STEP_SUMMARY, and errors become ::error:: annotations.
 
