@@ -1,8 +1,7 @@
 """Install's catalog-facing half for Yoi entries: resolve to a plan carrying the host, then
 every check (sha256 against the entry and SHA256SUMS, signatures with the pinned keys, the
 strict reader as the entry's host, id, version and Yoi digest, consent) before placing; and
-`search`/`show` by host. Placing into Yoi stores is not here: without a Yoi placer every
-check runs and then install refuses with host-unsupported, nothing placed."""
+`search`/`show` by host. Placing is tested in test_yoi_install.py and test_yoi_e2e.py."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from plugin_kit.hosts import INSOMNIA, YOI
 from plugin_kit.installer import install as install_module
 from plugin_kit.installer.audit import read_audit
 from plugin_kit.installer.install import plan_install, run_install, target_host
+from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.paths import plugin_cache_dir
 from plugin_kit.installer.query import search, show
 from plugin_kit.installer.stores import Store, user_store
@@ -67,17 +67,14 @@ def test_a_yoi_entry_is_not_planned_into_an_insomnia_store(yoi_site) -> None:
     assert err.value.rule == "host-unsupported" and "Yoi package" in err.value.message
 
 
-def test_every_check_passes_then_placing_is_refused_until_yoi_stores_are_served(
-    yoi_site, yoi_store
-) -> None:
+def test_every_check_passes_then_it_is_placed_in_the_yoi_store(yoi_site, yoi_store) -> None:
     plan = plan_install(YOI_ID, yoi_store)
-    with pytest.raises(InstallError) as err:
-        run_install(plan)
-    assert err.value.rule == "host-unsupported"
-    _untouched(yoi_store)
-    assert (
-        read_audit()[-1]["outcome"] == "failed" and read_audit()[-1]["rule"] == "host-unsupported"
-    )
+    installed = run_install(plan)
+    assert installed.store_path == str(yoi_store.root / f"{YOI_ID}.yoi-plugin")
+    assert installed.host == "yoi" and installed.content_digest == plan.digest
+    entry = read_lock(yoi_store)[YOI_ID]
+    assert entry.host == "yoi" and entry.source["catalog"] == "acme"
+    assert read_audit()[-1]["outcome"] == "ok"
 
 
 def test_the_placer_seam_gets_the_verified_package(yoi_site, yoi_store, monkeypatch) -> None:
@@ -240,10 +237,8 @@ def test_a_yoi_file_is_planned_from_its_bytes_and_checked_the_same_way(
     assert err.value.rule == "host-unsupported"
     plan = plan_install(str(archive), yoi_store, pubkey=yoi_site.release_key.public)
     assert (plan.kind, plan.host, plan.id, plan.risk) == ("file", "yoi", YOI_ID, "medium")
-    with pytest.raises(InstallError) as err:
-        run_install(plan)  # signature next to the file, strict read, consent: then no placer
-    assert err.value.rule == "host-unsupported"
-    _untouched(yoi_store)
+    installed = run_install(plan)  # signature next to the file, strict read, consent, placed
+    assert installed.host == "yoi" and installed.store_path == str(yoi_store.archive_path(YOI_ID))
 
 
 def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> None:
@@ -267,7 +262,10 @@ def test_a_url_named_as_a_yoi_package_is_refused_for_an_insomnia_store_before_do
     assert err.value.rule == "host-unsupported"
 
 
-def test_no_confirmation_is_asked_for_a_package_that_cannot_be_placed(yoi_site, yoi_store) -> None:
+def test_no_confirmation_is_asked_for_a_package_that_cannot_be_placed(
+    yoi_site, yoi_store, monkeypatch
+) -> None:
+    monkeypatch.delitem(install_module.PLACERS, YOI.name)  # a host without a placer
     asked = []
     with pytest.raises(InstallError) as err:
         run_install(plan_install(YOI_ID, yoi_store), confirm=asked.append)

@@ -12,13 +12,14 @@ import click
 from plugin_kit.cli._complete import complete_names_or_files
 from plugin_kit.cli._output import confirm, echo, emit_json, info, meter
 from plugin_kit.errors import NeedsUserError, UsageError
+from plugin_kit.hosts import HOSTS
 
 
 def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--workspace",
         type=click.Path(path_type=Path, file_okay=False),
-        help="Workspace whose .insomnia/plugins store to use (default: current folder).",
+        help="Workspace whose stores to use (.insomnia/plugins, .yoi/plugins; default: current folder).",
     )(func)
 
 
@@ -109,7 +110,9 @@ def _key_from_file(pubkey: str | None, pubkey_file: Path) -> str:
 @click.command()
 @click.argument("target", shell_complete=complete_names_or_files)
 @click.option(
-    "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
+    "--project",
+    is_flag=True,
+    help="Install into the workspace store (.insomnia/plugins, or .yoi/plugins for Yoi).",
 )
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -129,6 +132,12 @@ def _key_from_file(pubkey: str | None, pubkey_file: Path) -> str:
     "--host-api",
     metavar="VERSION",
     help="Host plugin-API version to resolve for (default: config).",
+)
+@click.option(
+    "--host",
+    "host_name",
+    type=click.Choice(list(HOSTS)),
+    help="Pick the entry of this host when a catalog name has entries for both.",
 )
 @click.option(
     "--accept-new-key",
@@ -154,6 +163,7 @@ def install(
     pubkey_file: Path | None,
     sha256: str | None,
     host_api: str | None,
+    host_name: str | None,
     accept_new_key: bool,
     force: bool,
     as_json: bool,
@@ -177,14 +187,25 @@ def install(
       plugin install ./weather-tools-0.3.1.insomnia-plugin --sha256 9f2c...
       plugin install https://example.org/w-0.3.1.insomnia-plugin --pubkey RWQ... --dry-run --json
       plugin install ./weather-tools-0.3.1.insomnia-plugin --pubkey-file release.pub
+      plugin install ./example.echo-1.0.0.yoi-plugin --project --pubkey RWQ...
+
+    A .yoi-plugin goes where Yoi discovers it: ${XDG_DATA_HOME:-~/.local/share}/yoi/plugins,
+    or <workspace>/.yoi/plugins with --project.
     """
-    from plugin_kit.installer.install import plan_install, run_install
+    from plugin_kit.hosts import INSOMNIA
+    from plugin_kit.installer.install import plan_install, run_install, target_host
     from plugin_kit.installer.stores import user_store, workspace_store
 
-    store = workspace_store(workspace or Path.cwd()) if project or workspace else user_store()
+    # The store of the package's host: a catalog entry's `host`, a file's bytes, a URL's suffix
+    # (a URL that does not say is placed by what its verified bytes are).
+    host = target_host(target, host_api=host_api, host=host_name) or INSOMNIA
+    ws = workspace or Path.cwd()
+    store = workspace_store(ws, host) if project or workspace else user_store(host)
     if pubkey_file is not None:
         pubkey = _key_from_file(pubkey, pubkey_file)
-    plan = plan_install(target, store, host_api=host_api, pubkey=pubkey, sha256=sha256)
+    plan = plan_install(
+        target, store, host_api=host_api, pubkey=pubkey, sha256=sha256, host=host_name
+    )
     repair = force and plan.already_installed
     if plan.already_installed and not force:
         if as_json:

@@ -90,6 +90,11 @@ def upgrade(
     A changed publisher key stops the upgrade (exit 4) unless --accept-new-key. With nothing
     to upgrade it exits 0 without asking (fit for cron).
 
+    Yoi runs only the package its store holds, checked against the pinned digest: a Yoi
+    version asking for more keeps the old package in the store and the old pin (needs-grant;
+    `plugin enable` then pins and swaps it in), one asking for no more is swapped in and
+    re-pinned with the same grants.
+
     \b
     Examples:
       plugin upgrade --all --dry-run

@@ -26,7 +26,7 @@ from plugin_kit.errors import (
     VerificationError,
 )
 from plugin_kit.fsio import read_bounded
-from plugin_kit.hosts import INSOMNIA, Host, get_host, host_for_archive, host_for_name
+from plugin_kit.hosts import INSOMNIA, YOI, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
@@ -198,7 +198,7 @@ signature. Called only after every check passed, with the verified `info` (`info
 
 # How each host's packages are placed into its stores. A host without one is refused after
 # every check ran and before anything is placed (host-unsupported).
-PLACERS: dict[str, Placer] = {INSOMNIA.name: place_archive}
+PLACERS: dict[str, Placer] = {INSOMNIA.name: place_archive, YOI.name: place_archive}
 
 
 def placer(host: Host) -> Placer:
@@ -627,6 +627,8 @@ def run_install(
             info, signature = _verify_catalog_download(plan, got)
         else:
             info, signature = _verify_local(plan, got)
+            if plan.host is None:  # a URL that did not say: its bytes name the host's store
+                plan._store = store = store.for_host(info.host)
             _fill_from_archive(plan, info, store)
             fields.update(ref=plan.ref, version=plan.version)
             _check_key(plan, accept_new_key)
