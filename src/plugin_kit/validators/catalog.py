@@ -12,6 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 from plugin_kit.errors import ValidationError
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path
 
 __all__ = ["ARCHIVE_SUFFIX", "catalog_problems", "catalog_schema", "validate_catalog"]
@@ -31,7 +32,7 @@ def catalog_schema() -> dict[str, Any]:
 
 def _problem(rule: str, message: str, field: str, phase: str = "semantic") -> Problem:
     return Problem(
-        rule, message, file=_PLACE, field=field, phase=phase, hint="See docs/catalog.md."
+        rule, message, file=_PLACE, field=field, phase=phase, hint=f"See {docs_url('catalog.md')}."
     )
 
 
@@ -174,6 +175,6 @@ def validate_catalog(doc: dict[str, Any]) -> None:
             f"{first.field or 'catalog'}: {first.message}{more}",
             rule=first.rule,
             place=_PLACE,
-            hint="See docs/catalog.md for the catalog format.",
+            hint=f"See {docs_url('catalog.md')} for the catalog format.",
             problems=problems,
         )

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin_kit.errors import ValidationError
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, Severity
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
@@ -63,7 +64,7 @@ _SEMVER = re.compile(
     r"(-((0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
     r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
 )
-_DOCS = "See docs/format.md, section Yoi plugin.toml."
+_DOCS = f"See {docs_url('format.md', 'Yoi plugin.toml')}."
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,7 @@ def _tool_problems(doc: dict[str, Any], place: str) -> list[Problem]:
             ):
                 out.append(_problem("tool-schema", where, why[:1].upper() + why[1:],
                                     "The host registers tools whose input_schema uses only the keywords "
-                                    "in docs/format.md (Yoi plugin.toml).", place=place))  # fmt: skip
+                                    f"in {docs_url('format.md', 'Yoi plugin.toml')}.", place=place))  # fmt: skip
     return out
 
 
