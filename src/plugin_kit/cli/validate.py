@@ -15,6 +15,15 @@ def _line(p) -> str:  # type: ignore[no-untyped-def]
     return f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}{hint}"
 
 
+def _annotate(report, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """In GitHub Actions: one annotation per problem and warning, at its manifest line."""
+    from plugin_kit.cli import _actions
+
+    if _actions.enabled() and (report.problems or report.warnings):
+        root = path.parent if path.is_file() else path
+        _actions.report_problems([*report.problems, *report.warnings], "plugin validate", root)
+
+
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -46,6 +55,7 @@ def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) ->
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
     report = validate_project(path, host=host)
+    _annotate(report, path)
     if as_json:
         emit_json(report.to_dict())
     else:
