@@ -52,7 +52,7 @@ def test_validate_annotates_each_problem_at_its_line(actions_env, capsys):
     errors = _errors(capsys.readouterr().err)
     colour = [e for e in errors if "colour" in e]
     assert colour and colour[0].startswith(
-        "::error file=p/plugin.toml,line=10,title=plugin validate"
+        "::error file=p/plugin.toml,line=13,title=plugin validate"
     )
     assert all(re.match(r"::error file=p/plugin.toml,line=\d+,title=", e) for e in errors), errors
     assert "### `plugin validate` failed" in actions_env.read_text()

@@ -5,6 +5,7 @@ and a failure section in $GITHUB_STEP_SUMMARY. Used only when GITHUB_ACTIONS=tru
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from plugin_kit.validators.problems import Problem
 __all__ = ["annotation", "enabled", "report_failure", "report_problems"]
 
 _MANIFESTS = ("plugin.toml", "plugin-kit.toml")
+# jsonschema's additionalProperties message: point at the first unexpected key, not its table.
+_UNEXPECTED = re.compile(r"\('([^']+)'(?:, '[^']+')* (?:was|were) unexpected\)")
 
 
 def enabled(env: Mapping[str, str] = os.environ) -> bool:
@@ -46,6 +49,9 @@ def annotation(
     level: str, title: str, message: str, file: str = "", field: str = "", hint: str = ""
 ) -> str:
     """One workflow command: `::error file=plugin.toml,line=7,title=...::message`."""
+    unexpected = _UNEXPECTED.search(message)
+    if unexpected:
+        field = f"{field}.{unexpected.group(1)}" if field else unexpected.group(1)
     rel, line = _locate(file, field)
     props = [f"file={_esc(rel, True)}"] if rel else []
     props += [f"line={line}"] if line else []

@@ -109,6 +109,7 @@ def _create(
     if not as_json:
         info(f"create-plugin: rendering {template}")
     result = create_project(CreateRequest(template, answers, dest, git), prompt if ask else None)
+    _warn_placeholder(Path(result.path))
     if as_json:
         emit_json(result.to_dict())
         return
@@ -116,6 +117,13 @@ def _create(
     click.echo("Next steps:")
     for step in result.next_steps:
         click.echo(f"  {step}")
+
+
+def _warn_placeholder(project: Path) -> None:
+    from plugin_kit.scaffold.pins import placeholder_uses
+
+    for w in placeholder_uses(project)[:1]:  # one line: every workflow has the same reference
+        info(f"warning[{w.rule}]: {w.file}: {w.message}\n  hint: {w.hint}")
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.

@@ -54,7 +54,10 @@ def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) ->
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
+    from plugin_kit.scaffold.pins import placeholder_uses
+
     report = validate_project(path, host=host)
+    report.warnings += placeholder_uses(path.parent if path.is_file() else path)
     _annotate(report, path)
     if as_json:
         emit_json(report.to_dict())
