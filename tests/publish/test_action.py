@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from fakes.github import FakeGitHub
-from helpers.actions_runner import ACTION, ROOT, Job, run_workflow_job
+from helpers.actions_runner import ACTION, ROOT, Composite, Job, run_workflow_job
+from helpers.plugins import FILES, MANIFEST
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
@@ -184,3 +185,28 @@ def test_a_broken_manifest_fails_with_an_annotation_at_its_line(job, fake, proje
     summary = Path(job.env["GITHUB_STEP_SUMMARY"]).read_text()
     assert "### `plugin pack` failed" in summary and "colour" in summary
     assert "### insomnia-plugin-kit action failed" in summary
+
+
+@pytest.mark.slow
+def test_the_publishing_lock_alone_packs_signs_and_publishes(job, tmp_path, fake):
+    """Default extras: no wasmtime, mcp, cookiecutter or watchfiles, and publishing works."""
+    job.temp = tmp_path / "fresh-runner-temp"  # a venv of its own, not the author one
+    job.temp.mkdir()
+    job.env["RUNNER_TEMP"] = str(job.temp)
+    project = tmp_path / "weather-tools"
+    for rel, text in {"plugin.toml": MANIFEST, **FILES}.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    Composite(job, {"install-only": "true"}, _github(job, fake, project)).run(project)
+    assert not job.failed, job.log[-4000:]
+    job.env["GITHUB_REF_NAME"] = "v0.3.1"
+    job.bash(
+        "plugin keygen -o key --no-password\n"
+        "plugin pack . -o dist\n"
+        "plugin publish dist/*.insomnia-plugin --target dir:site --key key.key\n"
+        "python -c 'import importlib.util as u, sys; "
+        "sys.exit(any(u.find_spec(m) for m in (\"wasmtime\", \"mcp\", \"cookiecutter\", \"watchfiles\")))'\n",
+        {}, project,
+    )  # fmt: skip
+    assert not job.failed, job.log[-4000:]
+    assert (project / "site" / "catalog" / "extensions.json").is_file()
