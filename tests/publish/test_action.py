@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -188,8 +189,11 @@ def test_a_broken_manifest_fails_with_an_annotation_at_its_line(job, fake, proje
 
 
 @pytest.mark.slow
-def test_the_publishing_lock_alone_packs_signs_and_publishes(job, tmp_path, fake):
-    """Default extras: no wasmtime, mcp, cookiecutter or watchfiles, and publishing works."""
+def test_the_publishing_lock_alone_publishes_and_lists_attestation_subjects(
+    job, tmp_path, fake, secret_key
+):
+    """Default extras (no wasmtime, mcp, cookiecutter, watchfiles) publish a hooks plugin; with
+    attest, the subjects handed to attest-build-provenance are the release's SHA256SUMS."""
     job.temp = tmp_path / "fresh-runner-temp"  # a venv of its own, not the author one
     job.temp.mkdir()
     job.env["RUNNER_TEMP"] = str(job.temp)
@@ -197,16 +201,18 @@ def test_the_publishing_lock_alone_packs_signs_and_publishes(job, tmp_path, fake
     for rel, text in {"plugin.toml": MANIFEST, **FILES}.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(text)
-    Composite(job, {"install-only": "true"}, _github(job, fake, project)).run(project)
-    assert not job.failed, job.log[-4000:]
+    github = _github(job, fake, project)
     job.env["GITHUB_REF_NAME"] = "v0.3.1"
+    inputs = {"path": ".", "signing-key": secret_key[0], "attest": "true"}
+    outputs = Composite(job, inputs, github).run(project)
+    assert not job.failed, job.log[-4000:]
+    assert outputs["tag"] == "v0.3.1"
+    sums_url = next(a["url"] for a in json.loads(outputs["assets"]) if a["name"] == "SHA256SUMS")
+    with urllib.request.urlopen(sums_url) as resp:
+        assert (job.temp / "plugin-kit-SHA256SUMS").read_bytes() == resp.read()
     job.bash(
-        "plugin keygen -o key --no-password\n"
-        "plugin pack . -o dist\n"
-        "plugin publish dist/*.insomnia-plugin --target dir:site --key key.key\n"
         "python -c 'import importlib.util as u, sys; "
         "sys.exit(any(u.find_spec(m) for m in (\"wasmtime\", \"mcp\", \"cookiecutter\", \"watchfiles\")))'\n",
         {}, project,
     )  # fmt: skip
-    assert not job.failed, job.log[-4000:]
-    assert (project / "site" / "catalog" / "extensions.json").is_file()
+    assert not job.failed, "an authoring package is installed without extras: author"
