@@ -57,7 +57,7 @@ def main() -> int:
     src = root / "src"
     src.mkdir()
     (src / "plugin.toml").write_text(MANIFEST)
-    (src / "hooks.toml").write_text('[[hooks]]\nevent = "pre_tool_use"\n')
+    (src / "hooks.toml").write_text('[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n')
     run = lambda *a: subprocess.run([*plugin, *a], env=env, check=True, capture_output=True)  # noqa: E731
     run("pack", str(src), "-o", str(root / "dist"))
     run("keygen", "-o", str(root / "k"), "--no-password")

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PY = sys.executable
@@ -61,7 +63,7 @@ def make_tree(root: Path, files: int, total: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     root.mkdir(parents=True)
     (root / "plugin.toml").write_text(MANIFEST)
-    (root / "hooks.toml").write_text("[[hooks]]\n")
+    (root / "hooks.toml").write_text('[[hooks]]\nevent = "session_start"\naction = "allow"\n')
     weights = [rng.lognormvariate(0, 1.2) for _ in range(files)]
     scale = total / sum(weights)
     words = [f"word{i}" for i in range(500)]
@@ -90,7 +92,18 @@ def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> li
     tree = work / "tree"
     make_tree(tree, files, total)
     out = work / "out"
-    ours = measure(f"plugin pack --no-build -o {out} {tree}", runs)
+    big = 2 * total  # the host's limits are far below; raise them (plugin pack --limit)
+    raise_limits = " ".join(
+        f"--limit {name}={big}"
+        for name in (
+            "max_archive_size",
+            "max_entries",
+            "max_file_size",
+            "max_total_size",
+            "max_ratio",
+        )
+    )
+    ours = measure(f"plugin pack --no-build {raise_limits} -o {out} {tree}", runs)
     ref = measure(
         f"tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -C {tree} . | zstd -3 -q -o {work}/ref.tar.zst -f",
         runs,
@@ -129,28 +142,37 @@ def bench_small(work: Path, runs: int) -> list[str]:
     ]
 
 
+@contextmanager
+def workdir(prefix: str) -> Iterator[tuple[Path, Path]]:
+    """A scratch folder on tmpfs when there is one (work, its parent), removed afterwards."""
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    try:
+        yield work, base
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(rows: list[str], started: str, base: Path, runs: int) -> None:
+    print(f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {runs} runs.\n")
+    print("| what | ours | reference | ratio | our peak RSS | reference peak RSS | goal |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--big", action="store_true", help="also pack and read 1 GiB")
     args = ap.parse_args()
-    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
-    work = Path(tempfile.mkdtemp(prefix="plugin-kit-bench-", dir=base))
-    try:
+    with workdir("plugin-kit-bench-") as (work, base):
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         rows = bench_small(work, args.runs) + bench_large(
             work / "l", args.runs, 2000, 100 << 20, "2,000 files, 100 MiB"
         )
         if args.big:
             rows += bench_large(work / "g", 1, 4000, 1 << 30, "1 GiB (limits raised)")
-        print(
-            f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} runs.\n"
-        )
-        print("| what | ours | reference | ratio | our peak RSS | reference peak RSS | goal |")
-        print("|---|---|---|---|---|---|---|")
-        print("\n".join(rows))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        print_table(rows, started, base, args.runs)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole journey on one machine, no GitHub account and no network:
 # scaffold -> validate -> pack -> inspect -> sign and publish to a folder -> add its catalog ->
-# install into a workspace (disabled) -> enable with grants -> run the dev host once.
+# install into a workspace (disabled) -> enable with grants -> run the dev host once;
+# then pack and inspect a plugin for the Yoi host.
 # Everything it makes stays under .demo/ (config and cache included: your own are untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,10 +44,34 @@ plugin install weather-tools --project --yes
 plugin list
 
 step "8. plugin enable with the requested capabilities granted"
-plugin enable project:weather-tools --grant-requested
+plugin enable project:weather-tools --grant-requested --yes
 plugin list
 
 step "9. plugin dev (once): load it into the dev host and show what it offers"
 plugin dev "$PLUGIN" --call echo --input '{"city": "Oslo"}'
+
+step "10. A Yoi plugin: pack a .yoi-plugin (stored ZIP), inspect it, and check it with unzip -t"
+YOI="$DEMO/yoi-echo"
+mkdir -p "$YOI"
+cat > "$YOI/plugin.toml" <<'TOML'
+schema_version = 1
+id = "demo.echo"
+name = "Echo"
+version = "0.1.0"
+description = "A Yoi tool plugin (its component is a placeholder here)"
+surfaces = ["tool"]
+
+[runtime]
+kind = "wasm-component"
+component = "plugin.component.wasm"
+world = "yoi:plugin/tool@1.0.0"
+TOML
+printf 'placeholder' > "$YOI/plugin.component.wasm"
+printf '[package]\nexclude = ["notes/"]\n' > "$YOI/plugin-kit.toml"   # our settings; never packed
+plugin pack "$YOI"
+YOI_ARCHIVE=$(ls "$YOI"/dist/*.yoi-plugin)
+plugin inspect "$YOI_ARCHIVE"
+plugin digest "$YOI"                        # the same digest as the package's (the host's algorithm)
+unzip -t "$YOI_ARCHIVE"
 
 printf '\nDone. Everything is under %s\n' "$DEMO"

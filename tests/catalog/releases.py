@@ -11,7 +11,7 @@ from plugin_kit.signing.release import asset_trusted_comment
 from plugin_kit.signing.signatures import write_signature
 from plugin_kit.signing.sums import format_sums
 
-HOOKS = '[[hook]]\nevent = "pre_tool_use"\n'
+HOOKS = '[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n'
 
 
 def write_project(root: Path, plugin_id: str, version: str, capabilities: str = "") -> Path:

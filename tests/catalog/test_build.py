@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from catalog.releases import make_release
+from helpers.keys import forge_key_id
 from signing.minisign_cli import minisign, needs_minisign
 
 from plugin_kit.errors import EXIT_VERIFY, PluginKitError
@@ -102,6 +103,31 @@ def test_release_signed_by_an_unknown_key_is_refused(
             tmp_path / "out", two_releases, catalog_key, catalog_id="acme"
         )  # default: catalog key
     assert info.value.rule == "signing.wrong-key"
+
+
+def test_a_key_with_the_same_key_id_does_not_hide_the_real_one(
+    tmp_path, two_releases, catalog_key, publisher_key
+) -> None:
+    """Keys are tried whole: a listed key that only shares the publisher's id is skipped."""
+    forged = forge_key_id(publisher_key.public_key.base64).public_key
+    result = build_catalog(
+        tmp_path / "site" / "catalog",
+        two_releases[:1],
+        catalog_key,
+        catalog_id="acme",
+        publisher_keys=[forged, publisher_key.public_key],
+    )
+    (entry,) = json.loads(result.path.read_bytes())["entries"]
+    assert entry["signatures"]["minisign_pubkey"] == publisher_key.public_key.base64
+    with pytest.raises(PluginKitError) as err:
+        build_catalog(
+            tmp_path / "other" / "catalog",
+            two_releases[:1],
+            catalog_key,
+            catalog_id="acme",
+            publisher_keys=[forged],
+        )
+    assert err.value.rule == "signing.bad-signature"
 
 
 def test_signature_moved_from_another_archive_is_refused(

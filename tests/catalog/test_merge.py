@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from catalog.releases import make_release
 
+from plugin_kit.catalog.validate import validate_catalog
 from plugin_kit.errors import PublishError
 from plugin_kit.publisher.catalog import dump_catalog, merge_entries, write_signed_catalog
 from plugin_kit.publisher.catalog_build import release_entries
 from plugin_kit.signing.signatures import verify_bytes
-from plugin_kit.validators.catalog import validate_catalog
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WEATHER_CAPS = (

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from catalog.releases import make_release
 
+from plugin_kit.catalog.validate import catalog_problems, validate_catalog
 from plugin_kit.errors import ValidationError
 from plugin_kit.publisher.catalog import merge_entries
 from plugin_kit.publisher.catalog_build import release_entries
-from plugin_kit.validators.catalog import catalog_problems, validate_catalog
 
 
 @pytest.fixture

@@ -126,5 +126,7 @@ def test_once_with_error_exits_non_zero(tmp_path, dev_process):
     dev = dev_process(["--json"], cwd=root)
     event = dev.next("error", "reloaded")
     assert event["error"]["rule"] == "hooks-invalid"
-    assert event["error"]["place"] == "hooks.toml: hooks[0].action"
+    assert (
+        event["error"]["place"] == "hooks.toml:hooks[0].action"
+    )  # found by validation, as pack does
     assert dev.proc.wait(timeout=60) == 1

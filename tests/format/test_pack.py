@@ -161,8 +161,35 @@ def _include_all() -> str:
             lambda r: [(r / "schemas" / n).write_text("{}") for n in ("A.json", "a.json")],
             "path-collision",
         ),
+        (
+            lambda r: [
+                (r / "schemas" / d).mkdir() or (r / "schemas" / d / f).write_text("{}")
+                for d, f in (("Docs", "a.json"), ("docs", "b.json"))
+            ],
+            "path-collision",
+        ),
+        (
+            lambda r: (
+                (r / "schemas" / "PROGRA~1").mkdir() or (r / "schemas/PROGRA~1/x").write_text("")
+            ),
+            "path-short-name",
+        ),
+        (lambda r: (r / "schemas" / "x\u0663.json").write_text("{}"), "path-character"),
+        (lambda r: (r / "schemas" / "x\u20dd.json").write_text("{}"), "path-character"),
     ],
-    ids=["symlink-file", "symlink-dir", "fifo", "reserved", "colon", "nfd", "case-collision"],
+    ids=[
+        "symlink-file",
+        "symlink-dir",
+        "fifo",
+        "reserved",
+        "colon",
+        "nfd",
+        "case-collision",
+        "folder-case-collision",
+        "short-name",
+        "arabic-digit",
+        "enclosing-mark",
+    ],  # fmt: skip
 )
 def test_pack_refuses_what_the_reader_would_refuse(
     make_plugin, tmp_path: Path, setup, rule: str
@@ -196,6 +223,16 @@ def test_invalid_plugin_is_not_packed(make_plugin, tmp_path: Path) -> None:
     with pytest.raises(PackError) as info:
         pack(root, tmp_path / "out")
     assert info.value.rule == "file-missing"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_invalid_hooks_file_is_not_packed(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin(
+        files={"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'}
+    )
+    with pytest.raises(PackError) as info:
+        pack(root, tmp_path / "out")
+    assert info.value.rule == "hooks-invalid" and info.value.place == "hooks.toml:hooks[0].action"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -251,8 +288,8 @@ def test_archive_swapped_between_passes_is_refused(
     other = pack(other_root, tmp_path / "b").path.read_bytes()
     real = reader._validate
 
-    def validate_then_swap(src):  # type: ignore[no-untyped-def]
-        info = real(src)
+    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
+        info = real(src, host)
         with open(first, "r+b") as f:  # same inode, so the open reader sees the new bytes
             f.write(other)
             f.truncate()

@@ -11,9 +11,11 @@ from helpers.archives import HOOKS, MANIFEST, compress, member, tar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin_kit.content.digest import FileRecord, content_digest, digest_path
+from plugin_kit.content.digest import FileRecord, content_digest, digest_path, extracted_digest
 from plugin_kit.errors import ArchiveError
+from plugin_kit.installer.cache import ensure_cached
 from plugin_kit.packer.reader import extract_archive, read_archive
+from plugin_kit.packer.tarformat import BLOCK, file_header, parse_header
 from plugin_kit.packer.writer import pack
 from plugin_kit.validators.paths import CollisionChecker, collision_key, path_violation
 
@@ -60,6 +62,30 @@ def test_collision_checker_catches_every_alias(parts: list[str], how: str) -> No
     assert checker.add(path) is None
     if collision_key(alias) == collision_key(path):
         assert checker.add(alias) is not None
+
+
+@given(
+    st.lists(VALID_SEGMENT, min_size=2, max_size=4),
+    st.sampled_from(["upper", "lower", "nfd", "same"]),
+    VALID_SEGMENT,
+)
+@SETTINGS
+def test_collision_checker_catches_every_folder_alias(
+    parts: list[str], how: str, leaf: str
+) -> None:
+    # Docs/a.md beside docs/b.md: a case-insensitive file system merges the two folders.
+    folder = "/".join(parts[:-1])
+    alias = {"upper": folder.upper(), "lower": folder.lower(), "same": folder,
+             "nfd": unicodedata.normalize("NFD", folder)}[how]  # fmt: skip
+    checker = CollisionChecker()
+    assert checker.add("/".join(parts)) is None
+    other = f"{alias}/{leaf}"
+    if other != "/".join(parts) and collision_key(other) != collision_key("/".join(parts)):
+        found = checker.add(other)
+        if alias != folder and collision_key(alias) == collision_key(folder):
+            assert found is not None and found.rule == "path-collision"
+        elif alias == folder:
+            assert found is None
 
 
 def _archive() -> bytes:
@@ -132,32 +158,57 @@ def test_digest_is_order_independent_and_sensitive(entries: list) -> None:
         assert content_digest(changed) != content_digest(records)
 
 
-TREE = st.dictionaries(
-    st.lists(VALID_SEGMENT, min_size=1, max_size=3).map(lambda parts: "d/" + "/".join(parts)),
-    st.tuples(st.binary(max_size=2048), st.booleans()),
-    max_size=12,
-)
+# Names built from few characters, so that siblings such as a-b.txt, a.b.txt and a/b.txt (byte order
+# and component order differ), case pairs and non-ASCII letters meet often.
+NAME = st.one_of(
+    st.text(alphabet=st.sampled_from("ab-._/AB~éÉßΣσ0"), min_size=1, max_size=10),
+    st.sampled_from(["a-b.txt", "a.b.txt", "a/b.txt", "a/b-c", "a0", "a.b/c", "A-b.txt", "é/x"]),
+).map(lambda name: "d/" + name)
+TREE = st.dictionaries(NAME, st.tuples(st.binary(max_size=2048), st.booleans()), max_size=12)
 
 
-@given(TREE)
+def _write_tree(root: Path, tree: dict) -> None:
+    checker = CollisionChecker()
+    for rel, (data, exe) in tree.items():
+        if path_violation(rel) is not None or checker.add(rel) is not None:
+            continue
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        os.chmod(p, 0o755 if exe else 0o644)
+
+
+@given(tree=TREE)
 @SETTINGS
-def test_random_valid_trees_round_trip(tree: dict) -> None:
+def test_random_valid_trees_round_trip(tree: dict, monkeypatch) -> None:
     manifest = MANIFEST.decode() + '\n[package]\ninclude = ["hooks.toml", "d/**"]\n'
     with tempfile.TemporaryDirectory() as tmp:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(Path(tmp) / "cache"))
         root = Path(tmp) / "p"
         root.mkdir()
         (root / "plugin.toml").write_text(manifest)
         (root / "hooks.toml").write_bytes(HOOKS)
-        checker = CollisionChecker()
-        for rel, (data, exe) in tree.items():
-            if checker.add(rel) is not None or path_violation(rel) is not None:
-                continue
-            p = root / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(data)
-            os.chmod(p, 0o755 if exe else 0o644)
+        _write_tree(root, tree)
         result = pack(root, Path(tmp) / "out")
         info = extract_archive(result.path, Path(tmp) / "x")
         assert info.digest == result.digest == digest_path(root) == read_archive(result.path).digest
+        # The extracted tree re-hashed as it is on disk, and the installer's own re-hash, agree.
+        assert extracted_digest(Path(tmp) / "x") == info.digest
+        cached = ensure_cached(result.path, info.digest)
+        assert extracted_digest(cached) == info.digest
         for rec in info.files:
             assert (Path(tmp) / "x" / rec.path).read_bytes() == (root / rec.path).read_bytes()
+
+
+@given(NAME.filter(lambda p: path_violation(p) is None) | st.text(min_size=1, max_size=255))
+@SETTINGS
+def test_every_ustar_name_the_writer_writes_passes_the_path_rules(path: str) -> None:
+    # A tool that ignores pax extracts these names instead of the pax path (docs/format.md 2.2).
+    if path_violation(path) is not None:
+        return
+    blocks = file_header(path, 0o644, 0)
+    names = {parse_header(blocks[:BLOCK]).name, parse_header(blocks[-BLOCK:]).name}
+    for name in names:
+        while name.startswith("./"):
+            name = name[2:]
+        assert path_violation(name) is None, name

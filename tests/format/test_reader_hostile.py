@@ -60,7 +60,7 @@ def manifest_tar(text: bytes, **files: bytes) -> bytes:
 CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
     # container and stream
     ("too-large", compress(VALID), "archive-too-large", None, Limits(max_archive_size=64)),
-    ("not-zstd", b"PK\x03\x04 not zstd at all", "zstd-magic", None, None),
+    ("not-zstd", b"GIF89a: not zstd at all", "zstd-magic", None, None),
     ("skippable-first", skippable() + compress(VALID), "zstd-skippable-frame", None, None),
     ("skippable-after", compress(VALID) + skippable(), "zstd-skippable-frame", None, None),
     ("concatenated", compress(VALID) + compress(VALID), "zstd-concatenated", None, None),
@@ -205,35 +205,35 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
         "pax-linkpath",
         compress(good(pax_member(pax_record("linkpath", "/etc"), "zz.txt", b"x"))),
         "pax-keyword",
-        None,
+        "pax header",
         None,
     ),
     (
         "pax-mtime",
         compress(good(pax_member(pax_record("mtime", "1234567890"), "zz.txt", b"x"))),
         "pax-keyword",
-        None,
+        "pax header",
         None,
     ),
     (
         "pax-size",
         compress(good(pax_member(pax_record("size", "999"), "zz.txt", b"x"))),
         "pax-keyword",
-        None,
+        "pax header",
         None,
     ),
     (
         "pax-bad-length",
         compress(good(pax_member(b"99 path=zz.txt\n", "zz.txt", b"x"))),
         "pax-malformed",
-        None,
+        "pax header",
         None,
     ),
     (
         "pax-bomb",
         compress(good(header("././@PaxHeader", 256 * MiB, typeflag=b"x"))),
         "pax-too-large",
-        None,
+        "pax header",
         None,
     ),
     (
@@ -245,7 +245,7 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
             )
         ),
         "pax-orphan",
-        None,
+        "pax header",
         None,
     ),
     ("no-end-marker", compress(tar(*valid_members(), end=False)), "missing-end-marker", None, None),
@@ -307,6 +307,114 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
         "zz.txt",
         None,
     ),
+    # pax, case by case with docs/format.md 2.2
+    (
+        "pax-over-hostile-ustar-name",
+        compress(good(pax_member(pax_records("zz.txt"), "../../evil.txt", b"x"))),
+        "path-dot-segment",
+        "zz.txt",
+        None,
+    ),
+    (
+        "pax-over-question-mark-name",
+        compress(good(pax_member(pax_records("zé.txt"), "z?.txt", b"x"))),
+        "path-character",
+        "zé.txt",
+        None,
+    ),
+    (
+        "pax-header-own-name",
+        compress(
+            good(
+                header("../../evil.txt", 15, typeflag=b"x")
+                + b"15 path=zz.txt\n"
+                + pad(15)
+                + member("zz.txt", b"x")
+            )
+        ),
+        "path-dot-segment",
+        "pax header",
+        None,
+    ),
+    (
+        "pax-padding-garbage",
+        compress(
+            good(
+                header("././@PaxHeader", 15, typeflag=b"x")
+                + b"15 path=zz.txt\n"
+                + b"\x01" * (512 - 15)
+                + member("zz.txt", b"x")
+            )
+        ),
+        "padding-nonzero",
+        "pax header",
+        None,
+    ),
+    (
+        "pax-forbidden-keyword-bad-utf8",
+        compress(good(pax_member(b"14 atime=\xff\xfe12\n", "zz.txt", b"x"))),
+        "pax-keyword",
+        "pax header",
+        None,
+    ),
+    (
+        "pax-path-bad-utf8",
+        compress(good(pax_member(b"13 path=z\xff.t\n", "zz.txt", b"x"))),
+        "path-utf8",
+        "pax header",
+        None,
+    ),
+    (
+        "base256-devmajor",
+        compress(good(member("zz.txt", b"x", devmajor_field=b"\x80" + bytes(6) + b"\x01"))),
+        "header-numeric",
+        None,
+        None,
+    ),
+    (
+        "non-octal-devminor",
+        compress(good(member("zz.txt", b"x", devmajor_field=b"0000008\x00"))),
+        "header-numeric",
+        None,
+        None,
+    ),
+    # Windows aliases and characters the spec does not list
+    (
+        "folder-case-collision",
+        compress(good(member("zDocs/a.md", b"a"), member("zdocs/b.md", b"b"))),
+        "path-collision",
+        "zdocs/b.md",
+        None,
+    ),
+    (
+        "folder-sharp-s-collision",
+        compress(good(member("zstrasse/a.md", b"a"), member("zstraße/b.md", b"b"))),
+        "path-collision",
+        "zstraße/b.md",
+        None,
+    ),
+    (
+        "short-name-folder",
+        compress(good(member("zPROGRA~1/evil.dll", b"x"))),
+        "path-short-name",
+        "zPROGRA~1/evil.dll",
+        None,
+    ),
+    (
+        "short-name-file",
+        compress(good(member("zz/LONGNA~12.TXT", b"x"))),
+        "path-short-name",
+        None,
+        None,
+    ),
+    (
+        "arabic-indic-digit",
+        compress(good(member("zz\u0663.txt", b"x"))),
+        "path-character",
+        None,
+        None,
+    ),
+    ("enclosing-mark", compress(good(member("zz\u20dd.txt", b"x"))), "path-character", None, None),
     # paths
     ("absolute", compress(good(member("/etc/passwd", b"x"))), "path-absolute", "/etc/passwd", None),
     (
@@ -536,6 +644,17 @@ CASES: list[tuple[str, bytes, str, str | None, Limits | None]] = [
         compress(tar(member("plugin.toml", MANIFEST))),
         "file-missing",
         "runtime.file",
+        None,
+    ),
+    (
+        "manifest-hooks-invalid",
+        compress(
+            manifest_tar(
+                MANIFEST, **{"hooks.toml": b'[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'}
+            )
+        ),
+        "hooks-invalid",
+        "hooks.toml:hooks[0].action",
         None,
     ),
     (

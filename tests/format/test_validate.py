@@ -180,6 +180,42 @@ CASES = [
         "tools[0].input_schema",
     ),
     (
+        "hooks-action",
+        MANIFEST,
+        {"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'},
+        "hooks-invalid",
+        "hooks[0].action",
+    ),
+    (
+        "hooks-singular-table",
+        MANIFEST,
+        {"hooks.toml": '[[hook]]\nevent = "pre_tool_use"\naction = "deny"\n'},
+        "hooks-invalid",
+        "hook",
+    ),
+    (
+        "hooks-unknown-key",
+        MANIFEST,
+        {"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "deny"\nrun = "rm -rf /"\n'},
+        "hooks-invalid",
+        "hooks[0].run",
+    ),
+    (
+        "hooks-context-without-text",
+        MANIFEST,
+        {"hooks.toml": '[[hooks]]\nevent = "session_start"\naction = "context"\n'},
+        "hooks-invalid",
+        "hooks[0].context",
+    ),
+    (
+        "hooks-pattern",
+        MANIFEST,
+        {"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "deny"\npattern = "(["\n'},
+        "hooks-invalid",
+        "hooks[0].pattern",
+    ),
+    ("hooks-not-toml", MANIFEST, {"hooks.toml": "[[hooks]\n"}, "hooks-invalid", ""),
+    (
         "duplicate-tool",
         MANIFEST + '\n[[tools]]\nname = "get_forecast"\ndescription = "again"\n',
         {},
@@ -265,3 +301,11 @@ def test_cli_exit_codes_and_json(make_plugin, tmp_path: Path) -> None:
     assert _cli(str(tmp_path / "missing")).returncode == 2
     assert _cli(str(good / "README.md")).returncode == 2
     assert _cli("--bogus-flag").returncode == 2
+
+
+def test_cli_names_the_hooks_file_and_field(make_plugin) -> None:
+    bad = make_plugin(files={"hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "block"\n'})
+    proc = _cli(str(bad))
+    assert proc.returncode == 1, proc.stdout
+    assert "error[hooks-invalid] hooks.toml hooks[0].action" in proc.stderr
+    assert "'block' is not one of" in proc.stderr

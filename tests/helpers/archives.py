@@ -21,7 +21,7 @@ license = "MIT"
 [runtime]
 file = "hooks.toml"
 """
-HOOKS = b'[[hook]]\nevent = "pre_tool_use"\n'
+HOOKS = b'[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n'
 
 
 def octal(value: int, width: int) -> bytes:
@@ -38,6 +38,7 @@ def header(
     prefix: bytes = b"",
     linkname: bytes = b"",
     size_field: bytes | None = None,
+    devmajor_field: bytes | None = None,
     checksum_delta: int = 0,
 ) -> bytes:
     name = name.encode("utf-8", "surrogateescape") if isinstance(name, str) else name
@@ -51,6 +52,8 @@ def header(
     b[156:157] = typeflag
     b[157 : 157 + len(linkname)] = linkname
     b[257:265] = magic
+    if devmajor_field is not None:
+        b[329:337] = devmajor_field
     b[345 : 345 + len(prefix)] = prefix
     chk = sum(b[:148]) + 256 + sum(b[156:]) + checksum_delta
     b[148:156] = b"%06o\x00 " % chk

@@ -37,3 +37,19 @@ def zizmor_findings(target: Path, persona: str, cwd: Path | None = None) -> list
 def actionlint_output(files: list[Path]) -> str:
     proc = subprocess.run([tool("actionlint"), *map(str, files)], capture_output=True, text=True)
     return "" if proc.returncode == 0 else proc.stdout + proc.stderr
+
+
+def generated_workflow_findings(project: Path) -> dict[str, object]:
+    """Every linter's complaint about a generated project's workflows; {} when all pass.
+    zizmor runs from the project, so its .github/zizmor.yml applies as it would there."""
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["ci.yml", "release.yml"]
+    found: dict[str, object] = {
+        "check-jsonschema": schema_errors("vendor.github-workflows", workflows),
+        "actionlint": actionlint_output(workflows),
+    }
+    for persona in ("regular", "auditor"):
+        found[f"zizmor {persona}"] = zizmor_findings(
+            project / ".github" / "workflows", persona, cwd=project
+        )
+    return {name: out for name, out in found.items() if out}

@@ -37,7 +37,7 @@ include = ["schemas/**", "hooks.toml", "README.md", "LICENSE", "bin/**"]
 """
 
 FILES = {
-    "hooks.toml": '[[hook]]\nevent = "pre_tool_use"\naction = "deny"\npattern = "rm -rf *"\n',
+    "hooks.toml": '[[hooks]]\nevent = "pre_tool_use"\naction = "deny"\npattern = "rm -rf *"\n',
     "schemas/get_forecast.json": '{"type": "object", "properties": {"place": {"type": "string"}}}\n',
     "README.md": "# Weather tools\n",
     "LICENSE": "MIT License\n",

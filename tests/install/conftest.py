@@ -79,7 +79,7 @@ def make_archive(tmp_path: Path) -> Callable[..., PackResult]:
                 id=plugin_id, version=version, api=api, capabilities=capabilities, keyword=keyword
             )
         )
-        (root / "hooks.toml").write_text('[[hook]]\nevent = "pre_tool_use"\naction = "deny"\n')
+        (root / "hooks.toml").write_text('[[hooks]]\nevent = "pre_tool_use"\naction = "deny"\n')
         (root / "README.md").write_text(f"# {plugin_id}\n{extra}\n")
         return pack(root, tmp_path / "dist" / f"{plugin_id}-{version}-{next(counter)}")
 
@@ -97,6 +97,14 @@ def new_key(base: Path) -> Key:
     paths = generate_keypair(base, None)
     secret = load_secret_key(paths.secret_key.read_text(), None)
     return Key(paths.public_key_base64, paths.key_id, secret)
+
+
+def _forge_key_id(victim: Key) -> Key:
+    from helpers.keys import forge_key_id
+
+    forged = forge_key_id(victim.public)
+    assert forged.key_id == victim.key_id
+    return Key(forged.public_key.base64, forged.key_id, forged)
 
 
 @dataclass
@@ -200,6 +208,11 @@ def site(publisher, make_archive, plugin):
 def keys(tmp_path: Path) -> dict[str, Key]:
     (tmp_path / "keys").mkdir()
     return {n: new_key(tmp_path / "keys" / n) for n in ("catalog", "release", "other")}
+
+
+@pytest.fixture
+def forge_key_id() -> Callable[[Key], Key]:
+    return _forge_key_id
 
 
 @pytest.fixture

@@ -22,7 +22,10 @@ def _journey(plugin, catalog_url: str, pubkey: str, ws: Path, publish_v2) -> Non
     listed = plugin("list", "--workspace", ws, "--json").json()["packages"]
     assert [(p["ref"], p["status"]) for p in listed] == [("project:weather-tools", "disabled")]
     assert (
-        plugin("enable", "project:weather-tools", "--grant-requested", "--workspace", ws).code == 0
+        plugin(
+            "enable", "project:weather-tools", "--grant-requested", "--yes", "--workspace", ws
+        ).code
+        == 0
     )
     assert [p.status for p in discover(ws)] == ["enabled"]
     publish_v2()

@@ -65,7 +65,7 @@ def test_grant_requested_grants_what_the_package_requests_not_what_the_lock_says
     )
     store.lock_path.write_text(text)
     assert read_lock(store)["weather-tools"].requested_capabilities.get("process") is True
-    r = plugin("enable", "project:weather-tools", "--grant-requested", "--workspace", ws)
+    r = plugin("enable", "project:weather-tools", "--grant-requested", "--yes", "--workspace", ws)
     assert r.code == 0, r.err
     [rec] = load_enablements()
     assert "process" not in rec.grants and "secrets" not in rec.grants

@@ -56,7 +56,7 @@ def test_enable_with_grants_and_resolve_for_the_host(site, plugin, tmp_path: Pat
     assert plugin("install", "weather-tools", "--yes").code == 0
     too_wide = plugin("enable", "weather-tools", "--grant", "network=evil.example")
     assert too_wide.code == 2 and "grant-not-requested" in too_wide.err
-    r = plugin("enable", "weather-tools", "--grant", "network=api.weather.gov", "--json")
+    r = plugin("enable", "weather-tools", "--grant", "network=api.weather.gov", "--yes", "--json")
     assert r.code == 0, r.err
     [enabled] = resolve_enabled(tmp_path)
     assert enabled.ref == "user:weather-tools" and Path(enabled.cache_path, "plugin.toml").is_file()
@@ -336,9 +336,12 @@ def test_id_in_both_stores_is_ambiguous(make_archive, plugin, tmp_path) -> None:
         ).code
         == 0
     )
-    r = plugin("enable", "twin-tools", "--grant-requested", "--workspace", ws)
+    r = plugin("enable", "twin-tools", "--grant-requested", "--yes", "--workspace", ws)
     assert r.code == 2 and "user:twin-tools" in r.err and "project:twin-tools" in r.err
-    assert plugin("enable", "project:twin-tools", "--grant-requested", "--workspace", ws).code == 0
+    assert (
+        plugin("enable", "project:twin-tools", "--grant-requested", "--yes", "--workspace", ws).code
+        == 0
+    )
     statuses = {p.ref: p.status for p in discover(tmp_path)}
     assert statuses == {"user:twin-tools": "disabled", "project:twin-tools": "enabled"}
     # The grant is keyed by workspace path: another checkout of the same plugin is not enabled.
@@ -363,7 +366,7 @@ def test_upgrade_with_more_capabilities_stays_disabled_and_old_keeps_running(
     site, plugin, make_archive
 ) -> None:
     assert plugin("install", "weather-tools", "--yes").code == 0
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     site.release(make_archive("weather-tools", "1.1.0", capabilities=MORE))
     assert plugin("catalog", "refresh").code == 0
     planned = plugin("upgrade", "--all", "--dry-run", "--json").json()["results"][0]
@@ -375,7 +378,7 @@ def test_upgrade_with_more_capabilities_stays_disabled_and_old_keeps_running(
     assert (pkg.version, pkg.status, pkg.running_version) == ("1.1.0", "needs-grant", "1.0.0")
     [running] = resolve_enabled(None)
     assert running.version == "1.0.0" and Path(running.cache_path).is_dir()
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     assert resolve_enabled(None)[0].version == "1.1.0"
     assert plugin("uninstall", "weather-tools").code == 0
     assert discover(None) == [] and resolve_enabled(None) == []
@@ -384,7 +387,7 @@ def test_upgrade_with_more_capabilities_stays_disabled_and_old_keeps_running(
 
 def test_upgrade_with_same_capabilities_carries_the_grant(site, plugin, make_archive) -> None:
     assert plugin("install", "weather-tools", "--yes").code == 0
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     site.release(make_archive("weather-tools", "1.0.1"))
     assert plugin("catalog", "refresh").code == 0
     assert (
@@ -448,7 +451,9 @@ def test_package_dropped_by_hand_is_listed_disabled_and_never_runs(tmp_path: Pat
     assert pkg["diagnostics"][0]["rule"] == "not-installed"
     assert resolve_enabled(ws) == []
     assert (
-        plugin("enable", "project:dropped-tools", "--grant-requested", "--workspace", str(ws)).code
+        plugin(
+            "enable", "project:dropped-tools", "--grant-requested", "--yes", "--workspace", str(ws)
+        ).code
         == 1
     )
     assert plugin("verify", "--all", "--workspace", str(ws)).code == 3
@@ -468,22 +473,25 @@ def test_store_file_edited_after_install_is_inconsistent(site, plugin) -> None:
     assert r.code == 3 and json.loads(r.out)["problems"][0]["check"] == "store file"
 
 
-def test_upgrade_judges_new_requests_by_the_manifest_not_the_catalog_entry(
+def test_upgrade_refuses_an_entry_that_under_reports_the_new_requests(
     site, plugin, make_archive
 ) -> None:
+    """The catalog copies 1.0.0's requests onto 1.1.0, which asks for more: refused after the
+    download (exit 3), nothing placed, and 1.0.0 keeps running with its grant."""
     assert plugin("install", "weather-tools", "--yes").code == 0
-    assert plugin("enable", "weather-tools", "--grant-requested").code == 0
+    assert plugin("enable", "weather-tools", "--grant-requested", "--yes").code == 0
     site.release(make_archive("weather-tools", "1.1.0", capabilities=MORE), publish=False)
     doc = site.bumped()
     [entry] = doc["entries"]
-    old_caps = next(r for r in entry["releases"] if r["version"] == "1.0.0")["capabilities"]
-    entry["capabilities"] = old_caps  # the catalog under-reports what 1.1.0 asks for
+    old = next(r for r in entry["releases"] if r["version"] == "1.0.0")
+    for key in ("capabilities", "risk", "capability_summary"):
+        entry[key] = old[key]  # the catalog under-reports what 1.1.0 asks for
     site.doc = doc
     site.write_catalog()
     assert plugin("catalog", "refresh").code == 0
     r = plugin("upgrade", "weather-tools", "--yes", "--json")
-    assert r.code == 0, r.err
-    assert r.json()["results"][0]["status"] == "needs-grant"
+    assert r.code == 3 and r.json()["error"]["rule"] == "consent-mismatch", r.out
+    assert read_lock(user_store())["weather-tools"].version == "1.0.0"
     assert resolve_enabled(None)[0].version == "1.0.0"
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scaffold.helpers import Outcome, isolated_env
+from scaffold.helpers import YOI_KINDS, Outcome, generate, isolated_env
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.create import create
@@ -30,3 +30,9 @@ def create_plugin(home, capsys) -> Callable[..., Outcome]:
         return Outcome(code, captured.out, captured.err)
 
     return call
+
+
+@pytest.fixture(scope="module", params=YOI_KINDS)
+def yoi_scaffold(request, tmp_path_factory) -> Path:
+    """One Yoi project per runtime kind, made once per module."""
+    return generate(tmp_path_factory, request.param, "--host", "yoi", "--runtime", request.param)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from scaffold import helpers
 
 from plugin_kit.scaffold.templates import builtin_root
 from plugin_kit.scaffold.update import update_project
@@ -17,16 +18,11 @@ from plugin_kit.scaffold.update import update_project
 @pytest.fixture
 def old_template(tmp_path) -> Path:
     """The built-in templates as an "older version": some files differ, one more file."""
-    root = tmp_path / "templates-0.0.1"
-    shutil.copytree(builtin_root(), root)
-    wasm = root / "wasm"
-    config = json.loads((wasm / "cookiecutter.json").read_text())
-    config["_template_version"] = "0.0.1"
-    (wasm / "cookiecutter.json").write_text(json.dumps(config))
+    wasm = helpers.old_template(tmp_path, "wasm")
     project = wasm / "{{cookiecutter.id}}"
     (project / "README.md").write_text("# {{ cookiecutter.name }}\n\nOld readme.\n")
     (project / "NOTES.md").write_text("Only in the old template.\n")
-    (root / "_shared" / "gitignore").write_text("dist/\n")
+    (wasm.parent / "_shared" / "gitignore").write_text("dist/\n")
     return wasm
 
 
@@ -58,7 +54,9 @@ def test_update_applies_new_template_and_reports_conflicts(project, home):
     assert (result.old_version, result.new_version) == ("0.0.1", result.new_version)
     assert result.new_version != "0.0.1"
     assert result.updated == [".gitignore"]
-    assert result.removed == ["NOTES.md"] and not (project / "NOTES.md").exists()
+    # The template dropped NOTES.md: listed, kept until the author asks for the deletion.
+    assert result.removed == [] and result.to_remove == ["NOTES.md"]
+    assert (project / "NOTES.md").exists()
     assert [c.path for c in result.conflicts] == ["README.md"]
     conflict = result.conflicts[0]
     assert "-# My own readme" in conflict.diff and "+## Moving to Rust or TinyGo" in conflict.diff
@@ -72,8 +70,9 @@ def test_update_applies_new_template_and_reports_conflicts(project, home):
 
     # The conflicted file keeps its old recorded hash, so it is not forgotten.
     assert record["files"]["README.md"] == generated_readme
-    again = update_project(project)  # recorded template is now the built-in one
-    assert (again.updated, again.added, again.removed) == ([], [], [])
+    again = update_project(project, delete=True)  # recorded template is now the built-in one
+    assert (again.updated, again.added, again.removed) == ([], [], ["NOTES.md"])
+    assert not (project / "NOTES.md").exists()
     assert [c.path for c in again.conflicts] == ["README.md"]  # still unresolved
 
     # Resolved by taking the template's version: the record follows it, no more conflict.
@@ -351,3 +350,115 @@ def test_resolved_needs_update(create_plugin, tmp_path):
     assert result.code == 2
     assert result.json["error"]["rule"] == "create.resolved"
     assert not dest.exists()
+
+
+# --- a repository cannot choose code for --update to run (issue 9 item 7) ---------------------
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _in_repo_template(project: Path, marker: Path) -> Path:
+    """What a pull request could add: a template folder inside the repository whose hook and
+    whose Jinja both write `marker`, and which makes none of the project's files."""
+    template = project / "tools" / "template"
+    (template / "hooks").mkdir(parents=True)
+    (template / "{{cookiecutter.id}}").mkdir()
+    (template / "cookiecutter.json").write_text(json.dumps({"id": "old-plugin"}))
+    (template / "hooks" / "pre_gen_project.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('hook ran')\n"
+    )
+    (template / "{{cookiecutter.id}}" / "only.txt").write_text(
+        f"{{{{ cycler.__init__.__globals__.os.open({str(marker) + '-jinja'!r}, 64) }}}}\n"
+    )
+    record_path = project / ".create-plugin.json"
+    record = json.loads(record_path.read_text())
+    record["template"] = str(template)
+    record_path.write_text(json.dumps(record))
+    return template
+
+
+def test_update_refuses_a_recorded_template_that_is_not_built_in(create_plugin, project, tmp_path):
+    marker = tmp_path / "marker"
+    _in_repo_template(project, marker)
+    before = _snapshot(project)
+
+    result = create_plugin("--update", "--json", str(project))
+
+    assert result.code == 2, result.out
+    error = result.json["error"]
+    assert error["rule"] == "update.template-untrusted"
+    assert "--template" in error["hint"] and "tools/template" in error["hint"]
+    assert not marker.exists() and not Path(str(marker) + "-jinja").exists()
+    assert _snapshot(project) == before  # nothing written, nothing deleted
+
+
+def test_a_template_named_on_the_command_line_runs_but_deletes_only_on_request(
+    create_plugin, project, tmp_path
+):
+    marker = tmp_path / "marker"
+    template = _in_repo_template(project, marker)
+    before = set(_snapshot(project))
+
+    result = create_plugin("--update", "--template", str(template), "--json", str(project))
+
+    assert result.code == 0, result.out
+    assert marker.read_text() == "hook ran"  # the user named it: its hooks may run
+    dropped = result.json["to_remove"]
+    assert "plugin.toml" in dropped and result.json["removed"] == []
+    assert set(_snapshot(project)) >= before  # every file is still there, listed "remove?"
+
+    human = create_plugin("--update", "--template", str(template), str(project))
+    assert "remove?  plugin.toml" in human.out and "--delete" in human.err
+
+
+def test_recorded_answers_are_never_run_as_jinja(create_plugin, home, tmp_path):
+    dest = tmp_path / "answers-plugin"
+    assert create_plugin("--no-input", "--no-git", "--runtime", "hooks", str(dest)).code == 0
+    marker = tmp_path / "answer-marker"
+    payload = f"{{{{ cycler.__init__.__globals__.os.open({str(marker)!r}, 64) }}}}"
+    record_path = dest / ".create-plugin.json"
+    record = json.loads(record_path.read_text())
+    record["answers"]["description"] = [payload, {payload: payload}]  # not a text: nested
+    record_path.write_text(json.dumps(record))
+
+    create_plugin("--update", "--json", str(dest))
+
+    assert not marker.exists()
+
+
+def test_recorded_private_answers_are_not_taken(create_plugin, home, tmp_path):
+    dest = tmp_path / "private-plugin"
+    assert create_plugin("--no-input", "--no-git", "--runtime", "hooks", str(dest)).code == 0
+    record_path = dest / ".create-plugin.json"
+    record = json.loads(record_path.read_text())
+    record["answers"]["_extensions"] = ["os.system"]  # a template setting, not an answer
+    record_path.write_text(json.dumps(record))
+
+    result = create_plugin("--update", "--json", str(dest))
+
+    assert result.code == 0, result.out
+    assert "_extensions" not in json.loads(record_path.read_text())["answers"]
+
+
+def test_dry_run_reports_and_writes_nothing(create_plugin, project):
+    before = _snapshot(project)
+
+    result = create_plugin(
+        "--update", "--template", "builtin:wasm", "--dry-run", "--delete", "--json", str(project)
+    )
+
+    assert result.code == 0, result.out
+    doc = result.json
+    assert doc["dry_run"] and doc["removed"] == ["NOTES.md"]
+    assert doc["updated"] == [".gitignore", "README.md"]
+    assert _snapshot(project) == before
+
+
+@pytest.mark.parametrize("flag", ["--delete", "--dry-run"])
+def test_update_only_flags_need_update(create_plugin, tmp_path, flag):
+    result = create_plugin("--no-input", "--json", flag, str(tmp_path / "x-plugin"))
+    assert result.code == 2
+    assert result.json["error"]["rule"] == "create.update-only"
+    assert not (tmp_path / "x-plugin").exists()

@@ -174,3 +174,17 @@ def test_public_key_file_matches_the_cli_when_the_key_id_starts_with_zero(tmp_pa
     assert minisign("-R", "-s", str(pair.secret_key), "-p", str(recreated)).returncode == 0
     assert recreated.read_bytes() == pair.public_key.read_bytes()
     assert len(pair.key_id) == 16
+
+
+def test_a_key_is_equal_only_to_the_whole_key_never_to_its_id(tmp_path: Path) -> None:
+    from helpers.keys import forge_key_id
+
+    from plugin_kit.signing.signatures import sign_bytes, verify_bytes
+
+    real = load_public_key(generate_keypair(tmp_path / "real", None).public_key_base64)
+    forged = forge_key_id(real.base64)
+    assert forged.key_id == real.key_id and forged.public_key != real
+    assert load_public_key(real.base64) == real
+    with pytest.raises(SigningError) as err:  # its signature never verifies with the real key
+        verify_bytes(b"data", sign_bytes(b"data", forged), real)
+    assert err.value.rule == "signing.bad-signature"

@@ -30,8 +30,8 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
     from plugin_kit.installer.catalogs import add_catalog
 
     def trust(offer) -> bool:  # type: ignore[no-untyped-def]
-        info(f"catalog {offer.catalog_id!r} at {url} is signed by key {offer.key_id}")
-        info(f"  {offer.pubkey}")
+        info(f"catalog {offer.catalog_id!r} at {url} is signed by key")
+        info(f"  {offer.pubkey}  (key id {offer.key_id}, a label only)")
         if yes:
             return True
         return click.confirm("Trust this key for this catalog?", default=False, err=True)
@@ -43,7 +43,7 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
         return
     click.echo(
         f"Added catalog {src.name} ({src.catalog_id}): {src.entries} entries, serial {src.last_serial}, "
-        f"key {src.key_id}, expires {src.expires_at}"
+        f"key {src.pubkey}, expires {src.expires_at}"
     )
 
 
@@ -65,7 +65,7 @@ def ls(as_json: bool) -> None:
     for s in sources.values():
         flag = "  EXPIRED" if s.to_dict()["expired"] else ""
         click.echo(
-            f"{s.name}\t{s.catalog_id}\tkey {s.key_id}\tserial {s.last_serial}\t{s.url}{flag}"
+            f"{s.name}\t{s.catalog_id}\tkey {s.pubkey}\tserial {s.last_serial}\t{s.url}{flag}"
         )
 
 
@@ -164,4 +164,6 @@ def trust(name: str, pubkey: str | None, reset: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **src.to_dict()})
         return
-    click.echo(f"Catalog {src.name}: key {src.key_id}, serial {src.last_serial}")
+    click.echo(
+        f"Catalog {src.name}: key {src.pubkey} (key id {src.key_id}), serial {src.last_serial}"
+    )

@@ -14,11 +14,14 @@ _EPILOG = """\b
 Examples:
   create-plugin weather-tools                      # asks on a terminal, wasm by default
   create-plugin weather-tools --runtime hooks --no-input
+  create-plugin shout --host yoi --runtime instance --no-input   # a Yoi component plugin
   create-plugin --runtime mcp --name "Word tools" --license Apache-2.0 --no-input --json
   create-plugin my-plugin --set description="Forecasts and alerts" --no-git --no-input
   create-plugin my-plugin --template gh:acme/insomnia-plugin-template --no-input
   create-plugin --update                           # apply a newer template to ./
   create-plugin --update --resolved README.md      # README.md is merged: stop reporting it
+  create-plugin --update --dry-run                 # what would change; writes nothing
+  create-plugin --update --delete                  # also delete the files listed "remove?"
 """
 
 
@@ -28,7 +31,14 @@ Examples:
 )
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "--runtime", help="Plugin kind: hooks, wasm or mcp (built-in templates; default wasm)."
+    "--host",
+    type=click.Choice(["insomnia", "yoi"]),
+    help="Host the plugin is for (built-in templates; default insomnia).",
+)
+@click.option(
+    "--runtime",
+    help="Plugin kind: hooks, wasm or mcp for insomnia (default wasm); tool or instance for "
+    "yoi (default tool).",
 )
 @click.option("--id", "plugin_id", help="Plugin id (default: the folder name, or from --name).")
 @click.option("--name", help="Display name (default: from the id).")
@@ -45,10 +55,20 @@ Examples:
     metavar="PATH",
     help="With --update: PATH (relative to DEST) is merged by hand; keep it, stop reporting it.",
 )
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="With --update: delete the files the template no longer makes (without it they are "
+    "listed and kept).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="With --update: show what would change; write nothing."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.version_option(package_name="insomnia-plugin-kit", prog_name="create-plugin")
 def create(
     dest: Path | None,
+    host: str | None,
     runtime: str | None,
     plugin_id: str | None,
     name: str | None,
@@ -60,39 +80,55 @@ def create(
     git: bool,
     update: bool,
     resolved: tuple[str, ...],
+    delete: bool,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """Create a plugin project that validates, packs, passes its tests and is ready to release.
 
     Prompts only on a terminal; checks every answer before writing anything; refuses a
     non-empty or symlinked DEST (default ./<id>).
+
+    --update renders the template recorded in DEST/.create-plugin.json only if it is
+    built-in: rendering a template runs its code, so name any other one with --template.
     """
+    from plugin_kit.errors import UsageError
+    from plugin_kit.hosts import get_host
     from plugin_kit.scaffold.answers import parse_set
-    from plugin_kit.scaffold.templates import builtin_spec
+    from plugin_kit.scaffold.templates import builtin_spec, default_runtime
 
     if update:
         _refuse_with_update(click.get_current_context())
-        _update(dest, template, resolved, as_json)
+        _update(dest, template, resolved, delete, dry_run, as_json)
         return
-    if resolved:
-        from plugin_kit.errors import UsageError
-
-        raise UsageError(
-            "--resolved works only with --update",
-            rule="create.resolved",
-            place="--resolved",
-            hint="create-plugin --update --resolved PATH [DEST]",
-        )
+    for flag, given in (("--resolved", resolved), ("--delete", delete), ("--dry-run", dry_run)):
+        if given:
+            raise UsageError(
+                f"{flag} works only with --update",
+                rule="create.resolved" if flag == "--resolved" else "create.update-only",
+                place=flag,
+                hint=f"create-plugin --update {flag}{' PATH' if flag == '--resolved' else ''} [DEST]",
+            )
     answers = parse_set(sets)
     flags = {"id": plugin_id, "name": name, "author": author, "license": license_}
     answers.update({k: v for k, v in flags.items() if v is not None})
     interactive = not no_input and not as_json and sys.stdin.isatty()
     if template is None:
+        target = get_host(host or "insomnia")
         if runtime is None and interactive:
             runtime = click.prompt(
-                "runtime", type=click.Choice(["hooks", "wasm", "mcp"]), default="wasm"
+                "runtime",
+                type=click.Choice(list(target.runtime_kinds)),
+                default=default_runtime(target),
             )
-        template = builtin_spec(runtime or "wasm")
+        template = builtin_spec(runtime or default_runtime(target), target)
+    elif host is not None:
+        raise UsageError(
+            "--host picks a built-in template; --template brings its own",
+            rule="create.host",
+            place="--host",
+            hint="drop --host, or drop --template",
+        )
     elif runtime is not None:
         answers["runtime"] = runtime
     _create(template, answers, dest, git, interactive, as_json)
@@ -127,7 +163,17 @@ def _warn_placeholder(project: Path) -> None:
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.
-_NOT_WITH_UPDATE = ("runtime", "plugin_id", "name", "author", "license_", "sets", "no_input", "git")
+_NOT_WITH_UPDATE = (
+    "host",
+    "runtime",
+    "plugin_id",
+    "name",
+    "author",
+    "license_",
+    "sets",
+    "no_input",
+    "git",
+)
 
 
 def _refuse_with_update(ctx: click.Context) -> None:
@@ -143,25 +189,39 @@ def _refuse_with_update(ctx: click.Context) -> None:
                     f"{flag} cannot be used with --update",
                     rule="update.flag",
                     place=flag,
-                    hint="--update keeps the recorded answers; only --template, --resolved and "
-                    "--json apply",
+                    hint="--update keeps the recorded answers; only --template, --resolved, "
+                    "--delete, --dry-run and --json apply",
                 )
 
 
 def _update(
-    dest: Path | None, template: str | None, resolved: tuple[str, ...], as_json: bool
+    dest: Path | None,
+    template: str | None,
+    resolved: tuple[str, ...],
+    delete: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     from plugin_kit.scaffold.update import update_project
 
-    result = update_project(dest or Path("."), template=template, resolved=resolved)
+    result = update_project(
+        dest or Path("."), template=template, resolved=resolved, delete=delete, dry_run=dry_run
+    )
     if as_json:
         emit_json(result.to_dict())
     else:
-        click.echo(f"Updated {result.path}: template {result.old_version} -> {result.new_version}")
+        verb = "Would update" if dry_run else "Updated"
+        click.echo(f"{verb} {result.path}: template {result.old_version} -> {result.new_version}")
         for label, paths in (("updated", result.updated), ("added", result.added),
-                             ("removed", result.removed), ("resolved", result.resolved)):  # fmt: skip
+                             ("removed", result.removed), ("remove?", result.to_remove),
+                             ("resolved", result.resolved)):  # fmt: skip
             for path in paths:
                 click.echo(f"  {label:8} {path}")
+        if result.to_remove:
+            info(
+                f"  the template no longer makes {len(result.to_remove)} file(s) marked remove?; "
+                "they are kept: review them, then run create-plugin --update --delete"
+            )
         for conflict in result.conflicts:
             click.echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
             click.echo(conflict.diff)

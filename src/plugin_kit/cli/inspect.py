@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import emit_json
 
 
-def _render(info) -> None:  # type: ignore[no-untyped-def]
+def _render_insomnia(info) -> None:  # type: ignore[no-untyped-def]
     m = info.manifest
     click.echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
     click.echo(f"  {m.description}")
@@ -24,6 +25,29 @@ def _render(info) -> None:  # type: ignore[no-untyped-def]
     click.echo(
         "  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing")
     )
+    _render_files(info)
+
+
+def _render_yoi(info) -> None:  # type: ignore[no-untyped-def]
+    raw = info.manifest.raw
+    click.echo(f"{raw.get('id')} {raw.get('version')}  ({raw.get('name')}, Yoi)")
+    click.echo(f"  {raw.get('description', '')}")
+    rt = raw.get("runtime") or {}
+    click.echo(
+        f"  runtime   {rt.get('kind', 'none')}  {rt.get('world', '')}  {rt.get('component', '')}"
+    )
+    click.echo(f"  surfaces  {', '.join(raw.get('surfaces', [])) or 'none'}")
+    for t in raw.get("tools", []):
+        click.echo(f"  tool      {t.get('name')}: {t.get('description', '')}")
+    for p in raw.get("permissions", []):
+        click.echo(f"  permits   {p}")
+    for key in ("request", "websocket"):
+        for r in raw.get(key, []):
+            click.echo(f"  {key:<9} {r}")
+    _render_files(info)
+
+
+def _render_files(info) -> None:  # type: ignore[no-untyped-def]
     click.echo(f"  sha256    {info.sha256}")
     click.echo(f"  digest    {info.digest}")
     click.echo(
@@ -33,25 +57,32 @@ def _render(info) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
 
 
+_RENDER = {"insomnia": _render_insomnia, "yoi": _render_yoi}  # keyed by Host.name
+
+
 @click.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@host_option
 @click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
-def inspect(archive: Path, as_json: bool) -> None:
+def inspect(archive: Path, host: str | None, as_json: bool) -> None:
     """Read an archive strictly and show its manifest, tools, hooks, requested capabilities and files.
 
     Nothing in the archive is run or extracted. A refused archive exits 1 naming the rule and entry.
+    Both .insomnia-plugin and .yoi-plugin archives are read (the host is told by the file's bytes,
+    or by --host); the digest shown is the host's own.
 
     \b
     Examples:
       plugin inspect dist/weather-tools-0.3.1.insomnia-plugin
       plugin inspect weather-tools-0.3.1.insomnia-plugin --json
+      plugin inspect dist/example.tool-0.1.0.yoi-plugin
     """
     from plugin_kit.packer.reader import read_archive
 
-    info = read_archive(archive)
+    info = read_archive(archive, host=host)
     if as_json:
         data = info.to_dict()
         data["manifest"] = info.manifest.raw
         emit_json(data)
     else:
-        _render(info)
+        _RENDER[info.host.name](info)

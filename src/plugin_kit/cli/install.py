@@ -36,18 +36,32 @@ def progress_to_stderr() -> Callable[[int, int | None], None] | None:
     return show
 
 
-def confirm_or_exit(question: str, yes: bool) -> None:
+def can_ask() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def confirm_or_exit(
+    question: str,
+    yes: bool,
+    *,
+    hint: str = "re-run with --yes to accept, or --dry-run to see the plan only",
+) -> None:
     """Ask on a terminal; without one and without --yes the user is needed (exit 4)."""
     if yes:
         return
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise NeedsUserError(
-            "confirmation needs a terminal",
-            rule="needs-confirmation",
-            hint="re-run with --yes to accept, or --dry-run to see the plan only",
-        )
+    if not can_ask():
+        raise NeedsUserError("confirmation needs a terminal", rule="needs-confirmation", hint=hint)
     if not click.confirm(question, default=False, err=True):
         raise NeedsUserError("not confirmed; nothing was changed", rule="not-confirmed")
+
+
+def render_requests(plan: dict[str, Any]) -> None:
+    if plan["risk"]:
+        info(f"  runtime:      {plan['runtime']}")
+        info(f"  risk:         {plan['risk']}")
+        info(f"  requests:     {plan['capability_summary']}")
+    else:
+        info("  requests:     shown after the download is verified")
 
 
 def render_plan(plan: dict[str, Any]) -> None:
@@ -66,14 +80,31 @@ def render_plan(plan: dict[str, Any]) -> None:
         info(f"  url:          {plan['url']}")
     info(f"  size:         {plan['size'] if plan['size'] is not None else 'unknown'} bytes")
     info(f"  sha256:       {plan['sha256'] or '(computed on download)'}")
-    key = plan["signer_key_id"] or "none (checked by --sha256 only)"
+    key = plan["signer_public_key"] or "none (checked by --sha256 only)"
+    if plan["signer_key_id"]:
+        key += f" (key id {plan['signer_key_id']})"
     info(f"  signer key:   {key}{'  NEW KEY' if plan['new_key'] else ''}")
-    if plan["risk"]:
-        info(f"  risk:         {plan['risk']}")
-        info(f"  requests:     {plan['capability_summary']}")
+    if plan["new_key"]:
+        info(f"  pinned key:   {plan['pinned_key']}")
+    render_requests(plan)
     if plan["replaces"]:
         info(f"  replaces:     {plan['replaces']}")
     info(f"  {plan['note']}")
+
+
+def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
+    """Show the verified manifest's requests, then ask; with nobody to ask, exit 4 at once
+    (before downloading)."""
+    if not (yes or can_ask()):
+        confirm_or_exit("Install it?", yes)
+
+    def confirm(verified: Any) -> None:
+        if not (as_json and yes):  # never ask without showing what it asks for
+            info(f"verified: {verified.id} {verified.version}")
+            render_requests(verified.to_dict())
+        confirm_or_exit("Install it?", yes)
+
+    return confirm
 
 
 @click.command()
@@ -154,8 +185,14 @@ def install(
         return
     if not as_json:
         render_plan(plan.to_dict())
-    confirm_or_exit("Install it?", yes)
-    result = run_install(plan, accept_new_key=accept_new_key, progress=progress_to_stderr())
+    confirm = None
+    if plan.risk is None:  # a URL: its requests are known once the download is verified
+        confirm = _confirm_when_verified(yes, as_json)
+    else:
+        confirm_or_exit("Install it?", yes)
+    result = run_install(
+        plan, accept_new_key=accept_new_key, progress=progress_to_stderr(), confirm=confirm
+    )
     if as_json:
         emit_json({"ok": True, "installed": True, **result.to_dict()})
         return

@@ -18,6 +18,7 @@ _COMMANDS = {
     "inspect": LazyCommand("plugin_kit.cli.inspect:inspect", _A, "Show what an archive holds and asks for; runs nothing."),
     "digest": LazyCommand("plugin_kit.cli.digest:digest", _A, "Content digest of a plugin folder or an archive."),
     "wat2wasm": LazyCommand("plugin_kit.cli.wat2wasm:wat2wasm", _A, "Compile WebAssembly text to a module (a build step)."),
+    "wat2component": LazyCommand("plugin_kit.cli.wat2component:wat2component", _A, "Build a Yoi component from WAT and a WIT world (a build step)."),
     "keygen": LazyCommand("plugin_kit.cli.keygen:keygen", _S, "Make a minisign key pair."),
     "sign": LazyCommand("plugin_kit.cli.sign:sign", _S, "Sign files (prehashed minisign signatures)."),
     "publish": LazyCommand("plugin_kit.cli.publish:publish", _S, "Release to GitHub or a folder, with sums, signatures, catalog."),

@@ -37,8 +37,12 @@ def show(name: str, host_api: str | None, as_json: bool) -> None:
     click.echo(f"  size:         {r.size} bytes")
     click.echo(f"  sha256:       {r.sha256}")
     click.echo(f"  digest:       {r.digest}")
-    click.echo(f"  signer:       {r.signer_key_id}")
+    click.echo(f"  signer:       {r.signer_public_key} (key id {r.signer_key_id})")
     click.echo(f"  risk:         {r.risk}")
+    if r.claimed_risk != r.risk:
+        click.echo(
+            f"  WARNING:      the entry claims risk {r.claimed_risk}; `plugin install` refuses it"
+        )
     click.echo(f"  requests:     {r.capability_summary}")
     if r.source.get("repo"):
         click.echo(f"  source:       {r.source.get('repo')} {r.source.get('tag') or ''}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
+from plugin_kit.cli._options import host_option
 from plugin_kit.cli._output import emit_json
 
 
@@ -15,30 +17,30 @@ def _line(p) -> str:  # type: ignore[no-untyped-def]
     return f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}{hint}"
 
 
-def _annotate(report, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _annotate(report, notes: list, path: Path) -> None:  # type: ignore[no-untyped-def]
     """In GitHub Actions: one annotation per problem and warning, at its manifest line."""
     from plugin_kit.cli import _actions
 
-    if _actions.enabled() and (report.problems or report.warnings):
+    found = [*report.problems, *report.warnings, *notes]
+    if _actions.enabled() and found:
         root = path.parent if path.is_file() else path
-        _actions.report_problems([*report.problems, *report.warnings], "plugin validate", root)
+        _actions.report_problems(found, "plugin validate", root)
 
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--host",
-    type=click.Choice(["insomnia", "yoi"]),
-    default=None,
-    help="The host whose rules apply (default: read from plugin.toml's shape).",
-)
+@host_option
+@click.option("--limit", "limit_texts", multiple=True, metavar="NAME=N", help=LIMIT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) -> None:
+def validate(
+    ctx: click.Context, path: Path, host: str | None, limit_texts: tuple[str, ...], as_json: bool
+) -> None:
     """Check plugin.toml and the files it points at; report every problem.
 
     The host is read from plugin.toml (top-level `schema_version` is Yoi, `manifest_version`
-    is Insomnia) unless --host names it.
+    is Insomnia) unless --host names it. A package over the host's limits is invalid; --limit
+    raises a limit (a warning then says the host refuses the package).
 
     Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -56,9 +58,12 @@ def validate(ctx: click.Context, path: Path, host: str | None, as_json: bool) ->
         )
     from plugin_kit.scaffold.pins import placeholder_uses
 
-    report = validate_project(path, host=host)
-    report.warnings += placeholder_uses(path.parent if path.is_file() else path)
-    _annotate(report, path)
+    report = validate_project(path, host=host, limit_overrides=limit_overrides(limit_texts))
+    # About the workflows, not the plugin: said on stderr, kept out of the report.
+    notes = placeholder_uses(path.parent if path.is_file() else path)
+    for note in notes:
+        click.echo(_line(note), err=True)
+    _annotate(report, notes, path)
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -32,16 +32,23 @@ def verify_signature(
     ignore_missing: bool,
     as_json: bool,
 ) -> None:
+    from plugin_kit.catalog.model import catalog_summary
     from plugin_kit.signing.check import check_signed_file
 
     if not target:
         raise UsageError("name the FILE whose signature to check", rule="verify.no-file")
     key = _public_key(pubkey, pubkey_file)
-    report = check_signed_file(Path(target), key, signature_path=sig, ignore_missing=ignore_missing)
+    report = check_signed_file(
+        Path(target),
+        key,
+        signature_path=sig,
+        ignore_missing=ignore_missing,
+        read_catalog=catalog_summary,
+    )
     if as_json:
         emit_json(report.to_dict())
         return
-    click.echo(f"ok: {report.path} signed by {report.signature.key_id}")
+    click.echo(f"ok: {report.path} signed by {key.base64} (key id {report.signature.key_id})")
     click.echo(f"trusted comment: {report.signature.trusted_comment}")
     for item in report.sums:
         click.echo(f"  {item.status:8} {item.name}")

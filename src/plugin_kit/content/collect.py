@@ -1,4 +1,8 @@
-"""Which files of a plugin folder go into its archive: [package] include/exclude, gitignore-style."""
+"""Which files of a plugin folder go into its archive: [package] include/exclude, gitignore-style.
+
+The patterns come from where the host keeps them (content/settings.py: plugin.toml for Insomnia,
+the sidecar plugin-kit.toml for Yoi).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,23 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_kit.content.digest import CHUNK, FileRecord
-from plugin_kit.errors import PackError
-from plugin_kit.validators.manifest import Manifest, load_manifest
-from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
+from plugin_kit.content.digest import CHUNK, FileRecord, path_order
+from plugin_kit.errors import PackError, ValidationError
+from plugin_kit.hosts import SIDECAR_NAME, Host, host_for_project
+from plugin_kit.validators.hostpaths import host_path_violation
+from plugin_kit.validators.models import PluginManifest
+from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker
 
-__all__ = ["SourceFile", "collect_files", "archive_order", "NEVER_PACKED"]
+__all__ = [
+    "SourceFile", "collect_files", "archive_order", "load_project_manifest", "NEVER_PACKED",
+]  # fmt: skip
 
 # Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
 NEVER_PACKED = [
     ".git/", ".hg/", ".svn/", ".bzr/", "__pycache__/", "*.pyc", ".pytest_cache/",
     "*.swp", "*.swo", "*~", ".#*", "#*#", ".DS_Store",
     "/dist/", "/.insomnia/", "*.insomnia-plugin", "*.minisig.tmp",
+    "/.yoi/", "*.yoi-plugin", f"/{SIDECAR_NAME}",
 ]  # fmt: skip
 
 
@@ -42,7 +51,7 @@ class SourceFile:
 
 def archive_order(path: str) -> tuple[int, bytes]:
     """plugin.toml first, then the UTF-8 bytes of the path."""
-    return (0 if path == MANIFEST_NAME else 1, path.encode("utf-8", "surrogateescape"))
+    return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
 def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
@@ -83,7 +92,7 @@ def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ig
     return not exclude.match_file(rel)
 
 
-def _check(rel: str, st: os.stat_result, checker: CollisionChecker) -> None:
+def _check(rel: str, st: os.stat_result, checker: CollisionChecker, host: Host) -> None:
     if stat.S_ISLNK(st.st_mode):
         raise _refuse(
             "symlink",
@@ -95,20 +104,44 @@ def _check(rel: str, st: os.stat_result, checker: CollisionChecker) -> None:
         raise _refuse(
             "special-file", rel, f"{rel} is not a regular file", "Exclude it in [package].exclude."
         )
-    bad = path_violation(rel) or checker.add(rel)
+    bad = host_path_violation(rel, host) or checker.add(rel)
     if bad is not None:
         raise _refuse(
             bad.rule, rel, bad.message, "Rename the file, or exclude it in [package].exclude."
         )
 
 
-def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[SourceFile]:
-    """The files `plugin pack` would pack, in archive order; refuses links, special files, bad paths."""
+def load_project_manifest(root: Path, host: Host) -> PluginManifest:
+    """Read and parse ROOT/plugin.toml with the host's manifest model (ValidationError if bad)."""
+    from plugin_kit.validators.models import manifest_model
+
+    path = root / MANIFEST_NAME
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot read {path}: {exc.strerror}", rule="manifest-missing", place=str(path),
+            hint="Pass the plugin's folder, or run `create-plugin` to make one.",
+        ) from exc  # fmt: skip
+    return manifest_model(host).parse(data, place=str(path))
+
+
+def collect_files(
+    project_dir: Path, manifest: PluginManifest | None = None, *, host: Host | str | None = None
+) -> list[SourceFile]:
+    """The files `plugin pack` would pack, in archive order; refuses links, special files, bad paths.
+
+    `host` is a Host, a host name (--host) or None (read from plugin.toml). For a host whose
+    digest ignores the mode (Yoi), every file is recorded as 0644.
+    """
+    from plugin_kit.content.settings import pack_settings
+
     root = Path(project_dir)
-    manifest = manifest or load_manifest(root)
-    include_lines = manifest.package.get("include")
-    include = _spec(include_lines) if include_lines else None
-    exclude = _spec(manifest.package.get("exclude", []))
+    host = host if isinstance(host, Host) else host_for_project(root, host)
+    manifest = manifest or load_project_manifest(root, host)
+    settings = pack_settings(root, manifest, host)
+    include = _spec(settings.include) if settings.include else None
+    exclude = _spec(settings.exclude)
     try:
         walked = _walk(root, _spec(NEVER_PACKED))
     except OSError as exc:
@@ -120,7 +153,7 @@ def collect_files(project_dir: Path, manifest: Manifest | None = None) -> list[S
     for rel, st in sorted(walked, key=lambda item: archive_order(item[0])):
         if not _wanted(rel, st, include, exclude):
             continue
-        _check(rel, st, checker)
-        mode = 0o755 if st.st_mode & 0o111 else 0o644
+        _check(rel, st, checker, host)
+        mode = 0o755 if host.digest_has_mode and st.st_mode & 0o111 else 0o644
         out.append(SourceFile(rel, root / rel, mode, st.st_size))
     return out

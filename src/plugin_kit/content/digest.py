@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugin_kit.errors import ArchiveError
 from plugin_kit.hosts import INSOMNIA, Host
 
-__all__ = ["FileRecord", "content_digest", "sha256_file", "digest_path", "DIGEST_PREFIX", "CHUNK"]
+__all__ = [
+    "FileRecord",
+    "content_digest",
+    "sha256_file",
+    "digest_path",
+    "extracted_digest",
+    "path_order",
+    "DIGEST_PREFIX",
+    "CHUNK",
+]
 
 DIGEST_PREFIX = "sha256:"
 CHUNK = 1 << 20
@@ -34,14 +46,26 @@ class FileRecord:
         }
 
 
+def path_order(path: str) -> bytes:
+    """The one order of member paths (docs/format.md 3): the UTF-8 bytes of the whole path.
+
+    Not path components: `a-b.txt` < `a.b.txt` < `a/b.txt` here, while a walk of the tree (or a
+    sort of split paths) puts `a/b.txt` first. Every sort of member paths uses this key.
+    """
+    return path.encode("utf-8", "surrogateescape")
+
+
 def content_digest(records: Iterable[FileRecord], host: Host = INSOMNIA) -> str:
-    """sha256 over the host's domain tag, then per file in path-byte order: path NUL mode NUL
-    u64be(size) sha256; without `mode NUL` for a host whose digest has no mode (Yoi's
-    `deterministic_digest`, crates/manifest/src/plugin.rs)."""
+    """sha256 over the host's domain tag, then per file in path-byte order:
+    path NUL [mode NUL, where the host covers the mode] u64be(size) sha256(content).
+
+    Yoi's form is plugin.rs `deterministic_digest` (no mode); ours adds the exec bit.
+    """
     h = hashlib.sha256(host.digest_tag)
-    for rec in sorted(records, key=lambda r: r.path.encode("utf-8")):
-        mode = f"{rec.mode:o}".encode() + b"\0" if host.digest_has_mode else b""
-        h.update(rec.path.encode("utf-8") + b"\0" + mode)
+    for rec in sorted(records, key=lambda r: path_order(r.path)):
+        h.update(rec.path.encode("utf-8") + b"\0")
+        if host.digest_has_mode:
+            h.update(f"{rec.mode:o}".encode() + b"\0")
         h.update(struct.pack(">Q", rec.size) + rec.sha256)
     return DIGEST_PREFIX + h.hexdigest()
 
@@ -55,13 +79,50 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def digest_path(path: Path) -> str:
-    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed)."""
+def _file_record(root: Path, rel: str, st: os.stat_result) -> FileRecord:
+    mode = 0o755 if st.st_mode & 0o111 else 0o644
+    return FileRecord(rel, mode, st.st_size, bytes.fromhex(sha256_file(root / rel)))
+
+
+def extracted_digest(root: Path, host: Host = INSOMNIA) -> str:
+    """Content digest of every file under `root` as it is on disk: an extracted or installed tree.
+
+    No [package] rules and no never-packed list apply (an archive may hold `dist/app.js` or `x~`),
+    and anything but a regular file or folder is refused: an extraction writes nothing else.
+    """
+    records, stack = [], [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(Path(root) / rel_dir) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(rel)
+                elif stat.S_ISREG(st.st_mode):
+                    records.append(_file_record(Path(root), rel, st))
+                else:
+                    raise ArchiveError(
+                        f"{rel} in {root} is not a regular file",
+                        rule="tree-special-file",
+                        place=str(Path(root) / rel),
+                        hint="The tree was changed after extraction: remove it and install again.",
+                    )
+    return content_digest(records, host)
+
+
+def digest_path(path: Path, host: str | None = None) -> str:
+    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed).
+
+    The host is `host` (--host) or detected: from plugin.toml for a tree, from the bytes for an archive.
+    """
     path = Path(path)
     if path.is_dir():
         from plugin_kit.content.collect import collect_files
+        from plugin_kit.hosts import host_for_project
 
-        return content_digest(f.record() for f in collect_files(path))
+        found = host_for_project(path, host)
+        return content_digest((f.record() for f in collect_files(path, host=found)), found)
     from plugin_kit.packer.reader import read_archive
 
-    return read_archive(path).digest
+    return read_archive(path, host=host).digest

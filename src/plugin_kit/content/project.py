@@ -8,14 +8,23 @@ from typing import TYPE_CHECKING
 
 from plugin_kit.errors import PluginKitError
 from plugin_kit.hosts import INSOMNIA, Host, host_for_project
-from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
+from plugin_kit.validators.limits import Limits
 from plugin_kit.validators.models import PluginManifest, manifest_model
 from plugin_kit.validators.problems import Problem
 
 if TYPE_CHECKING:
     from plugin_kit.content.collect import SourceFile
+    from plugin_kit.validators.models import PluginManifest
 
-__all__ = ["ValidationReport", "validate_project", "limit_warnings", "tree_problems", "tree_check"]
+__all__ = [
+    "ValidationReport",
+    "validate_project",
+    "package_measures",
+    "limit_problems",
+    "tree_problems",
+    "tree_check",
+    "component_warnings",
+]
 
 
 @dataclass
@@ -48,45 +57,40 @@ def _warn(rule: str, message: str, hint: str, file: str = "") -> Problem:
     return Problem(rule, message, file=file, phase="pack", hint=hint, severity="warning")
 
 
-def limit_warnings(sizes: dict[str, int], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    """Warnings for a package the host would refuse with `limits` (the Host's, or Insomnia's defaults)."""
+Measure = tuple[str, str, int, str]
+"""(problem rule, Limits field, measured value, file or "") of one limit a package is held to."""
+
+
+def package_measures(sizes: dict[str, int]) -> list[Measure]:
+    """What the host's limits measure in a package's files (the archive size is measured after packing)."""
+    out: list[Measure] = [
+        ("limit-entries", "max_entries", len(sizes), ""),
+        ("limit-total", "max_total_size", sum(sizes.values()), ""),
+    ]
+    out += [("limit-file", "max_file_size", size, path) for path, size in sizes.items()]
+    if "plugin.toml" in sizes:
+        out.append(("limit-manifest", "max_manifest_size", sizes["plugin.toml"], "plugin.toml"))
+    return out
+
+
+def limit_problems(measures: list[Measure], limits: Limits, host: Host = INSOMNIA) -> list[Problem]:
+    """Errors over `limits`, warnings over the host's own limits where `limits` raised them."""
     out = []
-    if len(sizes) > limits.max_entries:
-        out.append(
-            _warn(
-                "limit-entries",
-                f"{len(sizes)} files; the host loads at most {limits.max_entries}",
-                "Exclude files you do not ship.",
-            )
-        )
-    total = sum(sizes.values())
-    if total > limits.max_total_size:
-        out.append(
-            _warn(
-                "limit-total",
-                f"{total} bytes expanded; the host allows {limits.max_total_size}",
-                "Ship less.",
-            )
-        )
-    for path, size in sizes.items():
-        if size > limits.max_file_size:
+    for rule, name, value, file in measures:
+        allowed, host_allowed = getattr(limits, name), getattr(host.limits, name)
+        what = f"{file or 'the package'}: {value}"
+        if value > allowed:
             out.append(
-                _warn(
-                    "limit-file",
-                    f"{path} is {size} bytes; the host allows {limits.max_file_size}",
-                    "Split or shrink it.",
-                    path,
-                )
-            )
-    if "plugin.toml" in sizes and sizes["plugin.toml"] > limits.max_manifest_size:
-        out.append(
-            _warn(
-                "limit-manifest",
-                "plugin.toml is larger than the host reads",
-                "Shorten it.",
-                "plugin.toml",
-            )
-        )
+                Problem(rule, f"{what} is over the limit {name} ({allowed})", file=file, phase="pack",
+                        hint=f"Ship less, or raise the limit with --limit {name}=N (the {host.title} "
+                        f"host refuses more than {host_allowed}).")
+            )  # fmt: skip
+        elif value > host_allowed:
+            out.append(
+                _warn(rule, f"{what} is over the {host.title} host's limit {name} ({host_allowed})",
+                      "The host refuses this package, and so do readers with the default limits.",
+                      file)
+            )  # fmt: skip
     return out
 
 
@@ -99,6 +103,17 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
     if not any(n.split(".")[0].upper() == "README" for n in names):
         out.append(_warn("no-readme", "no README is packed", "Add a README.md and include it."))
     return out
+
+
+def component_warnings(manifest: PluginManifest, files: list[SourceFile]) -> list[Problem]:
+    """The pre-flight (components/preflight.py) of the component a manifest runs, when it names
+    one (`runtime.component`, Yoi) and it is packed: would the host start it?"""
+    from plugin_kit.components.preflight import preflight_file
+
+    path = dict(manifest.referenced_files()).get("runtime.component")
+    packed = next((f for f in files if f.path == path), None)
+    report = packed and preflight_file(packed.source, manifest, place=packed.path)
+    return report.warnings if report else []
 
 
 def tree_check(
@@ -126,9 +141,15 @@ def _problem_of(err: PluginKitError, phase: str) -> Problem:
     return Problem(err.rule, err.message, file=err.place or "", phase=phase, hint=err.hint or "")
 
 
-def validate_project(path: Path, *, host: str | None = None) -> ValidationReport:
+def validate_project(
+    path: Path, *, host: str | None = None, limit_overrides: dict[str, int] | None = None
+) -> ValidationReport:
     """Validate a plugin folder (or its plugin.toml) for its host (`host` names one, else read from
-    plugin.toml): manifest, semantics, packing, and warnings."""
+    plugin.toml): manifest, semantics, packing, limits, warnings.
+
+    The host's limits apply unless `limit_overrides` (`--limit`) raises one; a package over
+    them is invalid.
+    """
     from plugin_kit.content.collect import collect_files
 
     path = Path(path)
@@ -160,17 +181,19 @@ def validate_project(path: Path, *, host: str | None = None) -> ValidationReport
         return report
     report.manifest = manifest = model.from_doc(doc)
     try:
-        # The yoizip branch adds collect_files(..., host=) (Yoi's sidecar plugin-kit.toml); until it
-        # is merged a Yoi folder is collected with no include/exclude (YoiManifest.package is empty).
-        files = collect_files(root, manifest)  # type: ignore[arg-type]
+        files = collect_files(root, manifest, host=report.host)
     except PluginKitError as err:
         report.problems.append(_problem_of(err, "pack"))
         return report
     report.files = len(files)
     report.problems, semantic_warnings = tree_check(root, manifest, files, report.host)
+    limits = report.host.limits.with_overrides(**(limit_overrides or {}))
+    sized = limit_problems(package_measures({f.path: f.size for f in files}), limits, report.host)
+    report.problems += [p for p in sized if p.severity == "error"]
     report.warnings = [
         *semantic_warnings,
-        *limit_warnings({f.path: f.size for f in files}, report.host.limits),
+        *(p for p in sized if p.severity == "warning"),
         *_doc_warnings({f.path for f in files}),
+        *component_warnings(manifest, files),
     ]
     return report

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +25,12 @@ __all__ = [
     "HookOutcome",
     "HookSet",
     "EVENTS",
-    "ACTIONS",
     "parse_hooks",
     "load_hooks",
     "verdict",
 ]
 
 EVENTS = ("pre_tool_use", "post_tool_use", "session_start", "session_end", "user_prompt_submit")
-ACTIONS = ("deny", "allow", "context")
-_KEYS = {"name", "event", "tool", "pattern", "action", "message", "context"}
 
 
 @dataclass(frozen=True)
@@ -132,50 +128,26 @@ def _problem(message: str, place: str) -> DevError:
     )
 
 
-def _parse_hook(raw: object, index: int, file: str) -> Hook:
-    place = f"{file}: hooks[{index}]"
-    if not isinstance(raw, dict):
-        raise _problem("a hook must be a table", place)
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise _problem(f"unknown key(s): {', '.join(unknown)}", f"{place}.{unknown[0]}")
-    for key in _KEYS & set(raw):
-        if not isinstance(raw[key], str):
-            raise _problem(f"{key} must be a string", f"{place}.{key}")
-    if raw.get("event") not in EVENTS:
-        raise _problem(f"event must be one of {', '.join(EVENTS)}", f"{place}.event")
-    if raw.get("action") not in ACTIONS:
-        raise _problem(f"action must be one of {', '.join(ACTIONS)}", f"{place}.action")
-    if raw["action"] == "context" and not raw.get("context"):
-        raise _problem("a context action needs `context` text", f"{place}.context")
-    if "pattern" in raw:
-        try:
-            re.compile(raw["pattern"])
-        except re.error as exc:
-            raise _problem(
-                f"pattern is not a valid regular expression: {exc}", f"{place}.pattern"
-            ) from exc
-    return Hook(
-        file=file,
-        name=raw.get("name", f"{raw['event']}#{index}"),
-        **{
-            k: raw[k]
-            for k in ("event", "action", "tool", "pattern", "message", "context")
-            if k in raw
-        },
-    )
-
-
 def parse_hooks(data: bytes, *, file: str) -> list[Hook]:
-    """The hooks of one file; raises DevError naming the file and field on the first problem."""
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _problem(f"not valid TOML: {exc}", file) from exc
-    raw_hooks = doc.get("hooks", [])
-    if not isinstance(raw_hooks, list):
-        raise _problem("hooks must be an array of tables ([[hooks]])", f"{file}: hooks")
-    return [_parse_hook(raw, i, file) for i, raw in enumerate(raw_hooks)]
+    """The hooks of one file; raises DevError naming the file and field on the first problem.
+
+    The checks are validation's (validators/hooks.py), so `plugin dev` and `plugin validate` agree.
+    """
+    from plugin_kit.validators.hooks import hook_tables
+
+    tables, problems = hook_tables(data, file=file)
+    if problems:
+        first = problems[0]
+        raise _problem(first.message, f"{file}: {first.field}" if first.field else file)
+    fields = ("event", "action", "tool", "pattern", "message", "context")
+    return [
+        Hook(
+            file=file,
+            name=t.get("name", f"{t['event']}#{i}"),
+            **{k: t[k] for k in fields if k in t},
+        )
+        for i, t in enumerate(tables)
+    ]
 
 
 def load_hooks(package_dir: Path, manifest: Manifest) -> HookSet:

@@ -6,20 +6,30 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from glob import escape as glob_escape
 from pathlib import Path
 
 from plugin_kit.errors import InstallError, LockTimeoutError
 from plugin_kit.fsio import fsync_dir, write_atomic
 from plugin_kit.installer.paths import lock_timeout
 
-__all__ = ["atomic_write", "fsync_dir", "fsync_file", "checkpoint", "file_lock", "temp_sibling"]
+__all__ = [
+    "atomic_write",
+    "fsync_dir",
+    "fsync_file",
+    "checkpoint",
+    "file_lock",
+    "remove_write_temps",
+    "temp_sibling",
+]
 
 _CRASH_ENV = "PLUGIN_KIT_CRASH_AT"
 _crash_counter = 0
 
 
 def checkpoint(label: str) -> None:
-    """Test hook: with PLUGIN_KIT_CRASH_AT=<n> the process dies at the n-th checkpoint.
+    """Test hook: with PLUGIN_KIT_CRASH_AT=<n> the process dies at the n-th checkpoint, with
+    PLUGIN_KIT_CRASH_AT=<label> at the first checkpoint of that name (`txn:journal`, ...).
 
     It lets the crash tests stop the installer between any two durable steps without timing.
     """
@@ -28,7 +38,7 @@ def checkpoint(label: str) -> None:
     if not target:
         return
     _crash_counter += 1
-    if _crash_counter == int(target):
+    if target == label or (target.isdigit() and _crash_counter == int(target)):
         os._exit(86)
 
 
@@ -56,6 +66,14 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         mode=mode,
         before_replace=lambda: checkpoint(f"atomic_write:{path.name}:written"),
     )
+
+
+def remove_write_temps(path: Path) -> None:
+    """Delete what a killed `atomic_write(path)` left (`.NAME.*.tmp`). Call it under the lock
+    that guards writes of `path`, so no live writer's temp is removed."""
+    for stray in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        if stray.is_symlink() or stray.is_file():
+            stray.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

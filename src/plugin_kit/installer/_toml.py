@@ -1,72 +1,65 @@
-"""A small TOML writer for the files we own (tomllib reads them back).
+"""Writing the TOML files we own (plugins.lock, plugins.toml, catalogs.toml) through tomlkit.
 
-tomlkit is heavier to import than the whole install path should cost, and our files are
-plain data: tables, arrays of tables, scalars and inline arrays.
+tomlkit quotes and escapes every key and string as TOML requires (a key such as `"0\\n"` or
+a value holding control characters reads back equal with tomllib), and it is the library
+that can later edit a user's file while keeping their comments. It is imported only when a
+file is written.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 __all__ = ["dumps"]
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
-
-
-def _string(value: str) -> str:
-    # JSON's escapes are a subset of TOML basic-string escapes; DEL must be escaped in TOML.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, dict):
-        items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items() if v is not None)
-        return "{ " + items + " }" if items else "{}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
 def _is_table_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _table(lines: list[str], path: list[str], table: dict[str, Any]) -> None:
-    nested: list[tuple[str, Any]] = []
-    for key, value in table.items():
+def _inline(value: Any) -> Any:
+    import tomlkit
+
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        table.update({k: _inline(v) for k, v in value.items() if v is not None})
+        return table
+    if isinstance(value, list | tuple):
+        array = tomlkit.array()
+        array.extend(_inline(v) for v in value)
+        return array
+    return value
+
+
+def _fill(container: Any, mapping: dict[str, Any], depth: int) -> None:
+    """Tables and arrays of tables near the top keep diffs readable; deeper arrays go inline.
+    None is left out: TOML has no null, an absent key means "not set"."""
+    import tomlkit
+
+    for key, value in mapping.items():
         if value is None:
-            continue  # TOML has no null: an absent key means "not set"
-        # Tables and arrays of tables near the top keep diffs readable; deeper ones go inline.
-        if isinstance(value, dict) or (_is_table_array(value) and len(path) < 2):
-            nested.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_value(value)}")
-    for key, value in nested:
-        sub = [*path, key]
-        header = ".".join(_key(k) for k in sub)
+            continue
         if isinstance(value, dict):
-            lines.extend(["", f"[{header}]"])
-            _table(lines, sub, value)
-        else:
+            table = tomlkit.table()
+            _fill(table, value, depth + 1)
+            container.add(key, table)
+        elif _is_table_array(value) and depth < 2:
+            tables = tomlkit.aot()
             for item in value:
-                lines.extend(["", f"[[{header}]]"])
-                _table(lines, sub, item)
+                table = tomlkit.table()
+                _fill(table, item, depth + 1)
+                tables.append(table)
+            container.add(key, tables)
+        else:
+            container.add(key, _inline(value))
 
 
 def dumps(doc: dict[str, Any], *, header: str = "") -> str:
     """Render `doc` as TOML; `header` lines become a leading comment."""
-    lines = [f"# {line}" for line in header.splitlines()]
-    _table(lines, [], doc)
-    return "\n".join(lines).lstrip("\n") + "\n"
+    import tomlkit
+
+    out = tomlkit.document()
+    for line in header.splitlines():
+        out.add(tomlkit.comment(line))
+    _fill(out, doc, 0)
+    return tomlkit.dumps(out)

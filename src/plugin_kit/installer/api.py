@@ -63,6 +63,7 @@ class DiscoveredPackage:
     requested: dict[str, Any] = field(default_factory=dict)
     grants: dict[str, Any] | None = None
     running_version: str | None = None
+    running_digest: str | None = None
     missing_grants: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -165,15 +166,25 @@ def _check_lock(pkg: DiscoveredPackage, entry: LockEntry | None) -> bool:
 def _apply_enablement(pkg: DiscoveredPackage, entry: LockEntry, rec: Enablement | None) -> None:
     if rec is None or not rec.active:
         return
-    pkg.grants = rec.grants
-    if rec.digest == pkg.digest:
-        pkg.status, pkg.running_version = "enabled", pkg.version
+    binding = rec.binding(entry)
+    if binding is None:  # given for an install that is gone (uninstalled, or replaced twice)
+        _diag(
+            pkg,
+            "enable",
+            "grant-stale",
+            "its grant was given for another install of this plugin and does not apply",
+            f"review and run `plugin enable {pkg.ref}`",
+        )
         return
-    # Upgraded since enable: the new package waits for a grant; the old one may keep running.
+    rec = rec.for_entry(entry)
+    pkg.grants = rec.grants
+    if binding == "current":
+        pkg.status, pkg.running_version, pkg.running_digest = "enabled", pkg.version, pkg.digest
+        return
+    # Upgraded since enable: the new package waits for a grant; the old one keeps running.
     pkg.status = "needs-grant"
     pkg.missing_grants = uncovered(pkg.requested, rec.grants)
-    if entry.previous and entry.previous.get("content_digest") == rec.digest:
-        pkg.running_version = entry.previous.get("version")
+    pkg.running_version, pkg.running_digest = rec.version, rec.digest
     _diag(
         pkg,
         "enable",
@@ -240,9 +251,9 @@ def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
     for pkg in discover(workspace):
         ws = Path(pkg.workspace) if pkg.workspace else None
         rec = find_enablement(records, pkg.ref, ws)
-        if rec is None or not rec.active or pkg.running_version is None:
+        if rec is None or pkg.running_digest is None or pkg.running_version is None:
             continue
-        tree = cache_path(rec.digest)
+        tree = cache_path(pkg.running_digest)
         if not (tree / "plugin.toml").is_file():
             continue
         runtime = pkg.runtime or "unknown"
@@ -252,7 +263,7 @@ def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
                 pkg.id,
                 pkg.running_version,
                 runtime,
-                rec.digest,
+                pkg.running_digest,
                 str(tree),
                 rec.grants,
                 rec.surfaces,

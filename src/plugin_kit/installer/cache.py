@@ -24,13 +24,13 @@ __all__ = [
     "clean_downloads",
 ]
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def digest_hex(digest: str) -> str:
     """`sha256:<hex>` → `<hex>`, refusing anything that could escape the cache folder."""
     hexpart = digest.removeprefix("sha256:").lower()
-    if not _HEX64.match(hexpart):
+    if not _HEX64.fullmatch(hexpart):
         raise VerificationError(f"not a content digest: {digest!r}", rule="digest-format")
     return hexpart
 
@@ -49,7 +49,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
     Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
     recompute the digest from the written files, fsync, make read-only, rename.
     """
-    from plugin_kit.content.digest import digest_path
+    from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)
@@ -69,7 +69,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
                 archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
             )
             checkpoint("cache:extracted")
-            if digest_path(tree) != f"sha256:{hexpart}":  # re-hash what actually reached the disk
+            if extracted_digest(tree) != f"sha256:{hexpart}":  # re-hash what reached the disk
                 raise VerificationError(
                     "the extracted tree does not have the expected content digest",
                     rule="digest-mismatch",
@@ -167,7 +167,7 @@ def collect_garbage(
             continue
         is_temp = ".tmp-" in path.name
         if not dry_run:
-            lock = _digest_lock(hexpart) if _HEX64.match(hexpart) else locks_dir() / "gc.lock"
+            lock = _digest_lock(hexpart) if _HEX64.fullmatch(hexpart) else locks_dir() / "gc.lock"
             from plugin_kit.packer.reader import remove_tree
 
             with file_lock(lock, what="cache"):

@@ -1,4 +1,6 @@
-"""Requested vs granted capabilities: a partial order, a one-line summary, a risk level.
+"""Requested vs granted capabilities: a partial order, grants parsed from the command line,
+and one line per grant as `plugin enable` shows it. (Risk and the summary line are
+catalog/risk.py: the publisher and the installer share them.)
 
 A grant covers a request when it is at least as wide: same host and a path prefix that
 contains the requested one, a secret pattern that matches the requested name or pattern,
@@ -13,7 +15,7 @@ from typing import Any
 
 from plugin_kit.errors import UsageError
 
-__all__ = ["uncovered", "summary", "risk", "parse_grants", "GRANT_KINDS"]
+__all__ = ["uncovered", "grant_lines", "parse_grants", "GRANT_KINDS"]
 
 GRANT_KINDS = (
     "network",
@@ -68,49 +70,6 @@ def uncovered(requested: dict[str, Any], granted: dict[str, Any]) -> list[str]:
         if requested[key] != granted.get(key):
             out.append(f"+ {key}: {requested[key]!r}")
     return out
-
-
-def summary(caps: dict[str, Any]) -> str:
-    """`network: api.x/ · secrets: A_* · fs: read workspace · process: no · 60 req/min`."""
-    parts = []
-    nets = [
-        f"{n.get('host')}{n.get('path_prefix', '/')}"
-        for n in _as_list(caps.get("network"))
-        if isinstance(n, dict)
-    ]
-    parts.append("network: " + (", ".join(nets) if nets else "none"))
-    if _as_list(caps.get("secrets")):
-        parts.append("secrets: " + ", ".join(map(str, caps["secrets"])))
-    fs = caps.get("filesystem") if isinstance(caps.get("filesystem"), dict) else {}
-    for mode in ("read", "write"):
-        if _as_list(fs.get(mode)):
-            parts.append(f"fs {mode}: " + ", ".join(map(str, fs[mode])))
-    parts.append("process: " + ("YES" if caps.get("process") is True else "no"))
-    rate = (
-        (caps.get("rate_limits") or {}).get("outbound_per_minute")
-        if isinstance(caps.get("rate_limits"), dict)
-        else None
-    )
-    if rate is not None:
-        parts.append(f"{rate} req/min")
-    return " · ".join(parts)
-
-
-def risk(caps: dict[str, Any]) -> str:
-    """high: process, wildcard host or secret, writes; medium: any network or secret; else low."""
-    nets = [n for n in _as_list(caps.get("network")) if isinstance(n, dict)]
-    secrets = [str(s) for s in _as_list(caps.get("secrets"))]
-    fs = caps.get("filesystem") if isinstance(caps.get("filesystem"), dict) else {}
-    if (
-        caps.get("process") is True
-        or any("*" in str(n.get("host", "")) for n in nets)
-        or "*" in secrets
-        or _as_list(fs.get("write"))
-    ):
-        return "high"
-    if nets or secrets:
-        return "medium"
-    return "low"
 
 
 def _narrowed(kind: str, value: str, requested: dict[str, Any]) -> dict[str, Any]:
@@ -175,3 +134,23 @@ def parse_grants(items: list[str], requested: dict[str, Any]) -> dict[str, Any]:
             else:
                 grants[key] = val
     return grants
+
+
+def grant_lines(grants: dict[str, Any]) -> list[str]:
+    """One line per thing granted (what `plugin enable` prints and asks about); none: empty."""
+    lines = []
+    for net in _as_list(grants.get("network")):
+        item = net if isinstance(net, dict) else {"host": str(net)}
+        lines.append(f"network: {item.get('host')}{item.get('path_prefix', '/')}")
+    lines += [f"secret: {s}" for s in _as_list(grants.get("secrets"))]
+    fs = grants.get("filesystem") if isinstance(grants.get("filesystem"), dict) else {}
+    for mode in ("read", "write"):
+        lines += [f"filesystem {mode}: {scope}" for scope in _as_list(fs.get(mode))]
+    if grants.get("process") is True:
+        lines.append("process: yes (HIGH: runs programs with your rights)")
+    rates = grants.get("rate_limits") if isinstance(grants.get("rate_limits"), dict) else {}
+    if rates.get("outbound_per_minute") is not None:
+        lines.append(f"rate limit: {rates['outbound_per_minute']}/min")
+    known = {"network", "secrets", "filesystem", "process", "rate_limits"}
+    lines += [f"{key}: {grants[key]!r}" for key in sorted(set(grants) - known)]
+    return lines

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, NeedsUserError, UsageError, VerificationError
-from plugin_kit.installer._fs import atomic_write, file_lock
+from plugin_kit.installer._fs import atomic_write, file_lock, remove_write_temps
 from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.audit import audit, now_iso
 from plugin_kit.installer.fetch import check_url, fetch_bytes
@@ -38,13 +38,12 @@ __all__ = [
     "trust_catalog",
     "load_catalog",
     "search_index",
-    "entry_versions",
     "MAX_CATALOG_BYTES",
 ]
 
 MAX_CATALOG_BYTES = 32 << 20
 MAX_SIGNATURE_BYTES = 16 << 10
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _INDEX_FIELDS = ("id", "name", "display_name", "description", "version", "runtime")
 
 
@@ -112,6 +111,8 @@ def registry() -> dict[str, CatalogSource]:
 
 
 def _save_registry(sources: dict[str, CatalogSource]) -> None:
+    """Callers hold the registry lock, so a temp left here is a killed write's, never a live one."""
+    remove_write_temps(_registry_path())
     doc = {"catalog": [asdict(sources[n]) for n in sorted(sources)]}
     atomic_write(
         _registry_path(),
@@ -208,19 +209,16 @@ def _parse_doc(data: bytes, place: str) -> dict[str, Any]:
         raise VerificationError(
             "the catalog has no catalog_id", rule="catalog-invalid", place=place
         )
+    from plugin_kit.catalog.validate import validate_catalog
+
     try:
-        from plugin_kit.validators.catalog import validate_catalog
-    except ImportError:  # the schema ships with the signing layer; the checks below still hold
-        validate_catalog = None
-    if validate_catalog is not None:
-        try:
-            validate_catalog(doc)
-        except InstallError:
-            raise
-        except Exception as exc:  # ValidationError carries the field path in its message
-            raise VerificationError(
-                f"the catalog breaks its schema: {exc}", rule="catalog-invalid", place=place
-            ) from exc
+        validate_catalog(doc)
+    except InstallError:
+        raise
+    except Exception as exc:  # ValidationError carries the field path in its message
+        raise VerificationError(
+            f"the catalog breaks its schema: {exc}", rule="catalog-invalid", place=place
+        ) from exc
     if not isinstance(doc.get("serial"), int) or isinstance(doc.get("serial"), bool):
         raise VerificationError(
             "the catalog has no integer serial", rule="catalog-invalid", place=place
@@ -319,7 +317,7 @@ def add_catalog(
     """
     check_url(url)
     name = name or derive_name(url)
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UsageError(
             f"catalog name {name!r} is not allowed",
             rule="catalog-name",
@@ -389,6 +387,7 @@ def add_catalog(
         catalog=name,
         catalog_id=src.catalog_id,
         key_id=key_id,
+        public_key=src.pubkey,
         serial=src.last_serial,
         pin_source=pin_source,
     )
@@ -487,7 +486,7 @@ def trust_catalog(name: str, *, pubkey: str | None = None, reset: bool = False) 
     with file_lock(_registry_lock(), what="catalogs"):
         sources = registry()
         current = _get(sources, name)
-        old_key = current.key_id
+        old_key, old_pubkey = current.key_id, current.pubkey
         if pubkey:
             current.pubkey, current.key_id, current.pin_source = pubkey, key_id, "flag"
             current.pinned_at = now_iso()
@@ -497,7 +496,9 @@ def trust_catalog(name: str, *, pubkey: str | None = None, reset: bool = False) 
         outcome="ok",
         catalog=name,
         old_key_id=old_key,
+        old_public_key=old_pubkey,
         key_id=current.key_id,
+        public_key=current.pubkey,
         serial=current.last_serial,
     )
     return current
@@ -544,17 +545,3 @@ def search_index(sources: list[CatalogSource]) -> list[dict[str, Any]]:
         except (InstallError, ValueError):
             continue  # one unreadable cache does not break search across the others
     return rows
-
-
-def entry_versions(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The entry's current version and its older `releases`, each a full entry."""
-    base = {k: v for k, v in entry.items() if k != "releases"}
-    out = [base]
-    for rel in entry.get("releases") or []:
-        if (
-            isinstance(rel, dict)
-            and rel.get("version")
-            and rel.get("version") != base.get("version")
-        ):
-            out.append({**base, **rel})
-    return out

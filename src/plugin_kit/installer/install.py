@@ -11,10 +11,13 @@ import os
 import re
 import shutil
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from plugin_kit.catalog.model import archive_asset
+from plugin_kit.catalog.risk import Risk, assess, declared_capabilities, requests_from
 from plugin_kit.errors import (
     InstallError,
     NeedsUserError,
@@ -22,7 +25,7 @@ from plugin_kit.errors import (
     UsageError,
     VerificationError,
 )
-from plugin_kit.installer import capabilities as caps
+from plugin_kit.hosts import INSOMNIA, Host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
@@ -34,18 +37,22 @@ from plugin_kit.installer.fetch import (
     sibling_url,
 )
 from plugin_kit.installer.fetch import _redact as redact_url
-from plugin_kit.installer.lockfile import read_lock
+from plugin_kit.installer.lockfile import LockEntry, read_lock
 from plugin_kit.installer.paths import downloads_dir
 from plugin_kit.installer.place import InstalledPackage, place_archive
 from plugin_kit.installer.resolve import Candidate, host_api_version, parse_name_ref, resolve_name
 from plugin_kit.installer.stores import Store
 from plugin_kit.installer.verify import (
+    check_consent,
     check_manifest,
     check_sha256,
     check_signature,
     check_sums,
     read_strict,
 )
+
+if TYPE_CHECKING:
+    from plugin_kit.signing.keys import PublicKey
 
 __all__ = ["InstallPlan", "plan_install", "plan_candidate", "run_install", "target_kind"]
 
@@ -69,8 +76,12 @@ class InstallPlan:
     size: int | None
     sha256: str | None
     digest: str | None
-    signer_key_id: str | None
-    new_key: bool
+    signer_key_id: str | None  # a label only; the key is signer_public_key
+    signer_public_key: str | None
+    new_key: bool  # the key differs from the one plugins.lock pins, or cannot be compared
+    key_change: str | None  # None | "changed" | "unpinned" (the lock pins only a key id)
+    pinned_key: str | None  # what plugins.lock pins for this id (None: nothing pinned)
+    runtime: str | None
     risk: str | None
     capabilities: dict[str, Any] | None
     capability_summary: str | None
@@ -117,20 +128,17 @@ def target_kind(target: str) -> str:
 
 
 def _archive_asset(entry: dict[str, Any], place: str) -> dict[str, Any]:
-    assets = [a for a in (entry.get("source") or {}).get("assets", []) if isinstance(a, dict)]
-    for asset in assets:
-        if str(asset.get("asset", "")).endswith(".insomnia-plugin"):
-            for key in ("url", "sha256", "size", "digest"):
-                if asset.get(key) in (None, ""):
-                    raise VerificationError(
-                        f"the entry's archive asset has no {key}",
-                        rule="entry-incomplete",
-                        place=place,
-                    )
-            return asset
-    raise VerificationError(
-        "the entry lists no .insomnia-plugin asset", rule="entry-incomplete", place=place
-    )
+    asset = archive_asset(entry)
+    if asset is None:
+        raise VerificationError(
+            "the entry lists no plugin archive asset", rule="entry-incomplete", place=place
+        )
+    for key in ("url", "sha256", "size", "digest"):
+        if asset.get(key) in (None, ""):
+            raise VerificationError(
+                f"the entry's archive asset has no {key}", rule="entry-incomplete", place=place
+            )
+    return asset
 
 
 def _asset_url(entry: dict[str, Any], name: str, archive_url: str) -> str:
@@ -156,6 +164,36 @@ def _entry_plugin_id(entry: dict[str, Any]) -> str:
     return str(entry.get("name") or entry.get("id"))
 
 
+def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | None, str | None]:
+    """(change, what is pinned). The whole public key is compared, never the key id alone:
+    a key id is 8 bytes the key's maker chooses. A lock entry with an id and no key (edited by
+    hand or in a repository) cannot be compared: "unpinned", which needs the user too."""
+    if old is None or key is None:
+        return None, None
+    if old.public_key:
+        return ("changed" if old.public_key != key.base64 else None), old.public_key
+    if old.key_id:
+        return "unpinned", f"key id {old.key_id} only"
+    return None, None  # installed by --sha256 alone: nothing was pinned
+
+
+def _entry_risk(entry: dict[str, Any], host: Host, place: str) -> tuple[dict[str, Any], Risk]:
+    """The entry's capabilities and the risk our rule gives them; an entry whose own `risk`
+    says otherwise is refused before anything is downloaded."""
+    requested = entry.get("capabilities")
+    requested = requested if isinstance(requested, dict) else {}
+    risk = assess(requests_from(host, requested, str(entry.get("runtime") or "")))
+    if entry.get("risk") != risk.level:
+        raise VerificationError(
+            f"the entry says risk {entry.get('risk')!r}, but what it requests is {risk.level} risk"
+            f" ({risk.summary})",
+            rule="consent-mismatch",
+            place=place,
+            hint="the catalog entry misstates what the plugin asks for; nothing was downloaded",
+        )
+    return requested, risk
+
+
 def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
     """The plan for one catalog entry (install and upgrade share it)."""
     from plugin_kit.signing.keys import load_public_key
@@ -165,11 +203,12 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
     asset = _archive_asset(entry, place)
     check_url(str(asset["url"]), within=cand.source.url)  # refused before the plan is shown
     pubkey = _publisher_key(entry)
-    key_id = load_public_key(pubkey, place=f"{place} publisher key").key_id
+    key = load_public_key(pubkey, place=f"{place} publisher key")
+    requested, risk = _entry_risk(entry, host_for_name(str(asset["asset"])) or INSOMNIA, place)
     plugin_id = _entry_plugin_id(entry)
-    requested = entry.get("capabilities") or {}
     src = entry.get("source") or {}
     old = read_lock(store).get(plugin_id)
+    change, pinned = _key_change(old, key)
     return InstallPlan(
         target=target,
         kind="catalog",
@@ -193,11 +232,15 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
         size=int(asset["size"]),
         sha256=str(asset["sha256"]).lower(),
         digest=str(asset["digest"]),
-        signer_key_id=key_id,
-        new_key=bool(old and old.key_id and old.key_id != key_id),
-        risk=entry.get("risk") or caps.risk(requested),
+        signer_key_id=key.key_id,
+        signer_public_key=key.base64,
+        new_key=change is not None,
+        key_change=change,
+        pinned_key=pinned,
+        runtime=str(entry.get("runtime") or ""),
+        risk=risk.level,
         capabilities=requested,
-        capability_summary=caps.summary(requested),
+        capability_summary=risk.summary,
         already_installed=bool(old and old.archive_sha256 == str(asset["sha256"]).lower()),
         replaces=old.version
         if old and old.archive_sha256 != str(asset["sha256"]).lower()
@@ -224,11 +267,11 @@ def _plan_local(
             place="--sha256",
             hint="pass the archive's sha256 as printed by `plugin pack` or `sha256sum`",
         )
-    key_id = None
+    key = None
     if pubkey:
         from plugin_kit.signing.keys import load_public_key
 
-        key_id = load_public_key(pubkey, place="--pubkey").key_id
+        key = load_public_key(pubkey, place="--pubkey")
     plan = InstallPlan(
         target=target,
         kind=kind,
@@ -242,8 +285,12 @@ def _plan_local(
         size=None,
         sha256=sha256.lower() if sha256 else None,
         digest=None,
-        signer_key_id=key_id,
+        signer_key_id=key.key_id if key else None,
+        signer_public_key=key.base64 if key else None,
         new_key=False,
+        key_change=None,
+        pinned_key=None,
+        runtime=None,
         risk=None,
         capabilities=None,
         capability_summary=None,
@@ -265,16 +312,25 @@ def _plan_local(
 
 
 def _fill_from_archive(plan: InstallPlan, info: Any, store: Store) -> None:
+    """What the package itself says: id, version, requests and risk, and the key pin."""
+    from plugin_kit.catalog.risk import requests_of
+
     m = info.manifest
+    host = host_for_archive(info.path)
     old = read_lock(store).get(m.id)
+    risk = assess(requests_of(host, m))
     plan.id, plan.version, plan.ref, plan.digest = m.id, m.version, store.ref(m.id), info.digest
-    plan.capabilities, plan.capability_summary = dict(m.capabilities), caps.summary(m.capabilities)
-    plan.risk = caps.risk(m.capabilities)
+    plan.capabilities, plan.runtime = declared_capabilities(host, m), m.runtime
+    plan.risk, plan.capability_summary = risk.level, risk.summary
     plan.already_installed = bool(old and old.archive_sha256 == info.sha256)
     plan.replaces = old.version if old and not plan.already_installed else None
-    plan.new_key = bool(
-        old and old.key_id and plan.signer_key_id and old.key_id != plan.signer_key_id
-    )
+    key = None
+    if plan._pubkey:
+        from plugin_kit.signing.keys import load_public_key
+
+        key = load_public_key(plan._pubkey, place="--pubkey")
+    plan.key_change, plan.pinned_key = _key_change(old, key)
+    plan.new_key = plan.key_change is not None
 
 
 def plan_install(
@@ -393,6 +449,44 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
     return info, signature
 
 
+def _check_key(plan: InstallPlan, accept_new_key: bool) -> None:
+    if not plan.new_key or accept_new_key:
+        return
+    if plan.key_change == "unpinned":
+        raise NeedsUserError(
+            f"plugins.lock pins only the {plan.pinned_key} for {plan.id}, so the publisher key"
+            f" {plan.signer_public_key} cannot be compared with it",
+            rule="publisher-key-unpinned",
+            place=plan.ref,
+            hint="check the key with the publisher, then pass --accept-new-key to pin the whole key",
+        )
+    raise NeedsUserError(
+        f"the publisher key of {plan.id} changed: plugins.lock pins {plan.pinned_key},"
+        f" this version is signed by {plan.signer_public_key}"
+        + (" (with the same key id: a key id is only a label)" if _same_id(plan) else ""),
+        rule="publisher-key-changed",
+        place=plan.ref,
+        hint="check with the publisher, then pass --accept-new-key",
+    )
+
+
+def _same_id(plan: InstallPlan) -> bool:
+    from plugin_kit.errors import SigningError
+    from plugin_kit.signing.keys import load_public_key
+
+    try:
+        return load_public_key(str(plan.pinned_key)).key_id == plan.signer_key_id
+    except SigningError:
+        return False
+
+
+def _shown(plan: InstallPlan) -> tuple[dict[str, Any], str, str] | None:
+    """What the plan showed the user about requests, if it showed anything (a URL's plan cannot)."""
+    if plan.capabilities is None or plan.risk is None:
+        return None
+    return dict(plan.capabilities), str(plan.runtime or ""), plan.risk
+
+
 def run_install(
     plan: InstallPlan,
     *,
@@ -400,8 +494,17 @@ def run_install(
     allow_replace: bool = False,
     progress: Progress | None = None,
     action: str = "install",
+    carry_grants: bool = False,
+    confirm: Callable[[InstallPlan], None] | None = None,
 ) -> InstalledPackage:
-    """Download, verify and place what `plan` describes; every outcome is audited."""
+    """Download, verify and place what `plan` describes; every outcome is audited.
+
+    The package must ask for exactly what the plan showed (capabilities, runtime, risk), else
+    nothing is placed (consent-mismatch). `confirm`, if given, is called after every check
+    passed and before anything is placed, with the plan filled from the verified manifest
+    (a URL's plan knows its requests only then); raising from it stops the install. The
+    checks against the plan's view of the store are repeated under the store lock when
+    placing, so a concurrent install of another version is refused, not replaced."""
     store = plan._store
     assert store is not None
     fields = {
@@ -409,44 +512,38 @@ def run_install(
         "version": plan.version,
         "catalog": plan.source.get("catalog"),
         "key_id": plan.signer_key_id,
+        "public_key": plan.signer_public_key,
         "source": plan.source.get("type"),
     }
     got: Downloaded | None = None
     try:
+        _check_key(plan, accept_new_key)
         if plan.replaces and not allow_replace:
             raise UsageError(
                 f"{plan.ref} {plan.replaces} is installed",
                 rule="already-installed",
                 hint=f"use `plugin upgrade {plan.ref}` to move to {plan.version}",
             )
-        if plan.new_key and not accept_new_key:
-            raise NeedsUserError(
-                f"the publisher key of {plan.id} changed to {plan.signer_key_id}",
-                rule="publisher-key-changed",
-                place=plan.ref,
-                hint="check with the publisher, then pass --accept-new-key",
-            )
         clean_downloads()
         got = _obtain(plan, progress)
+        shown = _shown(plan)
         if plan.kind == "catalog":
             info, signature = _verify_catalog_download(plan, got)
         else:
             info, signature = _verify_local(plan, got)
             _fill_from_archive(plan, info, store)
             fields.update(ref=plan.ref, version=plan.version)
-            if plan.new_key and not accept_new_key:
-                raise NeedsUserError(
-                    f"the publisher key of {plan.id} changed",
-                    rule="publisher-key-changed",
-                    place=plan.ref,
-                    hint="pass --accept-new-key",
-                )
+            _check_key(plan, accept_new_key)
             if plan.replaces and not allow_replace:
                 raise UsageError(
                     f"{plan.ref} {plan.replaces} is installed",
                     rule="already-installed",
                     hint=f"use `plugin upgrade {plan.ref}`, or uninstall it first",
                 )
+        if shown is not None:
+            check_consent(info, *shown, place=str(plan.ref or plan.target))
+        if confirm is not None:
+            confirm(plan)
         source = {k: v for k, v in plan.source.items() if v is not None}
         if plan.kind != "file":
             source = _shareable_source(source)
@@ -459,6 +556,8 @@ def run_install(
             expected_digest=info.digest,
             signature=signature,
             info=info,
+            replace=allow_replace,
+            carry_grants=carry_grants,
         )
     except PluginKitError as err:
         audit(

@@ -18,7 +18,12 @@ LOCK_VERSION = 1
 
 @dataclass
 class LockEntry:
-    """One installed package. `previous` keeps the version it replaced (it may still be enabled)."""
+    """One installed package. `previous` keeps the version it replaced (it may still be enabled).
+
+    `install_id` is a random token made each time a package is placed: grants in plugins.toml
+    name it, so a grant never outlives the install it was given for (an uninstall followed by
+    an install of the same bytes makes a new install, which starts with no grants).
+    """
 
     id: str
     version: str
@@ -32,10 +37,18 @@ class LockEntry:
     signature: dict[str, Any] = field(default_factory=dict)
     requested_capabilities: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] | None = None
+    install_id: str = ""
 
     @property
     def key_id(self) -> str | None:
         return self.signature.get("key_id")
+
+    @property
+    def public_key(self) -> str | None:
+        """The pinned publisher key (`RW...`). An entry with only `key_id` (hand-edited, or a
+        workspace lock someone changed) pins nothing: a key id is a label, never compared alone."""
+        value = self.signature.get("public_key")
+        return value if isinstance(value, str) and value else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +68,9 @@ class LockEntry:
                 raise TypeError(f"{name} of {entry.id!r} is not a table")
         prev = entry.previous
         if prev is not None and not (
-            isinstance(prev, dict) and all(isinstance(prev.get(k), str) for k in _PREVIOUS_KEYS)
+            isinstance(prev, dict)
+            and all(isinstance(prev.get(k), str) for k in _PREVIOUS_KEYS)
+            and isinstance(prev.get("install_id", ""), str)
         ):
             raise TypeError(f"previous of {entry.id!r} needs {', '.join(_PREVIOUS_KEYS)}")
         return entry
@@ -69,6 +84,7 @@ _STR_FIELDS = (
     "archive_sha256",
     "content_digest",
     "installed_at",
+    "install_id",
 )
 _PREVIOUS_KEYS = ("version", "content_digest", "archive_sha256")
 

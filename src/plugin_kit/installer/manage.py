@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, PluginKitError, UsageError
 from plugin_kit.installer import capabilities as caps
+from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit, now_iso
 from plugin_kit.installer.enablement import (
     Enablement,
     find_enablement,
     load_enablements,
+    settle_grants,
     update_enablements,
 )
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
-from plugin_kit.installer.stores import Store, store_transaction, user_store, workspace_store
+from plugin_kit.installer.stores import (
+    Store,
+    locked_store,
+    store_transaction,
+    user_store,
+    workspace_store,
+)
 
 __all__ = [
     "resolve_ref",
@@ -33,8 +42,8 @@ __all__ = [
 ]
 
 
-def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
-    """`user:ID`, `project:ID` or a bare ID held by exactly one store (both: fail closed)."""
+def _candidates(ref: str, workspace: Path | None) -> tuple[list[Store], str]:
+    """The stores `ref` may name, and its plugin id."""
     kind, sep, plugin_id = ref.partition(":")
     if sep and kind not in ("user", "project"):
         raise UsageError(
@@ -47,6 +56,12 @@ def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
         candidates.append(user_store())
     if kind in ("", "project"):
         candidates.append(workspace_store(workspace or Path.cwd()))
+    return candidates, plugin_id
+
+
+def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
+    """`user:ID`, `project:ID` or a bare ID held by exactly one store (both: fail closed)."""
+    candidates, plugin_id = _candidates(ref, workspace)
     held = [(s, read_lock(s).get(plugin_id)) for s in candidates]
     held = [(s, e) for s, e in held if e is not None]
     if len(held) > 1:
@@ -91,6 +106,8 @@ class EnableResult:
     active: bool
     grants: dict[str, Any]
     not_granted: list[str]
+    granted: list[str] = field(default_factory=list)  # one line per grant, as shown to the user
+    runtime: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,13 +140,29 @@ def enable(
     *,
     grant_requested: bool = False,
     grants: list[str] | None = None,
+    confirm: Callable[[EnableResult], None] | None = None,
 ) -> EnableResult:
-    """Record an enable with concrete grants; a grant may narrow a request, never widen it."""
+    """Record an enable with concrete grants; a grant may narrow a request, never widen it.
+
+    `confirm`, if given, sees the result before anything is recorded (its `granted` lists
+    every grant, one line each); raising from it records nothing."""
     store, entry = resolve_ref(ref, workspace)
     full_ref = store.ref(entry.id)
     try:
         requested = _requested(store, entry)
         granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
+        result = EnableResult(
+            full_ref,
+            entry.version,
+            entry.content_digest,
+            True,
+            granted,
+            caps.uncovered(requested, granted),
+            caps.grant_lines(granted),
+            entry.runtime,
+        )
+        if confirm is not None:
+            confirm(result)
         rec = Enablement(
             id=full_ref,
             digest=entry.content_digest,
@@ -139,13 +172,17 @@ def enable(
             surfaces=_surfaces(store, entry),
             granted_at=now_iso(),
             grants=granted,
+            install_id=entry.install_id,
         )
 
         def change(records: list[Enablement]) -> None:
             records[:] = [r for r in records if not r.matches(full_ref, store.workspace)]
             records.append(rec)
 
-        update_enablements(change)
+        with locked_store(store):
+            _same_install(store, entry)
+            checkpoint("enable:locked")
+            update_enablements(change)
     except PluginKitError as err:
         audit("enable", outcome="refused", ref=full_ref, version=entry.version, rule=err.rule)
         raise
@@ -158,14 +195,22 @@ def enable(
         workspace=rec.workspace,
         granted=granted,
     )
-    return EnableResult(
-        full_ref,
-        entry.version,
+    return result
+
+
+def _same_install(store: Store, entry: LockEntry) -> None:
+    """Under the store lock: the install a grant is about to name is still the store's."""
+    now = read_lock(store).get(entry.id)
+    if now is None or (now.install_id, now.content_digest) != (
+        entry.install_id,
         entry.content_digest,
-        True,
-        granted,
-        caps.uncovered(requested, granted),
-    )
+    ):
+        raise InstallError(
+            f"{store.ref(entry.id)} changed while this command ran",
+            rule="store-changed",
+            place=str(store.lock_path),
+            hint="run the command again",
+        )
 
 
 def disable(ref: str, workspace: Path | None) -> EnableResult:
@@ -180,30 +225,54 @@ def disable(ref: str, workspace: Path | None) -> EnableResult:
                 r.active = False
                 found.append(r)
 
-    update_enablements(change)
+    update_enablements(change)  # binds to no install, so it needs no store lock
     audit("disable", outcome="ok" if found else "noop", ref=full_ref, version=entry.version)
     grants = found[0].grants if found else {}
     return EnableResult(full_ref, entry.version, entry.content_digest, False, grants, [])
 
 
 def uninstall(ref: str, workspace: Path | None) -> dict[str, Any]:
-    """Remove the store file, its lock entry and its grants; the cache stays until `cache gc`."""
-    store, entry = resolve_ref(ref, workspace)
+    """Remove the store file, its lock entry and its grants; the cache stays until `cache gc`.
+
+    The grants stop applying at the store's commit (they name an install that is gone) and
+    are removed under the same lock; a re-run after a kill removes what is left."""
+    try:
+        store, entry = resolve_ref(ref, workspace)
+    except InstallError as err:
+        if err.rule != "not-installed":
+            raise
+        return _finish_uninstall(ref, workspace, err)
     full_ref = store.ref(entry.id)
     with store_transaction(store) as txn:
         entries = read_lock(store)
-        entries.pop(entry.id, None)
+        if entries.pop(entry.id, None) is None:
+            raise InstallError(f"{full_ref} is not installed", rule="not-installed")
         txn.delete(store.archive_path(entry.id).name)
         txn.put_bytes(store.lock_path.name, render_lock(entries))
-    update_enablements(
-        lambda records: records.__setitem__(
-            slice(None), [r for r in records if not r.matches(full_ref, store.workspace)]
-        )
-    )
+        txn.commit()
+        settle_grants(store, prune=[entry.id])
     audit(
         "uninstall", outcome="ok", ref=full_ref, version=entry.version, digest=entry.content_digest
     )
     return {"ref": full_ref, "version": entry.version, "digest": entry.content_digest}
+
+
+def _finish_uninstall(ref: str, workspace: Path | None, err: InstallError) -> dict[str, Any]:
+    """REF is not installed; if grants for it are left (an uninstall killed after its commit),
+    remove them and report the uninstall finished, else re-raise `err`."""
+    candidates, plugin_id = _candidates(ref, workspace)
+    records = load_enablements()
+    for store in candidates:
+        rec = find_enablement(records, store.ref(plugin_id), store.workspace)
+        if rec is None:
+            continue
+        with locked_store(store):
+            if plugin_id in read_lock(store):
+                break  # installed again meanwhile: not ours to remove
+            settle_grants(store, prune=[plugin_id])
+        audit("uninstall", outcome="finished", ref=rec.id, version=rec.version, digest=rec.digest)
+        return {"ref": rec.id, "version": rec.version, "digest": rec.digest, "finished": True}
+    raise err
 
 
 @dataclass
@@ -241,10 +310,15 @@ def _upgrade_one(
     from plugin_kit.validators.versions import parse_version
 
     if parse_version(cand.version) <= parse_version(entry.version):
+        rec = find_enablement(load_enablements(), ref, store.workspace)
+        if rec is not None and rec.pending is not None:  # an upgrade killed after its commit
+            with locked_store(store):
+                settle_grants(store)
         return UpgradeResult(ref, entry.version, cand.version, "up-to-date")
     plan = plan_candidate(cand, store, f"{catalog}/{entry.id}")
     rec = find_enablement(load_enablements(), ref, store.workspace)
-    extra = caps.uncovered(plan.capabilities or {}, rec.grants) if rec and rec.active else []
+    granted = rec is not None and rec.active and rec.binding(entry) is not None
+    extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
     if dry_run:
         return UpgradeResult(
             ref,
@@ -255,40 +329,43 @@ def _upgrade_one(
             "new publisher key" if plan.new_key else "",
         )
     installed = run_install(
-        plan, accept_new_key=accept_new_key, allow_replace=True, progress=progress, action="upgrade"
+        plan,
+        accept_new_key=accept_new_key,
+        allow_replace=True,
+        progress=progress,
+        action="upgrade",
+        carry_grants=True,
     )
-    if rec is None or not rec.active:
-        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
+    if installed.grants_carried:
+        audit(
+            "grant_carried",
+            outcome="ok",
+            ref=ref,
+            version=installed.version,
+            digest=installed.content_digest,
+            previous_digest=entry.content_digest,
+        )
+        return UpgradeResult(
+            ref, entry.version, installed.version, "upgraded", note="grants carried over"
+        )
     # Judge by what the verified manifest requests (recorded at placing), not the catalog's copy.
     placed = read_lock(store).get(entry.id)
-    requested = placed.requested_capabilities if placed else plan.capabilities or {}
-    extra = caps.uncovered(requested, rec.grants)
-    if extra:  # more capabilities: the new version waits, the old one keeps its grant
+    rec = find_enablement(load_enablements(), ref, store.workspace)
+    binding = rec.binding(placed) if rec and rec.active and placed else None
+    if binding is None or rec is None or placed is None:
+        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
+    if binding == "current":  # a concurrent upgrade placed and carried it first
         return UpgradeResult(
-            ref,
-            entry.version,
-            installed.version,
-            "needs-grant",
-            extra,
-            f"{entry.version} keeps running; review and run `plugin enable {ref}`",
+            ref, entry.version, installed.version, "upgraded", note="grants carried over"
         )
-
-    def carry(records: list[Enablement]) -> None:
-        for r in records:
-            if r.matches(ref, store.workspace):
-                r.digest, r.version = installed.content_digest, installed.version
-
-    update_enablements(carry)
-    audit(
-        "grant_carried",
-        outcome="ok",
-        ref=ref,
-        version=installed.version,
-        digest=installed.content_digest,
-        previous_digest=entry.content_digest,
-    )
+    # More capabilities: the new version waits, the old one keeps its grant.
     return UpgradeResult(
-        ref, entry.version, installed.version, "upgraded", note="grants carried over"
+        ref,
+        entry.version,
+        installed.version,
+        "needs-grant",
+        caps.uncovered(placed.requested_capabilities, rec.grants),
+        f"{entry.version} keeps running; review and run `plugin enable {ref}`",
     )
 
 
@@ -333,14 +410,18 @@ class VerifyReport:
 
 
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
-    from plugin_kit.content.digest import digest_path, sha256_file
+    from plugin_kit.content.digest import extracted_digest, sha256_file
     from plugin_kit.installer.cache import cache_path
 
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)
     checks = [
         ("store file", lambda: sha256_file(path), entry.archive_sha256),
-        ("cache tree", lambda: digest_path(cache_path(entry.content_digest)), entry.content_digest),
+        (
+            "cache tree",
+            lambda: extracted_digest(cache_path(entry.content_digest)),
+            entry.content_digest,
+        ),
     ]
     for what, compute, expected in checks:
         try:
@@ -360,7 +441,30 @@ def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
                     "actual": actual,
                 }
             )
+    key_problem = _pin_problem(entry)
+    if key_problem:
+        report.problems.append({"ref": ref, "check": "publisher key", "problem": key_problem})
     report.checked.append({"ref": ref, "version": entry.version, "digest": entry.content_digest})
+
+
+def _pin_problem(entry: LockEntry) -> str | None:
+    """A signed install pins the whole key; its key id is a label that must belong to it."""
+    from plugin_kit.signing.keys import load_public_key
+
+    if entry.public_key is None:
+        if entry.key_id:
+            return (
+                f"pins only the key id {entry.key_id}, which proves nothing; the next"
+                " `plugin upgrade --accept-new-key` pins the whole key"
+            )
+        return None
+    try:
+        key = load_public_key(entry.public_key, place="plugins.lock")
+    except PluginKitError as err:
+        return f"the pinned key is not a public key: {err.message}"
+    if entry.key_id and entry.key_id != key.key_id:
+        return f"key id {entry.key_id} does not belong to the pinned key"
+    return None
 
 
 def verify_installed(
@@ -408,7 +512,10 @@ def gc(workspace: Path | None, *, dry_run: bool = False) -> Any:
     stores = [user_store(), *(workspace_store(w) for w in known_workspaces() if w.is_dir())]
     if workspace is not None:
         stores.append(workspace_store(workspace))
-    digests: set[str] = {r.digest for r in load_enablements()}
+    records = load_enablements()
+    digests = {r.digest for r in records} | {
+        str(r.pending.get("digest")) for r in records if r.pending
+    }
     shas: set[str] = set()
     for store in stores:
         for entry in read_lock(store).values():

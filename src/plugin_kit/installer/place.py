@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.errors import VerificationError
+from plugin_kit.errors import UsageError, VerificationError
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.cache import ensure_cached, keep_archive
+from plugin_kit.installer.enablement import carry_grant, settle_grants
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
 from plugin_kit.installer.stores import Store, store_transaction
 
@@ -29,6 +31,7 @@ class InstalledPackage:
     cache_path: str
     previous_version: str | None = None
     unchanged: bool = False
+    grants_carried: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,11 +45,17 @@ def place_archive(
     expected_digest: str | None = None,
     signature: dict[str, Any] | None = None,
     info: Any = None,
+    replace: bool = True,
+    carry_grants: bool = False,
 ) -> InstalledPackage:
     """Extract `archive` into the digest-keyed cache and make it the store's copy of its id.
 
     Callers that need signature checks run them first (`install` does; `plugin dev` places
     local builds). `info` is the reader's ArchiveInfo when the caller has already read it.
+    Under the store lock: with `replace=False` a different installed version is refused
+    (two installs at once cannot replace each other); with `carry_grants` an enabled old
+    version's grant moves to the new one in the same commit if it covers its requests.
+    Grants that apply to no install of this id any more are removed.
     """
     from plugin_kit.packer.reader import read_archive
 
@@ -61,7 +70,9 @@ def place_archive(
     tree = ensure_cached(archive, info.digest)
     keep_archive(archive, info.sha256)
     manifest = info.manifest
+    carried = False
     with store_transaction(store) as txn:
+        settle_grants(store)  # finish or roll back what a killed run left
         entries = read_lock(store)
         old = entries.get(manifest.id)
         unchanged = (
@@ -70,14 +81,24 @@ def place_archive(
             and store.archive_path(manifest.id).is_file()
         )
         if not unchanged:
-            previous = old.previous if old else None
-            if old and old.content_digest != info.digest:
+            if old is not None and not replace:
+                raise UsageError(
+                    f"{store.ref(manifest.id)} {old.version} is installed",
+                    rule="already-installed",
+                    place=str(store.archive_path(manifest.id)),
+                    hint=f"use `plugin upgrade {store.ref(manifest.id)}`, or uninstall it first",
+                )
+            previous, install_id = old.previous if old else None, os.urandom(16).hex()
+            if old and old.content_digest == info.digest:
+                install_id = old.install_id  # the same content re-placed: the same install
+            elif old:
                 previous = {
                     "version": old.version,
                     "content_digest": old.content_digest,
                     "archive_sha256": old.archive_sha256,
+                    "install_id": old.install_id,
                 }
-            entries[manifest.id] = LockEntry(
+            new = entries[manifest.id] = LockEntry(
                 id=manifest.id,
                 version=manifest.version,
                 runtime=manifest.runtime,
@@ -90,9 +111,13 @@ def place_archive(
                 signature=dict(signature or {}),
                 requested_capabilities=dict(manifest.capabilities),
                 previous=previous,
+                install_id=install_id,
             )
             txn.put_file(store.archive_path(manifest.id).name, archive)
             txn.put_bytes(store.lock_path.name, render_lock(entries))
+            carried = bool(carry_grants and old and carry_grant(store, old, new))
+            txn.commit()
+            settle_grants(store, prune=[manifest.id])
     return InstalledPackage(
         ref=store.ref(manifest.id),
         id=manifest.id,
@@ -106,4 +131,5 @@ def place_archive(
         cache_path=str(tree),
         previous_version=old.version if old and not unchanged else None,
         unchanged=unchanged,
+        grants_carried=carried,
     )

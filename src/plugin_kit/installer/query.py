@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from plugin_kit.catalog.model import archive_asset, entry_versions
+from plugin_kit.catalog.risk import assess, requests_from
 from plugin_kit.errors import InstallError, UsageError
-from plugin_kit.installer import capabilities as caps
+from plugin_kit.hosts import INSOMNIA, host_for_name
 from plugin_kit.installer.catalogs import (
     CatalogSource,
-    entry_versions,
     load_catalog,
     registry,
     search_index,
@@ -86,8 +87,10 @@ class ShowResult:
     size: int | None
     sha256: str | None
     digest: str | None
-    signer_key_id: str | None
-    risk: str
+    signer_key_id: str | None  # a label; the key is signer_public_key
+    signer_public_key: str | None
+    risk: str  # by our rule, from the entry's capabilities and runtime
+    claimed_risk: str | None  # what the entry says; install refuses the entry if they differ
     capabilities: dict[str, Any]
     capability_summary: str
     source: dict[str, Any]
@@ -151,15 +154,12 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
         except VersionRangeError:
             return parse_version("0.0.0")
 
-    asset = next(
-        (
-            a
-            for a in (chosen.get("source") or {}).get("assets", [])
-            if isinstance(a, dict) and str(a.get("asset", "")).endswith(".insomnia-plugin")
-        ),
-        {},
-    )
-    requested = chosen.get("capabilities") or {}
+    asset = archive_asset(chosen) or {}
+    host = host_for_name(str(asset.get("asset", ""))) or INSOMNIA
+    requested = chosen.get("capabilities")
+    requested = requested if isinstance(requested, dict) else {}
+    risk = assess(requests_from(host, requested, str(chosen.get("runtime") or "")))
+    signatures = chosen.get("signatures") or {}
     return ShowResult(
         catalog=src.name,
         catalog_id=src.catalog_id,
@@ -173,10 +173,12 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
         size=asset.get("size"),
         sha256=asset.get("sha256"),
         digest=asset.get("digest"),
-        signer_key_id=(chosen.get("signatures") or {}).get("key_id"),
-        risk=str(chosen.get("risk") or caps.risk(requested)),
+        signer_key_id=signatures.get("key_id"),
+        signer_public_key=signatures.get("minisign_pubkey"),
+        risk=risk.level,
+        claimed_risk=chosen.get("risk"),
         capabilities=requested,
-        capability_summary=caps.summary(requested),
+        capability_summary=risk.summary,
         source={k: v for k, v in (chosen.get("source") or {}).items() if k != "assets"},
         versions=[
             {"version": v.get("version"), "api": v.get("api"), "compatible": compatible(v)}

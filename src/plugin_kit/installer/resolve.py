@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from plugin_kit.catalog.model import entry_versions
 from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.installer.catalogs import (
     CatalogSource,
-    entry_versions,
     load_catalog,
     registry,
 )
@@ -36,8 +36,8 @@ __all__ = [
 # The plugin API this toolchain's host speaks; config `[host] api_version` or --host-api override it.
 HOST_API_VERSION = "1.0.0"
 _REF = re.compile(
-    r"^(?:(?P<catalog>[a-z0-9][a-z0-9._-]*)/)?(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
-    r"(?:@(?P<version>[0-9A-Za-z.+-]+))?$"
+    r"(?:(?P<catalog>[a-z0-9][a-z0-9._-]*)/)?(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
+    r"(?:@(?P<version>[0-9A-Za-z.+-]+))?"
 )
 
 
@@ -65,7 +65,7 @@ class NameRef:
 
 
 def parse_name_ref(text: str) -> NameRef:
-    m = _REF.match(text.strip())
+    m = _REF.fullmatch(text.strip())
     if not m:
         raise UsageError(
             f"{text!r} is not a plugin name",

@@ -4,7 +4,9 @@ A store is a folder of `<id>.insomnia-plugin` files plus `plugins.lock`. Every c
 under `.store.lock`: new files are written as fsynced temp siblings, a journal naming the
 renames is written atomically, the renames are applied, the journal is removed. A crash at
 any point leaves either the old state (no journal: stray temps are deleted) or a journal
-that the next run rolls forward, so a store is always the old or the new state.
+that the next run rolls forward, so a store is always the old or the new state. The grants
+in plugins.toml follow the same commit point (see enablement.py: a grant is bound to the
+install it was given for).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from plugin_kit.installer._fs import (
     checkpoint,
     file_lock,
     fsync_dir,
+    remove_write_temps,
     temp_sibling,
 )
 from plugin_kit.installer.paths import cache_root, config_dir
@@ -34,6 +37,7 @@ __all__ = [
     "user_store",
     "workspace_store",
     "store_transaction",
+    "locked_store",
     "StoreTransaction",
     "recover",
     "recover_if_needed",
@@ -110,10 +114,14 @@ def known_workspaces() -> list[Path]:
 def _remember(store: Store) -> None:
     if store.workspace is None:
         return
-    known = {str(p) for p in known_workspaces()}
-    if str(store.workspace) not in known:
-        known.add(str(store.workspace))
-        atomic_write(_known_path(), json.dumps(sorted(known)).encode())
+    path = _known_path()
+    # Under a lock: two installs at once must not lose a workspace, nor delete each other's temp.
+    with file_lock(path.with_name(".known-workspaces.lock"), what="known-workspaces"):
+        remove_write_temps(path)
+        known = {str(p) for p in known_workspaces()}
+        if str(store.workspace) not in known:
+            known.add(str(store.workspace))
+            atomic_write(path, json.dumps(sorted(known)).encode())
 
 
 def _apply(store: Store, ops: list[dict[str, str]]) -> None:
@@ -167,6 +175,12 @@ def _read_journal(journal: Path) -> list[dict[str, str]]:
     return ops
 
 
+def _strays(store: Store) -> Iterator[Path]:
+    """Temp files of staged store files (`.NAME.tmp-*`) and of the journal's own atomic write."""
+    yield from store.root.glob(".*.tmp-*")
+    yield from store.root.glob(f".{_JOURNAL}.*.tmp")
+
+
 def recover(store: Store) -> None:
     """Finish an interrupted transaction, then delete stray temp files. Caller holds the lock."""
     journal = store.root / _JOURNAL
@@ -174,7 +188,7 @@ def recover(store: Store) -> None:
         _apply(store, _read_journal(journal))
         journal.unlink()
         fsync_dir(store.root)
-    for stray in store.root.glob(".*.tmp-*"):
+    for stray in list(_strays(store)):
         if stray.is_symlink() or not stray.is_dir():  # only our temp files, never a folder
             stray.unlink(missing_ok=True)
 
@@ -215,6 +229,8 @@ class StoreTransaction:
         self._ops.append({"op": "delete", "final": name})
 
     def commit(self) -> None:
+        """The journal's write is the commit point; callers may commit inside the body to do
+        more under the lock (settling grants), and the exit then has nothing left to commit."""
         if not self._ops:
             return
         journal = self.store.root / _JOURNAL
@@ -223,7 +239,9 @@ class StoreTransaction:
         _apply(self.store, self._ops)
         journal.unlink()
         fsync_dir(self.store.root)
+        self._ops.clear()
         self._temps.clear()
+        checkpoint("txn:committed")
 
     def abort(self) -> None:
         for tmp in self._temps:
@@ -245,12 +263,20 @@ def _refuse_symlinked(store: Store) -> None:
 
 
 @contextlib.contextmanager
-def store_transaction(store: Store) -> Iterator[StoreTransaction]:
-    """Hold the store lock, finish any interrupted change, and commit only if the body succeeds."""
+def locked_store(store: Store) -> Iterator[None]:
+    """Hold the store lock with any interrupted change finished (enable uses it alone, so the
+    lock entry it binds a grant to cannot change under it)."""
     _refuse_symlinked(store)
     store.root.mkdir(parents=True, exist_ok=True)
     with file_lock(store.mutex_path, what=f"{store.kind} store"):
         recover(store)
+        yield
+
+
+@contextlib.contextmanager
+def store_transaction(store: Store) -> Iterator[StoreTransaction]:
+    """Hold the store lock, finish any interrupted change, and commit only if the body succeeds."""
+    with locked_store(store):
         txn = StoreTransaction(store)
         try:
             yield txn
@@ -263,6 +289,6 @@ def store_transaction(store: Store) -> Iterator[StoreTransaction]:
 
 def recover_if_needed(store: Store) -> None:
     """Readers call this: it only takes the lock when a journal or temp file says a change was cut short."""
-    if (store.root / _JOURNAL).exists() or next(store.root.glob(".*.tmp-*"), None) is not None:
+    if (store.root / _JOURNAL).exists() or next(_strays(store), None) is not None:
         with file_lock(store.mutex_path, what=f"{store.kind} store"):
             recover(store)

@@ -1,5 +1,6 @@
 """The download checks, cheapest first: sha256 and size, signed SHA256SUMS, archive signature,
-then the strict reader and the manifest against the entry. Each failure is exit 3."""
+then the strict reader, the manifest against the entry, and the package's requests against
+what the user was shown. Each failure is exit 3."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Any
 
 from plugin_kit.errors import VerificationError
 
-__all__ = ["check_sha256", "check_sums", "check_signature", "check_manifest", "read_strict"]
+__all__ = [
+    "check_sha256",
+    "check_sums",
+    "check_signature",
+    "check_manifest",
+    "check_consent",
+    "read_strict",
+]
 
 
 def check_sha256(
@@ -82,7 +90,7 @@ def read_strict(path: Path, place: str) -> Any:
         raise VerificationError(
             f"the archive is refused: {exc.message}",
             rule=f"archive:{exc.rule}",
-            place=place,
+            place=f"{place} ({exc.place})" if exc.place and exc.place != str(path) else place,
             hint=exc.hint,
         ) from exc
 
@@ -109,4 +117,38 @@ def check_manifest(
             rule="digest-mismatch",
             place=place,
             hint=f"entry {digest}, archive {info.digest}",
+        )
+
+
+def check_consent(
+    info: Any, capabilities: dict[str, Any], runtime: str, risk: str, *, place: str
+) -> None:
+    """The verified package must ask for exactly what was shown before the user said yes:
+    the same capabilities, runtime and risk (one rule, catalog/risk.py, computes risk)."""
+    from plugin_kit.catalog.risk import assess, declared_capabilities, requests_from, requests_of
+    from plugin_kit.hosts import host_for_archive
+
+    host = host_for_archive(info.path)
+    manifest = info.manifest
+    asked = declared_capabilities(host, manifest)
+    actual = assess(requests_of(host, manifest))
+    claimed = assess(requests_from(host, capabilities, runtime))
+    differs = [
+        what
+        for what, same in (
+            ("capabilities", asked == capabilities),
+            ("runtime", manifest.runtime == runtime),
+            ("risk", actual.level == risk),
+        )
+        if not same
+    ]
+    if differs:
+        raise VerificationError(
+            f"the package asks for other things than you were shown ({', '.join(differs)}):"
+            f" shown {risk} risk, {runtime}, {claimed.summary}; the package is"
+            f" {actual.level} risk, {manifest.runtime}, {actual.summary}",
+            rule="consent-mismatch",
+            place=place,
+            hint="the catalog entry does not describe this package; nothing was installed."
+            " Tell the catalog's publisher.",
         )

@@ -1,5 +1,9 @@
 """The strict streaming reader: every rule of docs/format.md ("Reader rules") before a byte is written.
 
+`read_archive` and `extract_archive` serve every host: the container's source comes from
+packer/formats.py (this module's `ArchiveSource` for the .insomnia-plugin tar, zipreader.py's
+`ZipSource` for .yoi-plugin), the manifest from the host's model, the digest from the host's form.
+
 Python's tarfile cannot enforce several rules (pax size caps, a bad checksum is taken for the end of the
 archive, a missing end marker goes unnoticed), so the small ustar/pax subset we write is parsed here.
 `read_archive` validates without writing anything; `extract_archive` runs that whole pass first and only
@@ -20,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+from plugin_kit.content.digest import CHUNK, FileRecord, content_digest, path_order
 from plugin_kit.errors import ArchiveError, PluginKitError
-from plugin_kit.packer.tarformat import BLOCK, RECORD, HeaderError, parse_header, parse_pax
+from plugin_kit.hosts import INSOMNIA, Host, host_for_archive
+from plugin_kit.packer.tarformat import BLOCK, RECORD, Header, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
-from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits
-from plugin_kit.validators.manifest import Manifest, parse_manifest
+from plugin_kit.validators.limits import DEFAULT_LIMITS, Limits, over_limit_hint
+from plugin_kit.validators.models import ManifestModel, PluginManifest, manifest_model
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker, path_violation
 
 __all__ = [
@@ -36,6 +41,7 @@ __all__ = [
     "ArchiveSource",
     "Member",
     "remove_tree",
+    "check_expansion",
 ]
 
 _TYPE_RULES = {
@@ -51,6 +57,7 @@ _TYPE_RULES = {
     b"K": ("entry-gnu-longname", "GNU long link name"),
     b"g": ("pax-global", "global pax header"),
 }
+_PAX_KEYWORDS = frozenset({"path"})
 
 
 @dataclass
@@ -59,12 +66,14 @@ class ArchiveInfo:
     size: int
     sha256: str
     digest: str
-    manifest: Manifest
+    manifest: PluginManifest
     manifest_bytes: bytes
     files: list[FileRecord] = field(default_factory=list)
+    host: Host = INSOMNIA
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "host": self.host.name,
             "path": str(self.path),
             "size": self.size,
             "sha256": self.sha256,
@@ -81,7 +90,7 @@ def _refuse(
         message,
         rule=rule,
         place=place,
-        hint=hint or "The archive is damaged or hostile: do not use it.",
+        hint=hint or over_limit_hint(rule) or "The archive is damaged or hostile: do not use it.",
     )
 
 
@@ -176,31 +185,41 @@ class _Parser:
         except HeaderError as exc:
             raise _refuse(exc.rule, str(exc), f"entry {self.count + 1}") from exc
 
-    def _pax_path(self, size: int) -> str:
+    def _pax_path(self, header: Header) -> str:
+        place, size = f"entry {self.count + 1} (pax header)", header.size
+        _fallback_ok(_leading_dots_removed(header.name), place, "the pax header's own name")
         if size > self.limits.max_pax_size:
             raise _refuse(
-                "pax-too-large", f"pax header of {size} bytes (limit {self.limits.max_pax_size})"
+                "pax-too-large",
+                f"pax header of {size} bytes (limit {self.limits.max_pax_size})",
+                place,
             )
-        body = self.s.exact(size + (-size % BLOCK), "truncated", "a pax header")[:size]
+        block = self.s.exact(size + (-size % BLOCK), "truncated", "a pax header", place)
+        body, pad = block[:size], block[size:]
+        if pad.count(0) != len(pad):
+            raise _refuse(
+                "padding-nonzero", "non-zero bytes in the padding after a pax header", place
+            )
         try:
-            records = parse_pax(body)
+            records = parse_pax(body, _PAX_KEYWORDS)
         except HeaderError as exc:
-            raise _refuse(exc.rule, str(exc)) from exc
-        extra = sorted(set(records) - {"path"})
-        if extra:
-            raise _refuse("pax-keyword", f"pax keyword {extra[0]!r} is not allowed (only 'path')")
+            raise _refuse(exc.rule, str(exc), place) from exc
         if "path" not in records:
-            raise _refuse("pax-malformed", "pax header without a path record")
+            raise _refuse("pax-malformed", "pax header without a path record", place)
         return records["path"]
 
     def next(self) -> Member | None:
         header, _ = self._header()
         pax_path = None
         if header is not None and header.typeflag == b"x":  # type: ignore[attr-defined]
-            pax_path = self._pax_path(header.size)  # type: ignore[attr-defined]
+            pax_path = self._pax_path(header)
             header, _ = self._header()
             if header is None or header.typeflag == b"x":  # type: ignore[attr-defined]
-                raise _refuse("pax-orphan", "a pax header is not followed by a file")
+                raise _refuse(
+                    "pax-orphan",
+                    "a pax header is not followed by a file",
+                    f"entry {self.count + 1} (pax header)",
+                )
         if header is None:
             self._end()
             return None
@@ -220,6 +239,8 @@ class _Parser:
         bad = path_violation(path, max_path_bytes=lim.max_path_bytes)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
+        if pax_path is not None:
+            _fallback_ok(header.name, path, "the ustar name beside the pax path")
         bad = self.checker.add(path)
         if bad is not None:
             raise _refuse(bad.rule, bad.message, path)
@@ -244,7 +265,7 @@ class _Parser:
             raise _refuse("manifest-not-first", "the first entry must be plugin.toml", path)
         if self.count > 1 and path == MANIFEST_NAME:
             raise _refuse("duplicate-entry", "plugin.toml appears more than once", path)
-        key = path.encode("utf-8")
+        key = path_order(path)
         if self.last_key is not None and key <= self.last_key:
             raise _refuse("entry-order", "entries are not in strictly increasing path order", path)
         if self.count > 1:
@@ -269,6 +290,20 @@ class _Parser:
         while chunk := self.s.read(CHUNK):
             if chunk.count(0) != len(chunk):
                 raise _refuse("data-after-end", "data follows the end-of-archive marker")
+
+
+def _leading_dots_removed(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name
+
+
+def _fallback_ok(name: str, place: str, what: str) -> None:
+    """A tool that ignores pax writes the ustar name instead: it must pass the path rules too."""
+    bad = path_violation(name)
+    if bad is not None:
+        raise _refuse(bad.rule, f"{what} {name!r} (what tools that ignore pax write): {bad.message}",
+                      place)  # fmt: skip
 
 
 def _stream_bound(limits: Limits) -> int:
@@ -333,25 +368,48 @@ class ArchiveSource:
         self.sha256, self.size = stream.raw.h.hexdigest(), stream.raw.n
 
 
-def _manifest(data: bytes) -> Manifest:
+def check_expansion(path: Path, limits: Limits) -> None:
+    """Refuse as a reader would for the expansion ratio, decompressing only.
+
+    `plugin pack` asks this so that it never writes an archive its readers call a bomb. The stream
+    reads the compressed file CHUNK bytes at a time, so no ratio check can trip while the whole
+    expansion is at most max_ratio times the first read: then nothing is decompressed.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            frame = scan_frame(f, size, max_window=limits.max_window)
+        except FrameError as exc:
+            raise _refuse(exc.rule, str(exc), str(path)) from exc
+        if frame.content_size <= max(limits.ratio_grace, limits.max_ratio * min(CHUNK, size)):
+            return
+        f.seek(0)
+        stream = _Stream(f, limits)
+        while stream.read(CHUNK):
+            pass
+
+
+def _manifest(model: ManifestModel, data: bytes) -> PluginManifest:
     try:
-        return parse_manifest(data)
+        return model.parse(data)
     except PluginKitError as err:
         raise _refuse(err.rule, err.message, err.place, err.hint) from err
 
 
-def _check_semantics(manifest: Manifest, paths: set[str], kept: dict[str, bytes]) -> None:
-    from plugin_kit.validators.semantic import semantic_problems
-
-    problems = semantic_problems(manifest, packed=paths, read=kept.__getitem__)
+def _check_semantics(
+    model: ManifestModel, manifest: PluginManifest, paths: set[str], kept: dict[str, bytes]
+) -> None:
+    problems = model.semantic_problems(manifest, packed=paths, read=kept.__getitem__)
     if problems:
         p = problems[0]
         raise _refuse(p.rule, p.message, f"{p.file}:{p.field}" if p.field else p.file, p.hint)
 
 
-def _validate(src: ArchiveSource) -> ArchiveInfo:
+def _validate(src: ArchiveSource, host: Host) -> ArchiveInfo:
+    """Consume every member (plugin.toml comes first from every source) and check the manifest."""
+    model = manifest_model(host)
     records: list[FileRecord] = []
-    manifest: Manifest | None = None
+    manifest: PluginManifest | None = None
     manifest_bytes, kept = b"", {}
     wanted: set[str] = set()
     for member, chunks in src.members():
@@ -364,21 +422,32 @@ def _validate(src: ArchiveSource) -> ArchiveInfo:
         records.append(FileRecord(member.path, member.mode, member.size, h.digest()))
         if member.path == MANIFEST_NAME:
             manifest_bytes = b"".join(parts)
-            manifest = _manifest(manifest_bytes)
+            manifest = _manifest(model, manifest_bytes)
             wanted = {p for _, p in manifest.referenced_files()}
         elif keep:
             kept[member.path] = b"".join(parts)
-    assert manifest is not None  # members() refuses an archive whose first entry is not plugin.toml
-    _check_semantics(manifest, {r.path for r in records}, kept)
+    assert (
+        manifest is not None
+    )  # every source refuses an archive without plugin.toml, or yields it first
+    _check_semantics(model, manifest, {r.path for r in records}, kept)
+    digest = content_digest(records, host)
     return ArchiveInfo(
-        src.path, src.size, src.sha256, content_digest(records), manifest, manifest_bytes, records
+        src.path, src.size, src.sha256, digest, manifest, manifest_bytes, records, host
     )
 
 
-def read_archive(path: Path, *, limits: Limits | None = None) -> ArchiveInfo:
-    """Validate an archive completely without writing anything; return its manifest, files and digests."""
-    with ArchiveSource.open(Path(path), limits) as src:
-        return _validate(src)
+def read_archive(
+    path: Path, *, limits: Limits | None = None, host: str | None = None
+) -> ArchiveInfo:
+    """Validate an archive completely without writing anything; return its manifest, files and digests.
+
+    The host is `host` (--host) or detected from the file's first bytes; `limits` default to the host's.
+    """
+    from plugin_kit.packer.formats import archive_format
+
+    found = host_for_archive(Path(path), host)
+    with archive_format(found).source.open(Path(path), limits or found.limits) as src:
+        return _validate(src, found)
 
 
 def _open_new(root: str, rel: str, mode: int, made: set[str]) -> int:
@@ -437,15 +506,19 @@ def extract_archive(
     limits: Limits | None = None,
     read_only: bool = False,
     durable: bool = False,
+    host: str | None = None,
 ) -> ArchiveInfo:
     """Validate, then extract into a new directory `dest` (all or nothing); `dest` must not exist."""
-    limits = limits or DEFAULT_LIMITS
+    from plugin_kit.packer.formats import archive_format
+
     path, dest = Path(path), Path(dest)
+    found = host_for_archive(path, host)
+    limits = limits or found.limits
     if os.path.lexists(dest):
         raise ArchiveError(f"{dest} already exists", rule="dest-exists", place=str(dest),
                            hint="Extract into a new directory.")  # fmt: skip
-    with ArchiveSource.open(path, limits) as src:
-        info = _validate(src)
+    with archive_format(found).source.open(path, limits) as src:
+        info = _validate(src, found)
         if expected_digest is not None and info.digest != expected_digest:
             raise _refuse("digest-mismatch", f"content digest {info.digest} is not the expected {expected_digest}",
                           str(path))  # fmt: skip

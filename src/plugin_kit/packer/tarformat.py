@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -89,6 +90,19 @@ def pax_records(path: str) -> bytes:
     return str(n).encode() + body
 
 
+def _fallback(path: str) -> tuple[bytes, bytes]:
+    """The ustar (prefix, name) beside a pax `path`: what a tool that ignores pax extracts.
+
+    It passes the path rules too (docs/format.md 2.2): each non-ASCII character becomes `_`, and a
+    name ustar still cannot hold becomes `@pax-<hash of the path>`, never a truncated one.
+    """
+    ascii_name = "".join(c if c.isascii() else "_" for c in path).encode("ascii")
+    split = _split_ustar(ascii_name)
+    if split is not None:
+        return split
+    return b"", b"@pax-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:32].encode()
+
+
 def file_header(path: str, mode: int, size: int) -> bytes:
     """Header block(s) for a regular file; a pax `path` record only when ustar cannot hold the name."""
     raw = path.encode("utf-8")
@@ -96,12 +110,12 @@ def file_header(path: str, mode: int, size: int) -> bytes:
     if split is not None:
         return _header(split[1], split[0], mode, size, b"0")
     body = pax_records(path)
-    fallback = raw.decode("ascii", "replace").encode("ascii", "replace")[:100]
+    prefix, name = _fallback(path)
     return (
         _header(PAX_NAME, b"", 0o644, len(body), b"x")
         + body
         + padding(len(body))
-        + _header(fallback, b"", mode, size, b"0")
+        + _header(name, prefix, mode, size, b"0")
     )
 
 
@@ -141,7 +155,9 @@ def parse_header(block: bytes) -> Header:
             "header-magic", "header is not POSIX ustar (magic 'ustar\\0' version '00')"
         )
     mode = _parse_octal(block[100:108], "mode")
-    for lo, hi, what in ((108, 116, "uid"), (116, 124, "gid"), (136, 148, "mtime")):
+    numeric = ((108, 116, "uid"), (116, 124, "gid"), (136, 148, "mtime"),
+               (329, 337, "devmajor"), (337, 345, "devminor"))  # fmt: skip
+    for lo, hi, what in numeric:
         _parse_octal(block[lo:hi], what)
     size = _parse_octal(block[124:136], "size")
     name, prefix = _cstring(block[0:100]), _cstring(block[345:500])
@@ -149,8 +165,11 @@ def parse_header(block: bytes) -> Header:
     return Header(full.decode("utf-8", "surrogateescape"), mode, size, block[156:157])
 
 
-def parse_pax(body: bytes) -> dict[str, str]:
-    """Parse `len key=value\\n` records strictly; every length must be exact."""
+def parse_pax(body: bytes, keywords: frozenset[str]) -> dict[str, str]:
+    """Parse `len key=value\\n` records strictly; every length must be exact.
+
+    A keyword outside `keywords` is refused before its value is decoded, so the refusal names it.
+    """
     out: dict[str, str] = {}
     pos = 0
     while pos < len(body):
@@ -167,10 +186,16 @@ def parse_pax(body: bytes) -> dict[str, str]:
         ):
             raise HeaderError("pax-malformed", "pax record length or layout is wrong")
         key, _, value = record[space - pos + 1 : -1].partition(b"=")
+        k = key.decode("utf-8", "backslashreplace")
+        if k not in keywords:
+            raise HeaderError(
+                "pax-keyword",
+                f"pax keyword {k!r} is not allowed (only {', '.join(sorted(keywords))})",
+            )
         try:
-            k, v = key.decode("utf-8"), value.decode("utf-8")
+            v = value.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise HeaderError("path-utf8", "pax record is not valid UTF-8") from exc
+            raise HeaderError("path-utf8", f"pax {k} record is not valid UTF-8") from exc
         if k in out:
             raise HeaderError("pax-duplicate", f"pax keyword {k!r} is repeated")
         out[k] = v

@@ -15,8 +15,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plugin_kit.catalog.model import (
+    CATALOG_NAME,
+    CHECKSUM_ASSET,
+    SCHEMA_URL,
+    archive_asset,
+    dump_catalog,
+    load_catalog_bytes,
+)
+from plugin_kit.catalog.risk import assess, declared_capabilities, requests_from
 from plugin_kit.errors import PublishError
-from plugin_kit.publisher.governance import assess
+from plugin_kit.hosts import INSOMNIA, host_for_name
 
 if TYPE_CHECKING:
     from plugin_kit.packer.reader import ArchiveInfo
@@ -37,9 +46,6 @@ __all__ = [
     "write_signed_catalog",
 ]
 
-SCHEMA_URL = "https://insomnia-plugin-kit.github.io/schemas/plugin-catalog.v1.json"
-CATALOG_NAME = "extensions.json"
-CHECKSUM_ASSET = "SHA256SUMS"
 # Long enough that a plugin repository that releases twice a year stays installable; a
 # scheduled `plugin catalog build --refresh` renews it. Consumers refuse expired catalogs.
 DEFAULT_TTL = timedelta(days=90)
@@ -120,8 +126,9 @@ def entry_for_release(
             place=tag,
             hint="a release holds the archive, its .minisig, SHA256SUMS and SHA256SUMS.minisig",
         )
-    caps = _json_clean(manifest.capabilities)
-    gov = assess(caps, manifest.runtime)
+    host = host_for_name(archive) or INSOMNIA
+    caps = declared_capabilities(host, manifest)
+    gov = assess(requests_from(host, caps, manifest.runtime))
     signatures = {"minisign_pubkey": key.base64, "key_id": key.key_id, "signature_asset": wanted[1]}
     if wanted[3] in urls:
         signatures["checksum_signature_asset"] = wanted[3]
@@ -143,7 +150,7 @@ def entry_for_release(
         # The manifest travels inside the signed, hashed archive: that is the one to trust.
         "manifest_url": urls[archive],
         "keywords": list(manifest.keywords),
-        "tags": [manifest.runtime, gov.risk + "-risk"],
+        "tags": [manifest.runtime, gov.level + "-risk"],
         "install_hint": f"plugin install {manifest.id}",
         "auth": {"method": "manual" if caps.get("secrets") else "none"},
         "requirements": _requirements(caps),
@@ -166,10 +173,8 @@ def _version_key(version: str) -> Any:
 
 
 def _archive_sha(record: Mapping[str, Any]) -> str | None:
-    for asset in record["source"]["assets"]:
-        if "digest" in asset:
-            return str(asset["sha256"])
-    return None
+    asset = archive_asset(record)
+    return str(asset["sha256"]) if asset and "sha256" in asset else None
 
 
 def _versions_of(entry: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -227,7 +232,7 @@ def merge_entries(
     joins `releases`; the same version with other archive bytes is refused. If the content
     is unchanged (and not `refresh`), the old document comes back as it was. Otherwise
     `serial` becomes max(old + 1, unix time), so it grows even across a rebuild from scratch."""
-    from plugin_kit.validators.catalog import validate_catalog
+    from plugin_kit.catalog.validate import validate_catalog
 
     old = copy.deepcopy(dict(catalog)) if catalog is not None else None
     if old is not None:
@@ -263,29 +268,6 @@ def merge_entries(
         "generated_at": _stamp(when),
         "expires_at": _stamp(when + ttl),
     }
-
-
-def dump_catalog(doc: Mapping[str, Any]) -> bytes:
-    """Sorted keys, 2-space indent, UTF-8, one trailing newline: the bytes that get signed."""
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def load_catalog_bytes(data: bytes, *, place: str = CATALOG_NAME) -> dict[str, Any]:
-    """Parse and validate an existing catalog; a broken one is an error, never silently replaced."""
-    from plugin_kit.validators.catalog import validate_catalog
-
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise PublishError(
-            f"the existing catalog is not JSON ({exc})", rule="catalog.not-json", place=place
-        ) from exc
-    if not isinstance(doc, dict):
-        raise PublishError(
-            "the existing catalog is not a JSON object", rule="catalog.not-json", place=place
-        )
-    validate_catalog(doc)
-    return doc
 
 
 def catalog_signature_comment(doc: Mapping[str, Any]) -> str:
@@ -333,9 +315,9 @@ def _signature_ok(data: bytes, sig_path: Path, key: SecretKey) -> bool:
 def write_signed_catalog(path: Path, doc: Mapping[str, Any], key: SecretKey) -> CatalogWrite:
     """Validate, then write `path` and `path.minisig` atomically; files already holding these
     bytes with a valid signature are left alone (no new mtime, nothing to commit)."""
+    from plugin_kit.catalog.validate import validate_catalog
     from plugin_kit.fsio import write_atomic
     from plugin_kit.signing.signatures import sign_bytes
-    from plugin_kit.validators.catalog import validate_catalog
 
     validate_catalog(dict(doc))
     data = dump_catalog(doc)

@@ -87,25 +87,30 @@ def _small(path: Path) -> bytes:
 
 
 def _verify(path: Path, keys: Sequence[PublicKey]) -> PublicKey:
-    """Check path's .minisig with whichever publisher key signed it; return that key."""
+    """Check path's .minisig with whichever publisher key signed it; return that key.
+
+    Every key is tried in full: two keys may carry the same key id (the id is a label its
+    maker chooses), so a key whose id matches but whose signature check fails is not the end."""
     from plugin_kit.signing.errors import SignatureInvalid
     from plugin_kit.signing.signatures import check_names_file, verify_file
 
     signature = _small(path.with_name(path.name + _SIG_SUFFIX)).decode("ascii", "replace")
-    last: SignatureInvalid | None = None
+    errors: list[SignatureInvalid] = []
     for key in keys:
         try:
             verified = verify_file(path, signature, key)
         except SignatureInvalid as err:
-            if err.rule != "signing.wrong-key":
+            if err.rule not in ("signing.wrong-key", "signing.bad-signature"):
                 raise
-            last = err
+            errors.append(err)
             continue
         check_names_file(verified, path.name, place=str(path))
         return key
-    assert last is not None
-    last.hint = "pass the publisher's key with --publisher-pubkey"
-    raise last
+    # A key with the right id that does not verify says more than "another key signed it".
+    worst = next((e for e in errors if e.rule == "signing.bad-signature"), errors[-1])
+    if worst.rule == "signing.wrong-key":
+        worst.hint = "pass the publisher's key with --publisher-pubkey"
+    raise worst
 
 
 def _tag(folder: Path, plugin_id: str, version: str) -> str:

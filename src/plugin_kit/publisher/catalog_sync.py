@@ -88,8 +88,9 @@ def catalog_update(
     place: str,
 ) -> CatalogUpdate:
     """`releases` pairs each plan with {asset name: download URL as the target returned it}."""
-    from plugin_kit.publisher.catalog import load_catalog_bytes, merge_entries
-    from plugin_kit.validators.catalog import validate_catalog
+    from plugin_kit.catalog.model import load_catalog_bytes
+    from plugin_kit.catalog.validate import validate_catalog
+    from plugin_kit.publisher.catalog import merge_entries
 
     def document(current: bytes | None) -> dict[str, Any]:
         old = load_catalog_bytes(current, place=place) if current is not None else None

@@ -38,6 +38,11 @@ _FIELD_ANSWER = {
     "plugin.description": "description",
     "plugin.authors": "author",
     "plugin.repository": "repository",
+    # Yoi's plugin.toml keeps them at the top level.
+    "id": "id",
+    "name": "name",
+    "version": "version",
+    "description": "description",
 }
 
 

@@ -25,6 +25,7 @@ from plugin_kit.scaffold.answers import (
 from plugin_kit.scaffold.git import git_available, initial_commit
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
 from plugin_kit.scaffold.templates import TemplateSource, open_template
+from plugin_kit.validators.problems import Problem
 
 __all__ = [
     "CreateRequest",
@@ -158,22 +159,27 @@ def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None)
 
 
 def _check_project(project: Path) -> str:
-    """Validate the rendered project; an answer's fault is a usage error, anything else the template's."""
-    from plugin_kit.content.project import validate_project
-
-    report = validate_project(project)
-    if report.ok and report.manifest is not None:
-        return report.manifest.runtime
-    err = answer_problems(report.problems)
+    """Check the rendered project; an answer's fault is a usage error, anything else the template's."""
+    manifest, problems = _validate(project)
+    if not problems and manifest is not None:
+        return str(manifest.runtime)
+    err = answer_problems(problems)
     if err is not None:
         raise err
-    first = report.problems[0]
+    first = problems[0]
     raise PluginKitError(
         f"the generated project does not validate: {first}",
         rule="create.template-invalid",
         place=first.file,
         hint="the template produced an invalid plugin; check it with `plugin validate`",
     )
+
+
+def _validate(project: Path) -> tuple[Any, list[Problem]]:
+    from plugin_kit.content.project import validate_project
+
+    report = validate_project(project)
+    return report.manifest, report.problems
 
 
 def _existing_ancestor(path: Path) -> Path:

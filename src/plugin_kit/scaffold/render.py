@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PluginKitError, UsageError
+from plugin_kit.hosts import get_host
 from plugin_kit.scaffold.pins import workflow_pins
 from plugin_kit.scaffold.templates import TemplateSource
 
@@ -35,23 +36,47 @@ def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, 
     context["cookiecutter"].update(
         workflow_pins(str(context["cookiecutter"].get("action_ref", "")))
     )
+    context["cookiecutter"].update(
+        _host_facts(str(context["cookiecutter"].get("_host", "insomnia")))
+    )
     context["cookiecutter"]["_repo_dir"] = str(template.path)
     context["cookiecutter"]["_template"] = template.spec
     context["cookiecutter"] = _literal(context["cookiecutter"], answers)
     return context
 
 
+def _host_facts(name: str) -> dict[str, str]:
+    """Private variables for the shared partials: the template's host (`_host` in
+    cookiecutter.json, Insomnia if absent), its archive suffix and its project store folder."""
+    host = get_host(name)
+    return {
+        "_host": host.name,
+        "_suffix": host.suffix,
+        "_store_dir": host.project_store.split("/")[0],
+    }
+
+
 def _literal(variables: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """cookiecutter renders every variable as Jinja, the given answers too (`{{ 7*7 }}` would
-    become 49): make each given text answer a reference to its value, which renders as typed.
-    Private keys are copied before the others are rendered, so the values go first."""
+    become 49, and Jinja is not sandboxed: a recorded answer could run code): make each text
+    in a given answer, nested in lists and tables too, a reference to its value, which
+    renders as typed. Private keys are copied before the others are rendered, so the values
+    go first."""
     values: list[Any] = []
+
+    def ref(value: Any) -> Any:
+        if isinstance(value, str):
+            values.append(value)
+            return f"{{{{ cookiecutter.{_LITERAL}[{len(values) - 1}] }}}}"
+        if isinstance(value, dict):
+            return {ref(k): ref(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [ref(v) for v in value]
+        return value
+
     out: dict[str, Any] = {_LITERAL: values}
     for key, value in variables.items():
-        if key in answers and isinstance(value, str) and not key.startswith("_"):
-            values.append(value)
-            value = f"{{{{ cookiecutter.{_LITERAL}[{len(values) - 1}] }}}}"
-        out[key] = value
+        out[key] = ref(value) if key in answers and not key.startswith("_") else value
     return OrderedDict(out)
 
 

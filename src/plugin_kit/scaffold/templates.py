@@ -15,11 +15,22 @@ from typing import Any
 
 from plugin_kit import __version__
 from plugin_kit.errors import UsageError
+from plugin_kit.hosts import HOSTS, INSOMNIA, YOI, Host
 
-__all__ = ["RUNTIMES", "BUILTIN_PREFIX", "TemplateSource", "builtin_spec", "open_template"]
+__all__ = [
+    "BUILTIN_PREFIX",
+    "TemplateSource",
+    "builtin_spec",
+    "builtin_names",
+    "default_runtime",
+    "open_template",
+]
 
-RUNTIMES = ("hooks", "wasm", "mcp")
 BUILTIN_PREFIX = "builtin:"
+# Per host: the folder name prefix of its built-in templates (one per Host.runtime_kinds entry,
+# e.g. templates/wasm, templates/yoi-tool) and the runtime kind made when none is given.
+_FOLDER_PREFIX = {INSOMNIA.name: "", YOI.name: "yoi-"}
+_DEFAULT_RUNTIME = {INSOMNIA.name: "wasm", YOI.name: "tool"}
 
 
 @dataclass(frozen=True)
@@ -39,15 +50,25 @@ class TemplateSource:
         return self.spec.startswith(BUILTIN_PREFIX)
 
 
-def builtin_spec(runtime: str) -> str:
-    if runtime not in RUNTIMES:
+def builtin_spec(runtime: str, host: Host = INSOMNIA) -> str:
+    """`builtin:<folder>` of `host`'s template for `runtime`."""
+    if runtime not in host.runtime_kinds:
         raise UsageError(
-            f"unknown runtime {runtime!r}",
+            f"unknown runtime {runtime!r} for the {host.title} host",
             rule="create.runtime",
             place="--runtime",
-            hint=f"choose one of: {', '.join(RUNTIMES)}",
+            hint=f"choose one of: {', '.join(host.runtime_kinds)}",
         )
-    return BUILTIN_PREFIX + runtime
+    return BUILTIN_PREFIX + _FOLDER_PREFIX[host.name] + runtime
+
+
+def default_runtime(host: Host) -> str:
+    return _DEFAULT_RUNTIME[host.name]
+
+
+def builtin_names() -> list[str]:
+    """Every built-in template folder, whatever its host."""
+    return [_FOLDER_PREFIX[h.name] + kind for h in HOSTS.values() for kind in h.runtime_kinds]
 
 
 def builtin_root() -> Path:
@@ -58,9 +79,15 @@ def builtin_root() -> Path:
 def open_template(spec: str, *, version: str | None = None) -> Iterator[TemplateSource]:
     """Resolve `spec`; a fetched template lives in a temporary folder removed on exit."""
     if spec.startswith(BUILTIN_PREFIX):
-        runtime = spec[len(BUILTIN_PREFIX) :]
-        builtin_spec(runtime)  # refuses an unknown kind
-        yield _source(spec, builtin_root() / runtime, version, default_version=__version__)
+        name = spec[len(BUILTIN_PREFIX) :]
+        if name not in builtin_names():
+            raise UsageError(
+                f"unknown built-in template {spec!r}",
+                rule="create.runtime",
+                place="--template",
+                hint=f"choose one of: {', '.join(BUILTIN_PREFIX + n for n in builtin_names())}",
+            )
+        yield _source(spec, builtin_root() / name, version, default_version=__version__)
         return
     local = Path(spec).expanduser()
     if local.is_dir():

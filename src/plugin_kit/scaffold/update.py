@@ -4,6 +4,12 @@ The 3-way decision per file uses the recorded sha256 of what was generated (the 
 author's file now, and the new template's rendering from the recorded answers. The base
 needs no copy of the old template, so it works for built-in templates whose old versions
 are no longer shipped.
+
+`.create-plugin.json` is a file in the repository, so what it names is input, not consent:
+rendering a cookiecutter template runs its code (hooks, Jinja extensions, and Jinja itself,
+which is not sandboxed), so a recorded template is rendered only if it is built-in; any
+other one must be named on the command line. Files the template no longer makes are only
+listed, and deleted only when the caller asks (`delete=True`, the CLI's --delete).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import difflib
 import hashlib
 import os
 import posixpath
+import shlex
 import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -29,7 +36,7 @@ from plugin_kit.scaffold.answers import (
     record_bytes,
 )
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
-from plugin_kit.scaffold.templates import open_template
+from plugin_kit.scaffold.templates import BUILTIN_PREFIX, open_template
 
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 
@@ -54,8 +61,11 @@ class UpdateResult:
     updated: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Untouched files the template no longer makes: kept and listed until delete=True.
+    to_remove: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)  # conflicts marked resolved by the author
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -69,16 +79,22 @@ def update_project(
     template: str | None = None,
     template_version: str | None = None,
     resolved: Iterable[str] = (),
+    delete: bool = False,
+    dry_run: bool = False,
 ) -> UpdateResult:
     """Apply the template; a conflict named in `resolved` keeps the author's file and records
-    the template's version as its base, so it is no longer reported."""
+    the template's version as its base, so it is no longer reported. `template` is the one
+    the user named; without it only a built-in recorded template is rendered. With
+    `dry_run` nothing is written."""
     project = project.absolute()
     record = read_record(project)
+    if template is None:
+        _check_recorded_template(record)
     marked = {_resolved_path(project, given) for given in resolved}
     with open_template(template or record.template, version=template_version) as source:
         if marked:
             _check_same_template(record, source.spec, source.version)
-        context = resolve_answers(source, record.answers)
+        context = resolve_answers(source, public_answers(record.answers))
         with tempfile.TemporaryDirectory(
             prefix=".create-plugin-update-", dir=project.parent
         ) as tmp:
@@ -88,17 +104,34 @@ def update_project(
             result = UpdateResult(
                 str(project), source.spec, record.template_version, source.version
             )
+            result.dry_run = dry_run
             for rel in sorted(set(record.files) | set(new)):
-                _decide(rel, record.files.get(rel), new.get(rel), project, fresh, result)
+                _decide(rel, record.files.get(rel), new.get(rel), project, fresh, result, delete)
         result.resolved = [c.path for c in result.conflicts if c.path in marked]
         result.conflicts = [c for c in result.conflicts if c.path not in marked]
         answers = public_answers(context["cookiecutter"])
-        files = _recorded_files(new, record.files, result.conflicts)
-        write_atomic(
-            project / ANSWERS_FILE,
-            record_bytes(Record(source.spec, source.version, answers, files)),
-        )
+        files = _recorded_files(new, record.files, result.conflicts, result.to_remove)
+        if not dry_run:
+            write_atomic(
+                project / ANSWERS_FILE,
+                record_bytes(Record(source.spec, source.version, answers, files)),
+            )
     return result
+
+
+def _check_recorded_template(record: Record) -> None:
+    """A template named only by the repository's own record may not run: built-in ones only."""
+    if record.template.startswith(BUILTIN_PREFIX):
+        return
+    raise UsageError(
+        f"{ANSWERS_FILE} names the template {record.template!r}, which is not built-in; "
+        "rendering a template runs its code (hooks and Jinja), so --update renders only "
+        "built-in templates or one you name",
+        rule="update.template-untrusted",
+        place=f"{ANSWERS_FILE}: template",
+        hint="if you trust it, name it yourself: create-plugin --update --template "
+        + shlex.quote(record.template),
+    )
 
 
 def _resolved_path(project: Path, given: str) -> str:
@@ -142,16 +175,17 @@ def _check_known(marked: set[str], old: dict[str, str], new: dict[str, str]) -> 
 
 
 def _recorded_files(
-    new: dict[str, str], old: dict[str, str], conflicts: list[Conflict]
+    new: dict[str, str], old: dict[str, str], conflicts: list[Conflict], kept: list[str]
 ) -> dict[str, str]:
     """The new template's hashes, except that a conflicted file keeps its old base: the next
     --update reports it again until the author's file is the template's version or the author
-    marks it resolved (resolved files are not in `conflicts`, so they take the new hash)."""
+    marks it resolved (resolved files are not in `conflicts`, so they take the new hash).
+    A file kept although the template dropped it keeps its base too, so it stays listed."""
     files = dict(new)
-    for conflict in conflicts:
-        files.pop(conflict.path, None)
-        if conflict.path in old:
-            files[conflict.path] = old[conflict.path]
+    for path in [c.path for c in conflicts] + kept:
+        files.pop(path, None)
+        if path in old:
+            files[path] = old[path]
     return dict(sorted(files.items()))
 
 
@@ -160,7 +194,13 @@ def _sha(path: Path) -> str | None:
 
 
 def _decide(
-    rel: str, base: str | None, new: str | None, project: Path, fresh: Path, result: UpdateResult
+    rel: str,
+    base: str | None,
+    new: str | None,
+    project: Path,
+    fresh: Path,
+    result: UpdateResult,
+    delete: bool,
 ) -> None:
     mine = project / rel
     current = _sha(mine)
@@ -172,12 +212,18 @@ def _decide(
                 Conflict(rel, "reached through a symbolic link out of the project", "", new)
             )
             return
-        if new is None:
-            mine.unlink()
+        if new is None:  # a deletion is never implied: listed first, done only when asked
+            if not delete:
+                result.to_remove.append(rel)
+                return
+            if not result.dry_run:
+                mine.unlink()
             result.removed.append(rel)
             return
-        mine.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(mine, (fresh / rel).read_bytes(), mode=(fresh / rel).stat().st_mode & 0o777)
+        if not result.dry_run:
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            data, mode = (fresh / rel).read_bytes(), (fresh / rel).stat().st_mode & 0o777
+            write_atomic(mine, data, mode=mode)
         (result.added if base is None else result.updated).append(rel)
         return
     if base == new:

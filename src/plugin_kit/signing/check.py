@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from plugin_kit.signing.signatures import (
 )
 from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
 
-__all__ = ["SignedFileReport", "SumCheck", "check_signed_file"]
+__all__ = ["CatalogReader", "SignedFileReport", "SumCheck", "check_signed_file"]
+
+CatalogReader = Callable[[bytes, str], dict[str, object]]
+"""(verified bytes, place) -> a summary; raises when the bytes are not a valid catalog."""
 
 SUMS_NAME = "SHA256SUMS"
 CATALOG_NAME = "extensions.json"
@@ -71,13 +75,15 @@ def check_signed_file(
     *,
     signature_path: Path | None = None,
     ignore_missing: bool = False,
+    read_catalog: CatalogReader | None = None,
 ) -> SignedFileReport:
     """Verify `path` against `signature_path` (default `path.minisig`) with the pinned `key`.
 
     A file named SHA256SUMS is then read, and every file it lists beside it is hashed and
-    compared, like `sha256sum -c`; missing files fail unless `ignore_missing`. A file named
-    extensions.json must also be a valid catalog (ValidationError otherwise). A trusted
-    comment that names a file must name this one."""
+    compared, like `sha256sum -c`; missing files fail unless `ignore_missing`. The verified
+    bytes of a file named extensions.json go to `read_catalog` (the catalog layer, above this
+    one), which raises if they are not a valid catalog. A trusted comment that names a file
+    must name this one."""
     sig_path = signature_path or path.with_name(path.name + ".minisig")
     signature = _read_signature(sig_path)
     if path.name not in (SUMS_NAME, CATALOG_NAME):
@@ -92,7 +98,8 @@ def check_signed_file(
         return SignedFileReport(
             path, sig_path, verified, sums=_check_sums(path, data, ignore_missing)
         )
-    return SignedFileReport(path, sig_path, verified, catalog=_check_catalog(path, data))
+    catalog = read_catalog(data, str(path)) if read_catalog is not None else None
+    return SignedFileReport(path, sig_path, verified, catalog=catalog)
 
 
 def _read_small(path: Path, limit: int) -> bytes:
@@ -104,14 +111,6 @@ def _read_small(path: Path, limit: int) -> bytes:
             rule="signing.unreadable",
             place=str(path),
         ) from exc
-
-
-def _check_catalog(path: Path, data: bytes) -> dict[str, object]:
-    from plugin_kit.publisher.catalog import load_catalog_bytes
-
-    doc = load_catalog_bytes(data, place=str(path))
-    keys = ("catalog_id", "serial", "generated_at", "expires_at")
-    return {**{k: doc[k] for k in keys}, "entries": len(doc["entries"])}
 
 
 def _check_sums(path: Path, data: bytes, ignore_missing: bool) -> list[SumCheck]:

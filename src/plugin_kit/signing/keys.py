@@ -45,10 +45,13 @@ def _key_id(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class PublicKey:
-    """A minisign public key: `base64` is the `RW...` line that people pin."""
+    """A minisign public key: `base64` is the `RW...` line that people pin and compare.
+
+    Equality is the whole key. `key_id` is a label only: its 8 bytes are chosen by whoever
+    makes the key, so two different keys can carry the same id."""
 
     base64: str
-    key_id: str
+    key_id: str = field(compare=False)
     _key: minisign.PublicKey = field(repr=False, compare=False)
 
     @classmethod

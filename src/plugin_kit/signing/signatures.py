@@ -173,7 +173,8 @@ def _verify(
             "signature does not match the data or its trusted comment",
             rule="signing.bad-signature",
             place=place,
-            hint="the file or its .minisig was changed after signing; fetch both again from the publisher",
+            hint="the file or its .minisig was changed after signing, or another key that carries"
+            " the same key id signed it; fetch both again from the publisher",
         ) from exc
     return VerifiedSignature(signed_by, sig.trusted_comment, sig.is_prehashed())
 

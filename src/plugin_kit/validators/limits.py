@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+import re
+from dataclasses import asdict, dataclass, fields, replace
 
-__all__ = ["Limits", "DEFAULT_LIMITS"]
+from plugin_kit.errors import UsageError
+
+__all__ = ["Limits", "DEFAULT_LIMITS", "LIMIT_RULES", "parse_overrides", "over_limit_hint"]
 
 KiB, MiB = 1024, 1024 * 1024
 
@@ -39,3 +42,49 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+# The reader's refusals that mean "over a limit", not "damaged": rule -> the Limits field.
+LIMIT_RULES = {
+    "archive-too-large": "max_archive_size",
+    "manifest-too-large": "max_manifest_size",
+    "too-many-entries": "max_entries",
+    "file-too-large": "max_file_size",
+    "total-too-large": "max_total_size",
+    "path-too-long": "max_path_bytes",
+    "zstd-window": "max_window",
+    "pax-too-large": "max_pax_size",
+    "ratio-exceeded": "max_ratio",
+}
+
+_SIZE = re.compile(r"([0-9]+)(KiB|MiB|GiB)?")
+_UNITS = {None: 1, "KiB": KiB, "MiB": MiB, "GiB": 1024 * MiB}
+
+
+def parse_overrides(texts: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """`NAME=VALUE` pairs (`max_file_size=16MiB`, `max-entries=1000`) as Limits field values."""
+    names = {f.name for f in fields(Limits)}
+    out = {}
+    for text in texts:
+        name, _, value = text.partition("=")
+        name = name.strip().replace("-", "_")
+        m = _SIZE.fullmatch(value.strip())
+        if name not in names or m is None:
+            raise UsageError(
+                f"{text!r} is not a limit such as max_file_size=16MiB",
+                rule="limit-syntax",
+                hint="NAME=N with an optional KiB, MiB or GiB; names: " + ", ".join(sorted(names)),
+            )
+        out[name] = int(m[1]) * _UNITS[m[2]]
+    return out
+
+
+def over_limit_hint(rule: str) -> str | None:
+    """The hint of a refusal that is over a limit (None for other rules): not damage, a size."""
+    name = LIMIT_RULES.get(rule)
+    if name is None:
+        return None
+    return (
+        f"The archive is over the limit {name}, not damaged; the host refuses it too. "
+        f"Repack it within the limits (`plugin validate` names them), or read it with a raised "
+        f"Limits.{name} if you trust it."
+    )

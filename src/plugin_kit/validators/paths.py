@@ -1,8 +1,9 @@
 """Path rules for archive members, shared by the packer (refuse a tree) and the reader (refuse an archive).
 
 Each rule has a stable id that errors carry; docs/format.md lists them. The rules follow Go's
-module.CheckFilePath, CPython's ntpath reserved names and node-tar's collision CVEs
-(see shared/research/archive.md, rules 18-26).
+module.CheckFilePath and its Windows short-name check (x/mod module.go, "trailing tilde and digits"),
+CPython's ntpath reserved names and node-tar's collision CVEs (see shared/research/archive.md,
+rules 18-26).
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ _ASCII_OK = re.compile(r"[A-Za-z0-9 !#$%&()+,\-.=@\[\]^_{}~/]*")
 def _char_ok(ch: str) -> bool:
     if ch.isascii():
         return ch.isalnum() or ch in _ALLOWED_PUNCT
-    return ch.isalpha() or unicodedata.category(ch) in ("Mn", "Mc", "Nd")
+    # Letters and combining marks of any script; not other digits (U+0663 looks like 3 and is not
+    # one to a reader) nor enclosing marks (U+20DD draws over its neighbours).
+    return ch.isalpha() or unicodedata.category(ch) in ("Mn", "Mc")
+
+
+def _short_name(part: str) -> bool:
+    """A Windows 8.3 alias such as PROGRA~1: Go's rule, a tilde then only ASCII digits before the first dot."""
+    _stem, tilde, digits = part.partition(".")[0].rpartition("~")
+    return bool(tilde) and digits != "" and digits.isascii() and digits.isdigit()
 
 
 def _component_violation(path: str, part: str) -> PathViolation | None:
@@ -71,6 +80,10 @@ def _component_violation(path: str, part: str) -> PathViolation | None:
     if part.partition(".")[0].rstrip(" ").upper() in _RESERVED:
         return PathViolation(
             "path-reserved-name", path, f"segment {part!r} is a reserved Windows device name"
+        )
+    if _short_name(part):
+        return PathViolation(
+            "path-short-name", path, f"segment {part!r} looks like a Windows 8.3 short name"
         )
     return None
 
@@ -105,7 +118,8 @@ def collision_key(path: str) -> str:
 
 
 class CollisionChecker:
-    """Tracks member paths and refuses duplicates, caseless collisions and file/directory conflicts."""
+    """Tracks member paths and refuses duplicates, caseless collisions (of files and of folders) and
+    file/directory conflicts."""
 
     def __init__(self) -> None:
         self._files: dict[str, str] = {}
@@ -136,6 +150,12 @@ class CollisionChecker:
                     path,
                     f"{self._files[pkey]!r} is a file but also a directory here",
                 )
-            self._dirs.setdefault(pkey, prefix)
+            other = self._dirs.setdefault(pkey, prefix)
+            if other != prefix:
+                return PathViolation(
+                    "path-collision",
+                    path,
+                    f"folder {prefix!r} collides with folder {other!r} (case or Unicode folding)",
+                )
         self._files[key] = path
         return None

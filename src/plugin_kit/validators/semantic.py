@@ -1,4 +1,5 @@
-"""Checks beyond the schema: versions, ranges, licence, hosts, and the files the manifest points at."""
+"""Checks beyond the schema: versions, ranges, licence, hosts, and the files the manifest points at
+(wasm module, hooks files, tool input and config schemas)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from plugin_kit.validators.hooks import hook_tables
 from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
 
 __all__ = ["semantic_problems", "wasm_problem"]
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 WASM_MAGIC = b"\0asm\x01\0\0\0"
 
 
@@ -107,7 +109,11 @@ def host_problem(host: str) -> str | None:
         return f"{host!r} is not a host name (no scheme, path, port or user)"
     name = host[2:] if host.startswith("*.") else host
     labels = name.split(".")
-    if host != host.lower() or len(name) > 253 or not all(_HOST_LABEL.match(lab) for lab in labels):
+    if (
+        host != host.lower()
+        or len(name) > 253
+        or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
+    ):
         return f"{host!r} is not a valid lower-case host name"
     return None
 
@@ -192,7 +198,7 @@ def _exports_start(data: bytes) -> bool:
 def _file_problems(
     m: Manifest, packed: set[str], read: Callable[[str], bytes], exists: Callable[[str], bool]
 ) -> list[Problem]:
-    out = []
+    out, hooks_checked = [], set()
     for fld, path in m.referenced_files():
         if path not in packed:
             if exists(path):
@@ -216,6 +222,10 @@ def _file_problems(
                 )
         elif fld.endswith("schema"):
             out.extend(_schema_file_problems(path, data, fld))
+        elif fld == "runtime.file" or fld.startswith("hooks["):
+            if path not in hooks_checked:
+                hooks_checked.add(path)
+                out.extend(hook_tables(data, file=path)[1])
     return out
 
 

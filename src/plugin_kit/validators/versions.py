@@ -8,7 +8,7 @@ import semver
 
 __all__ = ["VersionRangeError", "parse_version", "parse_range", "range_matches"]
 
-_CLAUSE = re.compile(r"^(>=|<=|==|!=|>|<)\s*(\S+)$")
+_CLAUSE = re.compile(r"(>=|<=|==|!=|>|<)\s*(\S+)")
 
 
 class VersionRangeError(ValueError):
@@ -26,7 +26,7 @@ def parse_range(text: str) -> list[tuple[str, semver.Version]]:
     """Comma-separated clauses, each an operator and a full SemVer version; all must hold."""
     clauses = []
     for raw in text.split(","):
-        m = _CLAUSE.match(raw.strip())
+        m = _CLAUSE.fullmatch(raw.strip())
         if not m:
             raise VersionRangeError(f"{raw.strip()!r} in {text!r} is not a clause like '>=1.0.0'")
         clauses.append((m.group(1), parse_version(m.group(2))))

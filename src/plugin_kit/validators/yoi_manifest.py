@@ -37,7 +37,6 @@ __all__ = [
     "parse_yoi_manifest",
     "yoi_semantic_problems",
     "yoi_manifest_warnings",
-    "component_problem",
     "is_safe_id",
     "archive_path_ok",
     "TOOL_WORLD",
@@ -55,8 +54,6 @@ WORLDS = {TOOL_WORLD: "tool", INSTANCE_WORLD: "instance"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # PLUGIN_REQUEST_ALLOWED_METHODS
 REQUEST_SCHEMES = ("http", "https", "*")
 WEBSOCKET_SCHEMES = ("ws", "wss", "*")
-WASM_MAGIC = b"\0asm"
-COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"  # component-model binary: version 13, layer 1
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _SEMVER = re.compile(
@@ -98,11 +95,6 @@ class YoiManifest:
     def component(self) -> str | None:
         comp = self.runtime_section.get("component")
         return comp if isinstance(comp, str) else None
-
-    @property
-    def package(self) -> dict[str, Any]:
-        """Include/exclude never live in a Yoi plugin.toml (hosts.SIDECAR_NAME holds them)."""
-        return {}
 
     @property
     def permission_labels(self) -> list[str]:
@@ -159,29 +151,12 @@ def is_safe_id(value: str) -> bool:
 
 def archive_path_ok(raw: str) -> bool:
     """plugin.rs `normalize_archive_path` accepts `raw` unchanged (no `/`, `\\`, `~`, drive, `.`, `..`, empty part)."""
-    if not raw or "\0" in raw or "\\" in raw or raw.startswith(("/", "~")):
+    # Control characters: the host would look up a name no packed file can have (paths.py).
+    if not raw or "\\" in raw or raw.startswith(("/", "~")) or any(c < " " for c in raw):
         return False
     if len(raw) >= 2 and raw[1] == ":" and raw[0].isascii() and raw[0].isalpha():
         return False
     return all(part not in ("", ".", "..") for part in raw.split("/"))
-
-
-def component_problem(data: bytes) -> str | None:
-    """Why `data` is not a WebAssembly component the host could load, judged by its header; or None.
-
-    The host's templates ship a text placeholder as the component (`yoi plugin check` says
-    "partial" for it); the deeper pre-flight (worlds, imports, limits) lives with the component
-    checks, not here.
-    """
-    if data[:4] != WASM_MAGIC:
-        return ("is not WebAssembly (it does not start with \\0asm); it looks like a placeholder: "
-                "build the component and put it at this path before enabling the plugin")  # fmt: skip
-    if data[:8] == WASM_MAGIC + b"\x01\0\0\0":
-        return ("is a core WebAssembly module, not a component; wrap it with "
-                "`wasm-tools component new` (the host runs components only)")  # fmt: skip
-    if data[:8] != COMPONENT_HEADER:
-        return "has a WebAssembly header this host does not read (expected a component, version 13, layer 1)"
-    return None
 
 
 def _problem(rule: str, where: str, message: str, hint: str = _DOCS, *, place: str,
@@ -555,7 +530,6 @@ def yoi_manifest_warnings(
 ) -> list[Problem]:
     """Warnings: what the host loads but will not run as the author expects."""
     return [
-        *_component_warnings(m, packed, read),
         *_runtime_warnings(m),
         *_target_warnings(m),
         *_grant_warnings(m),
@@ -567,23 +541,6 @@ def yoi_manifest_warnings(
 
 def _warn(rule: str, where: str, message: str, hint: str, file: str = "plugin.toml") -> Problem:
     return _problem(rule, where, message, hint, place=file, phase="semantic", severity="warning")
-
-
-def _component_warnings(
-    m: YoiManifest, packed: set[str], read: Callable[[str], bytes]
-) -> list[Problem]:
-    comp = m.component
-    if comp is None or comp not in packed:
-        return []
-    data = read(comp)
-    why = component_problem(data)
-    if why is None:
-        return []
-    rule = "component-placeholder" if data[:4] != WASM_MAGIC else "component-invalid"
-    return [_warn(rule, "runtime.component",
-                  f"the component {comp} {why}. The host loads the package but cannot start it "
-                  "(`yoi plugin check` says partial for the template's placeholder).",
-                  "Build the component (cargo component build --release) and copy it to this path.", comp)]  # fmt: skip
 
 
 def _runtime_warnings(m: YoiManifest) -> list[Problem]:

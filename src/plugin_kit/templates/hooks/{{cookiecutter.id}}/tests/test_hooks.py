@@ -25,7 +25,8 @@ def decide(event: dict) -> tuple[str | None, list[str]]:
 
 
 def test_hooks_file_matches_the_schema():
-    schema = json.loads(files("plugin_kit.scaffold").joinpath("hooks.schema.json").read_text())
+    schema = files("plugin_kit.validators").joinpath("schemas/hooks.schema.json").read_text()
+    schema = json.loads(schema)
     jsonschema.Draft202012Validator(schema).validate(tomllib.loads(DATA.decode()))
 
 

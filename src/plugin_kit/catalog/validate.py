@@ -1,5 +1,8 @@
 """catalog/extensions.json: the shipped JSON Schema, then the rules a schema cannot say.
 
+It sits in the catalog layer, above signing, because some rules parse the publisher keys an
+entry names; the schema itself ships with the validators (validators/schemas/).
+
 Every problem is collected (with its field path, e.g. `entries[2].source.assets[0].sha256`)
 and raised once as a ValidationError, so a catalog author sees the whole list at once.
 """

@@ -1,0 +1,45 @@
+"""`plugin wat2component`: build a component from WebAssembly text and a WIT world (a build step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli._output import emit_json, info
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  plugin wat2component src/plugin.wat --wit wit --world tool -o plugin.component.wasm
+  plugin wat2component src/plugin.wat --wit wit --world yoi:plugin/instance@1.0.0 -o c.wasm --json
+"""
+)
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--wit",
+    "wit_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with the world's WIT package (and deps/).",
+)
+@click.option("--world", required=True, help="World to target: tool, instance, or a full name.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Component to write (replaced atomically; left untouched on error).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def wat2component(src: Path, wit_dir: Path, world: str, out: Path, as_json: bool) -> None:
+    """Build a component from the core module text SRC with wasm-tools (component embed + new)."""
+    from plugin_kit.components.build import build_component
+
+    result = build_component(src, wit_dir, world, out)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        info(f"wrote {result.output} ({result.size} bytes, sha256 {result.sha256[:16]}…)")

@@ -1,0 +1,1 @@
+{{ shared("yoi/post_gen_project.py") }}

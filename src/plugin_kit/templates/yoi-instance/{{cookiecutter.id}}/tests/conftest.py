@@ -1,0 +1,1 @@
+{{ shared("tests/conftest.py") }}

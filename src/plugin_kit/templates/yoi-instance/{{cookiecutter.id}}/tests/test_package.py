@@ -1,0 +1,1 @@
+{{ shared("yoi/tests/test_package.py") }}

@@ -1,0 +1,1 @@
+{{ shared("yoi/tests/yoi_runtime.py") }}
