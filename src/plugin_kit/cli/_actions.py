@@ -1,5 +1,6 @@
 """GitHub Actions rendering of failures: `::error file=,line=,title=::` annotations (on stderr,
-so a `--json` stdout stays one document; the runner reads workflow commands from both streams)
+so a `--json` stdout stays one document; the runner reads workflow commands from both
+streams: actions/runner ScriptHandler.cs hands stdout and stderr to OutputManager.OnDataReceived)
 and a failure section in $GITHUB_STEP_SUMMARY. Used only when GITHUB_ACTIONS=true."""
 
 from __future__ import annotations
