@@ -15,6 +15,7 @@ __all__ = [
     "NeedsUserError",
     "LockTimeoutError",
     "DevError",
+    "FileRefusedError",
     "EXIT_OK",
     "EXIT_ERROR",
     "EXIT_USAGE",
@@ -119,3 +120,9 @@ class LockTimeoutError(InstallError):
 
 class DevError(PluginKitError):
     phase = "dev"
+
+
+class FileRefusedError(PluginKitError):
+    """A file others control that is not read: a symlink, not a regular file, or over its cap."""
+
+    phase = "read"

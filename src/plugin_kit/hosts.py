@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_kit.errors import UsageError
+from plugin_kit.errors import FileRefusedError, UsageError
+from plugin_kit.fsio import open_regular
 from plugin_kit.validators.limits import Limits
 
 __all__ = [
@@ -171,10 +172,10 @@ def host_for_archive(path: Path, explicit: str | None = None) -> Host:
     """The host of an archive: --host, else its first bytes (zstd frame or ZIP), else its suffix."""
     if explicit:
         return get_host(explicit)
-    try:
-        with open(path, "rb") as f:
+    try:  # as the reader opens it: a FIFO or a device is not waited on (it refuses them)
+        with open_regular(Path(path), what=str(path), follow_symlinks=True) as f:
             head = f.read(4)
-    except OSError:
+    except (OSError, FileRefusedError):
         head = b""
     if head in _MAGIC:
         return _MAGIC[head]

@@ -128,9 +128,9 @@ CASES = {
         {},
         ["component-import-permission", "component-limit-instances"],
     ),
-    "request without targets": (
+    "request without targets": (  # the manifest rules refuse it too (request-target-missing)
         lambda: component(imports("request", "yoi:host/request@1.0.0")),
-        {"permissions": REQUEST},
+        {"permissions": REQUEST, "checked": False},
         ["component-import-targets", "component-limit-instances"],
     ),
     "host API requested: the instance limit alone": (
@@ -257,3 +257,11 @@ def test_a_requested_host_api_is_recognised_in_each_manifest_shape(permission):
     model = SimpleNamespace(world="yoi:plugin/tool@1.0.0", permissions=[permission], request=[])
     report = preflight(component(imports("read")), model)
     assert [w.rule for w in report.warnings] == ["component-limit-instances"]
+
+
+def test_the_manifest_rules_refuse_request_without_targets_before_the_preflight():
+    from plugin_kit.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        manifest(permissions=REQUEST)
+    assert refused.value.rule == "request-target-missing"

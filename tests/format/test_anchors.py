@@ -36,7 +36,6 @@ EXAMPLES = {
     r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\n)": "weather-tools",
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$(?!\n)": "1.2.3-rc.1+b5",
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$(?!\n)": "2026-01-02T03:04:05Z",
-    r"^[^\u0000-\u001f\u007f]*$(?!\n)": "Forecasts and alerts",
     r"^[0-9a-f]{64}$(?!\n)": "0" * 64,
     r"^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\s\S])": "example.echo",
     r"^(?![/~])(?![A-Za-z]:)(?![\s\S]*[\\\u0000-\u001f])(?!([\s\S]*/)?\.{1,2}(/|(?![\s\S])))(?![\s\S]*//)(?![\s\S]*/(?![\s\S]))[\s\S]+": "hooks/summary.md",
@@ -52,6 +51,7 @@ EXAMPLES = {
     r"^[a-z0-9][a-z0-9-]{0,31}$(?!\n)": "weather",
     r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$(?!\n)": "get_forecast",
     r"^[A-Z_][A-Z0-9_]*\*?$(?!\n)": "WEATHER_*",
+    r"^[a-z][a-z0-9_]{0,63}$(?!\n)": "outbound_per_minute",
 }
 # Prefix checks, not guards of a whole value: `path_prefix` must start with "/".
 PREFIX_PATTERNS = {
@@ -61,6 +61,14 @@ PREFIX_PATTERNS = {
     r"\S",
     r"^\s*([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]|[Pp][Uu][Tt]|[Pp][Aa][Tt][Cc][Hh]|[Dd][Ee][Ll][Ee][Tt][Ee])\s*(?![\s\S])",
     r"^\s*([Ww][Ss][Ss]?|\*)\s*(?![\s\S])",
+}
+# Searches under "not" (the `text`, `line` and `prose` definitions): a value is refused if they
+# match anywhere, so they need no anchor. Each with: does it find a newline? (`prose` allows one.)
+_TERMINAL_CONTROLS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+FORBIDDEN_PATTERNS = {
+    f"[{_TERMINAL_CONTROLS}]": True,  # catalog.schema.json writes the characters themselves
+    r"[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]": True,
+    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]": False,
 }
 
 
@@ -89,6 +97,15 @@ CASES = sorted({(name, p) for name in SCHEMAS for p in _patterns(_schema(name))}
 @pytest.mark.parametrize(("schema", "pattern"), CASES, ids=[f"{s}:{p}" for s, p in CASES])
 def test_schema_pattern_refuses_a_trailing_newline(schema: str, pattern: str) -> None:
     if pattern in PREFIX_PATTERNS:
+        return
+    if pattern in FORBIDDEN_PATTERNS:
+        ecma = regress.Regex(pattern, "u")
+        assert not re.search(pattern, "Forecasts — Zürich, 東京")
+        for bad in ("a\x1b[2J", "a\u202eb", "a\x9b1A", "a\u2028b"):
+            assert re.search(pattern, bad) and ecma.find(bad), repr(bad)
+        for newline in ("a\n", "\na"):
+            found = bool(re.search(pattern, newline))
+            assert found is (ecma.find(newline) is not None) is FORBIDDEN_PATTERNS[pattern]
         return
     assert pattern in EXAMPLES, f"{schema}: give an example for the new pattern {pattern!r}"
     good = EXAMPLES[pattern]

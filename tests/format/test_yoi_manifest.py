@@ -125,6 +125,14 @@ CASES = [
     ("id-non-ascii", doc(head=HEAD.replace("example.echo", "é")), "id-unsafe", "id", True),
     ("name-blank", doc(head=HEAD.replace('name = "Echo"', 'name = "  "')), "manifest-empty", "name", True),
     ("version-empty", doc(head=HEAD.replace('version = "0.1.0"', 'version = ""')), "manifest-empty", "version", True),
+    ("name-escape", doc(head=HEAD.replace('"Echo"', '"Echo\\u001b[2J"')), "text-control", "name", True),
+    ("version-newline", doc(head=HEAD.replace('"0.1.0"', '"0.1.0\\n"')), "text-control", "version", True),
+    ("description-bidi", doc('description = "a\\u202eb"\n'), "text-control", "description", True),
+    ("tool-description-osc", doc(tools=TOOL.replace('"Echo"', '"Echo\\u001b]52;c;eA==\\u0007"')),
+     "text-control", "tools[0].description", True),
+    ("service-description-c1", doc(perms=SERVICE_PERMS, runtime=INSTANCE, tools="",
+                                   tables=SERVICE.replace('"A service"', '"A\\u009b2J"') + INGRESS),
+     "text-control", "services[0].description", True),
     ("runtime-wasm-retired", doc(runtime='[runtime]\nkind = "wasm"\nentry = "plugin.wasm"\nabi = "yoi-plugin-wasm-1"\n'),
      "runtime-retired", "runtime.kind", True),
     ("runtime-kind", doc(runtime=RUNTIME.replace("wasm-component", "docker")), "runtime-kind", "runtime.kind", True),
@@ -233,6 +241,9 @@ VALID = {
         tools=TOOL + "external_write = true\n",
     ),
     "fs-only": doc(perms=PERMS.replace("]\n", ', { kind = "host_api", api = "fs" }]\n')),
+    "multi-line-tool-description": doc(
+        tools=TOOL.replace('"Echo"', '"""Echo the text.\n\tKeeps it as it is, ünïcode too."""')
+    ),
     **{
         t: (TEMPLATES / t / "plugin.toml").read_text("utf-8")
         for t in ("rust-component-tool", "rust-component-instance")
@@ -261,7 +272,7 @@ def test_the_case_table_covers_every_error_rule() -> None:
         "manifest-version", "id-unsafe", "manifest-empty", "runtime-retired", "runtime-kind",
         "runtime-abi", "runtime-world", "runtime-component", "runtime-missing", "manifest-path",
         "surface-world", "tool-name", "tool-duplicate", "tool-schema", "permission-missing",
-        "request-target-missing", "websocket-target-missing",
+        "request-target-missing", "websocket-target-missing", "text-control",
     }  # fmt: skip
 
 
@@ -584,6 +595,21 @@ def test_package_path_pattern_matches_archive_path_ok(value: str) -> None:
     assert bool(re.search(schema["$defs"]["packagePath"]["pattern"], value)) is archive_path_ok(
         value
     )
+
+
+_TEXT = "aé \n\t\x00\x1b\x7f\x9b\u061c\u200e\u202e\u2028\u2066\u00a0"
+
+
+@given(st.text(alphabet=_TEXT, max_size=8))
+def test_text_patterns_match_the_control_rule(value: str) -> None:
+    from plugin_kit.validators.yoi_manifest import _control_problem
+
+    defs = json.loads(
+        files("plugin_kit.validators").joinpath("schemas/yoi-plugin.schema.json").read_text()
+    )["$defs"]
+    for name, prose in (("line", False), ("prose", True)):
+        refused = bool(re.search(defs[name]["not"]["pattern"], value))
+        assert refused is (_control_problem("f", value, prose=prose, place="p") is not None)
 
 
 _KEYS = ["schema_version", "id", "name", "version", "runtime", "kind", "world", "component", "tools",

@@ -11,11 +11,12 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from pathlib import Path
 
 from plugin_kit.components.build import build_component, wasm_tools_executable
 from plugin_kit.scaffold.templates import builtin_root
-from plugin_kit.validators.yoi_manifest import parse_yoi_manifest
+from plugin_kit.validators.yoi_manifest import parse_yoi_manifest, yoi_manifest_from_doc
 
 WIT_DIR = builtin_root() / "_shared" / "yoi" / "wit"
 _CACHE: dict[str, bytes] = {}
@@ -81,8 +82,13 @@ def component_from_text(wat: str) -> bytes:
     return _CACHE[key]
 
 
-def manifest(*, world: str = "tool", permissions: str = "", tables: str = ""):  # type: ignore[no-untyped-def]
-    """A Yoi manifest for a component of `world`, with extra permission entries and tables."""
+def manifest(  # type: ignore[no-untyped-def]
+    *, world: str = "tool", permissions: str = "", tables: str = "", checked: bool = True
+):
+    """A Yoi manifest for a component of `world`, with extra permission entries and tables.
+
+    `checked=False` builds the model without the manifest rules, for a pre-flight check that
+    the rules already refuse as an error (the pre-flight must still say it on its own)."""
     text = f"""schema_version = 1
 id = "fixture"
 name = "Fixture"
@@ -106,4 +112,6 @@ description = "Echo"
 input_schema = {{ type = "object" }}
 {tables}
 """
+    if not checked:
+        return yoi_manifest_from_doc(tomllib.loads(text))
     return parse_yoi_manifest(text.encode())

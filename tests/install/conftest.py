@@ -251,3 +251,60 @@ def plugin(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return call
+
+
+@pytest.fixture
+def http_folder():
+    """Serve folders over loopback http; `serve(root, token=T)` answers only `?token=T` (403
+    otherwise) and returns the base URL. Every server stops when the test ends."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    servers = []
+
+    def serve(root: Path, *, token: str | None = None) -> str:
+        class Files(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(parts.query)
+                path = root / urllib.parse.unquote(parts.path).lstrip("/")
+                if token is not None and query.get("token") != [token]:
+                    self.send_error(403)
+                elif not path.is_file():
+                    self.send_error(404)
+                else:
+                    data = path.read_bytes()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def install_in_project(plugin, make_archive):
+    """Install weather-tools 1.0.0 from a local file into the workspace store of `ws`."""
+
+    def install(ws: Path) -> PackResult:
+        built = make_archive("weather-tools", "1.0.0")
+        r = plugin(
+            "install", built.path, "--sha256", built.sha256, "--project", "--workspace", ws, "--yes"
+        )
+        assert r.code == 0, r.err
+        return built
+
+    return install

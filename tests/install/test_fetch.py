@@ -6,6 +6,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plugin_kit.errors import VerificationError
 from plugin_kit.installer.fetch import _CheckedRedirect, check_url
@@ -129,3 +131,124 @@ def test_small_documents_have_the_deadline_too(
     with pytest.raises(InstallError) as err:
         fetch_bytes(trickler, max_bytes=2 << 20)
     assert err.value.rule == "fetch-deadline"
+
+
+LOOPBACK_HTTPS = [
+    "https://127.0.0.1/w",
+    "https://127.8.9.10:8443/w",
+    "https://[::1]/w",
+    "https://[::ffff:127.0.0.1]/w",
+    "https://localhost/w",
+    "https://LocalHost./w",
+    "https://api.localhost/w",
+    "https://0.0.0.0/w",
+    "https://127.1/w",
+    "https://2130706433/w",
+]
+
+
+@pytest.mark.parametrize("asset", LOOPBACK_HTTPS)
+def test_https_to_a_loopback_host_counts_as_loopback(asset: str) -> None:
+    with pytest.raises(VerificationError) as err:
+        check_url(asset, within="https://cat.example.org/extensions.json")
+    assert err.value.rule == "url-more-local"
+    handler = _CheckedRedirect()
+    with pytest.raises(VerificationError):
+        handler.redirect_request(urllib.request.Request(HTTPS), None, 302, "Found", {}, asset)
+    check_url(asset, within="http://127.0.0.1:9/extensions.json")  # loopback to loopback: fine
+
+
+@given(
+    st.integers(0, (1 << 24) - 1),
+    st.sampled_from(
+        ["{a}", "{n}", "[::ffff:{a}]", "{a}.", "x.{label}.localhost", "{label}.localhost."]
+    ),
+    st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?", fullmatch=True),
+)
+def test_every_spelling_of_a_loopback_host_is_loopback(low: int, shape: str, label: str) -> None:
+    addr = f"127.{low >> 16}.{(low >> 8) & 255}.{low & 255}"
+    host = shape.format(a=addr, n=(127 << 24) | low, label=label)
+    with pytest.raises(VerificationError):
+        check_url(f"https://{host}/w", within="https://cat.example.org/extensions.json")
+
+
+@pytest.mark.parametrize(
+    "host", ["https://localhost.example.org/w", "https://127.0.0.1.example.org/w", HTTPS]
+)
+def test_names_that_only_look_local_are_remote(host: str) -> None:
+    check_url(host, within="https://cat.example.org/extensions.json")
+
+
+def test_an_https_catalog_naming_a_loopback_https_asset_is_refused(site, plugin) -> None:
+    doc = site.bumped()
+    for entry in doc["entries"]:
+        for asset in entry["source"]["assets"]:
+            asset["url"] = "https://127.0.0.1:8443/" + asset["asset"]
+    site.write_catalog(doc)
+    assert plugin("catalog", "refresh", "acme").code == 0
+    toml = config_dir() / "catalogs.toml"
+    toml.write_text(
+        toml.read_text().replace(site.url, "https://plugins.example.org/catalog/extensions.json")
+    )
+    r = plugin("install", "weather-tools", "--dry-run")
+    assert r.code == 3 and "url-more-local" in r.err, r.err
+
+
+@pytest.fixture
+def header_trickler():
+    """A raw loopback server that sends its status line and headers one byte every 20 ms and
+    never finishes them; it stops when the client hangs up, the test ends, or after 30 s."""
+    import socket
+    import threading
+
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 100_000
+
+    def serve() -> None:
+        conns = []
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conns.append(conn)
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+        for conn in conns:
+            conn.close()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for i in range(len(head)):
+                if stop.wait(0.02):
+                    return
+                try:
+                    conn.sendall(head[i : i + 1])
+                except OSError:
+                    return  # the client gave up: that is the point
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    timer = threading.Timer(30, stop.set)
+    timer.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/w-1.0.0.insomnia-plugin"
+    stop.set()
+    timer.cancel()
+    thread.join()
+    listener.close()
+
+
+def test_headers_sent_a_byte_at_a_time_are_stopped_by_the_deadline(
+    header_trickler: str, plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugin_kit.errors import InstallError
+    from plugin_kit.installer.fetch import fetch_bytes
+
+    monkeypatch.setenv("PLUGIN_KIT_FETCH_DEADLINE", "1")
+    with pytest.raises(InstallError) as err:
+        fetch_bytes(header_trickler, max_bytes=1 << 20)
+    assert err.value.rule == "fetch-deadline"
+    r = plugin("install", header_trickler, "--sha256", "ab" * 32, "--yes")
+    assert r.code == 1 and "fetch-deadline" in r.err, r.err

@@ -23,6 +23,7 @@ from typing import Any
 
 from plugin_kit.errors import UsageError
 from plugin_kit.hosts import INSOMNIA, Host
+from plugin_kit.textsafe import one_line
 
 __all__ = [
     "RISK_LEVELS",
@@ -82,11 +83,6 @@ def _medium(r: Requests) -> bool:
     return bool(r.network or r.secrets or any(scope != "workspace" for scope in r.fs_read))
 
 
-def _one_line(text: str) -> str:
-    # Catalog and terminal lines stay one line whatever a manifest holds.
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def _summary(r: Requests) -> str:
     nets = [f"{n.host}{n.path_prefix}" for n in r.network]
     parts = ["network: " + (", ".join(nets) if nets else "none")]
@@ -102,7 +98,7 @@ def _summary(r: Requests) -> str:
         parts.append(f"native process ({r.native})")
     if r.unknown:
         parts.append("unknown: " + ", ".join(r.unknown))
-    return _one_line(" · ".join(parts))
+    return one_line(" · ".join(parts))  # one line whatever a manifest or catalog holds
 
 
 def assess(requests: Requests) -> Risk:

@@ -16,7 +16,7 @@ from typing import Any
 
 from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
-from plugin_kit.validators.problems import Problem, field_path
+from plugin_kit.validators.problems import Problem, field_path, schema_message
 
 __all__ = ["ARCHIVE_SUFFIX", "catalog_problems", "catalog_schema", "validate_catalog"]
 
@@ -47,7 +47,8 @@ def _schema_problems(doc: Any) -> list[Problem]:
         validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
     )
     return [
-        _problem("catalog-schema", e.message, field_path(e.absolute_path), "schema") for e in errors
+        _problem("catalog-schema", schema_message(e), field_path(e.absolute_path), "schema")
+        for e in errors
     ]
 
 

@@ -1,7 +1,14 @@
-"""Rendering shared by all commands: JSON, plain lines, and errors mapped to exit codes."""
+"""Rendering shared by all commands: JSON, plain lines, and errors mapped to exit codes.
+
+Every human-readable line goes through `echo` (or `info`, `echo_row`, `echo_block`,
+`progress`, `confirm`, `prompt`), which show control characters in the text as escapes
+(textsafe.visible): catalogs, manifests, store file names and locks are text others control. JSON output is
+left exact; its escapes are already inert.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from typing import Any
@@ -9,6 +16,7 @@ from typing import Any
 import click
 
 from plugin_kit.errors import EXIT_USAGE, PluginKitError
+from plugin_kit.textsafe import visible
 
 
 def emit_json(obj: Any) -> None:
@@ -20,20 +28,54 @@ def emit_json_line(obj: Any) -> None:
     click.echo(json.dumps(obj, sort_keys=True, default=str))
 
 
+def echo(line: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """One human-readable line; control characters in it are shown, never interpreted."""
+    click.echo(visible(line), err=err, nl=nl)
+
+
 def info(message: str) -> None:
     """Progress and human notes go to stderr so stdout stays clean for pipes."""
-    click.echo(message, err=True)
+    echo(message, err=True)
+
+
+def echo_row(*fields: object, err: bool = False) -> None:
+    """Tab-separated fields (for `cut` and friends); a tab inside a field is escaped."""
+    click.echo("\t".join(visible(str(f)) for f in fields), err=err)
+
+
+def echo_block(text: str, *, err: bool = False) -> None:
+    """Several lines (a diff): each line made visible, the line breaks kept."""
+    for line in text.removesuffix("\n").split("\n"):
+        echo(line, err=err)
+
+
+def progress(line: str, *, done: bool = False) -> None:
+    """A progress line redrawn in place on stderr ("\r" is ours, the text is made visible)."""
+    click.echo("\r" + visible(line), err=True, nl=done)
+
+
+def confirm(question: str) -> bool:
+    """Ask yes/no on the terminal (stderr); the question may quote text others control."""
+    return click.confirm(visible(question), default=False, err=True)
+
+
+def prompt(question: str, default: str) -> str:
+    """Prompt for a value (a template's variable): the question and the default it shows may be
+    text others control; the default returned on Enter is the real one."""
+    shown = visible(question) + (f" [{visible(default)}]" if default else "")
+    return str(click.prompt(shown, default=default, show_default=False))
 
 
 def render_error(err: PluginKitError, *, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": False, "error": err.to_dict()})
         return
-    click.echo(click.style("error", fg="red", bold=True) + f"[{err.rule}]: {err.message}", err=True)
+    label = click.style("error", fg="red", bold=True)
+    click.echo(label + visible(f"[{err.rule}]: {err.message}"), err=True)
     if err.place:
-        click.echo(f"  at:   {err.place}", err=True)
+        echo(f"  at:   {err.place}", err=True)
     if err.hint:
-        click.echo(f"  hint: {err.hint}", err=True)
+        echo(f"  hint: {err.hint}", err=True)
 
 
 def _annotate(err: PluginKitError, prog: str, args: list[str]) -> None:
@@ -59,10 +101,12 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        click.echo("Aborted.", err=True)
+        echo("Aborted.", err=True)
         return 130
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()  # click quotes arguments (a file name from a checkout) in these
+        exc.show(file=shown)
+        echo_block(shown.getvalue(), err=True)
         return exc.exit_code if exc.exit_code else EXIT_USAGE
     except OSError as exc:
         # Library layers translate what they expect; this is the net for the rest (a full disk, EIO).
@@ -72,6 +116,6 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         )
         return 1
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return 130
     return code if isinstance(code, int) else 0

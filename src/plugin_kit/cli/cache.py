@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.cli.install import workspace_option
 
 
@@ -39,7 +39,7 @@ def gc(dry_run: bool, workspace: Path | None, as_json: bool) -> None:
         emit_json({"ok": True, **result.to_dict()})
         return
     verb = "would remove" if dry_run else "removed"
-    click.echo(
+    echo(
         f"{verb} {len(result.removed_trees)} trees, {len(result.removed_archives)} archives, "
         f"{len(result.removed_temp)} leftovers; kept {result.kept}"
     )

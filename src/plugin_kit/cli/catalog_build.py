@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info
 
 
 @click.command()
@@ -110,8 +110,6 @@ def build(
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(str(result.path))
-    click.echo(
-        f"  serial {result.serial}, {len(result.entries)} plugins: {', '.join(result.entries)}"
-    )
+    echo(str(result.path))
+    echo(f"  serial {result.serial}, {len(result.entries)} plugins: {', '.join(result.entries)}")
     info("updated and signed" if result.changed else "unchanged: nothing written")

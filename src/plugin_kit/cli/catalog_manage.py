@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, info
 from plugin_kit.errors import PluginKitError
 
 
@@ -30,18 +30,18 @@ def add(url: str, name: str | None, pubkey: str | None, yes: bool, as_json: bool
     from plugin_kit.installer.catalogs import add_catalog
 
     def trust(offer) -> bool:  # type: ignore[no-untyped-def]
-        info(f"catalog {offer.catalog_id!r} at {url} is signed by key")
+        info(f"catalog {offer.catalog_id!r} at {offer.url} is signed by key")
         info(f"  {offer.pubkey}  (key id {offer.key_id}, a label only)")
         if yes:
             return True
-        return click.confirm("Trust this key for this catalog?", default=False, err=True)
+        return confirm("Trust this key for this catalog?")
 
     interactive = yes or (sys.stdin.isatty() and sys.stderr.isatty())
     src = add_catalog(url, name=name, pubkey=pubkey, trust=trust if interactive else None)
     if as_json:
         emit_json({"ok": True, **src.to_dict()})
         return
-    click.echo(
+    echo(
         f"Added catalog {src.name} ({src.catalog_id}): {src.entries} entries, serial {src.last_serial}, "
         f"key {src.pubkey}, expires {src.expires_at}"
     )
@@ -64,9 +64,7 @@ def ls(as_json: bool) -> None:
         return
     for s in sources.values():
         flag = "  EXPIRED" if s.to_dict()["expired"] else ""
-        click.echo(
-            f"{s.name}\t{s.catalog_id}\tkey {s.pubkey}\tserial {s.last_serial}\t{s.url}{flag}"
-        )
+        echo_row(s.name, s.catalog_id, f"key {s.pubkey}", f"serial {s.last_serial}", s.url + flag)
 
 
 @click.command()
@@ -96,7 +94,7 @@ def rm(name: str, force: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, "removed": src.to_dict()})
         return
-    click.echo(f"Removed catalog {src.name}")
+    echo(f"Removed catalog {src.name}")
 
 
 @click.command()
@@ -126,7 +124,7 @@ def refresh(names: tuple[str, ...], allow_expired: bool, as_json: bool) -> None:
                 {"name": name, "ok": True, "serial": src.last_serial, "entries": src.entries}
             )
             if not as_json:
-                click.echo(f"Refreshed {name}: serial {src.last_serial}, {src.entries} entries")
+                echo(f"Refreshed {name}: serial {src.last_serial}, {src.entries} entries")
         except PluginKitError as err:
             failed.append(err)
             results.append({"name": name, "ok": False, "error": err.to_dict()})
@@ -164,6 +162,4 @@ def trust(name: str, pubkey: str | None, reset: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **src.to_dict()})
         return
-    click.echo(
-        f"Catalog {src.name}: key {src.pubkey} (key id {src.key_id}), serial {src.last_serial}"
-    )
+    echo(f"Catalog {src.name}: key {src.pubkey} (key id {src.key_id}), serial {src.last_serial}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info, run
+from plugin_kit.cli._output import echo, echo_block, emit_json, info, prompt, run
 from plugin_kit.errors import EXIT_NEEDS_USER
 
 _EPILOG = """\b
@@ -139,9 +139,6 @@ def _create(
 ) -> None:
     from plugin_kit.scaffold.create import CreateRequest, create_project
 
-    def prompt(key: str, default: str) -> str:
-        return str(click.prompt(key, default=default))
-
     if not as_json:
         info(f"create-plugin: rendering {template}")
     result = create_project(CreateRequest(template, answers, dest, git), prompt if ask else None)
@@ -149,10 +146,10 @@ def _create(
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
-    click.echo("Next steps:")
+    echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
+    echo("Next steps:")
     for step in result.next_steps:
-        click.echo(f"  {step}")
+        echo(f"  {step}")
 
 
 def _warn_placeholder(project: Path) -> None:
@@ -211,21 +208,21 @@ def _update(
         emit_json(result.to_dict())
     else:
         verb = "Would update" if dry_run else "Updated"
-        click.echo(f"{verb} {result.path}: template {result.old_version} -> {result.new_version}")
+        echo(f"{verb} {result.path}: template {result.old_version} -> {result.new_version}")
         for label, paths in (("updated", result.updated), ("added", result.added),
                              ("removed", result.removed), ("remove?", result.to_remove),
                              ("resolved", result.resolved)):  # fmt: skip
             for path in paths:
-                click.echo(f"  {label:8} {path}")
+                echo(f"  {label:8} {path}")
         if result.to_remove:
             info(
                 f"  the template no longer makes {len(result.to_remove)} file(s) marked remove?; "
                 "they are kept: review them, then run create-plugin --update --delete"
             )
         for conflict in result.conflicts:
-            click.echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
-            click.echo(conflict.diff)
-            click.echo(f"  once merged, run: {_resolve_command(conflict.path, dest)}")
+            echo(f"  conflict {conflict.path}: {conflict.reason}; your file is unchanged")
+            echo_block(conflict.diff)
+            echo(f"  once merged, run: {_resolve_command(conflict.path, dest)}")
     if result.conflicts:
         click.get_current_context().exit(EXIT_NEEDS_USER)
 

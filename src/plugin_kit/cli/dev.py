@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from plugin_kit.cli._output import emit_json_line, info
+from plugin_kit.cli._output import echo, emit_json_line, info
 from plugin_kit.errors import UsageError
 
 
@@ -42,22 +42,25 @@ def _short(digest: str | None) -> str:
     return (digest or "")[:19] + "…" if digest else "nothing"
 
 
-def _status_line(d: dict[str, Any]) -> str:
-    """One line per cycle, as a person reads it."""
+def _status_lines(d: dict[str, Any]) -> list[str]:
+    """One line per cycle (and an error's hint), as a person reads it."""
     ms = d.get("ms", {})
     changed = f"{', '.join(d['changed'])} changed → " if d.get("changed") else ""
     if d["event"] == "reloaded":
         offers = d.get("offers") or {}
         tools = ", ".join(t["name"] for t in offers.get("tools", [])) or "none"
-        return (f"{changed}reloaded {d['id']} {d['version']} {_short(d['digest'])} in {ms.get('total', 0):g} ms "
-                f"({_phases(ms)}): tools {tools}; hooks {len(offers.get('hooks', []))}")  # fmt: skip
+        return [f"{changed}reloaded {d['id']} {d['version']} {_short(d['digest'])} in {ms.get('total', 0):g} ms "
+                f"({_phases(ms)}): tools {tools}; hooks {len(offers.get('hooks', []))}"]  # fmt: skip
     if d["event"] == "unchanged":
-        return f"{changed}package unchanged ({_short(d['digest'])}), nothing to reload"
+        return [f"{changed}package unchanged ({_short(d['digest'])}), nothing to reload"]
     err = d["error"]
     where = f" at {err['place']}" if err.get("place") else ""
     still = f"; still serving {_short(d.get('loaded'))}" if d.get("loaded") else ""
-    hint = f"\n  hint: {err['hint']}" if err.get("hint") else ""
-    return f"{changed}error in {err['phase']} [{err['rule']}]{where}: {err['message']}{still}{hint}"
+    hint = [f"  hint: {err['hint']}"] if err.get("hint") else []
+    return [
+        f"{changed}error in {err['phase']} [{err['rule']}]{where}: {err['message']}{still}",
+        *hint,
+    ]
 
 
 def _component_lines(offers: dict[str, Any]) -> list[str]:
@@ -194,11 +197,12 @@ def dev(
         if as_json:
             emit_json_line(d)
         else:
-            click.echo(_status_line(d))
+            for line in _status_lines(d):
+                echo(line)
             for line in _details(d):
-                click.echo(line)
+                echo(line)
             for failure in event.probe_failures():
-                click.echo(f"  probe failed: {failure}")
+                echo(f"  probe failed: {failure}")
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
 @click.command()
@@ -34,4 +34,4 @@ def digest(path: Path, host: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"path": str(path), "digest": value, "host": found.name})
     else:
-        click.echo(value)
+        echo(value)

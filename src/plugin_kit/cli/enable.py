@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, workspace_option
 from plugin_kit.errors import UsageError
 
@@ -78,9 +78,9 @@ def enable(
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return
-    click.echo(f"Enabled {result.ref} {result.version}")
+    echo(f"Enabled {result.ref} {result.version}")
     for line in _grant_lines(result.granted):
-        click.echo(line)
+        echo(line)
     for line in result.not_granted:
         info(f"  not granted: {line.removeprefix('+ ')}")
 
@@ -103,4 +103,4 @@ def disable(ref: str, workspace: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return
-    click.echo(f"Disabled {result.ref}")
+    echo(f"Disabled {result.ref}")

@@ -7,54 +7,50 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
 def _render_insomnia(info) -> None:  # type: ignore[no-untyped-def]
     m = info.manifest
-    click.echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
-    click.echo(f"  {m.description}")
-    click.echo(f"  runtime   {m.runtime}  {m.runtime_section}")
-    click.echo(f"  api       {m.api}")
-    click.echo(f"  license   {m.license}")
+    echo(f"{m.id} {m.version}  ({m.display_name or m.id})")
+    echo(f"  {m.description}")
+    echo(f"  runtime   {m.runtime}  {m.runtime_section}")
+    echo(f"  api       {m.api}")
+    echo(f"  license   {m.license}")
     for t in m.tools:
-        click.echo(f"  tool      {t['name']}: {t['description']}")
+        echo(f"  tool      {t['name']}: {t['description']}")
     for h in m.hooks:
-        click.echo(f"  hook      {h['event']} ({h['file']})")
+        echo(f"  hook      {h['event']} ({h['file']})")
     caps = m.capabilities or {}
-    click.echo(
-        "  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing")
-    )
+    echo("  requests  " + (", ".join(f"{k}={v}" for k, v in sorted(caps.items())) or "nothing"))
     _render_files(info)
 
 
 def _render_yoi(info) -> None:  # type: ignore[no-untyped-def]
     raw = info.manifest.raw
-    click.echo(f"{raw.get('id')} {raw.get('version')}  ({raw.get('name')}, Yoi)")
-    click.echo(f"  {raw.get('description', '')}")
+    echo(f"{raw.get('id')} {raw.get('version')}  ({raw.get('name')}, Yoi)")
+    echo(f"  {raw.get('description', '')}")
     rt = raw.get("runtime") or {}
-    click.echo(
-        f"  runtime   {rt.get('kind', 'none')}  {rt.get('world', '')}  {rt.get('component', '')}"
-    )
-    click.echo(f"  surfaces  {', '.join(raw.get('surfaces', [])) or 'none'}")
+    echo(f"  runtime   {rt.get('kind', 'none')}  {rt.get('world', '')}  {rt.get('component', '')}")
+    echo(f"  surfaces  {', '.join(raw.get('surfaces', [])) or 'none'}")
     for t in raw.get("tools", []):
-        click.echo(f"  tool      {t.get('name')}: {t.get('description', '')}")
+        echo(f"  tool      {t.get('name')}: {t.get('description', '')}")
     for p in raw.get("permissions", []):
-        click.echo(f"  permits   {p}")
+        echo(f"  permits   {p}")
     for key in ("request", "websocket"):
         for r in raw.get(key, []):
-            click.echo(f"  {key:<9} {r}")
+            echo(f"  {key:<9} {r}")
     _render_files(info)
 
 
 def _render_files(info) -> None:  # type: ignore[no-untyped-def]
-    click.echo(f"  sha256    {info.sha256}")
-    click.echo(f"  digest    {info.digest}")
-    click.echo(
+    echo(f"  sha256    {info.sha256}")
+    echo(f"  digest    {info.digest}")
+    echo(
         f"  files     {len(info.files)}, {sum(f.size for f in info.files)} bytes expanded, {info.size} packed"
     )
     for f in info.files:
-        click.echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
+        echo(f"    {f.mode:o} {f.size:>10}  {f.path}")
 
 
 _RENDER = {"insomnia": _render_insomnia, "yoi": _render_yoi}  # keyed by Host.name

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import confirm, echo, emit_json, info, progress
 from plugin_kit.errors import NeedsUserError
 
 
@@ -31,7 +31,7 @@ def progress_to_stderr() -> Callable[[int, int | None], None] | None:
         pct = int(done * 100 / total) if total else -1
         if pct != shown["pct"]:
             shown["pct"] = pct
-            click.echo(f"\r  downloading {done} / {total or '?'} bytes", err=True, nl=pct == 100)
+            progress(f"  downloading {done} / {total or '?'} bytes", done=pct == 100)
 
     return show
 
@@ -51,7 +51,7 @@ def confirm_or_exit(
         return
     if not can_ask():
         raise NeedsUserError("confirmation needs a terminal", rule="needs-confirmation", hint=hint)
-    if not click.confirm(question, default=False, err=True):
+    if not confirm(question):
         raise NeedsUserError("not confirmed; nothing was changed", rule="not-confirmed")
 
 
@@ -175,7 +175,7 @@ def install(
                 {"ok": True, "installed": False, "already_installed": True, "plan": plan.to_dict()}
             )
         else:
-            click.echo(f"{plan.ref} {plan.version} is already installed")
+            echo(f"{plan.ref} {plan.version} is already installed")
         return
     if dry_run:
         if as_json:
@@ -196,6 +196,6 @@ def install(
     if as_json:
         emit_json({"ok": True, "installed": True, **result.to_dict()})
         return
-    click.echo(
+    echo(
         f"Installed {result.ref} {result.version} (disabled). Grant with: plugin enable {result.ref}"
     )

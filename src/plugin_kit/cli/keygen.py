@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.errors import UsageError
 
 
@@ -79,10 +79,10 @@ def keygen(base: Path, no_password: bool, password_env: str | None, as_json: boo
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(
+    echo(
         f"secret key  {result.secret_key}  (keep private{'' if result.encrypted else ', UNENCRYPTED'})"
     )
-    click.echo(f"public key  {result.public_key}")
-    click.echo(f"key id      {result.key_id}")
-    click.echo(f"pin this    {result.public_key_base64}")
+    echo(f"public key  {result.public_key}")
+    echo(f"key id      {result.key_id}")
+    echo(f"pin this    {result.public_key_base64}")
     info(f"for CI: store the text of {result.secret_key} as the secret MINISIGN_SECRET_KEY")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.cli.install import workspace_option
 
 
@@ -29,7 +29,7 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
         emit_json({"ok": True, "packages": [p.to_dict() for p in packages]})
         return
     if not packages:
-        click.echo("no plugins installed")
+        echo("no plugins installed")
         return
     for p in packages:
         running = (
@@ -37,8 +37,6 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
             if p.running_version and p.running_version != p.version
             else ""
         )
-        click.echo(f"{p.ref:32} {p.version or '?':12} {p.status}{running}")
+        echo(f"{p.ref:32} {p.version or '?':12} {p.status}{running}")
         for d in p.diagnostics:
-            click.echo(
-                f"    {d.phase}[{d.rule}]: {d.message}" + (f" -- {d.hint}" if d.hint else "")
-            )
+            echo(f"    {d.phase}[{d.rule}]: {d.message}" + (f" -- {d.hint}" if d.hint else ""))

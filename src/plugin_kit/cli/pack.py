@@ -10,7 +10,7 @@ import click
 
 from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info, progress
 
 
 def _progress_line() -> Callable[[int, int], None]:
@@ -23,7 +23,7 @@ def _progress_line() -> Callable[[int, int], None]:
         if percent != last:
             last = percent
             mib = f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB"
-            click.echo(f"\r  {percent:3d}%  {mib}", err=True, nl=False)
+            progress(f"  {percent:3d}%  {mib}")
 
     return show
 
@@ -80,15 +80,15 @@ def pack(
         limit_overrides=limit_overrides(limit_texts),
     )
     if show is not None:
-        click.echo("", err=True)
+        echo("", err=True)
     if as_json:
         emit_json(result.to_dict())
         return
     for w in result.warnings:
         info(f"warning[{w.rule}]: {w.message}")
-    click.echo(str(result.path))
-    click.echo(
+    echo(str(result.path))
+    echo(
         f"  {result.id} {result.version} ({result.host.title}): {result.files} files, {result.size} bytes"
     )
-    click.echo(f"  sha256  {result.sha256}")
-    click.echo(f"  digest  {result.digest}")
+    echo(f"  sha256  {result.sha256}")
+    echo(f"  digest  {result.digest}")

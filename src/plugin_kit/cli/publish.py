@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, echo_block, emit_json, info, progress
 
 
 def _progress():  # type: ignore[no-untyped-def]
@@ -18,29 +18,29 @@ def _progress():  # type: ignore[no-untyped-def]
 
     def show(name: str, sent: int, total: int) -> None:
         pct = 100 * sent // total if total else 100
-        click.echo(f"\r  {name}: {pct:3d}% of {total} bytes", err=True, nl=sent >= total)
+        progress(f"  {name}: {pct:3d}% of {total} bytes", done=sent >= total)
 
     return show
 
 
 def _render(result) -> None:  # type: ignore[no-untyped-def]
     for rel in result.releases:
-        click.echo(
+        echo(
             f"release {rel.tag}: {rel.action}" + (f"  {rel.release_url}" if rel.release_url else "")
         )
         for asset in rel.assets:
-            click.echo(f"  {asset.action:8} {asset.name}  {asset.size} B  sha256:{asset.sha256}")
+            echo(f"  {asset.action:8} {asset.name}  {asset.size} B  sha256:{asset.sha256}")
         for name in rel.removed:
-            click.echo(f"  {'delete':8} {name}  (not in the plan)")
+            echo(f"  {'delete':8} {name}  (not in the plan)")
     cat = result.catalog
     if cat is not None:
         state = "changed" if cat.changed else "unchanged"
         commit = f"  commit {cat.commit}" if cat.commit else ""
-        click.echo(f"catalog {cat.path}: {state}{commit}")
+        echo(f"catalog {cat.path}: {state}{commit}")
         if result.dry_run and cat.diff:
-            click.echo(cat.diff, nl=False)
+            echo_block(cat.diff)
     verb = "would sign" if result.dry_run else "signed"
-    click.echo(f"{verb} with key {result.key_id} ({result.public_key})")
+    echo(f"{verb} with key {result.key_id} ({result.public_key})")
 
 
 @click.command()

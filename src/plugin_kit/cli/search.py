@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo_row, emit_json, info
 
 
 @click.command()
@@ -35,6 +35,4 @@ def search(query: str, runtime: str | None, catalog: str | None, as_json: bool) 
         info("no matches")
         return
     for h in hits:
-        click.echo(
-            f"{h.catalog}/{h.name}\t{h.version}\t{h.runtime}\t{h.display_name or h.description}"
-        )
+        echo_row(f"{h.catalog}/{h.name}", h.version, h.runtime, h.display_name or h.description)

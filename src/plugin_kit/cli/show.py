@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
 @click.command()
@@ -27,26 +27,24 @@ def show(name: str, host_api: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **r.to_dict()})
         return
-    click.echo(f"{r.catalog}/{r.name} {r.version}  ({r.display_name or r.id})")
+    echo(f"{r.catalog}/{r.name} {r.version}  ({r.display_name or r.id})")
     if r.description:
-        click.echo(f"  {r.description}")
-    click.echo(
+        echo(f"  {r.description}")
+    echo(
         f"  catalog:      {r.catalog} (catalog_id {r.catalog_id}){'  EXPIRED' if r.catalog_expired else ''}"
     )
-    click.echo(f"  runtime:      {r.runtime}   api: {r.api}")
-    click.echo(f"  size:         {r.size} bytes")
-    click.echo(f"  sha256:       {r.sha256}")
-    click.echo(f"  digest:       {r.digest}")
-    click.echo(f"  signer:       {r.signer_public_key} (key id {r.signer_key_id})")
-    click.echo(f"  risk:         {r.risk}")
+    echo(f"  runtime:      {r.runtime}   api: {r.api}")
+    echo(f"  size:         {r.size} bytes")
+    echo(f"  sha256:       {r.sha256}")
+    echo(f"  digest:       {r.digest}")
+    echo(f"  signer:       {r.signer_public_key} (key id {r.signer_key_id})")
+    echo(f"  risk:         {r.risk}")
     if r.claimed_risk != r.risk:
-        click.echo(
-            f"  WARNING:      the entry claims risk {r.claimed_risk}; `plugin install` refuses it"
-        )
-    click.echo(f"  requests:     {r.capability_summary}")
+        echo(f"  WARNING:      the entry claims risk {r.claimed_risk}; `plugin install` refuses it")
+    echo(f"  requests:     {r.capability_summary}")
     if r.source.get("repo"):
-        click.echo(f"  source:       {r.source.get('repo')} {r.source.get('tag') or ''}")
-    click.echo(
+        echo(f"  source:       {r.source.get('repo')} {r.source.get('tag') or ''}")
+    echo(
         "  versions:     "
         + ", ".join(
             f"{v['version']}{'' if v['compatible'] else ' (incompatible)'}" for v in r.versions

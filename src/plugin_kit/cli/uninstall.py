@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.cli.install import workspace_option
 
 
@@ -28,4 +28,4 @@ def uninstall(ref: str, workspace: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **result})
         return
-    click.echo(f"Uninstalled {result['ref']} {result['version']}")
+    echo(f"Uninstalled {result['ref']} {result['version']}")

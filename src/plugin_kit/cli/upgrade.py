@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, progress_to_stderr, workspace_option
 from plugin_kit.errors import UsageError
 
@@ -60,8 +60,6 @@ def upgrade(
         return
     for r in results:
         target = f" -> {r.to_version}" if r.to_version and r.status != "up-to-date" else ""
-        click.echo(
-            f"{r.ref} {r.from_version}{target}: {r.status}" + (f" ({r.note})" if r.note else "")
-        )
+        echo(f"{r.ref} {r.from_version}{target}: {r.status}" + (f" ({r.note})" if r.note else ""))
         for line in r.new_capabilities:
             info(f"    {line}")

@@ -8,13 +8,13 @@ import click
 
 from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 
 
-def _line(p) -> str:  # type: ignore[no-untyped-def]
+def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
     where = f"{p.file}" + (f" {p.field}" if p.field else "")
-    hint = f"\n      hint: {p.hint}" if p.hint else ""
-    return f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}{hint}"
+    hint = [f"      hint: {p.hint}"] if p.hint else []
+    return [f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}", *hint]
 
 
 def _annotate(report, notes: list, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -62,17 +62,19 @@ def validate(
     # About the workflows, not the plugin: said on stderr, kept out of the report.
     notes = placeholder_uses(path.parent if path.is_file() else path)
     for note in notes:
-        click.echo(_line(note), err=True)
+        for line in _lines(note):
+            echo(line, err=True)
     _annotate(report, notes, path)
     if as_json:
         emit_json(report.to_dict())
     else:
         for p in [*report.problems, *report.warnings]:
-            click.echo(_line(p), err=True)
+            for line in _lines(p):
+                echo(line, err=True)
         if report.ok:
             m = report.manifest
             host_name = report.host.name if report.host else "?"
-            click.echo(f"ok: {m.id} {m.version} ({host_name}, {m.runtime}), {report.files} files")  # type: ignore[union-attr]
+            echo(f"ok: {m.id} {m.version} ({host_name}, {m.runtime}), {report.files} files")  # type: ignore[union-attr]
         else:
-            click.echo(f"invalid: {len(report.problems)} problem(s)", err=True)
+            echo(f"invalid: {len(report.problems)} problem(s)", err=True)
     ctx.exit(0 if report.ok else 1)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json
+from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.errors import UsageError
 
 
@@ -48,13 +48,13 @@ def verify_signature(
     if as_json:
         emit_json(report.to_dict())
         return
-    click.echo(f"ok: {report.path} signed by {key.base64} (key id {report.signature.key_id})")
-    click.echo(f"trusted comment: {report.signature.trusted_comment}")
+    echo(f"ok: {report.path} signed by {key.base64} (key id {report.signature.key_id})")
+    echo(f"trusted comment: {report.signature.trusted_comment}")
     for item in report.sums:
-        click.echo(f"  {item.status:8} {item.name}")
+        echo(f"  {item.status:8} {item.name}")
     if report.catalog:
         c = report.catalog
-        click.echo(
+        echo(
             f"catalog {c['catalog_id']}: serial {c['serial']}, {c['entries']} plugins, expires {c['expires_at']}"
         )
 
@@ -127,9 +127,9 @@ def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: 
         emit_json(report.to_dict())
     else:
         for item in report.checked:
-            click.echo(f"checked {item['ref']} {item['version']}")
+            echo(f"checked {item['ref']} {item['version']}")
         for p in report.problems:
-            click.echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
+            echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
     if not report.ok:
         if as_json:
             raise click.exceptions.Exit(VerificationError.exit_code)

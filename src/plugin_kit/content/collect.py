@@ -20,7 +20,8 @@ from plugin_kit.validators.models import PluginManifest
 from plugin_kit.validators.paths import MANIFEST_NAME, CollisionChecker
 
 __all__ = [
-    "SourceFile", "collect_files", "archive_order", "load_project_manifest", "NEVER_PACKED",
+    "SourceFile", "collect_files", "archive_order", "load_project_manifest", "walk_tree",
+    "NEVER_PACKED",
 ]  # fmt: skip
 
 # Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
@@ -60,7 +61,10 @@ def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, never) -> list[tuple[str, os.stat_result]]:  # type: ignore[no-untyped-def]
+def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.stat_result]]:
+    """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
+    folders and files matching a gitignore-style line of `never` are skipped."""
+    skip = _spec(never or [])
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -70,9 +74,9 @@ def _walk(root: Path, never) -> list[tuple[str, os.stat_result]]:  # type: ignor
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 st = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(st.st_mode):
-                    if not never.match_file(rel + "/"):
+                    if not skip.match_file(rel + "/"):
                         stack.append(rel)
-                elif not never.match_file(rel):
+                elif not skip.match_file(rel):
                     found.append((rel, st))
     return found
 
@@ -143,7 +147,7 @@ def collect_files(
     include = _spec(settings.include) if settings.include else None
     exclude = _spec(settings.exclude)
     try:
-        walked = _walk(root, _spec(NEVER_PACKED))
+        walked = walk_tree(root, NEVER_PACKED)
     except OSError as exc:
         raise PackError(
             f"cannot read {exc.filename}: {exc.strerror}", rule="io", place=str(exc.filename)

@@ -90,24 +90,18 @@ def extracted_digest(root: Path, host: Host = INSOMNIA) -> str:
     No [package] rules and no never-packed list apply (an archive may hold `dist/app.js` or `x~`),
     and anything but a regular file or folder is refused: an extraction writes nothing else.
     """
-    records, stack = [], [""]
-    while stack:
-        rel_dir = stack.pop()
-        with os.scandir(Path(root) / rel_dir) as it:
-            for entry in it:
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                st = entry.stat(follow_symlinks=False)
-                if stat.S_ISDIR(st.st_mode):
-                    stack.append(rel)
-                elif stat.S_ISREG(st.st_mode):
-                    records.append(_file_record(Path(root), rel, st))
-                else:
-                    raise ArchiveError(
-                        f"{rel} in {root} is not a regular file",
-                        rule="tree-special-file",
-                        place=str(Path(root) / rel),
-                        hint="The tree was changed after extraction: remove it and install again.",
-                    )
+    from plugin_kit.content.collect import walk_tree  # collect imports this module
+
+    records = []
+    for rel, st in walk_tree(Path(root)):
+        if not stat.S_ISREG(st.st_mode):
+            raise ArchiveError(
+                f"{rel} in {root} is not a regular file",
+                rule="tree-special-file",
+                place=str(Path(root) / rel),
+                hint="The tree was changed after extraction: remove it and install again.",
+            )
+        records.append(_file_record(Path(root), rel, st))
     return content_digest(records, host)
 
 

@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import ValidationError
+from plugin_kit.fsio import read_bounded
 from plugin_kit.hosts import Host
 from plugin_kit.validators.manifest import manifest_schema
 from plugin_kit.validators.models import PluginManifest
 from plugin_kit.validators.paths import MANIFEST_NAME
 from plugin_kit.validators.problems import Problem, field_path
 
-__all__ = ["PackSettings", "pack_settings", "sidecar_problems"]
+__all__ = ["PackSettings", "pack_settings", "read_sidecar", "sidecar_problems"]
+
+# plugin-kit.toml holds a few patterns and a command: a larger one is not a sidecar.
+SIDECAR_CAP = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -57,16 +61,24 @@ def sidecar_problems(data: bytes, *, place: str) -> tuple[dict[str, Any] | None,
     return doc, problems
 
 
-def _sidecar(root: Path, name: str) -> dict[str, Any]:
-    path = root / name
+def read_sidecar(path: Path) -> bytes | None:
+    """The sidecar's bytes, None if there is none. It sits in a checkout: a symlink, a FIFO, a
+    device or a file over SIDECAR_CAP is refused (FileRefusedError), never followed or waited on."""
     try:
-        data = path.read_bytes()
+        return read_bounded(path, SIDECAR_CAP, what=path.name)
     except FileNotFoundError:
-        return {}  # no sidecar: pack everything, build nothing
+        return None
     except OSError as exc:
         raise ValidationError(
             f"cannot read {path}: {exc.strerror}", rule="io", place=str(path)
         ) from exc
+
+
+def _sidecar(root: Path, name: str) -> dict[str, Any]:
+    path = root / name
+    data = read_sidecar(path)
+    if data is None:
+        return {}  # no sidecar: pack everything, build nothing
     doc, problems = sidecar_problems(data, place=str(path))
     if problems or doc is None:
         first = problems[0]

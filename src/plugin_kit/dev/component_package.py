@@ -47,12 +47,15 @@ def read_yoi_manifest(folder: Path) -> Any:
 def sidecar_build_command(project: Path) -> list[list[str]]:
     """The build steps of the project's plugin-kit.toml: `[build] command` is one argv, or a list
     of argvs run in order (a component is built in two `wasm-tools` steps: embed, new)."""
+    from plugin_kit.content.settings import read_sidecar
+
     path = Path(project) / SIDECAR_NAME
-    if not path.is_file():
+    data = read_sidecar(path)
+    if data is None:
         return []
     try:
-        doc = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValidationError(f"cannot read {SIDECAR_NAME}: {exc}", rule="sidecar-invalid",
                               place=str(path)) from exc  # fmt: skip
     command = (doc.get("build") or {}).get("command")
@@ -70,10 +73,10 @@ def sidecar_build_command(project: Path) -> list[list[str]]:
 
 def package_files(project: Path) -> list[tuple[str, Path]]:
     """(path in the package, file) for every file of the Yoi package, in path-byte order."""
-    from plugin_kit.content.collect import NEVER_PACKED, _spec, _walk
+    from plugin_kit.content.collect import NEVER_PACKED, walk_tree
 
-    never = _spec([*NEVER_PACKED, f"/{SIDECAR_NAME}", "/.yoi/", "*.yoi-plugin"])
-    walked = _walk(Path(project), never)
+    never = [*NEVER_PACKED, f"/{SIDECAR_NAME}", "/.yoi/", "*.yoi-plugin"]
+    walked = walk_tree(Path(project), never)
     return sorted(((rel, Path(project) / rel) for rel, _st in walked), key=lambda f: f[0].encode())
 
 

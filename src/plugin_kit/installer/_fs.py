@@ -11,7 +11,7 @@ from pathlib import Path
 
 from plugin_kit.errors import InstallError, LockTimeoutError
 from plugin_kit.fsio import fsync_dir, write_atomic
-from plugin_kit.installer.paths import lock_timeout
+from plugin_kit.installer.paths import lock_timeout, make_dir
 
 __all__ = [
     "atomic_write",
@@ -59,7 +59,7 @@ def temp_sibling(path: Path, suffix: str = "") -> Path:
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write `data` to `path` so readers see the old bytes or the new ones, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     write_atomic(
         path,
         data,
@@ -81,7 +81,7 @@ def file_lock(path: Path, *, what: str) -> Iterator[None]:
     """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5)."""
     from filelock import FileLock, Timeout
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     lock = FileLock(str(path), timeout=lock_timeout())
     try:
         lock.acquire()

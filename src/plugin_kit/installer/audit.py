@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plugin_kit import __version__
-from plugin_kit.installer.paths import audit_log_path
+from plugin_kit.installer.paths import audit_log_path, make_dir
 
 __all__ = ["audit", "now_iso", "read_audit"]
 
@@ -28,7 +28,7 @@ def audit(action: str, *, outcome: str, **fields: Any) -> None:
     record.update({k: v for k, v in fields.items() if v is not None})
     line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
     path = audit_log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line)

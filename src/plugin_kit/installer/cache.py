@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plugin_kit.errors import VerificationError
+from plugin_kit.errors import FileRefusedError, PluginKitError, VerificationError
+from plugin_kit.hosts import INSOMNIA, Host
 from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
-from plugin_kit.installer.paths import archives_dir, downloads_dir, locks_dir, plugin_cache_dir
+from plugin_kit.installer.paths import (
+    archives_dir,
+    downloads_dir,
+    locks_dir,
+    make_dir,
+    plugin_cache_dir,
+)
 
 __all__ = [
     "digest_hex",
@@ -43,21 +52,39 @@ def _digest_lock(hexpart: str) -> Path:
     return locks_dir() / f"digest-{hexpart}.lock"
 
 
-def ensure_cached(archive: Path, digest: str) -> Path:
+def _reusable(tree: Path, hexpart: str, host: Host) -> bool:
+    """A finished tree is reused only if it is a real folder that still hashes to its name
+    (nothing filtered, links and special files refused: see extracted_digest)."""
+    from plugin_kit.content.digest import extracted_digest
+
+    try:
+        if not stat.S_ISDIR(os.lstat(tree).st_mode):
+            return False
+        return extracted_digest(tree, host) == f"sha256:{hexpart}"
+    except (OSError, PluginKitError):
+        return False
+
+
+def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
     """Extract `archive` into the cache under its content digest, once, atomically.
 
-    Under the per-digest lock: reuse a finished tree, else extract into a temp sibling,
-    recompute the digest from the written files, fsync, make read-only, rename.
+    Under the per-digest lock: reuse a finished tree only after re-hashing it (a cache entry
+    is never trusted unverified), else remove it, extract into a temp sibling, recompute the
+    digest from the written files (the host's digest), fsync, make read-only, rename.
     """
     from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
 
     hexpart = digest_hex(digest)
     final = plugin_cache_dir() / hexpart
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(final.parent)
     with file_lock(_digest_lock(hexpart), what="cache"):
-        if final.is_dir():  # re-check: another process may have finished while we waited
+        if _reusable(final, hexpart, host):  # another process may have finished while we waited
             return final
+        if final.is_symlink() or final.is_file():
+            final.unlink()
+        elif final.exists():
+            remove_tree(final)  # tampered or torn: rebuilt below from the verified archive
         for stale in final.parent.glob(
             f"{hexpart}.tmp-*"
         ):  # writers of these are gone (we hold the lock)
@@ -69,7 +96,7 @@ def ensure_cached(archive: Path, digest: str) -> Path:
                 archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
             )
             checkpoint("cache:extracted")
-            if extracted_digest(tree) != f"sha256:{hexpart}":  # re-hash what reached the disk
+            if extracted_digest(tree, host) != f"sha256:{hexpart}":  # re-hash what reached the disk
                 raise VerificationError(
                     "the extracted tree does not have the expected content digest",
                     rule="digest-mismatch",
@@ -87,12 +114,22 @@ def kept_archive(sha256: str) -> Path:
     return archives_dir() / f"{sha256.lower()}.insomnia-plugin"
 
 
+def _holds(path: Path, sha256: str) -> bool:
+    from plugin_kit.fsio import open_regular
+
+    try:
+        with open_regular(path, what=path.name) as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest() == sha256.lower()
+    except (OSError, FileRefusedError):
+        return False
+
+
 def keep_archive(archive: Path, sha256: str) -> Path:
     """Copy verified archive bytes to archives/<sha256>; same key, same bytes, so no lock."""
     dest = kept_archive(sha256)
-    if dest.is_file():
+    if _holds(dest, sha256):  # a kept copy is reused only if it still hashes to its name
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.tmp-", dir=dest.parent)
     tmp = Path(tmp_name)
     try:

@@ -20,11 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.errors import InstallError, NeedsUserError, UsageError, VerificationError
+from plugin_kit.errors import (
+    FileRefusedError,
+    InstallError,
+    NeedsUserError,
+    UsageError,
+    VerificationError,
+)
+from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._fs import atomic_write, file_lock, remove_write_temps
 from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.audit import audit, now_iso
-from plugin_kit.installer.fetch import check_url, fetch_bytes
+from plugin_kit.installer.fetch import check_url, fetch_bytes, redact_url, suffixed_url
 from plugin_kit.installer.paths import catalog_cache_dir, config_dir
 
 __all__ = [
@@ -158,38 +165,57 @@ def _clean_name(text: str) -> str:
 
 def _fetch_signed(url: str) -> tuple[bytes, str]:
     data = fetch_bytes(url, max_bytes=MAX_CATALOG_BYTES)
-    raw_sig = fetch_bytes(url + ".minisig", max_bytes=MAX_SIGNATURE_BYTES)
+    sig_url = suffixed_url(url, ".minisig")
+    raw_sig = fetch_bytes(sig_url, max_bytes=MAX_SIGNATURE_BYTES)
     try:
         return data, raw_sig.decode("ascii")
     except UnicodeDecodeError as exc:
         raise VerificationError(
             "the catalog signature is not a minisign signature",
             rule="catalog-signature",
-            place=url + ".minisig",
+            place=redact_url(sig_url),
         ) from exc
 
 
-def _offered_key(url: str, data: bytes, signature: str, doc: dict[str, Any]) -> str | None:
+def _json(data: bytes) -> Any:
+    """json.loads that fails only with ValueError: a deeply nested document is one too."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("the document nests too deeply") from exc
+
+
+def _entry_keys(data: bytes) -> list[str]:
+    """Publisher keys the entries name, read from bytes not verified yet: only candidates,
+    each must still verify the signature; an unreadable document offers none."""
+    try:
+        doc = _json(data)
+    except ValueError:
+        return []
+    entries = doc.get("entries") if isinstance(doc, dict) else None
+    keys = []
+    for entry in entries if isinstance(entries, list) else []:
+        sigs = entry.get("signatures") if isinstance(entry, dict) else None
+        key = sigs.get("minisign_pubkey") if isinstance(sigs, dict) else None
+        if isinstance(key, str):
+            keys.append(key)
+    return keys
+
+
+def _offered_key(url: str, data: bytes, signature: str) -> str | None:
     """A key to offer on first use: a published `extensions.json.pub`, else the publisher key
     the entries name, whichever verifies the catalog signature. Trusted only with consent."""
     from plugin_kit.errors import PluginKitError
 
     offers: list[str] = []
     try:
-        offers.append(fetch_bytes(url + ".pub", max_bytes=4096).decode("ascii"))
+        offers.append(fetch_bytes(suffixed_url(url, ".pub"), max_bytes=4096).decode("ascii"))
     except (PluginKitError, UnicodeDecodeError):
         pass
-    for entry in doc.get("entries", []):
-        key = (
-            (entry.get("signatures") or {}).get("minisign_pubkey")
-            if isinstance(entry, dict)
-            else None
-        )
-        if isinstance(key, str) and key not in offers:
-            offers.append(key)
+    offers += [k for k in _entry_keys(data) if k not in offers]
     for text in offers:
         try:
-            _verify(data, signature, text, url)
+            _verify(data, signature, text, redact_url(url))
         except PluginKitError:
             continue
         from plugin_kit.signing.keys import load_public_key
@@ -199,11 +225,12 @@ def _offered_key(url: str, data: bytes, signature: str, doc: dict[str, Any]) -> 
 
 
 def _parse_doc(data: bytes, place: str) -> dict[str, Any]:
+    """Parse and schema-check catalog bytes whose signature has been verified already."""
     try:
-        doc = json.loads(data)
+        doc = _json(data)
     except ValueError as exc:
         raise VerificationError(
-            "the catalog is not valid JSON", rule="catalog-invalid", place=place
+            f"the catalog is not valid JSON: {exc}", rule="catalog-invalid", place=place
         ) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("catalog_id"), str):
         raise VerificationError(
@@ -316,6 +343,7 @@ def add_catalog(
     `trust` callback the caller needs the user, which is NeedsUserError (exit 4).
     """
     check_url(url)
+    shown = redact_url(url)  # errors and prompts never carry the URL's query token
     name = name or derive_name(url)
     if not _NAME.fullmatch(name):
         raise UsageError(
@@ -325,33 +353,33 @@ def add_catalog(
         )
     data, signature = _fetch_signed(url)
     sha = hashlib.sha256(data).hexdigest()
-    doc = _parse_doc(data, url)
     pin_source = "flag"
     if pubkey is None:
-        offered = _offered_key(url, data, signature, doc)
+        offered = _offered_key(url, data, signature)
         if offered is None:
             raise VerificationError(
                 "no key offered for this catalog verifies its signature",
                 rule="catalog-no-key",
-                place=url,
+                place=shown,
                 hint="pass --pubkey RW... from the publisher",
             )
-        from plugin_kit.signing.keys import load_public_key
-
-        offer = KeyOffer(url, doc["catalog_id"], load_public_key(offered).key_id, offered)
+        pubkey, pin_source = offered, "tofu"
+    # Verify first, parse second: nothing of an unverified document is interpreted.
+    key_id = _verify(data, signature, pubkey, shown)
+    doc = _parse_doc(data, shown)
+    if pin_source == "tofu":
+        offer = KeyOffer(shown, doc["catalog_id"], key_id, pubkey)
         if trust is None:
             raise NeedsUserError(
                 f"trusting key {offer.key_id} for catalog {offer.catalog_id!r} needs your consent",
                 rule="catalog-trust",
-                place=url,
+                place=shown,
                 hint="re-run on a terminal, or pass --pubkey RW... (or --yes to trust it)",
             )
         if not trust(offer):
             raise NeedsUserError(
-                "key not trusted; nothing was added", rule="catalog-trust", place=url
+                "key not trusted; nothing was added", rule="catalog-trust", place=shown
             )
-        pubkey, pin_source = offered, "tofu"
-    key_id = _verify(data, signature, pubkey, url)
     stamp = now_iso()
     src = CatalogSource(
         name=name,
@@ -432,8 +460,8 @@ def refresh_catalog(name: str, *, allow_expired: bool = False) -> CatalogSource:
     try:
         data, signature = _fetch_signed(src.url)
         sha = hashlib.sha256(data).hexdigest()
-        _verify(data, signature, src.pubkey, src.url)
-        doc = _parse_doc(data, src.url)
+        _verify(data, signature, src.pubkey, redact_url(src.url))
+        doc = _parse_doc(data, redact_url(src.url))
         _check_fresh(src, doc, sha, allow_expired=allow_expired)
     except InstallError as err:
         audit("catalog_refresh", outcome="refused", catalog=name, rule=err.rule)
@@ -473,8 +501,8 @@ def trust_catalog(name: str, *, pubkey: str | None = None, reset: bool = False) 
     src = _get(registry(), name)
     try:
         data, signature = _fetch_signed(src.url)
-        key_id = _verify(data, signature, pubkey or src.pubkey, src.url)
-        doc = _parse_doc(data, src.url)
+        key_id = _verify(data, signature, pubkey or src.pubkey, redact_url(src.url))
+        doc = _parse_doc(data, redact_url(src.url))
         sha = hashlib.sha256(data).hexdigest()
         probe = (
             CatalogSource(**{**asdict(src), "last_serial": 0, "last_sha256": ""}) if reset else src
@@ -506,8 +534,9 @@ def trust_catalog(name: str, *, pubkey: str | None = None, reset: bool = False) 
 
 def _cached_bytes(src: CatalogSource, suffix: str) -> bytes:
     path = catalog_cache_dir(src.name) / f"{src.last_sha256}{suffix}"
+    cap = MAX_SIGNATURE_BYTES if suffix.endswith(".minisig") else MAX_CATALOG_BYTES
     try:
-        return path.read_bytes()
+        return read_bounded(path, cap, what=f"the cached catalog file {path.name}")
     except OSError as exc:
         raise InstallError(
             f"catalog {src.name!r} has no cached copy",
@@ -533,7 +562,14 @@ def load_catalog(src: CatalogSource, *, check_signature: bool = True) -> LoadedC
             src.pubkey,
             src.name,
         )
-    return LoadedCatalog(src, json.loads(data))
+    try:
+        return LoadedCatalog(src, _json(data))
+    except ValueError as exc:  # verified bytes always parse; this is a cache gone bad
+        raise VerificationError(
+            f"the cached catalog {src.name!r} is not valid JSON",
+            rule="catalog-cache-tampered",
+            hint=f"run `plugin catalog refresh {src.name}`",
+        ) from exc
 
 
 def search_index(sources: list[CatalogSource]) -> list[dict[str, Any]]:
@@ -541,7 +577,7 @@ def search_index(sources: list[CatalogSource]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for src in sources:
         try:
-            rows.extend(json.loads(_cached_bytes(src, ".index.json")))
-        except (InstallError, ValueError):
+            rows.extend(_json(_cached_bytes(src, ".index.json")))
+        except (InstallError, FileRefusedError, ValueError):
             continue  # one unreadable cache does not break search across the others
     return rows

@@ -1,8 +1,8 @@
 """Fetching catalogs and release assets: https, http to loopback only, file://.
 
 Every fetch has a byte cap (endless-data attack), a connect/read timeout and an overall
-deadline (slow retrieval), bounded retries for transient failures, and re-checks the scheme
-after each redirect.
+deadline that covers connecting, the response headers and the body (slow retrieval),
+bounded retries for transient failures, and re-checks the scheme after each redirect.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import hashlib
 import http.client
 import ipaddress
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -19,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin_kit.errors import InstallError, UsageError, VerificationError
+from plugin_kit.errors import FileRefusedError, InstallError, UsageError, VerificationError
+from plugin_kit.fsio import open_regular
 from plugin_kit.installer._fs import checkpoint
-from plugin_kit.installer.paths import downloads_dir
+from plugin_kit.installer.paths import downloads_dir, make_dir
 
 __all__ = [
     "check_url",
@@ -31,6 +34,8 @@ __all__ = [
     "Progress",
     "MAX_ARCHIVE_BYTES",
     "sibling_url",
+    "suffixed_url",
+    "redact_url",
     "TIMEOUT",
     "RETRIES",
 ]
@@ -45,21 +50,32 @@ Progress = Callable[[int, int | None], None]
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+    """Names and addresses that reach this machine: localhost and its subdomains (RFC 6761,
+    with or without the final dot), 127/8, ::1, the unspecified addresses (a connect to
+    0.0.0.0 reaches local services), their IPv4-mapped forms, and the short or numeric IPv4
+    spellings the resolver accepts (127.1, 2130706433)."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        addr = ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
-        return False
+        try:
+            addr = ipaddress.IPv4Address(socket.inet_aton(name))
+        except (OSError, ValueError):
+            return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_loopback or addr.is_unspecified
 
 
 def _locality(parts: urllib.parse.SplitResult) -> int | None:
-    """0 remote https, 1 loopback http, 2 file://; None for anything else."""
+    """0 remote https, 1 loopback (http or https), 2 file://; None for anything else."""
     scheme = parts.scheme.lower()
-    if scheme == "https" and parts.hostname:
-        return 0
-    if scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return 1
+    if scheme in ("http", "https") and parts.hostname:
+        if _is_loopback(parts.hostname):
+            return 1
+        return 0 if scheme == "https" else None
     if scheme == "file" and parts.path and parts.netloc in ("", "localhost"):
         return 2
     return None
@@ -75,7 +91,7 @@ def check_url(url: str, *, within: str | None = None) -> urllib.parse.SplitResul
     level = _locality(parts)
     if level is None:
         raise UsageError(
-            f"refusing URL {_redact(url)}",
+            f"refusing URL {redact_url(url)}",
             rule="url-scheme",
             place="url",
             hint="use https://, file://, or http:// to 127.0.0.1 / localhost only",
@@ -83,22 +99,34 @@ def check_url(url: str, *, within: str | None = None) -> urllib.parse.SplitResul
     ceiling = _locality(urllib.parse.urlsplit(within)) if within else None
     if ceiling is not None and level > ceiling:
         raise VerificationError(
-            f"refusing {_redact(url)}: it is more local than {_redact(str(within))}",
+            f"refusing {redact_url(url)}: it is more local than {redact_url(str(within))}",
             rule="url-more-local",
-            place=_redact(url),
-            hint="an https catalog may name only https assets; loopback http only "
-            "loopback http or https; file:// any of the three",
+            place=redact_url(url),
+            hint="an https catalog may name only remote https assets; a loopback "
+            "(http or https) catalog loopback or remote ones; file:// any of the three",
         )
     return parts
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     """Diagnostics never show credentials or query tokens that a URL may carry."""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port is shown as nothing rather than failing the message
+        port = None
+    if port:
+        host += f":{port}"
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def suffixed_url(url: str, suffix: str) -> str:
+    """`url` with `suffix` appended to its path (`.minisig`, `.pub`); the query (a token) stays."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path + suffix, fragment=""))
 
 
 def sibling_url(url: str, name: str) -> str:
@@ -118,24 +146,143 @@ class _CheckedRedirect(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_opener = urllib.request.build_opener(_CheckedRedirect())
+def _deadline_seconds(size: int) -> float:
+    """Time one fetch of `size` bytes may take: max(floor, size at 64 KiB/s).
+
+    The floor is 60 s, or PLUGIN_KIT_FETCH_DEADLINE (read per call, so tests can lower it)."""
+    floor = float(os.environ.get("PLUGIN_KIT_FETCH_DEADLINE", "60"))
+    return max(floor, size / _MIN_RATE)
 
 
-def _open(url: str, within: str | None = None):  # type: ignore[no-untyped-def]
+class _Deadline:
+    """One fetch attempt's overall deadline, from before the connect to the last body byte.
+
+    A socket timeout bounds each wait, not the sum: a server sending its headers a byte at
+    a time would never trip it. So a timer shuts the fetch's sockets down when the deadline
+    passes, which ends any blocked connect or read; the caller then sees `expired`. Until the
+    response headers are in, the budget is the floor; then it grows with the expected size."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.budget = _deadline_seconds(0)
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._arm()
+
+    def remaining(self) -> float:
+        return max(0.0, self.start + self.budget - time.monotonic())
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.remaining(), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def extend_for(self, size: int) -> None:
+        """The headers are in: the whole fetch may take max(floor, size at the minimum rate)."""
+        self.budget = _deadline_seconds(size)
+        self._arm()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shut(sock)
+
+    def check(self, url: str, done: int) -> None:
+        if self.expired or time.monotonic() > self.start + self.budget:
+            self.expired = True
+            raise InstallError(
+                f"{redact_url(url)} was too slow: {done} bytes in {self.budget:.0f} s",
+                rule="fetch-deadline",
+                place=redact_url(url),
+                hint="retry later or from another mirror",
+            )
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _connection_class(base, deadline: _Deadline):  # type: ignore[no-untyped-def]
+    """`base` (HTTPConnection or HTTPSConnection) whose socket the deadline can shut down;
+    the connect itself waits at most what is left of the deadline."""
+
+    def make(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = base(*args, **kwargs)
+
+        def create(address, timeout=TIMEOUT, source_address=None):  # type: ignore[no-untyped-def]
+            wait = min(
+                timeout if isinstance(timeout, int | float) else TIMEOUT, deadline.remaining()
+            )
+            sock = socket.create_connection(address, max(wait, 0.001), source_address)
+            deadline.watch(sock)
+            return sock
+
+        conn._create_connection = create
+        return conn
+
+    return make
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(_connection_class(http.client.HTTPConnection, self.deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(
+            _connection_class(http.client.HTTPSConnection, self.deadline),
+            req,
+            context=self._context,
+        )
+
+
+def _open(url: str, within: str | None, deadline: _Deadline):  # type: ignore[no-untyped-def]
     parts = check_url(url, within=within)
     if parts.scheme == "file":
         path = Path(urllib.request.url2pathname(parts.path))
         try:
-            return open(path, "rb"), path.stat().st_size
-        except OSError as exc:
+            stream = open_regular(path, what=redact_url(url), follow_symlinks=True)
+        except (OSError, FileRefusedError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else exc.message
             raise InstallError(
-                f"cannot read {path}: {exc.strerror}", rule="fetch-failed", place=str(path)
+                f"cannot read {path}: {reason}", rule="fetch-failed", place=str(path)
             ) from exc
+        return stream, os.fstat(stream.fileno()).st_size
     req = urllib.request.Request(
         url,
         headers={"User-Agent": "insomnia-plugin-kit", "Accept": "application/octet-stream, */*"},
     )
-    resp = _opener.open(req, timeout=TIMEOUT)
+    opener = urllib.request.build_opener(
+        _CheckedRedirect(), _HTTPHandler(deadline), _HTTPSHandler(deadline)
+    )
+    resp = opener.open(req, timeout=TIMEOUT)
     length = resp.headers.get("Content-Length")
     return resp, int(length) if length and length.isdigit() else None
 
@@ -148,63 +295,59 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
-def _with_retries(url: str, body: Callable[[], object]) -> object:
+def _with_retries(url: str, body: Callable[[_Deadline], object]) -> object:
+    """Run `body` under a fresh deadline per attempt; a deadline that passed is never retried."""
     for attempt in range(RETRIES):
+        deadline = _Deadline()
         try:
-            return body()
+            return body(deadline)
         except (OSError, http.client.HTTPException) as exc:  # URLError and timeouts are OSErrors
+            if deadline.expired:  # the timer shut the socket: report the deadline, not the EOF
+                deadline.check(url, 0)
             if not _transient(exc) or attempt == RETRIES - 1:
                 code = f" (HTTP {exc.code})" if isinstance(exc, urllib.error.HTTPError) else ""
                 raise InstallError(
-                    f"cannot fetch {_redact(url)}{code}",
+                    f"cannot fetch {redact_url(url)}{code}",
                     rule="fetch-failed",
-                    place=_redact(url),
+                    place=redact_url(url),
                     hint="check the URL and your connection, then retry",
                 ) from exc
             time.sleep(0.2 * (2**attempt))
+        finally:
+            deadline.close()
     raise AssertionError("unreachable")
 
 
 def _too_big(url: str, cap: int) -> VerificationError:
     return VerificationError(
-        f"{_redact(url)} is larger than the {cap}-byte limit",
+        f"{redact_url(url)} is larger than the {cap}-byte limit",
         rule="fetch-too-large",
-        place=_redact(url),
+        place=redact_url(url),
     )
 
 
-def _deadline_seconds(size: int) -> float:
-    """Time one fetch of `size` bytes may take: max(floor, size at 64 KiB/s).
-
-    The floor is 60 s, or PLUGIN_KIT_FETCH_DEADLINE (read per call, so tests can lower it)."""
-    floor = float(os.environ.get("PLUGIN_KIT_FETCH_DEADLINE", "60"))
-    return max(floor, size / _MIN_RATE)
-
-
 def _chunks(  # type: ignore[no-untyped-def]
-    stream, url: str, cap: int, length: int | None, expected: int | None = None
+    stream,
+    url: str,
+    cap: int,
+    length: int | None,
+    deadline: _Deadline,
+    expected: int | None = None,
 ):
-    """Read under the byte cap and the deadline (scaled from the expected size, else the
-    Content-Length, else the cap); read1 returns what has arrived, so a trickle cannot hold
-    one read open (each read still waits at most TIMEOUT)."""
+    """Read under the byte cap and the deadline (from here scaled to the expected size, else
+    the Content-Length, else the cap); read1 returns what has arrived, so a trickle cannot
+    hold one read open, and the deadline's timer ends a read that blocks past it."""
     if length is not None and length > cap:
         raise _too_big(url, cap)
-    size = next((n for n in (expected, length) if n is not None), cap)
-    budget = _deadline_seconds(size)
-    deadline = time.monotonic() + budget
+    deadline.extend_for(next((n for n in (expected, length) if n is not None), cap))
     done = 0
     while chunk := stream.read1(_CHUNK):
         done += len(chunk)
         if done > cap:
             raise _too_big(url, cap)
-        if time.monotonic() > deadline:
-            raise InstallError(
-                f"{_redact(url)} was too slow: {done} bytes in {budget:.0f} s",
-                rule="fetch-deadline",
-                place=_redact(url),
-                hint="retry later or from another mirror",
-            )
+        deadline.check(url, done)
         yield chunk
+    deadline.check(url, done)  # an end of data caused by the timer is not a complete body
 
 
 def fetch_bytes(url: str, *, max_bytes: int, within: str | None = None) -> bytes:
@@ -212,10 +355,10 @@ def fetch_bytes(url: str, *, max_bytes: int, within: str | None = None) -> bytes
 
     `within`: the catalog that named `url` (see check_url)."""
 
-    def body() -> bytes:
-        stream, length = _open(url, within)
+    def body(deadline: _Deadline) -> bytes:
+        stream, length = _open(url, within, deadline)
         with stream:
-            return b"".join(_chunks(stream, url, max_bytes, length))
+            return b"".join(_chunks(stream, url, max_bytes, length, deadline))
 
     return _with_retries(url, body)  # type: ignore[return-value]
 
@@ -229,7 +372,7 @@ class Downloaded:
 
 def _part_path() -> Path:
     folder = downloads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dir(folder)
     # The pid prefix lets a later run tell a dead run's leftovers from a live one's.
     return folder / f"{os.getpid()}-{os.urandom(6).hex()}.part"
 
@@ -248,12 +391,12 @@ def download(
     cap = min(expected_size, max_bytes) if expected_size is not None else max_bytes
     part = _part_path()
 
-    def body() -> Downloaded:
-        stream, length = _open(url, within)
+    def body(deadline: _Deadline) -> Downloaded:
+        stream, length = _open(url, within, deadline)
         digest = hashlib.sha256()
         done = 0
         with stream, open(part, "wb") as out:
-            for chunk in _chunks(stream, url, cap, length, expected_size):
+            for chunk in _chunks(stream, url, cap, length, deadline, expected_size):
                 done += len(chunk)
                 digest.update(chunk)
                 out.write(chunk)

@@ -25,6 +25,7 @@ from plugin_kit.errors import (
     UsageError,
     VerificationError,
 )
+from plugin_kit.fsio import read_bounded
 from plugin_kit.hosts import INSOMNIA, Host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
@@ -34,11 +35,12 @@ from plugin_kit.installer.fetch import (
     check_url,
     download,
     fetch_bytes,
+    redact_url,
     sibling_url,
+    suffixed_url,
 )
-from plugin_kit.installer.fetch import _redact as redact_url
 from plugin_kit.installer.lockfile import LockEntry, read_lock
-from plugin_kit.installer.paths import downloads_dir
+from plugin_kit.installer.paths import downloads_dir, make_dir
 from plugin_kit.installer.place import InstalledPackage, place_archive
 from plugin_kit.installer.resolve import Candidate, host_api_version, parse_name_ref, resolve_name
 from plugin_kit.installer.stores import Store
@@ -361,7 +363,7 @@ def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
 def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
     if plan.kind == "file":
         part = downloads_dir() / f"{os.getpid()}-{os.urandom(6).hex()}.part"
-        part.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(part.parent)
         shutil.copyfile(
             plan.source["path"], part
         )  # verify the copy, so a later edit cannot slip in
@@ -422,7 +424,9 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
         if plan.kind == "file":
             sig_path = Path(plan.source["path"] + ".minisig")
             try:
-                sig_text = sig_path.read_text("ascii", "replace")[:_SIG_CAP]
+                sig_text = read_bounded(sig_path, _SIG_CAP, what=sig_path.name).decode(
+                    "ascii", "replace"
+                )
             except OSError as exc:
                 raise VerificationError(
                     f"no signature next to the file: {sig_path.name}",
@@ -432,7 +436,8 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
                 ) from exc
             asset = Path(plan.source["path"]).name
         else:
-            sig_text = _fetch_text(str(plan.url) + ".minisig", _SIG_CAP).decode("ascii", "replace")
+            sig_url = suffixed_url(str(plan.url), ".minisig")
+            sig_text = _fetch_text(sig_url, _SIG_CAP).decode("ascii", "replace")
             asset = urllib.parse.unquote(
                 urllib.parse.urlsplit(str(plan.url)).path.rsplit("/", 1)[-1]
             )

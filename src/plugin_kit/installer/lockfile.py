@@ -8,12 +8,14 @@ from typing import Any
 
 from plugin_kit import __version__
 from plugin_kit.errors import InstallError
+from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.stores import Store
 
-__all__ = ["LockEntry", "read_lock", "render_lock", "LOCK_VERSION"]
+__all__ = ["LockEntry", "read_lock", "render_lock", "LOCK_VERSION", "MAX_LOCK_BYTES"]
 
 LOCK_VERSION = 1
+MAX_LOCK_BYTES = 4 << 20  # about 4,000 entries; a workspace lock is a file in a repository
 
 
 @dataclass
@@ -92,7 +94,7 @@ _PREVIOUS_KEYS = ("version", "content_digest", "archive_sha256")
 def read_lock(store: Store) -> dict[str, LockEntry]:
     """Entries by id; a missing lock is an empty store. An unreadable one is an error, not empty."""
     try:
-        data = store.lock_path.read_bytes()
+        data = read_bounded(store.lock_path, MAX_LOCK_BYTES, what="plugins.lock")
     except FileNotFoundError:
         return {}
     except OSError as exc:

@@ -84,11 +84,14 @@ def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
 
 
 def _surfaces(store: Store, entry: LockEntry) -> list[str]:
+    from plugin_kit.fsio import read_bounded
     from plugin_kit.installer.cache import cache_path
+    from plugin_kit.validators.limits import DEFAULT_LIMITS
     from plugin_kit.validators.manifest import parse_manifest
 
+    path = cache_path(entry.content_digest) / "plugin.toml"
     try:
-        m = parse_manifest((cache_path(entry.content_digest) / "plugin.toml").read_bytes())
+        m = parse_manifest(read_bounded(path, DEFAULT_LIMITS.max_manifest_size, what=str(path)))
     except (OSError, PluginKitError):
         return []
     return [
@@ -409,14 +412,24 @@ class VerifyReport:
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
 
 
+def _store_file_sha256(path: Path) -> str:
+    """A store file may sit in a checkout: never follow a link, hang on a FIFO or read a device."""
+    import hashlib
+
+    from plugin_kit.fsio import open_regular
+
+    with open_regular(path, what=f"store file {path.name}") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
-    from plugin_kit.content.digest import extracted_digest, sha256_file
+    from plugin_kit.content.digest import extracted_digest
     from plugin_kit.installer.cache import cache_path
 
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)
     checks = [
-        ("store file", lambda: sha256_file(path), entry.archive_sha256),
+        ("store file", lambda: _store_file_sha256(path), entry.archive_sha256),
         (
             "cache tree",
             lambda: extracted_digest(cache_path(entry.content_digest)),

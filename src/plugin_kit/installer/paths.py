@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from plugin_kit.fsio import ensure_dir
+
 __all__ = [
+    "make_dir",
+    "PRIVATE_DIR_MODE",
+    "SHARED_DIR_MODE",
     "config_dir",
     "cache_root",
     "plugin_cache_dir",
@@ -59,6 +64,20 @@ def catalog_cache_dir(name: str) -> Path:
 
 def audit_log_path() -> Path:
     return config_dir() / "audit.jsonl"
+
+
+# Config and cache are the user's own (trusted state, private catalogs): 0700, as the XDG Base
+# Directory spec asks of folders it creates. A workspace store is part of a repository
+# checkout and is read by whoever reads the checkout: 0755.
+PRIVATE_DIR_MODE = 0o700
+SHARED_DIR_MODE = 0o755
+
+
+def make_dir(path: Path) -> Path:
+    """Create `path` and its missing parents with the mode their place calls for, whatever the
+    umask; folders that exist keep their modes."""
+    private = any(Path(path).is_relative_to(root) for root in (config_dir(), cache_root()))
+    return ensure_dir(path, PRIVATE_DIR_MODE if private else SHARED_DIR_MODE)
 
 
 def lock_timeout() -> float:

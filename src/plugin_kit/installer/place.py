@@ -67,7 +67,7 @@ def place_archive(
             place=str(archive),
             hint=f"expected {expected_digest}, archive has {info.digest}",
         )
-    tree = ensure_cached(archive, info.digest)
+    tree = ensure_cached(archive, info.digest, info.host)
     keep_archive(archive, info.sha256)
     manifest = info.manifest
     carried = False

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from plugin_kit.errors import InstallError
+from plugin_kit.errors import FileRefusedError, InstallError
+from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._fs import (
     atomic_write,
     checkpoint,
@@ -29,7 +30,7 @@ from plugin_kit.installer._fs import (
     remove_write_temps,
     temp_sibling,
 )
-from plugin_kit.installer.paths import cache_root, config_dir
+from plugin_kit.installer.paths import cache_root, config_dir, make_dir
 
 __all__ = [
     "Store",
@@ -48,6 +49,8 @@ __all__ = [
 StoreKind = Literal["user", "project"]
 ARCHIVE_SUFFIX = ".insomnia-plugin"
 _JOURNAL = ".txn.json"
+_MAX_JOURNAL_BYTES = 1 << 20
+_MAX_KNOWN_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,9 @@ def _known_path() -> Path:
 def known_workspaces() -> list[Path]:
     """Workspaces we have placed plugins into (so `cache gc` keeps what they use)."""
     try:
-        return [Path(p) for p in json.loads(_known_path().read_text("utf-8"))]
-    except (OSError, ValueError, TypeError):
+        data = read_bounded(_known_path(), _MAX_KNOWN_BYTES, what="known-workspaces.json")
+        return [Path(p) for p in json.loads(data)]
+    except (OSError, ValueError, TypeError, FileRefusedError):
         return []
 
 
@@ -162,8 +166,8 @@ def _valid_op(op: object) -> bool:
 def _read_journal(journal: Path) -> list[dict[str, str]]:
     # A workspace store sits in a repository checkout, so its journal is untrusted input.
     try:
-        ops = json.loads(journal.read_bytes())["ops"]
-    except (OSError, ValueError, KeyError, TypeError):
+        ops = json.loads(read_bounded(journal, _MAX_JOURNAL_BYTES, what="the store journal"))["ops"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         ops = None
     if not isinstance(ops, list) or not all(_valid_op(op) for op in ops):
         raise InstallError(
@@ -267,7 +271,7 @@ def locked_store(store: Store) -> Iterator[None]:
     """Hold the store lock with any interrupted change finished (enable uses it alone, so the
     lock entry it binds a grant to cannot change under it)."""
     _refuse_symlinked(store)
-    store.root.mkdir(parents=True, exist_ok=True)
+    make_dir(store.root)
     with file_lock(store.mutex_path, what=f"{store.kind} store"):
         recover(store)
         yield

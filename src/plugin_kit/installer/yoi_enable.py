@@ -41,6 +41,7 @@ from plugin_kit.installer.yoi_profiles import (
     ProfileTarget,
     locate_profile,
     parse_for_edit,
+    read_config,
     read_profile_artifact,
     registry_update,
     write_config,
@@ -248,7 +249,7 @@ class _Doc:
         toml = path.suffix != ".json"
         if not path.exists():
             return cls(path, cls._new(toml), toml)
-        text = path.read_text("utf-8")
+        text = read_config(path)
         if not toml:
             return cls(path, json.loads(text), toml)
         return cls(path, parse_for_edit(text, path), toml)

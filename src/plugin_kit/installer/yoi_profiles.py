@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.errors import InstallError, UsageError
+from plugin_kit.errors import FileRefusedError, InstallError, UsageError
+from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._fs import atomic_write
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ProfileRegistry",
     "yoi_config_dir",
     "user_profiles_path",
+    "read_config",
     "read_registry",
     "read_profile_artifact",
     "locate_profile",
@@ -57,6 +59,8 @@ BUILTIN_PROFILES = (
     "memory-consolidation",
 )
 SOURCES = ("builtin", "user", "project")  # ProfileRegistrySource
+# A registry or Profile lists Profiles, plugins and grants: megabytes of it are no config file.
+CONFIG_CAP = 4 << 20
 NEW_DEFAULT_NAME = "plugins"  # the Profile created when the registry names no default
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 _DESCRIPTION = "Created by plugin-kit to enable Yoi plugins."
@@ -122,11 +126,26 @@ def _entry_path(value: Any, base: Path, name: str, reg: Path) -> Path:
     return base / raw  # an absolute `raw` replaces `base` (join_if_relative)
 
 
+def read_config(path: Path) -> str:
+    """A Yoi config file's text (registry or Profile; a registry may point anywhere). Followed
+    through a symlink as Yoi follows it, but never a FIFO or a device, and at most CONFIG_CAP
+    bytes; FileNotFoundError when it is missing, as with open()."""
+    try:
+        data = read_bounded(path, CONFIG_CAP, what=f"the Yoi config file {path.name}",
+                            follow_symlinks=True)  # fmt: skip
+    except FileRefusedError as exc:
+        raise FileRefusedError(
+            exc.message, rule=exc.rule, place=exc.place,
+            hint="Yoi config files are regular TOML or JSON files; check what this path is.",
+        ) from exc  # fmt: skip
+    return data.decode("utf-8")
+
+
 def read_registry(path: Path) -> ProfileRegistry:
     """The built-in Profiles plus `path` (absent = none), as `ProfileDiscovery::discover` builds them."""
     builtin = tuple(RegistryEntry("builtin", n, None) for n in BUILTIN_PROFILES)
     try:
-        doc = tomllib.loads(path.read_text("utf-8"))
+        doc = tomllib.loads(read_config(path))
     except FileNotFoundError:
         return ProfileRegistry(path, builtin, None)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -160,7 +179,7 @@ def read_profile_artifact(path: Path) -> dict[str, Any]:
             hint="Point the registry entry at a .toml or .json Profile.",
         )
     try:
-        text = path.read_text("utf-8")
+        text = read_config(path)
         doc = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InstallError(
@@ -340,7 +359,7 @@ def registry_update(creation: ProfileCreation) -> bytes | None:
 
     path = creation.registry
     try:
-        doc = parse_for_edit(path.read_text("utf-8"), path)
+        doc = parse_for_edit(read_config(path), path)
     except FileNotFoundError:
         doc = tomlkit.document()
     if creation.register:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plugin_kit.errors import FileRefusedError
+from plugin_kit.fsio import read_bounded
+from plugin_kit.installer.yoi_profiles import CONFIG_CAP
 from plugin_kit.installer.yoi_status import enabled_entries
 
 __all__ = ["WorkspaceEnablementNote", "workspace_enablement_notes"]
@@ -46,9 +49,10 @@ class WorkspaceEnablementNote:
 
 
 def _toml(path: Path) -> dict[str, Any]:
+    # A file of the repository, or one its registry names: no link followed, no FIFO waited on.
     try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(read_bounded(path, CONFIG_CAP, what=path.name).decode("utf-8"))
+    except (OSError, FileRefusedError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}  # unreadable: still reported, with nothing it enables
 
 

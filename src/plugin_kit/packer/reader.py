@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from plugin_kit.content.digest import CHUNK, FileRecord, content_digest, path_order
 from plugin_kit.errors import ArchiveError, PluginKitError
+from plugin_kit.fsio import open_regular
 from plugin_kit.hosts import INSOMNIA, Host, host_for_archive
 from plugin_kit.packer.tarformat import BLOCK, RECORD, Header, HeaderError, parse_header, parse_pax
 from plugin_kit.packer.zstdframe import FrameError, scan_frame
@@ -327,7 +328,8 @@ class ArchiveSource:
     def open(cls, path: Path, limits: Limits | None = None) -> Iterator[ArchiveSource]:
         limits = limits or DEFAULT_LIMITS
         try:
-            f = open(path, "rb")  # noqa: SIM115 - closed below
+            # Never a FIFO or a device: a store file may come from a repository checkout.
+            f = open_regular(path, what=str(path), follow_symlinks=True)
         except OSError as exc:
             raise ArchiveError(
                 f"cannot open {path}: {exc.strerror}", rule="io", place=str(path)

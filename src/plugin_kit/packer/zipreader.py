@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from plugin_kit.content.digest import CHUNK
 from plugin_kit.errors import ArchiveError
+from plugin_kit.fsio import open_regular
 from plugin_kit.hosts import YOI
 from plugin_kit.packer.reader import Member
 from plugin_kit.packer.zipformat import (
@@ -326,7 +327,8 @@ class ZipSource:
     def open(cls, path: Path, limits: Limits | None = None) -> Iterator[ZipSource]:
         limits = limits or YOI.limits
         try:
-            f = open(path, "rb")  # noqa: SIM115 - closed below
+            # Never a FIFO or a device: a store file may come from a repository checkout.
+            f = open_regular(path, what=str(path), follow_symlinks=True)
         except OSError as exc:
             raise ArchiveError(f"cannot open {path}: {exc.strerror}", rule="io",
                                place=str(path)) from exc  # fmt: skip

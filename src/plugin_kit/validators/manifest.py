@@ -12,7 +12,7 @@ from typing import Any
 
 from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
-from plugin_kit.validators.problems import Problem, field_path
+from plugin_kit.validators.problems import Problem, field_path, schema_message
 
 __all__ = [
     "Manifest",
@@ -111,7 +111,7 @@ def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
         out.append(
             Problem(
                 "manifest-schema",
-                err.message,
+                schema_message(err),
                 file=place,
                 field=field_path(err.absolute_path),
                 phase="schema",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Problem", "Severity", "field_path"]
+__all__ = ["Problem", "Severity", "field_path", "schema_message"]
 
 Severity = Literal["error", "warning"]
 
@@ -34,3 +34,11 @@ def field_path(parts: object) -> str:
     for part in parts:  # type: ignore[attr-defined]
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def schema_message(err: object) -> str:
+    """A jsonschema error's message; the schemas' only `not` is the no-control-characters rule
+    (`$defs/text`), whose stock message would quote the whole character class."""
+    if getattr(err, "validator", None) == "not":
+        return "contains a control, bidi or line-separator character"
+    return str(getattr(err, "message", err))

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
+from plugin_kit.textsafe import visible
 from plugin_kit.validators.problems import Problem, Severity
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
@@ -236,6 +237,35 @@ def _identity_problems(doc: dict[str, Any], place: str) -> list[Problem]:
     return out
 
 
+_PROSE = str.maketrans("", "", "\n\t")  # a description may run over several lines
+
+
+def _control_problem(where: str, value: str, *, prose: bool, place: str) -> Problem | None:
+    """Ours, beyond the host: text we show (inspect, list) holds nothing a terminal acts on
+    (textsafe.visible's characters; the schema's $defs line and prose say the same)."""
+    checked = value.translate(_PROSE) if prose else value
+    if visible(checked) == checked:
+        return None
+    bad = next(c for c in checked if visible(c) != c)
+    return _problem("text-control", where,
+                    f"`{where}` holds the character {visible(bad)}, which a terminal acts on "
+                    "(a control, bidi or line-separator character).",
+                    "Remove it: plugin-kit refuses such characters in text it shows, although the "
+                    f"host accepts them ({docs_url('security.md')}).", place=place)  # fmt: skip
+
+
+def _text_problems(doc: dict[str, Any], place: str) -> list[Problem]:
+    found = [_control_problem(k, v, prose=False, place=place)
+             for k in ("name", "version", "description") if (v := _str(doc, k)) is not None]  # fmt: skip
+    for key in ("tools", "services", "ingresses"):
+        for i, table in _tables(doc, key):
+            if (value := _str(table, "description")) is not None:
+                found.append(
+                    _control_problem(f"{key}[{i}].description", value, prose=True, place=place)
+                )
+    return [p for p in found if p is not None]
+
+
 def _unsafe(where: str, value: str, what: str, place: str) -> Problem:
     return _problem("id-unsafe", where,
                     f"{what} {value!r} is not a safe id: use 1 to 128 characters from A-Z a-z 0-9 . _ -, "
@@ -432,6 +462,7 @@ def _target_problems(doc: dict[str, Any], perms: list[dict[str, Any]], place: st
 def _rule_problems(doc: dict[str, Any], place: str) -> list[Problem]:
     return [
         *_identity_problems(doc, place),
+        *_text_problems(doc, place),
         *_runtime_problems(doc, place),
         *_surface_problems(doc, place),
         *_tool_problems(doc, place),
