@@ -45,7 +45,9 @@ def test_watch_edit_break_fix(tmp_path, dev_process):
     atomic_write(wat, source.replace("(module", "(module (not wat", 1))
     broken = dev.next("reloaded", "error")
     assert broken["event"] == "error"
-    assert broken["error"]["rule"] == "build-failed"
+    # the template's `plugin wat2component` runs in-process: wasm-tools' own error, naming the file
+    assert broken["error"]["rule"] == "component-build"
+    assert broken["error"]["place"].endswith("component.wat")
     assert broken["loaded"] == second["digest"]  # the old component is still the one answering
 
     atomic_write(wat, source.replace(GREETING, GREETING.replace("hello", "hiya!")))
@@ -81,13 +83,13 @@ def test_one_off_run_prints_world_tools_host_apis_and_probe(tmp_path, capsys):
     assert json.loads(call["output"]["content"])["content"] == "A"
 
     assert run(cli, args) == 1  # under the host's limits it does not load at all
-    assert "[yoi-limit-instances]" in capsys.readouterr().out
+    assert "[yoi-limit-instances]" in capsys.readouterr().err
 
 
 def test_bad_grant_is_reported(tmp_path, capsys):
     root = yoi_project(tmp_path / "plugin", core_wat("tool"))
     assert run(cli, ["dev", str(root), "--grant", "network=example.com"]) == 1
-    assert "not a grant for a Yoi component" in capsys.readouterr().out
+    assert "not a grant for a Yoi component" in capsys.readouterr().err
 
 
 def test_watch_shows_the_probe_for_every_runtime(tmp_path, dev_process):

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from helpers.plugins import INCLUDE_LINE, MANIFEST
+from helpers.refusals import assert_change_between_passes_refused
 
 from plugin_kit.content.collect import collect_files
-from plugin_kit.content.digest import digest_path, sha256_file
-from plugin_kit.errors import ArchiveError, PackError
+from plugin_kit.content.digest import sha256_file
+from plugin_kit.errors import PackError
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 
@@ -281,27 +283,10 @@ def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
 def test_archive_swapped_between_passes_is_refused(
     make_plugin, tmp_path: Path, monkeypatch
 ) -> None:
-    import plugin_kit.packer.reader as reader
-
     first = pack(make_plugin("a"), tmp_path / "a").path
     other_root = make_plugin("b", files={"README.md": "# Weather tools, other bytes\n"})
     other = pack(other_root, tmp_path / "b").path.read_bytes()
-    real = reader._validate
-
-    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
-        info = real(src, host)
-        with open(first, "r+b") as f:  # same inode, so the open reader sees the new bytes
-            f.write(other)
-            f.truncate()
-        return info
-
-    monkeypatch.setattr(reader, "_validate", validate_then_swap)
-    box = tmp_path / "box"
-    box.mkdir()
-    with pytest.raises(ArchiveError) as err:
-        extract_archive(first, box / "dest")
-    assert err.value.rule == "changed-during-read"
-    assert list(box.iterdir()) == []
+    assert_change_between_passes_refused(monkeypatch, first, other)
 
 
 def test_progress_reports_every_file_up_to_the_total(make_plugin, tmp_path: Path) -> None:

@@ -54,7 +54,9 @@ def test_validate_annotates_each_problem_at_its_line(actions_env, capsys):
     assert colour and colour[0].startswith(
         "::error file=p/plugin.toml,line=13,title=plugin validate"
     )
-    assert all(re.match(r"::error file=p/plugin.toml,line=\d+,title=", e) for e in errors), errors
+    assert all(
+        re.match(r"::error file=p/plugin.toml,line=\d+(,col=\d+)?,title=", e) for e in errors
+    ), errors
     assert "### `plugin validate` failed" in actions_env.read_text()
 
 

@@ -31,7 +31,7 @@ def test_a_given_commit_is_pinned_and_not_a_placeholder(create_plugin, tmp_path,
     result = create_plugin("--no-input", "--no-git", "--runtime", "hooks", "--set",
                            f"action_ref={SHA}", str(project))  # fmt: skip
     assert result.code == 0, result.err
-    assert _uses(project) == {f"{ACTION}@{SHA}"} and "placeholder" not in result.err
+    assert _uses(project) == {f"{ACTION}@{SHA}"} and "action-ref-placeholder" not in result.err
     assert run(cli, ["validate", str(project)], prog_name="plugin") == 0
     assert "action-ref-placeholder" not in capsys.readouterr().err
 

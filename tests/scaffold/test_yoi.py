@@ -1,8 +1,8 @@
-"""create-plugin --host yoi --runtime tool|instance: a Yoi project that builds, passes the
-pre-flight and its own component tests as generated, offline, with our workflows.
+"""create-plugin --host yoi --runtime tool|instance: a Yoi project that builds and passes the
+pre-flight as generated, offline, with our workflows.
 
-The `plugin validate` / `plugin pack` end to end of these projects is in test_yoi_e2e.py: it
-needs the Yoi validate and pack paths of the other branches.
+The `plugin validate` / `plugin pack` end to end of these projects, and their own tests (all of
+them, the component tests included), are in test_yoi_e2e.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from helpers.linters import generated_workflow_findings
 from scaffold.helpers import (
     YOI_KINDS,
     old_template,
-    own_tests,
 )
 
 from plugin_kit.cli._output import run
@@ -74,12 +73,6 @@ def test_the_build_step_makes_the_same_component_and_the_preflight_accepts_it(
     report = preflight(data, _manifest(project))
     assert report.ok, [str(w) for w in report.warnings]
     assert report.info is not None and not report.info.imports
-
-
-def test_own_component_tests_pass(yoi_scaffold, tmp_path):
-    proc = own_tests(yoi_scaffold, tmp_path, "tests/test_component.py")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout
 
 
 def test_workflows_pass_the_linters(yoi_scaffold):

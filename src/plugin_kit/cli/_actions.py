@@ -19,7 +19,7 @@ __all__ = ["annotation", "enabled", "report_failure", "report_problems"]
 
 _MANIFESTS = ("plugin.toml", "plugin-kit.toml")
 # jsonschema's additionalProperties message: point at the first unexpected key, not its table.
-_UNEXPECTED = re.compile(r"\('([^']+)'(?:, '[^']+')* (?:was|were) unexpected\)")
+_UNEXPECTED = re.compile(r"(?:unknown keys? |\()'([^']+)'")
 
 
 def enabled(env: Mapping[str, str] = os.environ) -> bool:
@@ -47,15 +47,27 @@ def _locate(file: str, field: str = "") -> tuple[str, int | None]:
 
 
 def annotation(
-    level: str, title: str, message: str, file: str = "", field: str = "", hint: str = ""
+    level: str,
+    title: str,
+    message: str,
+    file: str = "",
+    field: str = "",
+    hint: str = "",
+    at: tuple[int | None, int | None] = (None, None),
 ) -> str:
-    """One workflow command: `::error file=plugin.toml,line=7,title=...::message`."""
+    """One workflow command: `::error file=plugin.toml,line=7,col=1,title=...::message`.
+    `at` is the (line, column) the validator found; else the field's line is looked up."""
     unexpected = _UNEXPECTED.search(message)
     if unexpected:
         field = f"{field}.{unexpected.group(1)}" if field else unexpected.group(1)
     rel, line = _locate(file, field)
+    if at[0] and not unexpected:  # an unexpected key's own line beats its table's
+        line, column = at
+    else:
+        column = None
     props = [f"file={_esc(rel, True)}"] if rel else []
     props += [f"line={line}"] if line else []
+    props += [f"col={column}"] if line and column else []
     props.append(f"title={_esc(title, True)}")
     body = message + (f"\nhint: {hint}" if hint else "")
     return f"::{level} {','.join(props)}::{_esc(body)}"
@@ -102,9 +114,9 @@ def report_problems(problems: Iterable[Problem], command: str, root: Path | None
     for p in problems:
         file = str((root or Path()) / p.file) if p.file else ""
         level = "warning" if p.severity == "warning" else "error"
-        click.echo(
-            annotation(level, f"{command}: {p.rule}", p.message, file, p.field, p.hint), err=True
-        )
+        title = f"{command}: {p.rule}"
+        at = (p.line, p.column)
+        click.echo(annotation(level, title, p.message, file, p.field, p.hint, at), err=True)
         if level == "error":
             rows.append((p.rule, f"{p.file} {p.field}".strip(), p.message))
     if rows:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from plugin_kit.errors import FileRefusedError, InstallError
 from plugin_kit.fsio import read_bounded
+from plugin_kit.hosts import INSOMNIA, Host
 from plugin_kit.installer._fs import (
     atomic_write,
     checkpoint,
@@ -55,11 +56,13 @@ _MAX_KNOWN_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class Store:
-    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`."""
+    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`.
+    It holds packages of one `host` (their file suffix); install refuses any other host's."""
 
     kind: StoreKind
     root: Path
     workspace: Path | None = None
+    host: Host = INSOMNIA
 
     @property
     def lock_path(self) -> Path:
@@ -70,7 +73,7 @@ class Store:
         return self.root / ".store.lock"
 
     def archive_path(self, plugin_id: str) -> Path:
-        return self.root / f"{plugin_id}{ARCHIVE_SUFFIX}"
+        return self.root / f"{plugin_id}{self.host.suffix}"
 
     def ref(self, plugin_id: str) -> str:
         return f"{self.kind}:{plugin_id}"
@@ -81,7 +84,7 @@ class Store:
             return []
         return sorted(
             p
-            for p in self.root.glob(f"*{ARCHIVE_SUFFIX}")
+            for p in self.root.glob(f"*{self.host.suffix}")
             if not p.name.startswith(".") and p.is_file()
         )
 
