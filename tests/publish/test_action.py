@@ -157,10 +157,7 @@ def test_generated_ci_installs_the_toolchain_without_an_index_and_passes(job, fa
 
 
 @pytest.mark.slow
-def test_generated_release_publishes_then_a_rerun_changes_nothing(job, fake, projects, secret_key):
-    # Insomnia only: `plugin publish` refuses a .yoi-plugin (publisher/plan.py expects the
-    # Insomnia suffix; Yoi distribution is issue 11).
-    project = projects["wasm"]
+def test_generated_release_publishes_then_a_rerun_changes_nothing(job, fake, project, secret_key):
     key, public = secret_key
     steps = _release(job, fake, project, key)
     assert not job.failed, job.log[-4000:]
