@@ -17,6 +17,7 @@ from typing import Any
 from plugin_kit.catalog.model import entry_host
 from plugin_kit.errors import ValidationError
 from plugin_kit.hosts import Host
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path, schema_message
 
 __all__ = ["catalog_problems", "catalog_schema", "validate_catalog"]
@@ -35,7 +36,7 @@ def catalog_schema() -> dict[str, Any]:
 
 def _problem(rule: str, message: str, field: str, phase: str = "semantic") -> Problem:
     return Problem(
-        rule, message, file=_PLACE, field=field, phase=phase, hint="See docs/catalog.md."
+        rule, message, file=_PLACE, field=field, phase=phase, hint=f"See {docs_url('catalog.md')}."
     )
 
 
@@ -183,6 +184,6 @@ def validate_catalog(doc: dict[str, Any]) -> None:
             f"{first.field or 'catalog'}: {first.message}{more}",
             rule=first.rule,
             place=_PLACE,
-            hint="See docs/catalog.md for the catalog format.",
+            hint=f"See {docs_url('catalog.md')} for the catalog format.",
             problems=problems,
         )

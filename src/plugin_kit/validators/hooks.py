@@ -14,11 +14,12 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path
 
 __all__ = ["hooks_schema", "hook_tables"]
 
-_HINT = "Fix the hooks file; see docs/authoring.md, 'The hooks file'."
+_HINT = f"Fix the hooks file; see {docs_url('authoring.md', 'The hooks file')}."
 
 
 @lru_cache(maxsize=1)
