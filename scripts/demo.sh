@@ -78,10 +78,12 @@ plugin inspect "$YOI_ARCHIVE"
 plugin digest "$YOI"                        # the same digest as the package's (the host's algorithm)
 unzip -t "$YOI_ARCHIVE"
 
-step "11. A Yoi tool plugin end to end: scaffold, publish to the demo folder, install, enable"
+step "11. A Yoi tool plugin end to end: scaffold, build and probe it in the dev host, publish, install, enable"
 create-plugin "$DEMO/yoi-shout" --host yoi --runtime tool --name "Shout" --no-input --no-git
 # Its own release tag on the demo site (weather-tools took v0.1.0).
 sed -i 's/^version = "0.1.0"/version = "0.2.0"/' "$DEMO/yoi-shout/plugin.toml"
+# The dev host builds the component (wasm-tools), loads it as Yoi does, and calls its tool.
+plugin dev "$DEMO/yoi-shout" --call shout --input '{"text": "hello from the dev host"}'
 plugin pack "$DEMO/yoi-shout"
 SHOUT=$(ls "$DEMO"/yoi-shout/dist/*.yoi-plugin)
 plugin publish "$SHOUT" --target "dir:$DEMO/site" --key "$DEMO/release.key"

@@ -10,8 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import click
-
+from plugin_kit.cli._output import echo
 from plugin_kit.errors import PluginKitError
 from plugin_kit.validators.problems import Problem
 
@@ -104,7 +103,7 @@ def report_failure(err: PluginKitError, command: str) -> None:
     file, field = _split_place(err.place)
     message = err.message + (f" ({err.place})" if err.place else "")
     title = f"{command}: {err.rule}"
-    click.echo(annotation("error", title, message, file, field, err.hint or ""), err=True)
+    echo(annotation("error", title, message, file, field, err.hint or ""), err=True)
     _summary(command, [(err.rule, err.place or "", err.message)])
 
 
@@ -116,7 +115,7 @@ def report_problems(problems: Iterable[Problem], command: str, root: Path | None
         level = "warning" if p.severity == "warning" else "error"
         title = f"{command}: {p.rule}"
         at = (p.line, p.column)
-        click.echo(annotation(level, title, p.message, file, p.field, p.hint, at), err=True)
+        echo(annotation(level, title, p.message, file, p.field, p.hint, at), err=True)
         if level == "error":
             rows.append((p.rule, f"{p.file} {p.field}".strip(), p.message))
     if rows:

@@ -172,7 +172,8 @@ def _warn_placeholder(project: Path) -> None:
     from plugin_kit.scaffold.pins import placeholder_uses
 
     for w in placeholder_uses(project)[:1]:  # one line: every workflow has the same reference
-        info(f"warning[{w.rule}]: {w.file}: {w.message}\n  hint: {w.hint}")
+        info(f"warning[{w.rule}]: {w.file}: {w.message}")
+        info(f"  hint: {w.hint}")
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.
