@@ -47,8 +47,8 @@ Environment:
   PLUGIN_KIT_FETCH_DEADLINE         least seconds a whole download may take (60)
   MINISIGN_SECRET_KEY, MINISIGN_PASSWORD   the signing key's text and its password (CI)
   GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL   publish to GitHub
-  GITHUB_ACTIONS, GITHUB_REF_NAME, GITHUB_REF_TYPE, GITHUB_SHA,
-  GITHUB_OUTPUT, GITHUB_STEP_SUMMARY   read when publish runs in GitHub Actions
+  GITHUB_ACTIONS, GITHUB_WORKSPACE, GITHUB_REF_NAME, GITHUB_REF_TYPE, GITHUB_SHA,
+  GITHUB_OUTPUT, GITHUB_STEP_SUMMARY   read in GitHub Actions (annotations, step summary, publish)
   WATCHFILES_FORCE_POLLING          plugin dev --watch polls instead of inotify
   YOI_HOME, YOI_CONFIG_DIR, XDG_DATA_HOME   where the Yoi host keeps its store and Profiles
   NO_COLOR                          no colour in the output
