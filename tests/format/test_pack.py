@@ -12,7 +12,7 @@ import pytest
 from helpers.plugins import INCLUDE_LINE, MANIFEST
 
 from plugin_kit.content.collect import collect_files
-from plugin_kit.content.digest import digest_path, sha256_file
+from plugin_kit.content.digest import digest_path, extracted_digest, sha256_file
 from plugin_kit.errors import ArchiveError, PackError
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
@@ -278,35 +278,78 @@ def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
     assert data["size"] == Path(data["path"]).stat().st_size and data["files"] == 5
 
 
-def test_archive_swapped_between_passes_is_refused(
+def test_archive_swapped_while_extracting_yields_what_was_checked(
     make_plugin, tmp_path: Path, monkeypatch
 ) -> None:
-    import plugin_kit.packer.reader as reader
+    # One pass: the bytes written are the bytes checked and hashed, whatever the file becomes.
+    from plugin_kit.packer.reader import ArchiveSource
 
     first = pack(make_plugin("a"), tmp_path / "a").path
     other_root = make_plugin("b", files={"README.md": "# Weather tools, other bytes\n"})
     other = pack(other_root, tmp_path / "b").path.read_bytes()
-    real = reader._validate
+    real = ArchiveSource.members
 
-    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
-        info = real(src, host)
-        with open(first, "r+b") as f:  # same inode, so the open reader sees the new bytes
-            f.write(other)
-            f.truncate()
-        return info
+    def members_then_swap(self):  # type: ignore[no-untyped-def]
+        for i, item in enumerate(real(self)):
+            yield item
+            if i == 0:
+                with open(first, "r+b") as f:  # same inode, so the open reader sees the new bytes
+                    f.write(other)
+                    f.truncate()
 
-    monkeypatch.setattr(reader, "_validate", validate_then_swap)
+    monkeypatch.setattr(ArchiveSource, "members", members_then_swap)
     box = tmp_path / "box"
     box.mkdir()
-    with pytest.raises(ArchiveError) as err:
-        extract_archive(first, box / "dest")
-    assert err.value.rule == "changed-during-read"
-    assert list(box.iterdir()) == []
+    try:
+        info = extract_archive(first, box / "dest")
+    except ArchiveError:
+        assert list(box.iterdir()) == []
+    else:
+        assert extracted_digest(box / "dest") == info.digest
+        assert sorted(p.name for p in box.iterdir()) == ["dest"]
 
 
-def test_progress_reports_every_file_up_to_the_total(make_plugin, tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
-    result = pack(make_plugin(), tmp_path, progress=lambda done, total: seen.append((done, total)))
-    assert len(seen) == result.files
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert seen[-1][0] == seen[-1][1] == sum(f.size for f in read_archive(result.path).files)
+REFERENCE_EXTRACT = {
+    "insomnia": lambda archive, out: ["tar", "--zstd", "-xf", str(archive), "-C", str(out)],
+    "yoi": lambda archive, out: ["unzip", "-q", str(archive), "-d", str(out)],
+}
+
+
+def _files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in root.rglob("*") if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.parametrize("host", ["insomnia", "yoi"])
+def test_one_pass_writes_only_into_a_temporary_sibling(
+    make_plugin, tmp_path: Path, monkeypatch, host: str
+) -> None:
+    """While members are checked and written the destination does not exist, only a hidden
+    temporary sibling, renamed when every rule has passed; the files equal the reference tool's."""
+    from helpers.zips import write_yoi_tree
+
+    from plugin_kit.hosts import get_host
+    from plugin_kit.packer.formats import archive_format
+
+    source_cls = archive_format(get_host(host)).source
+    extra = {"src/a-b.txt": "x", "Zed/é.txt": "é"}
+    project = make_plugin() if host == "insomnia" else write_yoi_tree(tmp_path / "p", extra)
+    archive = pack(project, tmp_path / "dist").path
+    box, ref = tmp_path / "box", tmp_path / "ref"
+    box.mkdir(), ref.mkdir()
+    seen: list[list[str]] = []
+    real = source_cls.members
+
+    def members_watched(self):  # type: ignore[no-untyped-def]
+        for item in real(self):
+            seen.append(sorted(p.name for p in box.iterdir()))
+            yield item
+
+    monkeypatch.setattr(source_cls, "members", members_watched)
+    info = extract_archive(archive, box / "dest")
+    assert len(seen) == len(info.files) > 2
+    assert all(len(names) == 1 and names[0].startswith(".dest.") for names in seen), seen
+    assert sorted(p.name for p in box.iterdir()) == ["dest"]
+    subprocess.run(REFERENCE_EXTRACT[host](archive, ref), check=True)
+    assert _files(box / "dest") == _files(ref)
+    assert sorted(_files(ref)) == sorted(f.path for f in info.files)

@@ -24,7 +24,7 @@ from helpers.zips import (
 
 from plugin_kit.errors import ArchiveError
 from plugin_kit.hosts import YOI
-from plugin_kit.packer import reader, zipreader
+from plugin_kit.packer import zipreader
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.validators.limits import Limits
 from plugin_kit.validators.models import manifest_model
@@ -281,17 +281,19 @@ def test_cli_inspect_names_rule_and_entry(tmp_path: Path) -> None:
     assert "path-dot-segment" in proc.stderr and "../../evil.sh" in proc.stderr
 
 
-def test_archive_changed_between_the_passes_is_refused(tmp_path: Path, monkeypatch) -> None:
+def test_archive_changed_while_extracting_is_refused(tmp_path: Path, monkeypatch) -> None:
+    # The one pass re-reads every local header it checked in the central-directory scan.
     first, other = tmp_path / "a.yoi-plugin", changed("README.md", data=b"# Other!!\n")
     first.write_bytes(changed("README.md"))
-    real = reader._validate
+    real = zipreader.ZipSource.members
 
-    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
-        info = real(src, host)
-        first.write_bytes(other)  # same inode and size: only the content differs
-        return info
+    def members_then_swap(self):  # type: ignore[no-untyped-def]
+        for i, item in enumerate(real(self)):
+            yield item
+            if i == 0:  # after plugin.toml: same inode and size, only the content differs
+                first.write_bytes(other)
 
-    monkeypatch.setattr(reader, "_validate", validate_then_swap)
+    monkeypatch.setattr(zipreader.ZipSource, "members", members_then_swap)
     box = tmp_path / "box"
     box.mkdir()
     with pytest.raises(ArchiveError) as err:
