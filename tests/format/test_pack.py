@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -100,6 +101,20 @@ def test_worker_count_does_not_change_bytes(make_plugin, tmp_path: Path) -> None
         write_archive(files, buf, threads=threads)
         results.append(buf.getvalue())
     assert results[0] == results[1] == results[2]
+
+
+# The archive of a fixed tree, as the serial writer made it before the reader thread (the bytes
+# depend only on the tree and the pinned zstandard wheel: a change here breaks reproducibility).
+PINNED_SHA256 = "5d1a39d005b1d8c4c95edb9d422b66787888ff35fbdd29dfd411066b40b7c0f6"
+
+
+def test_archive_bytes_are_pinned(make_plugin, tmp_path: Path) -> None:
+    import random
+
+    blob = random.Random(15).randbytes(3 << 20) + b"line of text\n" * 100_000  # several chunks
+    result = pack(make_plugin(files={"bin/blob.bin": blob}), tmp_path / "out")
+    assert (result.sha256, result.size) == (PINNED_SHA256, 3147811)
+    assert hashlib.sha256(result.path.read_bytes()).hexdigest() == PINNED_SHA256
 
 
 def test_gnu_tar_and_zstd_cli_read_the_archive(make_plugin, tmp_path: Path) -> None:
@@ -250,22 +265,35 @@ def test_build_command_runs_before_packing_and_failure_stops(make_plugin, tmp_pa
     assert pack(root, tmp_path / "o3", run_build=False).files == 5
 
 
-def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path, monkeypatch) -> None:
-    import plugin_kit.packer.writer as writer
+def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin()
+    out = tmp_path / "out"
+
+    def interrupt(done: int, total: int) -> None:  # after the first file, in the packing thread
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pack(root, out, progress=interrupt)
+    assert list(out.iterdir()) == []
+
+
+def test_a_file_that_shrinks_on_the_reader_thread_is_refused(make_plugin, tmp_path: Path) -> None:
+    import threading
 
     root = make_plugin()
     out = tmp_path / "out"
-    real = writer._copy_member
+    # Larger than the reader thread can hold ready (writer._AHEAD chunks): it is still reading
+    # README.md when the first file is done.
+    (root / "README.md").write_bytes(os.urandom(7 << 20))
 
-    def interrupt(src, zw):  # type: ignore[no-untyped-def]
-        if src.path == "hooks.toml":
-            raise KeyboardInterrupt
-        return real(src, zw)
+    def shrink(done: int, total: int) -> None:  # plugin.toml is packed; README.md comes later
+        (root / "README.md").write_text("#")
 
-    monkeypatch.setattr(writer, "_copy_member", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        pack(root, out)
-    assert list(out.iterdir()) == []
+    before = threading.active_count()
+    with pytest.raises(PackError) as info:
+        pack(root, out, progress=shrink)
+    assert info.value.rule == "file-changed" and info.value.place == "README.md"
+    assert list(out.iterdir()) == [] and threading.active_count() == before
 
 
 def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
