@@ -156,9 +156,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Pat
 
 
 EVERYDAY_COMMANDS = [
-    (["validate", "ins"], AUTHOR),
+    (["validate", "ins"], [*AUTHOR, "plugin_kit.components"]),  # Yoi's component reader
     (["validate", "yoi"], AUTHOR),
-    (["pack", "ins", "-o", "out"], AUTHOR),
+    (["pack", "ins", "-o", "out"], [*AUTHOR, "plugin_kit.components"]),
     (["pack", "--no-build", "yoi", "-o", "out"], AUTHOR),
     (["inspect", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["inspect", "dist/probe.plugin-1.0.0.yoi-plugin"], READER),

@@ -1,0 +1,157 @@
+"""Start-up of every everyday command, whole process, against `python -c 'import click'`.
+
+    python bench/bench_startup.py [--runs 9]
+
+Rows (issue 15): --help, --version; validate, pack, inspect, digest of a small plugin (30 files,
+200 KiB) for both hosts; install from a file:// catalog; list with 10 plugins installed; search
+over a 10,000-entry catalog. Runs are interleaved (each round runs every command once, the
+reference first), medians are taken per command and each ratio is against the reference's
+median of the same run. The package is byte-compiled first and PYTHONDONTWRITEBYTECODE is
+dropped, as for an installed wheel: a cold interpreter compiling our sources would measure
+the compiler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench_pack import PY, make_tree, workdir
+from bench_yoi import make_yoi_tree
+
+import plugin_kit
+
+GOALS = {"help": 1.2, "validate": 1.5, "pack": 2.0, "inspect": 1.5, "digest": 1.5,
+         "install": 3.0, "list": 1.5, "search": 1.5}  # fmt: skip
+PLUGIN = [PY, "-m", "plugin_kit"]
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cfg = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_CACHE_HOME": home / ".cache"}
+    return env | {k: str(v) for k, v in cfg.items()}
+
+
+def _run(env: dict[str, str], cwd: Path, *args: str) -> None:
+    subprocess.run([*PLUGIN, *args], env=env, cwd=cwd, check=True, capture_output=True)
+
+
+def _catalog(work: Path, env: dict[str, str]) -> None:
+    """10 small plugins published to a dir: catalog, and a 10,000-entry catalog for search."""
+    from plugin_kit.publisher.catalog import write_signed_catalog
+    from plugin_kit.signing.keys import load_secret_key
+
+    _run(env, work, "keygen", "-o", "k", "--no-password")
+    for i in range(10):
+        src = work / f"p{i}"
+        make_tree(src, 2, 2048, seed=i)
+        (src / "plugin.toml").write_text(
+            (src / "plugin.toml").read_text().replace("bench-plugin", f"bench-plugin-{i}")
+        )
+        _run(env, work, "pack", "--no-build", str(src), "-o", "dist")
+    archives = sorted(str(p) for p in (work / "dist").glob("*.insomnia-plugin"))
+    _run(env, work, "publish", *archives, "--tag", "{id}-v{version}", "--target", "dir:site",
+         "--key", "k.key")  # fmt: skip
+    pub = (work / "k.pub").read_text().splitlines()[-1]
+    site = work / "site/catalog/extensions.json"
+    _run(env, work, "catalog", "add", site.as_uri(), "--name", "site", "--pubkey", pub)
+    doc = json.loads(site.read_text())
+    base = doc["entries"][0]
+    entries = []
+    for i in range(10_000):
+        e = json.loads(json.dumps(base).replace(base["name"], f"other-tools-{i:05d}"))
+        e["description"] = f"Benchmark plugin number {i} for weather and rain"
+        entries.append(e)
+    doc["entries"], doc["serial"] = entries, doc["serial"] + 1
+    big = work / "big" / "extensions.json"
+    write_signed_catalog(big, doc, load_secret_key((work / "k.key").read_text(), None))
+    _run(env, work, "catalog", "add", big.as_uri(), "--name", "big", "--pubkey", pub)
+    for i in range(1, 10):  # 10 installed with the one the install row puts back each time
+        _run(env, work, "install", f"bench-plugin-{i}", "--yes")
+
+
+def commands(work: Path, env: dict[str, str]) -> list[tuple[str, str, list[str], Callable | None]]:
+    """(goal key, row label, argv, set-up before each run)."""
+    ins = "out/bench-plugin-1.0.0.insomnia-plugin"
+    yoi = "out/bench.plugin-1.0.0.yoi-plugin"
+
+    def uninstall() -> None:
+        subprocess.run([*PLUGIN, "uninstall", "user:bench-plugin-0"], env=env, cwd=work,
+                       capture_output=True)  # fmt: skip
+
+    rows: list[tuple[str, str, list[str], Callable | None]] = [
+        ("help", "`plugin --help`", [*PLUGIN, "--help"], None),
+        ("help", "`plugin --version`", [*PLUGIN, "--version"], None),
+    ]
+    for host, tree, archive in (("insomnia", "small", ins), ("yoi", "ysmall", yoi)):
+        rows += [
+            ("validate", f"`plugin validate` ({host})", [*PLUGIN, "validate", tree], None),
+            ("pack", f"`plugin pack` ({host}, 30 files, 200 KiB)",
+             [*PLUGIN, "pack", "--no-build", tree, "-o", "out2"], None),
+            ("inspect", f"`plugin inspect` ({host})", [*PLUGIN, "inspect", archive], None),
+            ("digest", f"`plugin digest` ({host})", [*PLUGIN, "digest", archive], None),
+        ]  # fmt: skip
+    rows += [
+        ("install", "`plugin install` (file:// catalog)",
+         [*PLUGIN, "install", "bench-plugin-0", "--yes"], uninstall),
+        ("list", "`plugin list` (10 installed)", [*PLUGIN, "list"], None),
+        ("search", "`plugin search` (10,000 entries)", [*PLUGIN, "search", "number 9999"], None),
+    ]  # fmt: skip
+    return rows
+
+
+def measure(work: Path, env: dict[str, str], runs: int) -> list[str]:
+    rows = commands(work, env)
+    reference = [PY, "-c", "import click"]
+    samples: dict[int, list[float]] = {i: [] for i in range(-1, len(rows))}
+    for _ in range(runs):
+        for i, (_, _, argv, before) in [(-1, ("", "", reference, None)), *enumerate(rows)]:
+            if before:
+                before()
+            t = time.perf_counter()
+            subprocess.run(argv, env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
+            samples[i].append(time.perf_counter() - t)
+    ref = statistics.median(samples[-1])
+    out = []
+    for i, (goal, label, _, _) in enumerate(rows):
+        ours = statistics.median(samples[i])
+        met = "met" if ours / ref <= GOALS[goal] else "missed"
+        out.append(f"| {label} | {ours * 1000:.0f} ms | {ref * 1000:.0f} ms | "
+                   f"**{ours / ref:.2f}x** | <= {GOALS[goal]}x ({met}) |")  # fmt: skip
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=9)
+    args = ap.parse_args()
+    package = Path(plugin_kit.__file__).parent
+    compileall.compile_dir(package, quiet=2, rx=re.compile(re.escape(str(package / "templates"))))
+    with workdir("plugin-kit-bench-startup-") as (work, base):
+        env = _env(work / "home")
+        make_tree(work / "small", 28, 200 * 1024)
+        make_yoi_tree(work / "ysmall", 30, 200 * 1024)
+        for tree in ("small", "ysmall"):
+            _run(env, work, "pack", "--no-build", tree, "-o", "out")
+        _catalog(work, env)
+        started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        rows = measure(work, env, args.runs)
+        load = os.getloadavg()[0]
+    print(f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} "
+          f"interleaved runs, load average {load:.1f}.\n")  # fmt: skip
+    print("| command | ours | `python -c 'import click'` | ratio | goal |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
