@@ -6,18 +6,14 @@ Rows (issue 15): --help, --version; validate, pack, inspect, digest of a small p
 200 KiB) for both hosts; install from a file:// catalog; list with 10 plugins installed; search
 over a 10,000-entry catalog. Runs are interleaved (each round runs every command once, the
 reference first), medians are taken per command and each ratio is against the reference's
-median of the same run. The package is byte-compiled first and PYTHONDONTWRITEBYTECODE is
-dropped, as for an installed wheel: a cold interpreter compiling our sources would measure
-the compiler.
+median of the same run. Python runs as for an installed wheel (bench_pack.prepare_python).
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -25,10 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_pack import PY, make_tree, workdir
+from bench_pack import PY, make_tree, prepare_python, workdir
 from bench_yoi import make_yoi_tree
-
-import plugin_kit
 
 GOALS = {"help": 1.2, "validate": 1.5, "pack": 2.0, "inspect": 1.5, "digest": 1.5,
          "install": 3.0, "list": 1.5, "search": 1.5}  # fmt: skip
@@ -36,7 +30,7 @@ PLUGIN = [PY, "-m", "plugin_kit"]
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = dict(os.environ)
     cfg = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_CACHE_HOME": home / ".cache"}
     return env | {k: str(v) for k, v in cfg.items()}
 
@@ -118,7 +112,7 @@ def measure(work: Path, env: dict[str, str], runs: int) -> list[str]:
             if before:
                 before()
             t = time.perf_counter()
-            subprocess.run(argv, env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(argv, env=env, cwd=work, check=True, capture_output=True)
             samples[i].append(time.perf_counter() - t)
     ref = statistics.median(samples[-1])
     out = []
@@ -134,8 +128,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
-    package = Path(plugin_kit.__file__).parent
-    compileall.compile_dir(package, quiet=2, rx=re.compile(re.escape(str(package / "templates"))))
+    prepare_python()
     with workdir("plugin-kit-bench-startup-") as (work, base):
         env = _env(work / "home")
         make_tree(work / "small", 28, 200 * 1024)

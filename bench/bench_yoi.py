@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-from bench_pack import PY, make_tree, measure, print_table, row, workdir
+from bench_pack import PY, make_tree, measure, prepare_python, print_table, row, workdir
 
 MANIFEST = """schema_version = 1
 id = "bench.plugin"
@@ -62,6 +62,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    prepare_python()
     with workdir("plugin-kit-bench-yoi-") as (work, base):
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         rows = bench(work / "s", args.runs, 500, 15 << 20, "500 files, 15 MiB")
