@@ -78,6 +78,7 @@ EVERYDAY = [
     "plugin_kit.dev",
     "plugin_kit.scaffold",
     "plugin_kit.components.build",
+    "license_expression",  # the probe's licence is one id: looked up without the parser
 ]
 AUTHOR = [
     *EVERYDAY,

@@ -250,6 +250,10 @@ def test_lone_id_verdicts_equal_the_parser_on_known_ids(expression: str) -> None
     assert (fast is None) == (parsed_license_problem(expression, SPDX_IDS) is None), fast
 
 
+def test_an_empty_group_is_refused_not_a_crash() -> None:
+    assert license_problem("()") == license_problem("MIT OR ()") == "empty parentheses"
+
+
 @settings(max_examples=300, deadline=None)
 @given(ID_TEXT | st.sampled_from(sorted(SPDX_IDS)).map(lambda k: k + "x"))
 def test_lone_id_verdicts_equal_the_parser(expression: str) -> None:

@@ -84,6 +84,8 @@ def parsed_license_problem(expression: str, ids: frozenset[str]) -> str | None:
         keys = licensing.license_keys(licensing.parse(expression, validate=False, strict=False))
     except ExpressionError as exc:
         return str(exc)
+    except IndexError:  # its parser's crash on an empty group such as "()"
+        return "empty parentheses"
     if not keys:
         return "empty expression"
     unknown = [k for k in keys if k.lower() not in ids and not k.startswith(_REF)]
