@@ -101,18 +101,6 @@ except SystemExit as exc:
 names = {m for m in sys.modules if m.startswith("plugin_kit.")} | {m.split(".")[0] for m in sys.modules}
 print("EXIT", code, "MODULES", " ".join(sorted(names)), file=sys.stderr)
 """
-YOI_MANIFEST = """schema_version = 1
-id = "probe.plugin"
-name = "Probe"
-version = "1.0.0"
-description = "start-up probe"
-surfaces = ["tool"]
-
-[runtime]
-kind = "wasm-component"
-component = "plugin.component.wasm"
-world = "yoi:plugin/tool@1.0.0"
-"""
 HOOKS = '[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n'
 
 
@@ -131,18 +119,18 @@ def _run(env: dict[str, str], cwd: Path, *args: str) -> set[str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
     """Both hosts' small projects and archives, and a signed file:// catalog in a fresh home."""
     from helpers.plugins import MANIFEST
+    from helpers.zips import write_yoi_tree
 
     root = tmp_path_factory.mktemp("startup")
     home = root / "home"
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
            "XDG_CACHE_HOME": str(home / ".cache")}  # fmt: skip
-    ins, yoi = root / "ins", root / "yoi"
-    ins.mkdir(), yoi.mkdir()
+    ins = root / "ins"
+    ins.mkdir()
     manifest = MANIFEST.split("[[tools]]")[0] + '[package]\ninclude = ["hooks.toml"]\n'
     (ins / "plugin.toml").write_text(manifest)
     (ins / "hooks.toml").write_text(HOOKS)
-    (yoi / "plugin.toml").write_text(YOI_MANIFEST)
-    (yoi / "plugin.component.wasm").write_bytes(b"\0asm\x0d\x00\x01\x00")
+    write_yoi_tree(root / "yoi")
     for args in (
         ["pack", "ins", "-o", "dist"],
         ["pack", "--no-build", "yoi", "-o", "dist"],
@@ -162,9 +150,9 @@ EVERYDAY_COMMANDS = [
     (["pack", "ins", "-o", "out"], [*AUTHOR, "plugin_kit.components"]),
     (["pack", "--no-build", "yoi", "-o", "out"], AUTHOR),
     (["inspect", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
-    (["inspect", "dist/probe.plugin-1.0.0.yoi-plugin"], READER),
+    (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
-    (["digest", "dist/probe.plugin-1.0.0.yoi-plugin"], READER),
+    (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], CONSUMER),
     (["list"], [*CONSUMER, "minisign"]),
