@@ -104,6 +104,16 @@ def row(
     )
 
 
+def measure_extract(archive: Path, dest: Path, total: int, runs: int) -> tuple[float, float]:
+    """`measure` of our extract_archive of `archive` into `dest` (removed before each run), with
+    the limits raised to fit a tree of `total` bytes."""
+    extract = (
+        "from plugin_kit.packer.reader import extract_archive; from plugin_kit.validators.limits import Limits; "
+        f"extract_archive('{archive}', '{dest}', limits=Limits.unlimited_for({total * 2}))"
+    )
+    return measure(f'{PY} -c "{extract}"', runs, setup=f"rm -rf {dest}")
+
+
 def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> list[str]:
     tree = work / "tree"
     make_tree(tree, files, total)
@@ -126,11 +136,7 @@ def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> li
     )
     archive = next(out.glob("*.insomnia-plugin"))
     x_ours, x_ref = work / "x-ours", work / "x-ref"
-    extract = (
-        "from plugin_kit.packer.reader import extract_archive; from plugin_kit.validators.limits import Limits; "
-        f"extract_archive('{archive}', '{x_ours}', limits=Limits.unlimited_for({total * 2}))"
-    )
-    read_ours = measure(f'{PY} -c "{extract}"', runs, setup=f"rm -rf {x_ours}")
+    read_ours = measure_extract(archive, x_ours, total, runs)
     read_ref = measure(
         f"mkdir -p {x_ref} && tar --zstd -xf {archive} -C {x_ref}", runs, setup=f"rm -rf {x_ref}"
     )

@@ -13,7 +13,15 @@ import argparse
 import time
 from pathlib import Path
 
-from bench_pack import PY, make_tree, measure, prepare_python, print_table, row, workdir
+from bench_pack import (
+    make_tree,
+    measure,
+    measure_extract,
+    prepare_python,
+    print_table,
+    row,
+    workdir,
+)
 
 MANIFEST = """schema_version = 1
 id = "bench.plugin"
@@ -46,11 +54,7 @@ def bench(work: Path, runs: int, files: int, total: int, label: str) -> list[str
     )
     archive = next(out.glob("*.yoi-plugin"))
     x_ours, x_ref = work / "x-ours", work / "x-ref"
-    extract = (
-        "from plugin_kit.packer.reader import extract_archive; from plugin_kit.validators.limits import Limits; "
-        f"extract_archive('{archive}', '{x_ours}', limits=Limits.unlimited_for({total * 2}))"
-    )
-    read_ours = measure(f'{PY} -c "{extract}"', runs, setup=f"rm -rf {x_ours}")
+    read_ours = measure_extract(archive, x_ours, total, runs)
     read_ref = measure(f"unzip -q {archive} -d {x_ref}", runs, setup=f"rm -rf {x_ref}")
     return [
         row(f"pack .yoi-plugin, {label}", ours, ref, "zip -0 -X -r -q", "<= 1.0x, <= 100 MiB"),

@@ -31,18 +31,9 @@ BASE_MODULES = {
 # a fact about hosts that hosts.py holds (it imports nothing of ours).
 MODULE_PART = {"plugin_kit.validators.limits": "base", "plugin_kit.__main__": "cli"}
 
-# Known debts, each with the work that removes it. The test fails on any other crossing,
+# Known debts (none left), each with the work that removes it. The test fails on any other crossing,
 # and on an entry here that is no longer needed, so the list can only shrink.
-DEBTS = {
-    ("plugin_kit.content.digest", "plugin_kit.packer.reader"): (
-        "digest_path() reads archives; its archive branch belongs in packer/ (issue 10 item 7; "
-        "the reader and yoizip work rewrite digest_path at the same time)"
-    ),
-    ("plugin_kit.dev.build", "plugin_kit.scaffold.wat"): (
-        "the dev loop compiles WAT in-process with scaffold's compiler; the compiler belongs "
-        "below both (with the Yoi component work, which changes it)"
-    ),
-}
+DEBTS: dict[tuple[str, str], str] = {}
 
 ROOT = Path(plugin_kit.__file__).parent
 LEVEL_OF = {part: n for n, parts in enumerate(LEVELS) for part in parts}

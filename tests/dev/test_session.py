@@ -16,11 +16,11 @@ from dev.plugins import (
     write_tree,
 )
 
-from plugin_kit.content.digest import digest_path
 from plugin_kit.dev.session import DevEvent, DevSession, Probe
 from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.place import place_archive
 from plugin_kit.installer.stores import workspace_store
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.writer import pack
 
 

@@ -17,7 +17,7 @@ from dev.plugins import (
     wasm_plugin,
 )
 
-from plugin_kit.content.digest import digest_path
+from plugin_kit.packer.digest import digest_path
 
 # One real edit per scaffolded runtime: a hook's text, the WAT's output key, the server's tool.
 EDITS = {

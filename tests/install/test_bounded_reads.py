@@ -167,13 +167,17 @@ def test_yoi_sidecar(kind: str, tmp_path: Path, plant) -> None:
     from helpers.zips import write_yoi_tree
 
     from plugin_kit.content.collect import collect_files
-    from plugin_kit.content.settings import SIDECAR_CAP
-    from plugin_kit.dev.component_package import sidecar_build_command
+    from plugin_kit.content.settings import SIDECAR_CAP, pack_settings
+    from plugin_kit.dev.component_package import read_yoi_manifest
     from plugin_kit.errors import FileRefusedError
+    from plugin_kit.hosts import YOI
+
+    def build_command(root: Path) -> object:  # what `plugin dev` reads
+        return pack_settings(root, read_yoi_manifest(root), YOI).build
 
     root = write_yoi_tree(tmp_path / "p")
     plant(root / "plugin-kit.toml", kind, SIDECAR_CAP)
-    for read in (collect_files, sidecar_build_command):
+    for read in (collect_files, build_command):
         with pytest.raises(FileRefusedError) as refused:
             read(root)
         assert refused.value.rule == RULES[kind] and "plugin-kit.toml" in refused.value.message

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from scaffold.helpers import (
+    assert_own_tests_pass,
+    assert_workflows_match_the_github_schema,
+    assert_workflows_pass_zizmor,
     generate,
     isolated_env,
-    own_tests,
-    workflow_schema_check,
-    zizmor_findings,
 )
 
 from plugin_kit.cli._output import run
@@ -48,20 +47,15 @@ def test_packs_to_an_archive_the_strict_reader_accepts(scaffold, tmp_path, monke
 
 
 def test_own_tests_pass(scaffold, tmp_path):
-    proc = own_tests(scaffold, tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout
+    assert_own_tests_pass(scaffold, tmp_path)
 
 
 def test_workflows_match_the_github_schema(scaffold):
-    proc = workflow_schema_check(scaffold)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_workflows_match_the_github_schema(scaffold)
 
 
 def test_workflows_pass_zizmor(scaffold):
-    findings, proc = zizmor_findings(scaffold)
-    assert findings == [], json.dumps(findings, indent=1)[:4000]
-    assert proc.returncode == 0, proc.stderr
+    assert_workflows_pass_zizmor(scaffold)
 
 
 def test_release_workflow_shape(scaffold):

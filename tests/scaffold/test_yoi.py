@@ -1,8 +1,8 @@
-"""create-plugin --host yoi --runtime tool|instance: a Yoi project that builds, passes the
-pre-flight and its own component tests as generated, offline, with our workflows.
+"""create-plugin --host yoi --runtime tool|instance: a Yoi project that builds and passes the
+pre-flight as generated, offline, with our workflows.
 
-The `plugin validate` / `plugin pack` end to end of these projects is in test_yoi_e2e.py: it
-needs the Yoi validate and pack paths of the other branches.
+The `plugin validate` / `plugin pack` end to end of these projects, and their own tests (all of
+them, the component tests included), are in test_yoi_e2e.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from scaffold.helpers import (
     YOI_KINDS,
+    assert_workflows_match_the_github_schema,
+    assert_workflows_pass_zizmor,
     old_template,
-    own_tests,
-    workflow_schema_check,
-    zizmor_findings,
 )
 
 from plugin_kit.cli._output import run
@@ -77,21 +76,12 @@ def test_the_build_step_makes_the_same_component_and_the_preflight_accepts_it(
     assert report.info is not None and not report.info.imports
 
 
-def test_own_component_tests_pass(yoi_scaffold, tmp_path):
-    proc = own_tests(yoi_scaffold, tmp_path, "tests/test_component.py")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout
-
-
 def test_workflows_match_the_github_schema(yoi_scaffold):
-    proc = workflow_schema_check(yoi_scaffold)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_workflows_match_the_github_schema(yoi_scaffold)
 
 
 def test_workflows_pass_zizmor(yoi_scaffold):
-    findings, proc = zizmor_findings(yoi_scaffold)
-    assert findings == [], json.dumps(findings, indent=1)[:4000]
-    assert proc.returncode == 0, proc.stderr
+    assert_workflows_pass_zizmor(yoi_scaffold)
 
 
 def test_wit_is_the_hosts_with_its_licence(yoi_scaffold):

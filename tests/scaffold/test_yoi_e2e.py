@@ -14,7 +14,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from scaffold.helpers import isolated_env, own_tests
+from scaffold.helpers import assert_own_tests_pass, isolated_env
 
 from plugin_kit.cli._output import run
 from plugin_kit.cli.main import cli
@@ -53,9 +53,7 @@ def test_packs_a_yoi_plugin_the_readers_accept(yoi_scaffold, tmp_path, capsys, m
 
 
 def test_own_tests_pass(yoi_scaffold, tmp_path):
-    proc = own_tests(yoi_scaffold, tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout
+    assert_own_tests_pass(yoi_scaffold, tmp_path)
 
 
 def test_validate_warns_about_a_placeholder_component(yoi_scaffold, tmp_path, capsys):

@@ -26,8 +26,8 @@ def digest(path: Path, host: str | None, as_json: bool) -> None:
       plugin digest dist/weather-tools-0.3.1.insomnia-plugin
       plugin digest dist/example.tool-0.1.0.yoi-plugin
     """
-    from plugin_kit.content.digest import digest_path
     from plugin_kit.hosts import host_for_archive, host_for_project
+    from plugin_kit.packer.digest import digest_path
 
     found = host_for_project(path, host) if path.is_dir() else host_for_archive(path, host)
     value = digest_path(path, found.name)

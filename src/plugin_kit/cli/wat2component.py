@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._wat import output_options, report_built, wat_source
 
 
 @click.command(
@@ -16,7 +16,7 @@ Examples:
   plugin wat2component src/plugin.wat --wit wit --world yoi:plugin/instance@1.0.0 -o c.wasm --json
 """
 )
-@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@wat_source
 @click.option(
     "--wit",
     "wit_dir",
@@ -25,21 +25,9 @@ Examples:
     help="Folder with the world's WIT package (and deps/).",
 )
 @click.option("--world", required=True, help="World to target: tool, instance, or a full name.")
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Component to write (replaced atomically; left untouched on error).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@output_options("Component")
 def wat2component(src: Path, wit_dir: Path, world: str, out: Path, as_json: bool) -> None:
     """Build a component from the core module text SRC with wasm-tools (component embed + new)."""
     from plugin_kit.components.build import build_component
 
-    result = build_component(src, wit_dir, world, out)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        info(f"wrote {result.output} ({result.size} bytes, sha256 {result.sha256[:16]}…)")
+    report_built(build_component(src, wit_dir, world, out), as_json)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plugin_kit.cli._output import emit_json, info
+from plugin_kit.cli._wat import output_options, report_built, wat_source
 
 
 @click.command(
@@ -16,22 +16,10 @@ Examples:
   plugin wat2wasm src/plugin.wat -o module.wasm --json
 """
 )
-@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Module to write (replaced atomically; left untouched on error).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@wat_source
+@output_options("Module")
 def wat2wasm(src: Path, out: Path, as_json: bool) -> None:
     """Compile WebAssembly text SRC to a binary module with wasmtime (no toolchain download)."""
-    from plugin_kit.scaffold.wat import compile_wat
+    from plugin_kit.components.build import compile_wat
 
-    result = compile_wat(src, out)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        info(f"wrote {result.output} ({result.size} bytes, sha256 {result.sha256[:16]}…)")
+    report_built(compile_wat(src, out), as_json)

@@ -14,6 +14,7 @@ then says where, and the pre-flight skips the checks that need the rest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from plugin_kit.components.runtime import Signature
@@ -174,6 +175,18 @@ class _Reader:
         except UnicodeDecodeError:
             raise self.fail("name that is not UTF-8") from None
 
+    def sections(self, kind: str) -> Iterator[tuple[int, _Reader]]:
+        """(id, body) of each `kind` ("component" or "core") section up to the end; after each
+        the reader moves past the body, whatever the caller read of it."""
+        while self.pos < self.end:
+            section = self.byte()
+            size = self.u32()
+            body = _Reader(self.data, self.pos, self.pos + size)
+            if body.end > self.end:
+                raise self.fail(f"{kind} section {section} of {size} bytes past the end")
+            yield section, body
+            self.pos = body.end
+
     def extern_name(self) -> str:
         """importname' / exportname': 0x00 then the name (0x01 carries a version suffix)."""
         tag = self.byte()
@@ -211,19 +224,13 @@ def read_component(data: bytes) -> ComponentInfo:
 def _component(r: _Reader, level: _Level, depth: int) -> None:
     if depth > _MAX_DEPTH:
         raise _Unknown(f"components nested deeper than {_MAX_DEPTH}")
-    while r.pos < r.end:
-        section = r.byte()
-        size = r.u32()
-        body = _Reader(r.data, r.pos, r.pos + size)
-        if body.end > r.end:
-            raise r.fail(f"section {section} of {size} bytes past the end")
+    for section, body in r.sections("component"):
         try:
             _SECTIONS.get(section, _skip)(body, level, depth)
         except _Unknown as exc:
             raise _Unknown(f"{exc} in section {section} at byte {body.pos}") from None
         if section in _SECTIONS and body.pos != body.end:
             raise body.fail(f"section {section} has {body.end - body.pos} bytes left over")
-        r.pos = body.end
 
 
 def _skip(r: _Reader, level: _Level, depth: int) -> None:
@@ -239,19 +246,13 @@ def _module_usage(r: _Reader) -> _Usage:
     if r.take(8) != MAGIC + _CORE_VERSION:
         raise r.fail("core module without the \\0asm version 1 header")
     usage = _Usage(instances=1)
-    while r.pos < r.end:
-        section = r.byte()
-        size = r.u32()
-        body = _Reader(r.data, r.pos, r.pos + size)
-        if body.end > r.end:
-            raise r.fail(f"core section {section} past the end of its module")
+    for section, body in r.sections("core"):
         if section == 4:  # table
             for _ in range(body.count()):
                 usage.tables.append(_table_min(body))
         elif section == 5:  # memory
             for _ in range(body.count()):
                 usage.memories.append(_limits_min(body) * 65536)
-        r.pos = body.end
     return usage
 
 

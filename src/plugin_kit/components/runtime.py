@@ -32,14 +32,14 @@ class RuntimeLimits:
     instances: int = 1  # core module instantiations per store
     tables: int = 1
     memories: int = 1
-    memory_bytes: int = 2 * MiB  # per linear memory
-    table_elements: int = 256
-    fuel: int = 5_000_000  # per call (reset before each export call)
+    memory_bytes: int = 2 * MiB  # per linear memory; PLUGIN_WASM_MEMORY_BYTES
+    table_elements: int = 256  # PLUGIN_WASM_TABLE_ELEMENTS
+    fuel: int = 5_000_000  # per call (reset before each export call); PLUGIN_WASM_FUEL
     timeout_seconds: float = 1.0
     max_wasm_stack: int = 8 * MiB
-    max_input_bytes: int = 64 * KiB
-    max_output_bytes: int = 64 * KiB
-    max_summary_bytes: int = 1 * KiB  # ToolOutput `summary`
+    max_input_bytes: int = 64 * KiB  # PLUGIN_WASM_MAX_INPUT_BYTES
+    max_output_bytes: int = 64 * KiB  # PLUGIN_WASM_MAX_OUTPUT_BYTES
+    max_summary_bytes: int = 1 * KiB  # ToolOutput `summary`; PLUGIN_WASM_MAX_SUMMARY_BYTES
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

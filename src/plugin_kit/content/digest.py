@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_kit.errors import ArchiveError
-from plugin_kit.hosts import INSOMNIA, Host
+from plugin_kit.hosts import INSOMNIA, Host, host_for_project
 
 __all__ = [
     "FileRecord",
     "content_digest",
     "sha256_file",
-    "digest_path",
+    "source_digest",
     "extracted_digest",
     "path_order",
     "DIGEST_PREFIX",
@@ -105,18 +105,12 @@ def extracted_digest(root: Path, host: Host = INSOMNIA) -> str:
     return content_digest(records, host)
 
 
-def digest_path(path: Path, host: str | None = None) -> str:
-    """Content digest of an archive (read strictly) or of a plugin source tree (as it would be packed).
+def source_digest(path: Path, host: str | None = None) -> str:
+    """Content digest of a plugin source tree as it would be packed (an archive's: packer/digest.py).
 
-    The host is `host` (--host) or detected: from plugin.toml for a tree, from the bytes for an archive.
+    The host is `host` (--host) or detected from plugin.toml.
     """
-    path = Path(path)
-    if path.is_dir():
-        from plugin_kit.content.collect import collect_files
-        from plugin_kit.hosts import host_for_project
+    from plugin_kit.content.collect import collect_files
 
-        found = host_for_project(path, host)
-        return content_digest((f.record() for f in collect_files(path, host=found)), found)
-    from plugin_kit.packer.reader import read_archive
-
-    return read_archive(path, host=host).digest
+    found = host_for_project(Path(path), host)
+    return content_digest((f.record() for f in collect_files(Path(path), host=found)), found)

@@ -1,8 +1,9 @@
 """The Yoi host's runtime limits for a component, what a component needs, and its output rules.
 
-The numbers are the host's (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785:
-`wasm_component_store_limits`, `PLUGIN_WASM_*`, `decode_plugin_wasm_output`). `--limits host`
-enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
+The numbers are the host's, kept once in components/runtime.py `YOI_LIMITS` (the store limits
+and per-call budgets) and hosts.py (a component file's size); their output rules are
+`decode_plugin_wasm_output` (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785).
+`--limits host` enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
 component would break, so an author can go on while the host catches up.
 """
 
@@ -12,7 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from plugin_kit.components.runtime import YOI_LIMITS
 from plugin_kit.errors import DevError
+from plugin_kit.hosts import YOI
 
 __all__ = [
     "ComponentLimits",
@@ -26,9 +29,6 @@ __all__ = [
     "size_break",
     "check_tool_output",
 ]
-
-KiB, MiB = 1024, 1024 * 1024
-WASM_PAGE = 64 * KiB
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,16 @@ class ComponentLimits:
 
 HOST_LIMITS = ComponentLimits(
     name="host",
-    memory_bytes=2 * MiB,  # PLUGIN_WASM_MEMORY_BYTES
-    table_elements=256,  # PLUGIN_WASM_TABLE_ELEMENTS
-    instances=1,
-    tables=1,
-    memories=1,
-    fuel=5_000_000,  # PLUGIN_WASM_FUEL, per call
-    input_bytes=64 * KiB,  # PLUGIN_WASM_MAX_INPUT_BYTES
-    output_bytes=64 * KiB,  # PLUGIN_WASM_MAX_OUTPUT_BYTES
-    summary_bytes=1 * KiB,  # PLUGIN_WASM_MAX_SUMMARY_BYTES
-    component_bytes=8 * MiB,  # PluginDiscoveryLimits max_file_size_bytes
+    memory_bytes=YOI_LIMITS.memory_bytes,
+    table_elements=YOI_LIMITS.table_elements,
+    instances=YOI_LIMITS.instances,
+    tables=YOI_LIMITS.tables,
+    memories=YOI_LIMITS.memories,
+    fuel=YOI_LIMITS.fuel,
+    input_bytes=YOI_LIMITS.max_input_bytes,
+    output_bytes=YOI_LIMITS.max_output_bytes,
+    summary_bytes=YOI_LIMITS.max_summary_bytes,
+    component_bytes=YOI.limits.max_file_size,  # PluginDiscoveryLimits max_file_size_bytes
 )
 RELAXED_LIMITS = ComponentLimits(
     "relaxed", None, None, None, None, None, 500_000_000, None, None, None, None
@@ -150,100 +150,11 @@ class ComponentShape:
         }
 
 
-class _Reader:
-    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
-        self.data, self.pos, self.end = data, pos, len(data) if end is None else end
-
-    def byte(self) -> int:
-        if self.pos >= self.end:
-            raise ValueError("unexpected end of component")
-        self.pos += 1
-        return self.data[self.pos - 1]
-
-    def uleb(self) -> int:
-        out = shift = 0
-        while True:
-            b = self.byte()
-            out |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return out
-
-    def name(self) -> None:
-        length = self.uleb()  # read before moving: `pos += uleb()` would add to the old pos
-        self.pos += length
-
-    def limits(self) -> int:
-        """The minimum of a table's or memory's limits (32- or 64-bit, shared or not)."""
-        flags = self.byte()
-        minimum = self.uleb()
-        if flags & 0x01:
-            self.uleb()
-        if flags & 0x08:  # custom page size: log2 of the page size follows
-            self.uleb()
-        return minimum
-
-
-def _module_shape(data: bytes, start: int, end: int) -> tuple[int, int, int, int]:
-    """(tables, table elements, memories, memory bytes) a core module defines (imports excluded)."""
-    r = _Reader(data, start + 8, end)
-    tables = elements = memories = mem_bytes = 0
-    while r.pos < r.end:
-        sid, size = r.byte(), r.uleb()
-        body = _Reader(data, r.pos, r.pos + size)
-        if sid == 4:  # table section
-            for _ in range(body.uleb()):
-                with_init = body.data[body.pos] == 0x40  # 0x40 0x00 tabletype expr
-                body.pos += 2 if with_init else 0
-                body.byte()  # reference type
-                tables += 1
-                elements += body.limits()
-                while with_init and body.byte() != 0x0B:  # skip the constant expression
-                    pass
-        elif sid == 5:  # memory section
-            for _ in range(body.uleb()):
-                memories += 1
-                mem_bytes += body.limits() * WASM_PAGE
-        r.pos += size
-    return tables, elements, memories, mem_bytes
-
-
-def _component(data: bytes, start: int, end: int, shape: ComponentShape) -> None:
-    r = _Reader(data, start + 8, end)
-    modules: list[tuple[int, int, int, int]] = []
-    while r.pos < r.end:
-        sid, size = r.byte(), r.uleb()
-        section_end = r.pos + size
-        if sid == 1:  # core module
-            modules.append(_module_shape(data, r.pos, section_end))
-        elif sid == 2:  # core instances: 0x00 instantiates a module, 0x01 only bundles exports
-            body = _Reader(data, r.pos, section_end)
-            for _ in range(body.uleb()):
-                if body.byte() != 0x00:
-                    for _ in range(body.uleb()):
-                        body.name()
-                        body.byte()
-                        body.uleb()
-                    continue
-                index = body.uleb()
-                for _ in range(body.uleb()):
-                    body.name()
-                    body.byte()
-                    body.uleb()
-                shape.instances += 1
-                if index < len(modules):
-                    tables, elements, memories, mem_bytes = modules[index]
-                    shape.tables += tables
-                    shape.table_elements += elements
-                    shape.memories += memories
-                    shape.memory_bytes += mem_bytes
-        elif sid == 4:  # a nested component: counted once
-            _component(data, r.pos, section_end, shape)
-        r.pos = section_end
-
-
 def component_shape(data: bytes) -> ComponentShape:
-    """Count the core instances, tables and memories a component's instantiation creates."""
+    """Count the core instances, tables and memories a component's instantiation creates (read by
+    components/binary.py, the reader the pre-flight uses)."""
+    from plugin_kit.components.binary import ComponentFormatError, read_component
+
     if data[:4] != b"\0asm" or data[4:8] != b"\x0d\x00\x01\x00":
         raise DevError(
             "not a WebAssembly component (a core module, or not wasm at all)",
@@ -251,16 +162,21 @@ def component_shape(data: bytes) -> ComponentShape:
             place="runtime.component",
             hint="Build it with `wasm-tools component new`; Yoi retired plain wasm modules.",
         )
-    shape = ComponentShape()
     try:
-        _component(data, 0, len(data), shape)
-    except (ValueError, IndexError) as exc:
+        info = read_component(data)
+    except ComponentFormatError as exc:
         raise DevError(
-            f"component binary is malformed: {exc}",
+            f"component binary is malformed: {exc.message}",
             rule="yoi-component-invalid",
             place="runtime.component",
         ) from exc
-    return shape
+    return ComponentShape(
+        instances=info.core_instances,
+        tables=len(info.tables),
+        memories=len(info.memories),
+        memory_bytes=sum(info.memories),
+        table_elements=sum(info.tables),
+    )
 
 
 def shape_breaks(shape: ComponentShape, size: int) -> list[LimitBreak]:

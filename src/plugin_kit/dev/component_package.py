@@ -1,9 +1,9 @@
 """A Yoi project as the dev host loads it: built, digested as the host digests it, and copied into
 the digest-keyed cache, from which the component is loaded (as Yoi loads it from its store).
 
-Interim, until the `.yoi-plugin` packer lands: the build command is read from the sidecar
-(plugin-kit.toml `[build] command`) here, and the package is every file the packer never skips
-(NEVER_PACKED), without the sidecar and the workspace's `.yoi/`.
+The build command is the one `plugin pack` runs (content/settings.py reads plugin-kit.toml for
+both). The package is every file the packer never skips (NEVER_PACKED), without the sidecar and
+the workspace's `.yoi/`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from plugin_kit.errors import DevError, ValidationError
 from plugin_kit.hosts import SIDECAR_NAME, YOI
 
-__all__ = ["Staged", "read_yoi_manifest", "sidecar_build_command", "package_files", "cache_package"]
+__all__ = ["Staged", "read_yoi_manifest", "package_files", "cache_package"]
 
 
 @dataclass(frozen=True)
@@ -42,33 +41,6 @@ def read_yoi_manifest(folder: Path) -> Any:
         raise ValidationError(f"cannot read {path}: {exc.strerror}", rule="manifest-missing",
                               place=str(path)) from exc  # fmt: skip
     return manifest_model(YOI).parse(data, place=str(path))
-
-
-def sidecar_build_command(project: Path) -> list[list[str]]:
-    """The build steps of the project's plugin-kit.toml: `[build] command` is one argv, or a list
-    of argvs run in order (a component is built in two `wasm-tools` steps: embed, new)."""
-    from plugin_kit.content.settings import read_sidecar
-
-    path = Path(project) / SIDECAR_NAME
-    data = read_sidecar(path)
-    if data is None:
-        return []
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValidationError(f"cannot read {SIDECAR_NAME}: {exc}", rule="sidecar-invalid",
-                              place=str(path)) from exc  # fmt: skip
-    command = (doc.get("build") or {}).get("command")
-    if command is None:
-        return []
-    steps = command if isinstance(command, list) and all(isinstance(c, list) for c in command) \
-        else [command]  # fmt: skip
-    if not steps or not all(
-        isinstance(s, list) and s and all(isinstance(a, str) for a in s) for s in steps
-    ):
-        raise ValidationError("[build] command must be a list of strings, or a list of such lists",
-                              rule="sidecar-invalid", place=f"{SIDECAR_NAME}:build.command")  # fmt: skip
-    return steps
 
 
 def package_files(project: Path) -> list[tuple[str, Path]]:

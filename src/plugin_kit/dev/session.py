@@ -149,14 +149,16 @@ class DevSession:
                 retired.close()
         return event
 
-    def _built(self, steps: list[list[str]]) -> None:
-        """Run the build steps; their own writes are part of what this cycle handles, hashed right
-        away so an edit saved while the rest of the cycle runs still counts as a change."""
+    def _built(self, manifest: Any) -> None:
+        """Run the build command `plugin pack` would run, if there is one; its own writes are part
+        of what this cycle handles, hashed right away so an edit saved while the rest of the cycle
+        runs still counts as a change."""
+        from plugin_kit.content.settings import pack_settings
         from plugin_kit.dev.build import run_dev_build
 
-        for command in steps:
+        command = pack_settings(self.project, manifest, self.target).build
+        if command:
             run_dev_build(self.project, command)
-        if steps:
             self._handled.add(tree_digest(self.rules))
 
     def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
@@ -208,8 +210,7 @@ def _stage_insomnia(session: DevSession, timer: _Timer) -> tuple[Staged, Any]:
     with timer.phase("validate"):
         manifest = load_manifest(session.project)
     with timer.phase("build"):
-        if manifest.build:
-            session._built([manifest.build["command"]])
+        session._built(manifest)
     with tempfile.TemporaryDirectory(prefix="plugin-dev-pack-") as out:
         with timer.phase("pack"):
             packed = pack(session.project, Path(out), run_build=False)
@@ -229,9 +230,9 @@ def _stage_yoi(session: DevSession, timer: _Timer) -> tuple[Staged, Any]:
     from plugin_kit.dev import component_package as cp
 
     with timer.phase("validate"):
-        cp.read_yoi_manifest(session.project)
+        source_manifest = cp.read_yoi_manifest(session.project)
     with timer.phase("build"):
-        session._built(cp.sidecar_build_command(session.project))
+        session._built(source_manifest)
     with timer.phase("install"):
         package, digest = cp.cache_package(cp.package_files(session.project))
         manifest = cp.read_yoi_manifest(package)

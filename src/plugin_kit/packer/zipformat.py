@@ -120,30 +120,21 @@ class EndRecord(_Record):
     comment_len: int
 
 
+def _entry_fields(name: bytes, crc: int, size: int) -> tuple[int, ...]:
+    """What the local and the central header say alike of an entry, in their order: version
+    needed, flags, method (0, stored), time, date, crc, compressed and uncompressed size, name
+    length, extra length."""
+    return (VERSION_NEEDED, FLAG_UTF8, 0, DOS_TIME, DOS_DATE, crc, size, size, len(name), 0)
+
+
 def local_header(name: bytes, crc: int, size: int) -> bytes:
-    return (
-        LOCAL.pack(
-            LOCAL_SIG,
-            VERSION_NEEDED,
-            FLAG_UTF8,
-            0,
-            DOS_TIME,
-            DOS_DATE,
-            crc,
-            size,
-            size,
-            len(name),
-            0,
-        )
-        + name
-    )
+    return LOCAL.pack(LOCAL_SIG, *_entry_fields(name, crc, size)) + name
 
 
 def central_header(name: bytes, crc: int, size: int, offset: int) -> bytes:
-    return CENTRAL.pack(
-        CENTRAL_SIG, VERSION_MADE_BY, VERSION_NEEDED, FLAG_UTF8, 0, DOS_TIME, DOS_DATE, crc, size,
-        size, len(name), 0, 0, 0, 0, FILE_ATTRIBUTES, offset,
-    ) + name  # fmt: skip
+    # then comment length, disk, internal attributes, external attributes, local header offset
+    fields = (*_entry_fields(name, crc, size), 0, 0, 0, FILE_ATTRIBUTES, offset)
+    return CENTRAL.pack(CENTRAL_SIG, VERSION_MADE_BY, *fields) + name
 
 
 def end_record(entries: int, cd_size: int, cd_offset: int) -> bytes:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from plugin_kit.errors import ValidationError
 from plugin_kit.textsafe import visible
+from plugin_kit.validators.hostpaths import yoi_name_violation
 from plugin_kit.validators.problems import Problem, Severity
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
@@ -150,13 +151,10 @@ def is_safe_id(value: str) -> bool:
 
 
 def archive_path_ok(raw: str) -> bool:
-    """plugin.rs `normalize_archive_path` accepts `raw` unchanged (no `/`, `\\`, `~`, drive, `.`, `..`, empty part)."""
+    """plugin.rs `normalize_archive_path` accepts `raw` unchanged (hostpaths.yoi_name_violation:
+    no `/`, `\\`, `~`, drive, `.`, `..`, empty part), and `raw` holds no control character."""
     # Control characters: the host would look up a name no packed file can have (paths.py).
-    if not raw or "\\" in raw or raw.startswith(("/", "~")) or any(c < " " for c in raw):
-        return False
-    if len(raw) >= 2 and raw[1] == ":" and raw[0].isascii() and raw[0].isalpha():
-        return False
-    return all(part not in ("", ".", "..") for part in raw.split("/"))
+    return yoi_name_violation(raw) is None and not any(c < " " for c in raw)
 
 
 def _problem(rule: str, where: str, message: str, hint: str = _DOCS, *, place: str,

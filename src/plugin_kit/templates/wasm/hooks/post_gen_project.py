@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-from plugin_kit.scaffold.wat import compile_wat
+from plugin_kit.components.build import compile_wat
 
 compile_wat(Path("src/plugin.wat"), Path("module.wasm"))
