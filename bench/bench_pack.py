@@ -114,21 +114,18 @@ def measure_extract(archive: Path, dest: Path, total: int, runs: int) -> tuple[f
     return measure(f'{PY} -c "{extract}"', runs, setup=f"rm -rf {dest}")
 
 
+def limit_flags(total: int) -> str:
+    """`plugin pack` flags raising every limit to fit a tree of `total` bytes (the hosts' limits
+    are far below the large trees)."""
+    names = ("max_archive_size", "max_entries", "max_file_size", "max_total_size", "max_ratio")
+    return " ".join(f"--limit {name}={2 * total}" for name in names)
+
+
 def bench_large(work: Path, runs: int, files: int, total: int, label: str) -> list[str]:
     tree = work / "tree"
     make_tree(tree, files, total)
     out = work / "out"
-    big = 2 * total  # the host's limits are far below; raise them (plugin pack --limit)
-    raise_limits = " ".join(
-        f"--limit {name}={big}"
-        for name in (
-            "max_archive_size",
-            "max_entries",
-            "max_file_size",
-            "max_total_size",
-            "max_ratio",
-        )
-    )
+    raise_limits = limit_flags(total)
     ours = measure(f"plugin pack --no-build {raise_limits} -o {out} {tree}", runs)
     ref = measure(
         f"tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - -C {tree} . | zstd -3 -q -o {work}/ref.tar.zst -f",

@@ -26,7 +26,9 @@ from bench_yoi import make_yoi_tree
 
 GOALS = {"help": 1.2, "validate": 1.5, "pack": 2.0, "inspect": 1.5, "digest": 1.5,
          "install": 3.0, "list": 1.5, "search": 1.5}  # fmt: skip
-PLUGIN = [PY, "-m", "plugin_kit"]
+# The `plugin` script beside this Python, as users run it (`python -m` would add runpy's imports).
+_SCRIPT = Path(PY).parent / "plugin"
+PLUGIN = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "plugin_kit"]
 
 
 def _env(home: Path) -> dict[str, str]:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench_pack import (
+    limit_flags,
     make_tree,
     measure,
     measure_extract,
@@ -48,7 +49,7 @@ def bench(work: Path, runs: int, files: int, total: int, label: str) -> list[str
     tree = work / "tree"
     make_yoi_tree(tree, files, total)
     out = work / "out"
-    ours = measure(f"plugin pack --no-build -o {out} {tree}", runs)
+    ours = measure(f"plugin pack --no-build {limit_flags(total)} -o {out} {tree}", runs)
     ref = measure(
         f"cd {tree} && zip -0 -X -r -q {work}/ref.zip .", runs, setup=f"rm -f {work}/ref.zip"
     )

@@ -284,7 +284,7 @@ def test_a_file_that_shrinks_on_the_reader_thread_is_refused(make_plugin, tmp_pa
 
     root = make_plugin()
     out = tmp_path / "out"
-    # Larger than the reader thread can hold ready (writer._AHEAD chunks): it is still reading
+    # Larger than the reader thread can have read ahead (writer._AHEAD chunks): it is still reading
     # README.md when the first file is done.
     (root / "README.md").write_bytes(os.urandom(7 << 20))
 

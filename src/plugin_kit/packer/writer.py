@@ -77,7 +77,7 @@ def _tar_size(files: Sequence[SourceFile], headers: Sequence[bytes]) -> int:
     return n + len(end_of_archive(n))
 
 
-_AHEAD = 4  # chunks the reader thread may hold ready: at most 4 MiB in flight
+_AHEAD = 1  # chunks the reader thread may hold ready (peak RSS: one more chunk than a serial read)
 
 
 def _changed(src: SourceFile, how: str) -> PackError:
