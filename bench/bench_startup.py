@@ -114,22 +114,27 @@ def commands(work: Path, env: dict[str, str], search_env: dict[str, str]) -> lis
     return [(*r, env) for r in rows] + [(*search, search_env)]
 
 
-def measure(work: Path, rows: list[Row], runs: int) -> list[str]:
+def measure(work: Path, rows: list[Row], runs: int, compare: str | None) -> list[str]:
+    """Each round: the reference, then every row (and, with `compare`, the same row with that
+    source tree first on PYTHONPATH: the code before a change, in the same interleaving)."""
     reference: Row = ("", "", [PY, "-c", "import click"], None, dict(os.environ))
-    samples: dict[int, list[float]] = {i: [] for i in range(-1, len(rows))}
+    old = [(*r[:4], r[4] | {"PYTHONPATH": compare}) for r in rows] if compare else []
+    plan = [reference, *rows, *old]
+    samples: list[list[float]] = [[] for _ in plan]
     for _ in range(runs):
-        for i, (_, _, argv, before, env) in [(-1, reference), *enumerate(rows)]:
+        for i, (_, _, argv, before, env) in enumerate(plan):
             if before:
                 before()
             t = time.perf_counter()
             subprocess.run(argv, env=env, cwd=work, check=True, capture_output=True)
             samples[i].append(time.perf_counter() - t)
-    ref = statistics.median(samples[-1])
-    out = []
+    med = [statistics.median(x) for x in samples]
+    ref, out = med[0], []
     for i, (goal, label, *_) in enumerate(rows):
-        ours = statistics.median(samples[i])
+        ours = med[1 + i]
         met = "met" if ours / ref <= GOALS[goal] else "missed"
-        out.append(f"| {label} | {ours * 1000:.0f} ms | {ref * 1000:.0f} ms | "
+        was = f" {med[1 + len(rows) + i] / ref:.2f}x |" if compare else ""
+        out.append(f"| {label} | {ours * 1000:.0f} ms | {ref * 1000:.0f} ms |{was} "
                    f"**{ours / ref:.2f}x** | <= {GOALS[goal]}x ({met}) |")  # fmt: skip
     return out
 
@@ -137,6 +142,7 @@ def measure(work: Path, rows: list[Row], runs: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--compare", metavar="SRC", help="also time the package in SRC (before)")
     args = ap.parse_args()
     prepare_python()
     with workdir("plugin-kit-bench-startup-") as (work, base):
@@ -147,12 +153,13 @@ def main() -> None:
             _run(env, work, "pack", "--no-build", tree, "-o", "out")
         _catalog(work, env, search_env)
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        rows = measure(work, commands(work, env, search_env), args.runs)
+        rows = measure(work, commands(work, env, search_env), args.runs, args.compare)
         load = os.getloadavg()[0]
     print(f"Run {started} on {os.cpu_count()} cores, tree in {base}, median of {args.runs} "
           f"interleaved runs, load average {load:.1f}.\n")  # fmt: skip
-    print("| command | ours | `python -c 'import click'` | ratio | goal |")
-    print("|---|---|---|---|---|")
+    before = " before (ratio) |" if args.compare else ""
+    print(f"| command | ours | `python -c 'import click'` |{before} ratio | goal |")
+    print("|---|---|---|" + ("---|" if args.compare else "") + "---|---|")
     print("\n".join(rows))
 
 
