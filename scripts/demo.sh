@@ -2,15 +2,17 @@
 # The whole journey on one machine, no GitHub account and no network:
 # scaffold -> validate -> pack -> inspect -> sign and publish to a folder -> add its catalog ->
 # install into a workspace (disabled) -> enable with grants -> run the dev host once;
-# then pack and inspect a plugin for the Yoi host.
-# Everything it makes stays under .demo/ (config and cache included: your own are untouched).
+# then pack and inspect a plugin for the Yoi host, and publish, install and enable a Yoi plugin
+# where Yoi reads it (the .yoi/plugins store and a Profile registered in Yoi's profiles.toml).
+# Everything it makes stays under .demo/ (config, data and cache included: your own are untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEMO="$PWD/.demo"
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
-export XDG_CONFIG_HOME="$DEMO/config" XDG_CACHE_HOME="$DEMO/cache"
+export XDG_CONFIG_HOME="$DEMO/config" XDG_CACHE_HOME="$DEMO/cache" XDG_DATA_HOME="$DEMO/data"
+unset YOI_CONFIG_DIR YOI_HOME   # Yoi's Profile registry: $XDG_CONFIG_HOME/yoi/profiles.toml
 PLUGIN="$DEMO/weather-tools"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -73,5 +75,27 @@ YOI_ARCHIVE=$(ls "$YOI"/dist/*.yoi-plugin)
 plugin inspect "$YOI_ARCHIVE"
 plugin digest "$YOI"                        # the same digest as the package's (the host's algorithm)
 unzip -t "$YOI_ARCHIVE"
+
+step "11. A Yoi tool plugin end to end: scaffold, publish to the demo folder, install, enable"
+create-plugin "$DEMO/yoi-shout" --host yoi --runtime tool --name "Shout" --no-input --no-git
+# Its own release tag on the demo site (weather-tools took v0.1.0).
+sed -i 's/^version = "0.1.0"/version = "0.2.0"/' "$DEMO/yoi-shout/plugin.toml"
+plugin pack "$DEMO/yoi-shout"
+SHOUT=$(ls "$DEMO"/yoi-shout/dist/*.yoi-plugin)
+plugin publish "$SHOUT" --target "dir:$DEMO/site" --key "$DEMO/release.key"
+YOI_WS=$(mktemp -d "$DEMO/yoi-workspace.XXXX")
+cd "$YOI_WS"
+plugin catalog refresh demo
+plugin search --host yoi
+# By name from the signed catalog: every check, then placed in .yoi/plugins, disabled.
+plugin install yoi-shout --project --yes
+plugin list
+# Pinned to id, version and digest in a Yoi Profile, created and registered in profiles.toml.
+plugin enable project:yoi-shout --grant-requested --yes
+plugin list
+printf '\n%s:\n' "$XDG_CONFIG_HOME/yoi/profiles.toml"
+cat "$XDG_CONFIG_HOME/yoi/profiles.toml"
+printf '\nThe Profile entry (%s):\n' "$XDG_CONFIG_HOME/yoi/profiles/plugins.toml"
+cat "$XDG_CONFIG_HOME/yoi/profiles/plugins.toml"
 
 printf '\nDone. Everything is under %s\n' "$DEMO"

@@ -7,6 +7,7 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "ArchiveError",
+    "BuildError",
     "PackError",
     "SigningError",
     "PublishError",
@@ -89,6 +90,13 @@ class ArchiveError(PluginKitError):
 
 class PackError(PluginKitError):
     phase = "pack"
+
+
+class BuildError(PackError):
+    """The plugin's own build (its [build].command, a WAT or component compile) failed: the
+    author's source, not the packing, is at fault. A PackError, so callers catching it still do."""
+
+    phase = "build"
 
 
 class SigningError(PluginKitError):

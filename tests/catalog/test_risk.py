@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -64,7 +66,7 @@ def test_the_rule_is_host_neutral() -> None:
 
 def test_a_host_without_a_mapping_is_refused_not_guessed() -> None:
     with pytest.raises(UsageError) as err:
-        requests_from(YOI, {}, "wasm-component")
+        requests_from(replace(YOI, name="future"), {}, "tool")
     assert err.value.rule == "risk-host-unsupported"
 
 
@@ -93,4 +95,46 @@ def test_asking_for_more_never_lowers_the_risk(
     assume(key not in caps)  # replacing a request may ask for less; adding one may not
     more = {**caps, key: value}
     before, after = _assess(caps, runtime).level, _assess(more, runtime).level
+    assert RISK_LEVELS.index(after) >= RISK_LEVELS.index(before)
+
+
+_LABEL = st.sampled_from(
+    ["surfaces.tool", "tool.echo", "host_api.request", "host_api.websocket", "host_api.fs",
+     "external_write", "tool_namespace.Ex.", "host_api.gpu", "camera.front", "surfaces."]
+) | _TEXT  # fmt: skip
+_TARGET = st.fixed_dictionaries(
+    {},
+    optional={
+        "scheme": st.sampled_from(["https", "wss", "*", " HTTP "]) | _TEXT,
+        "host": st.sampled_from(["api.example.com", "*", "*.example.org", "Ünï.example"]) | _TEXT,
+        "port": st.integers(-1, 70000) | st.booleans(),
+        "methods": st.lists(st.sampled_from(["GET", "post", "TRACE"]) | _TEXT, max_size=3),
+        "path_prefixes": st.lists(st.sampled_from(["/v1/", "/", "v2"]) | _TEXT, max_size=3),
+    },
+)
+_YOI_CAPS = st.fixed_dictionaries(
+    {},
+    optional={
+        "permissions": st.lists(_LABEL, max_size=5) | _JSON,
+        "request": st.lists(_TARGET, max_size=3) | _JSON,
+        "websocket": st.lists(_TARGET, max_size=3) | _JSON,
+        "network": _JSON,
+    },
+)
+
+
+@given(_YOI_CAPS, st.sampled_from(["tool", "instance", ""]))
+def test_any_yoi_entry_is_judged_without_error_on_one_line(caps: dict, runtime: str) -> None:
+    risk = assess(requests_from(YOI, caps, runtime))
+    assert risk.level in RISK_LEVELS and risk.summary.isprintable()
+
+
+@given(_YOI_CAPS, st.sampled_from(["permissions", "request", "websocket"]), _LABEL, _TARGET)
+def test_a_yoi_entry_asking_for_more_never_has_a_lower_risk(
+    caps: dict, key: str, label: str, target: dict
+) -> None:
+    assume(isinstance(caps.get(key, []), list))
+    more = {**caps, key: [*caps.get(key, []), label if key == "permissions" else target]}
+    before = assess(requests_from(YOI, caps, "tool")).level
+    after = assess(requests_from(YOI, more, "tool")).level
     assert RISK_LEVELS.index(after) >= RISK_LEVELS.index(before)

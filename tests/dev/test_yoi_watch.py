@@ -83,13 +83,13 @@ def test_one_off_run_prints_world_tools_host_apis_and_probe(tmp_path, capsys):
     assert json.loads(call["output"]["content"])["content"] == "A"
 
     assert run(cli, args) == 1  # under the host's limits it does not load at all
-    assert "[yoi-limit-instances]" in capsys.readouterr().out
+    assert "[yoi-limit-instances]" in capsys.readouterr().err
 
 
 def test_bad_grant_is_reported(tmp_path, capsys):
     root = yoi_project(tmp_path / "plugin", core_wat("tool"))
     assert run(cli, ["dev", str(root), "--grant", "network=example.com"]) == 1
-    assert "not a grant for a Yoi component" in capsys.readouterr().out
+    assert "not a grant for a Yoi component" in capsys.readouterr().err
 
 
 def test_watch_shows_the_probe_for_every_runtime(tmp_path, dev_process):

@@ -38,6 +38,7 @@ EXAMPLES = {
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$(?!\n)": "2026-01-02T03:04:05Z",
     r"^[0-9a-f]{64}$(?!\n)": "0" * 64,
     r"^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\s\S])": "example.echo",
+    r"^[A-Za-z0-9._-]+$(?!\n)": "acme.example.Echo",  # a Yoi catalog entry's id
     r"^(?![/~])(?![A-Za-z]:)(?![\s\S]*[\\\u0000-\u001f])(?!([\s\S]*/)?\.{1,2}(/|(?![\s\S])))(?![\s\S]*//)(?![\s\S]*/(?![\s\S]))[\s\S]+": "hooks/summary.md",
     r"^[^\s\u0000-\u001f\u007f-\u009f]{1,128}(?![\s\S])": "echo",
     r"^sha256:[0-9a-f]{64}$(?!\n)": "sha256:" + "0" * 64,
@@ -122,7 +123,8 @@ def test_schema_validators_refuse_a_trailing_newline() -> None:
     for name in SCHEMAS:
         Draft202012Validator.check_schema(_schema(name))  # every pattern is a valid `regex`
     defs = _schema("catalog.schema.json")["$defs"]
-    for ref, good in (("plugin_id", "weather"), ("digest", "sha256:" + "0" * 64), ("line", "a b")):
+    for ref, good in (("plugin_id", "weather"), ("digest", "sha256:" + "0" * 64), ("line", "a b"),
+                      ("yoi_id", "example.Echo"), ("yoi_entry_id", "acme.example.Echo")):  # fmt: skip
         schema = {"$defs": defs, "$ref": f"#/$defs/{ref}"}
         validator = Draft202012Validator(schema, format_checker=FormatChecker())
         assert validator.is_valid(good) and not validator.is_valid(good + "\n"), ref

@@ -52,10 +52,32 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the Yoi user store
+    for var in ("YOI_CONFIG_DIR", "YOI_HOME", "YOI_DATA_DIR"):  # Yoi's Profile registry
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PLUGIN_KIT_LOCK_TIMEOUT", "20")
     monkeypatch.delenv("PLUGIN_KIT_CRASH_AT", raising=False)
     monkeypatch.delenv("INSOMNIA_HOST_API", raising=False)
     return home
+
+
+@pytest.fixture
+def make_yoi_archive(tmp_path: Path) -> Callable[..., PackResult]:
+    """Pack a Yoi tool package; `kind` names one of helpers.yoi_packages.MANIFESTS."""
+    from helpers.yoi_packages import MANIFESTS
+    from helpers.zips import write_yoi_tree
+
+    counter = iter(range(10_000))
+
+    def make(
+        kind: str = "request+websocket", version: str = "1.0.0", plugin_id: str = "example.echo"
+    ) -> PackResult:
+        text = MANIFESTS[kind].replace('version = "1.0.0"', f'version = "{version}"', 1)
+        text = text.replace('id = "example.echo"', f'id = "{plugin_id}"', 1)
+        root = write_yoi_tree(tmp_path / f"ysrc-{next(counter)}", {"plugin.toml": text})
+        return pack(root, tmp_path / "ydist" / f"{plugin_id}-{version}-{next(counter)}")
+
+    return make
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugin_kit.errors import ValidationError
-from plugin_kit.hosts import host_for_name
+from plugin_kit.hosts import HOSTS, INSOMNIA, Host
 
 __all__ = [
     "CATALOG_NAME",
@@ -21,6 +21,7 @@ __all__ = [
     "archive_asset",
     "catalog_summary",
     "dump_catalog",
+    "entry_host",
     "entry_versions",
     "load_catalog_bytes",
 ]
@@ -74,11 +75,19 @@ def entry_versions(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def entry_host(entry: Mapping[str, Any]) -> Host:
+    """The host an entry (or release) is for: its `host` field; absent means Insomnia, so
+    catalogs written before Yoi entries existed keep their meaning. An unknown name (only
+    in a catalog the schema has not checked) is Insomnia too, whose rules then refuse it."""
+    return HOSTS.get(str(entry.get("host") or INSOMNIA.name), INSOMNIA)
+
+
 def archive_asset(entry: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The asset of an entry (or release) that is a plugin archive of some host, if any."""
+    """The asset of an entry (or release) that is a plugin archive of the entry's host, if any."""
+    suffix = entry_host(entry).suffix
     source = entry.get("source")
     assets = source.get("assets") if isinstance(source, dict) else None
     for asset in assets if isinstance(assets, list) else []:
-        if isinstance(asset, dict) and host_for_name(str(asset.get("asset", ""))) is not None:
+        if isinstance(asset, dict) and str(asset.get("asset", "")).endswith(suffix):
             return asset
     return None

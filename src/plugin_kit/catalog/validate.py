@@ -14,13 +14,14 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from plugin_kit.catalog.model import entry_host
 from plugin_kit.errors import ValidationError
+from plugin_kit.hosts import Host
 from plugin_kit.validators.problems import Problem, field_path, schema_message
 from plugin_kit.validators.schemacheck import schema_errors
 
-__all__ = ["ARCHIVE_SUFFIX", "catalog_problems", "catalog_schema", "validate_catalog"]
+__all__ = ["catalog_problems", "catalog_schema", "validate_catalog"]
 
-ARCHIVE_SUFFIX = ".insomnia-plugin"
 _PLACE = "extensions.json"
 
 
@@ -48,11 +49,12 @@ def _schema_problems(doc: Any) -> list[Problem]:
     ]
 
 
-def _release_problems(rel: dict[str, Any], name: str, where: str) -> list[Problem]:
-    """The archive, its signature and SHA256SUMS are listed, and the archive is fully described."""
+def _release_problems(rel: dict[str, Any], host: Host, name: str, where: str) -> list[Problem]:
+    """The archive (the host's `<name>-<version><suffix>`), its signature and SHA256SUMS are
+    listed, and the archive is fully described."""
     out = []
     assets = {a["asset"]: a for a in rel["source"]["assets"]}
-    archive = f"{name}-{rel['version']}{ARCHIVE_SUFFIX}"
+    archive = host.archive_name(name, rel["version"])
     if len(assets) != len(rel["source"]["assets"]):
         out.append(
             _problem(
@@ -122,7 +124,8 @@ def _entry_problems(entry: dict[str, Any], catalog_id: str, where: str) -> list[
         out.append(
             _problem("catalog-entry-id", f"expected {catalog_id}.{entry['name']}", f"{where}.id")
         )
-    out += _release_problems(entry, entry["name"], where)
+    host = entry_host(entry)  # the schema let releases carry only their entry's host
+    out += _release_problems(entry, host, entry["name"], where)
     seen = {entry["version"]}
     for i, rel in enumerate(entry["releases"]):
         if rel["version"] in seen:
@@ -134,7 +137,7 @@ def _entry_problems(entry: dict[str, Any], catalog_id: str, where: str) -> list[
                 )
             )
         seen.add(rel["version"])
-        out += _release_problems(rel, entry["name"], f"{where}.releases[{i}]")
+        out += _release_problems(rel, host, entry["name"], f"{where}.releases[{i}]")
     return out
 
 
@@ -144,17 +147,19 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
         out.append(
             _problem("catalog-expiry", "expires_at must be after generated_at", "expires_at")
         )
-    names: set[str] = set()
+    names: dict[str, Host] = {}  # one name, one entry, whatever the hosts
     for i, entry in enumerate(doc["entries"]):
         if entry["name"] in names:
+            other = names[entry["name"]]
+            also = "" if other is entry_host(entry) else f" (once for {other.title})"
             out.append(
                 _problem(
                     "catalog-entry-duplicate",
-                    f"{entry['name']} is listed twice",
+                    f"{entry['name']} is listed twice{also}",
                     f"entries[{i}].name",
                 )
             )
-        names.add(entry["name"])
+        names.setdefault(entry["name"], entry_host(entry))
         out += _entry_problems(entry, doc["catalog_id"], f"entries[{i}]")
     return out
 

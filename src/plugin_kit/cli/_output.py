@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -59,11 +60,22 @@ def confirm(question: str) -> bool:
     return click.confirm(visible(question), default=False, err=True)
 
 
-def prompt(question: str, default: str) -> str:
+def prompt(question: str, default: str, check: Callable[[str], str | None] | None = None) -> str:
     """Prompt for a value (a template's variable): the question and the default it shows may be
-    text others control; the default returned on Enter is the real one."""
+    text others control; the default returned on Enter is the real one. `check(value)` says
+    why a value is refused: the reason is shown and the question asked again."""
     shown = visible(question) + (f" [{visible(default)}]" if default else "")
-    return str(click.prompt(shown, default=default, show_default=False))
+
+    def proc(value: str) -> str:
+        why = check(value) if check is not None else None
+        if why is not None:
+            raise click.UsageError(visible(why))  # click shows "Error: ..." and asks again
+        return value
+
+    # An empty default asks again on Enter (click's default=None); "" would be accepted.
+    return str(
+        click.prompt(shown, default=default or None, show_default=False, value_proc=proc, err=True)
+    )
 
 
 def render_error(err: PluginKitError, *, as_json: bool) -> None:
@@ -71,7 +83,10 @@ def render_error(err: PluginKitError, *, as_json: bool) -> None:
         emit_json({"ok": False, "error": err.to_dict()})
         return
     label = click.style("error", fg="red", bold=True)
-    click.echo(label + visible(f"[{err.rule}]: {err.message}"), err=True)
+    first, *more = err.message.split("\n")  # a build's output: each of its lines on a line
+    click.echo(label + visible(f"[{err.rule}]: {first}"), err=True)
+    for line in more:
+        echo(f"  | {line}", err=True)
     if err.place:
         echo(f"  at:   {err.place}", err=True)
     if err.hint:

@@ -23,7 +23,7 @@ def catalog() -> None:
 
     \b
     Examples:
-      plugin catalog build site/catalog --from dist/ --key release.key
-      plugin catalog add https://example.org/catalog/extensions.json --name acme
+      plugin catalog build site/catalog --from site/releases/download/v0.3.1 --key catalog.key
+      plugin catalog add https://example.org/catalog/extensions.json --name acme --pubkey RW...
       plugin catalog ls
     """

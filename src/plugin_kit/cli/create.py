@@ -116,11 +116,7 @@ def create(
     if template is None:
         target = get_host(host or "insomnia")
         if runtime is None and interactive:
-            runtime = click.prompt(
-                "runtime",
-                type=click.Choice(list(target.runtime_kinds)),
-                default=default_runtime(target),
-            )
+            runtime = _ask_runtime(target)
         template = builtin_spec(runtime or default_runtime(target), target)
     elif host is not None:
         raise UsageError(
@@ -134,17 +130,37 @@ def create(
     _create(template, answers, dest, git, interactive, as_json)
 
 
+def _ask_runtime(target) -> str:  # type: ignore[no-untyped-def]
+    """The plugin kind, each one said in a line first; the answer is checked at the prompt."""
+    from plugin_kit.scaffold.templates import default_runtime, runtime_summaries
+
+    kinds = runtime_summaries(target)
+    info(f"Plugin kinds for the {target.title} host:")
+    for kind, line in kinds.items():
+        info(f"  {kind:9} {line}")
+
+    def check(value: str) -> str | None:
+        return None if value in kinds else f"choose one of: {', '.join(kinds)}"
+
+    return prompt("runtime", default_runtime(target), check)
+
+
 def _create(
     template: str, answers: dict[str, str], dest: Path | None, git: bool, ask: bool, as_json: bool
 ) -> None:
     from plugin_kit.scaffold.create import CreateRequest, create_project
+    from plugin_kit.scaffold.templates import BUILTIN_PREFIX
 
-    if not as_json:
-        info(f"create-plugin: rendering {template}")
+    if not as_json and not template.startswith(BUILTIN_PREFIX):
+        info(f"create-plugin: fetching and rendering {template}")  # runs the template's code
     result = create_project(CreateRequest(template, answers, dest, git), prompt if ask else None)
     if as_json:
         emit_json(result.to_dict())
         return
+    for w in result.warnings:
+        info(f"warning[{w['rule']}]: {w['field'] or w['file']}: {w['message']}")
+        if w["hint"]:
+            info(f"  hint: {w['hint']}")
     echo(f"Created {result.runtime} plugin in {result.path} ({len(result.files)} files)")
     echo("Next steps:")
     for step in result.next_steps:

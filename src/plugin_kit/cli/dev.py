@@ -57,8 +57,12 @@ def _status_lines(d: dict[str, Any]) -> list[str]:
     where = f" at {err['place']}" if err.get("place") else ""
     still = f"; still serving {_short(d.get('loaded'))}" if d.get("loaded") else ""
     hint = [f"  hint: {err['hint']}"] if err.get("hint") else []
+    # A message of several lines (a server's traceback): the first on the status line, the rest
+    # indented below it, each a line of its own.
+    first, *more = str(err["message"]).split("\n")
     return [
-        f"{changed}error in {err['phase']} [{err['rule']}]{where}: {err['message']}{still}",
+        f"{changed}error in {err['phase']} [{err['rule']}]{where}: {first}{still}",
+        *(f"  | {line}" for line in more),
         *hint,
     ]
 
@@ -170,7 +174,7 @@ def dev(
       plugin dev --watch                  # reload on every save
       plugin dev --watch --json           # one JSON event per line, for editors
       plugin dev --call get_forecast --input '{"place": "Oslo"}'
-      plugin dev --event examples/pre_tool_use.json
+      plugin dev --event examples/pre_tool_use.json   # in a project made with --runtime hooks
       plugin dev --call read --input '{"path": "notes.txt"}' --grant fs=.:read
       plugin dev --call fetch --grant request=requested --fixtures fixtures.json --limits relaxed
     """
@@ -180,6 +184,14 @@ def dev(
     from plugin_kit.dev.watch import polling_mode
     from plugin_kit.dev.watch import watch as watch_loop
 
+    if watch_ and not (directory / "plugin.toml").is_file():
+        # Without a manifest there is no project to bound the watch: it would watch the whole tree.
+        raise UsageError(
+            f"{directory} has no plugin.toml: nothing to watch",
+            rule="dev.no-manifest",
+            place=str(directory),
+            hint="run plugin dev in the plugin's folder (or pass it), or make one with create-plugin",
+        )
     if input_json is not None and not tool:
         raise UsageError("--input needs --call TOOL", rule="usage", place="--input")
     arguments = _json_arg(input_json, "--input") if input_json is not None else {}
@@ -197,12 +209,13 @@ def dev(
         if as_json:
             emit_json_line(d)
         else:
+            failed = d["event"] == "error"  # errors go to stderr, as every command's do
             for line in _status_lines(d):
-                echo(line)
+                echo(line, err=failed)
             for line in _details(d):
                 echo(line)
             for failure in event.probe_failures():
-                echo(f"  probe failed: {failure}")
+                echo(f"  probe failed: {failure}", err=True)
 
     # Installed explicitly: a background job starts with SIGINT ignored, and the loop must still stop.
     stop = threading.Event()

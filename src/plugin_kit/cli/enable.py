@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, workspace_option
-from plugin_kit.errors import UsageError
 
-
-def _grant_lines(granted: list[str]) -> list[str]:
-    return [f"  grant: {line}" for line in granted] or [
-        "  grant: nothing (it runs with none of its requested capabilities)"
-    ]
+_profile_option = click.option(
+    "--profile",
+    metavar="NAME",
+    help="Yoi: the Profile to write (user:NAME, NAME, or path:FILE); default: the registry's.",
+)
 
 
 @click.command()
@@ -25,9 +25,20 @@ def _grant_lines(granted: list[str]) -> list[str]:
     "grants",
     multiple=True,
     metavar="KIND=VALUE",
-    help="Grant one item (repeatable): network=HOST[/PATH], secrets=NAME, filesystem.read=SCOPE, "
-    "filesystem.write=SCOPE, process=true, rate_limits.outbound_per_minute=N.",
+    help="Grant one item (repeatable). Insomnia: network=HOST[/PATH], secrets=NAME, "
+    "filesystem.read=SCOPE, filesystem.write=SCOPE, process=true, "
+    "rate_limits.outbound_per_minute=N. Yoi (adds to earlier grants): "
+    "permission=host_api.request (or tool.NAME, surfaces.KIND, external_write, ...), "
+    '"request=URL METHODS [PATHS]", "websocket=URL [PATHS]", fs=/ABS:read,list.',
 )
+@click.option(
+    "--revoke",
+    "revoke",
+    multiple=True,
+    metavar="KIND=VALUE",
+    help="Yoi: remove one earlier grant (repeatable; the forms of --grant).",
+)
+@_profile_option
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
@@ -35,6 +46,8 @@ def enable(
     ref: str,
     grant_requested: bool,
     grants: tuple[str, ...],
+    revoke: tuple[str, ...],
+    profile: str | None,
     workspace: Path | None,
     yes: bool,
     as_json: bool,
@@ -47,22 +60,25 @@ def enable(
     workspace path and content digest; a grant may narrow a request, never widen it.
     Without any grant the plugin runs with none of its requested capabilities.
 
+    A Yoi package is enabled where Yoi's code reads it: a `[[plugins.enabled]]` entry pinned
+    to its id, version and digest, with grants bound to the same, in the Profile named by
+    --profile or the registry's default (a built-in or missing one: a user Profile is created
+    and registered, which is said first). --grant adds to earlier grants, --revoke removes.
+    A version waiting for a grant after `plugin upgrade` is pinned and swapped in.
+
     \b
     Examples:
       plugin enable weather-tools --grant-requested
       plugin enable project:weather-tools --grant network=api.weather.gov --grant secrets=WEATHER_KEY
       plugin enable weather-tools --grant-requested --yes --json
+      plugin enable project:example.echo --grant-requested --profile work
+      plugin enable user:example.echo --grant "request=https://api.example.com GET /v1/" --revoke fs=/tmp:read
     """
-    from plugin_kit.installer.manage import EnableResult
     from plugin_kit.installer.manage import enable as do_enable
 
-    if grant_requested and grants:
-        raise UsageError("use --grant-requested or --grant, not both", rule="usage")
-
-    def ask(preview: EnableResult) -> None:
-        if not yes:
-            info(f"enable {preview.ref} {preview.version} ({preview.runtime}):")
-            for line in _grant_lines(preview.granted):
+    def ask(preview: Any) -> None:
+        if not as_json:  # shown before anything is written, also with --yes (--json carries it)
+            for line in preview.preview_lines():
                 info(line)
         confirm_or_exit(
             "Enable it with these grants?", yes, hint="re-run with --yes to grant what is listed"
@@ -73,24 +89,27 @@ def enable(
         workspace or Path.cwd(),
         grant_requested=grant_requested,
         grants=list(grants),
+        revoke=list(revoke),
+        profile=profile,
         confirm=ask,
     )
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return
-    echo(f"Enabled {result.ref} {result.version}")
-    for line in _grant_lines(result.granted):
+    for line in result.summary_lines():
         echo(line)
-    for line in result.not_granted:
-        info(f"  not granted: {line.removeprefix('+ ')}")
+    for line in result.notes():
+        info(line)
 
 
 @click.command()
 @click.argument("ref")
+@_profile_option
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def disable(ref: str, workspace: Path | None, as_json: bool) -> None:
-    """Disable REF; its grants are kept for a later `plugin enable`.
+def disable(ref: str, profile: str | None, workspace: Path | None, as_json: bool) -> None:
+    """Disable REF; its grants are kept for a later `plugin enable`. A Yoi package's entry is
+    removed from the Profile (the rest of the Profile is kept).
 
     \b
     Examples:
@@ -99,8 +118,9 @@ def disable(ref: str, workspace: Path | None, as_json: bool) -> None:
     """
     from plugin_kit.installer.manage import disable as do_disable
 
-    result = do_disable(ref, workspace or Path.cwd())
+    result = do_disable(ref, workspace or Path.cwd(), profile=profile)
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return
-    echo(f"Disabled {result.ref}")
+    for line in result.summary_lines():
+        echo(line)

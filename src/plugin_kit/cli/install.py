@@ -11,13 +11,14 @@ import click
 
 from plugin_kit.cli._output import confirm, echo, emit_json, info, progress
 from plugin_kit.errors import NeedsUserError
+from plugin_kit.hosts import HOSTS
 
 
 def workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--workspace",
         type=click.Path(path_type=Path, file_okay=False),
-        help="Workspace whose .insomnia/plugins store to use (default: current folder).",
+        help="Workspace whose stores to use (.insomnia/plugins, .yoi/plugins; default: current folder).",
     )(func)
 
 
@@ -110,7 +111,9 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
 @click.command()
 @click.argument("target")
 @click.option(
-    "--project", is_flag=True, help="Install into the workspace store (.insomnia/plugins)."
+    "--project",
+    is_flag=True,
+    help="Install into the workspace store (.insomnia/plugins, or .yoi/plugins for Yoi).",
 )
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -125,6 +128,12 @@ def _confirm_when_verified(yes: bool, as_json: bool) -> Callable[[Any], None]:
     "--host-api",
     metavar="VERSION",
     help="Host plugin-API version to resolve for (default: config).",
+)
+@click.option(
+    "--host",
+    "host_name",
+    type=click.Choice(list(HOSTS)),
+    help="Pick the entry of this host when a catalog name has entries for both.",
 )
 @click.option(
     "--accept-new-key",
@@ -143,6 +152,7 @@ def install(
     pubkey: str | None,
     sha256: str | None,
     host_api: str | None,
+    host_name: str | None,
     accept_new_key: bool,
     as_json: bool,
 ) -> None:
@@ -163,12 +173,23 @@ def install(
       plugin install acme/weather-tools@0.3.1 --project --yes
       plugin install ./weather-tools-0.3.1.insomnia-plugin --sha256 9f2c...
       plugin install https://example.org/w-0.3.1.insomnia-plugin --pubkey RWQ... --dry-run --json
+      plugin install ./example.echo-1.0.0.yoi-plugin --project --pubkey RWQ...
+
+    A .yoi-plugin goes where Yoi discovers it: ${XDG_DATA_HOME:-~/.local/share}/yoi/plugins,
+    or <workspace>/.yoi/plugins with --project.
     """
-    from plugin_kit.installer.install import plan_install, run_install
+    from plugin_kit.hosts import INSOMNIA
+    from plugin_kit.installer.install import plan_install, run_install, target_host
     from plugin_kit.installer.stores import user_store, workspace_store
 
-    store = workspace_store(workspace or Path.cwd()) if project or workspace else user_store()
-    plan = plan_install(target, store, host_api=host_api, pubkey=pubkey, sha256=sha256)
+    # The store of the package's host: a catalog entry's `host`, a file's bytes, a URL's suffix
+    # (a URL that does not say is placed by what its verified bytes are).
+    host = target_host(target, host_api=host_api, host=host_name) or INSOMNIA
+    ws = workspace or Path.cwd()
+    store = workspace_store(ws, host) if project or workspace else user_store(host)
+    plan = plan_install(
+        target, store, host_api=host_api, pubkey=pubkey, sha256=sha256, host=host_name
+    )
     if plan.already_installed:
         if as_json:
             emit_json(

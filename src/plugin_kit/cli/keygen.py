@@ -40,10 +40,9 @@ def _password(no_password: bool, password_env: str | None) -> str | None:
     "-o",
     "--output",
     "base",
-    default="release",
-    show_default=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Base path: writes BASE.key and BASE.pub.",
+    help="Base path: writes BASE.key and BASE.pub (default: "
+    "$XDG_CONFIG_HOME/insomnia-plugin-kit/keys/release, outside every project).",
 )
 @click.option(
     "--no-password", is_flag=True, help="Leave the secret key unencrypted (for CI secrets)."
@@ -52,26 +51,33 @@ def _password(no_password: bool, password_env: str | None) -> str | None:
     "--password-env", metavar="VAR", help="Read the password from this environment variable."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def keygen(base: Path, no_password: bool, password_env: str | None, as_json: bool) -> None:
+def keygen(base: Path | None, no_password: bool, password_env: str | None, as_json: bool) -> None:
     """Write BASE.key (mode 0600, scrypt-encrypted unless --no-password) and BASE.pub.
 
     The files are minisign 0.11 keys: `minisign -S -s BASE.key` and `minisign -V -p BASE.pub`
-    use them as they are. Existing files are never overwritten. Without --password-env the
+    use them as they are. Existing files are never overwritten, and a secret key is never
+    written inside a git work tree where git would track it. Without --password-env the
     password is asked on the terminal. Decrypting uses scrypt with 1 GiB of memory, like the
     minisign CLI.
 
     \b
     Examples:
-      plugin keygen -o release
+      plugin keygen
       plugin keygen -o ci --no-password --json
       KEY_PW=... plugin keygen -o release --password-env KEY_PW
     """
-    from plugin_kit.signing.keys import generate_keypair
+    from plugin_kit.signing.keyplace import DEFAULT_KEY_NAME, check_untracked, default_key_dir
+    from plugin_kit.signing.keys import generate_keypair, key_paths
 
     if no_password and password_env:
         raise UsageError(
             "--no-password and --password-env exclude each other", rule="keygen.options"
         )
+    if base is None:
+        folder = default_key_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        base = folder / DEFAULT_KEY_NAME
+    check_untracked(key_paths(base)[0])  # before a password is asked
     password = _password(no_password, password_env)
     if password is not None and not as_json:
         info("encrypting the secret key (scrypt, 1 GiB, a few seconds)...")

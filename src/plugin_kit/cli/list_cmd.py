@@ -8,14 +8,18 @@ import click
 
 from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.cli.install import workspace_option
+from plugin_kit.hosts import INSOMNIA, get_host
 
 
 @click.command("list")
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the packages as one JSON object.")
 def list_cmd(workspace: Path | None, as_json: bool) -> None:
-    """List the user store and the workspace store: enabled, disabled, needs-grant,
-    inconsistent or rejected. Only stores, locks and manifests are read; no plugin code runs.
+    """List the user stores and the workspace stores of both hosts. Insomnia packages are
+    enabled, disabled, needs-grant, inconsistent or rejected; Yoi packages carry Yoi's own
+    words, computed the way `yoi plugin list` does (active, disabled, missing, rejected,
+    partial), with the host's reasons. Only stores, locks, manifests and the Yoi Profile are
+    read; no plugin code runs.
 
     \b
     Examples:
@@ -23,10 +27,14 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
       plugin list --workspace ~/src/project --json
     """
     from plugin_kit.installer.api import discover
+    from plugin_kit.installer.yoi_discover import discover_yoi
 
-    packages = discover(workspace or Path.cwd())
+    ws = workspace or Path.cwd()
+    packages = discover(ws)
+    _, yoi = discover_yoi(ws)
+    notes = yoi.to_dict()["notes"] if yoi and any(p.host != INSOMNIA.name for p in packages) else []
     if as_json:
-        emit_json({"ok": True, "packages": [p.to_dict() for p in packages]})
+        emit_json({"ok": True, "packages": [p.to_dict() for p in packages], "yoi_notes": notes})
         return
     if not packages:
         echo("no plugins installed")
@@ -37,6 +45,9 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
             if p.running_version and p.running_version != p.version
             else ""
         )
-        echo(f"{p.ref:32} {p.version or '?':12} {p.status}{running}")
+        host = "" if p.host == INSOMNIA.name else f" ({get_host(p.host).title})"
+        echo(f"{p.ref:32} {p.version or '?':12} {p.status}{running}{host}")
         for d in p.diagnostics:
             echo(f"    {d.phase}[{d.rule}]: {d.message}" + (f" -- {d.hint}" if d.hint else ""))
+    for note in notes:
+        echo(f"Yoi: {note}")

@@ -42,6 +42,16 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
             echo_block(cat.diff)
     verb = "would sign" if result.dry_run else "signed"
     echo(f"{verb} with key {result.key_id} ({result.public_key})")
+    if cat is not None and cat.fetch_url:
+        echo("operators add this catalog with:")
+        echo(f"  {catalog_add_line(cat.fetch_url, result.public_key)}")
+
+
+def catalog_add_line(url: str, public_key: str) -> str:
+    """The exact command an operator pastes to register the catalog, pinned to our key."""
+    import shlex
+
+    return shlex.join(["plugin", "catalog", "add", url, "--pubkey", public_key])
 
 
 @click.command()
@@ -107,14 +117,17 @@ def publish(
     dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Publish ARCHIVES (default: dist/*.insomnia-plugin) with signatures, SHA256SUMS and catalog.
+    """Publish ARCHIVES (default: every .insomnia-plugin and .yoi-plugin in dist/) with
+    signatures, SHA256SUMS and catalog; a .yoi-plugin gets a catalog entry with host "yoi".
 
     Safe to re-run: a draft release is found or created, only missing or broken assets are
     uploaded, the release is published last, then catalog/extensions.json and its signature
     are committed. A published release with the same assets counts as done.
 
-    GitHub settings come from the environment: GITHUB_TOKEN or GH_TOKEN, GITHUB_REPOSITORY,
-    GITHUB_API_URL (GitHub Enterprise). The key comes from --key or MINISIGN_SECRET_KEY, its
+    GitHub settings come from the environment: GITHUB_TOKEN or GH_TOKEN (else `gh auth token`
+    when the GitHub CLI is logged in; --dry-run needs no token), GITHUB_REPOSITORY,
+    GITHUB_API_URL (GitHub Enterprise). The end of the output is the `plugin catalog add`
+    line operators run. The key comes from --key or MINISIGN_SECRET_KEY, its
     password from MINISIGN_PASSWORD. In GitHub Actions the results go to GITHUB_OUTPUT and
     GITHUB_STEP_SUMMARY, and errors become ::error:: annotations.
 
@@ -123,6 +136,7 @@ def publish(
       plugin publish --dry-run
       plugin publish dist/weather-tools-0.3.1.insomnia-plugin --repo acme/weather-tools --key release.key
       plugin publish --tag '{id}-v{version}' dist/*.insomnia-plugin
+      plugin publish dist/example.echo-1.0.0.yoi-plugin --target dir:site --key release.key
       plugin publish --target dir:site --base-url https://plugins.example.org --key release.key
     """
     from plugin_kit.publisher.actions import annotation, write_actions_files

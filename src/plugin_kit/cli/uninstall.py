@@ -12,10 +12,18 @@ from plugin_kit.cli.install import workspace_option
 
 @click.command()
 @click.argument("ref")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help="Yoi: the Profile to remove it from (default: the registry's).",
+)
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def uninstall(ref: str, workspace: Path | None, as_json: bool) -> None:
+def uninstall(ref: str, profile: str | None, workspace: Path | None, as_json: bool) -> None:
     """Uninstall REF (ID, user:ID or project:ID). The cache keeps its tree until `plugin cache gc`.
+
+    A Yoi package's entry is removed from the Profile first, then its store file and lock
+    entry; if that is interrupted, running the command again finishes it.
 
     \b
     Examples:
@@ -24,7 +32,7 @@ def uninstall(ref: str, workspace: Path | None, as_json: bool) -> None:
     """
     from plugin_kit.installer.manage import uninstall as do_uninstall
 
-    result = do_uninstall(ref, workspace or Path.cwd())
+    result = do_uninstall(ref, workspace or Path.cwd(), profile=profile)
     if as_json:
         emit_json({"ok": True, **result})
         return

@@ -34,6 +34,11 @@ def upgrade(
     stays disabled, and the old version keeps running until `plugin enable` grants the rest.
     A changed publisher key stops the upgrade (exit 4) unless --accept-new-key.
 
+    Yoi runs only the package its store holds, checked against the pinned digest: a Yoi
+    version asking for more keeps the old package in the store and the old pin (needs-grant;
+    `plugin enable` then pins and swaps it in), one asking for no more is swapped in and
+    re-pinned with the same grants.
+
     \b
     Examples:
       plugin upgrade --all --dry-run

@@ -12,7 +12,7 @@ from plugin_kit.cli._output import echo, emit_json
 
 
 def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
-    where = f"{p.file}" + (f" {p.field}" if p.field else "")
+    where = p.location + (f" {p.field}" if p.field else "")  # plugin.toml:12:5 plugin.version
     hint = [f"      hint: {p.hint}"] if p.hint else []
     return [f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}", *hint]
 

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from plugin_kit.errors import PackError
+from plugin_kit.errors import BuildError
 from plugin_kit.fsio import write_atomic
 
 __all__ = [
@@ -56,7 +56,7 @@ def _write_output(out: Path, data: bytes, *, rule: str) -> str:
     try:
         write_atomic(out, data)
     except OSError as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot write {out}: {exc.strerror}",
             rule=rule,
             place=str(out),
@@ -66,14 +66,14 @@ def _write_output(out: Path, data: bytes, *, rule: str) -> str:
 
 
 def wat_to_bytes(text: str, *, place: str = "<wat>") -> bytes:
-    """The binary module for `text`; a syntax error becomes a PackError naming line and column."""
+    """The binary module for `text`; a syntax error becomes a BuildError naming line and column."""
     # wasmtime is heavy (~100 ms); only this path needs it.
     from wasmtime import WasmtimeError, wat2wasm
 
     try:
         return bytes(wat2wasm(text))
     except WasmtimeError as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot compile WebAssembly text: {_summary(str(exc))}",
             rule="wat2wasm.syntax",
             place=place,
@@ -86,7 +86,7 @@ def compile_wat(src: Path, out: Path) -> WatResult:
     try:
         text = src.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot read WebAssembly text: {exc}",
             rule="wat2wasm.read",
             place=str(src),
@@ -114,7 +114,7 @@ def wasm_tools_executable() -> str:
         found = shutil.which("wasm-tools")
         if found:
             return found
-    raise PackError(
+    raise BuildError(
         "wasm-tools is not installed",
         rule="component-build",
         place="wasm-tools",
@@ -143,7 +143,7 @@ def _run(argv: list[str], source: Path) -> None:
             check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackError(
+        raise BuildError(
             f"cannot run wasm-tools: {exc}",
             rule="component-build",
             place=str(source),
@@ -154,7 +154,7 @@ def _run(argv: list[str], source: Path) -> None:
         detail = (
             "\n    ".join(proc.stderr.strip().splitlines()[:12]) or f"exit code {proc.returncode}"
         )
-        raise PackError(
+        raise BuildError(
             f"wasm-tools {argv[1]} {argv[2]} failed:\n    {detail}",
             rule="component-build",
             place=str(source),

@@ -180,14 +180,20 @@ def validate_project(
         return report
     model = manifest_model(report.host)
     doc, report.problems = model.problems(data)
-    if report.problems or doc is None:
+    if doc is None:
         return report
+    if report.problems:  # a partly valid manifest: report what else is wrong in the same run
+        found = _partial_semantic(root, doc, report.problems, report.host)
+        # One problem per field: a semantic check's words are the more specific ("not SemVer").
+        said = {p.field for p in found}
+        report.problems = [p for p in report.problems if p.field not in said] + found
+        return _located(report, data)
     report.manifest = manifest = model.from_doc(doc)
     try:
         files = collect_files(root, manifest, host=report.host)
     except PluginKitError as err:
         report.problems.append(_problem_of(err, "pack"))
-        return report
+        return _located(report, data)
     report.files = len(files)
     report.problems, semantic_warnings = tree_check(root, manifest, files, report.host)
     limits = report.host.limits.with_overrides(**(limit_overrides or {}))
@@ -199,4 +205,39 @@ def validate_project(
         *_doc_warnings({f.path for f in files}),
         *component_warnings(manifest, files),
     ]
+    return _located(report, data)
+
+
+def _partial_semantic(
+    root: Path, doc: dict, schema_problems: list[Problem], host: Host
+) -> list[Problem]:
+    """The semantic problems of a manifest that failed its schema, where the checks can run on it."""
+    from plugin_kit.content.collect import collect_files
+
+    model = manifest_model(host)
+    # A section the schema flagged below its top (a hook without `file`) would trip the checks
+    # that read it: they run without it. Scalars and the table of required keys stay.
+    flagged_sections = {
+        p.field.split(".")[0].split("[")[0]
+        for p in schema_problems
+        if "." in p.field or "[" in p.field
+    }
+    doc = {k: v for k, v in doc.items() if not (k in flagged_sections and isinstance(v, list))}
+    try:
+        manifest = model.from_doc(doc)
+        files = collect_files(root, manifest, host=host)
+        found = tree_check(root, manifest, files, host)[0]
+    # The schema said the shape is wrong; a check that trips over it has nothing to add.
+    except (PluginKitError, KeyError, TypeError, AttributeError, ValueError, IndexError):
+        return []
+    return found
+
+
+def _located(report: ValidationReport, data: bytes) -> ValidationReport:
+    """Every problem and warning on plugin.toml gets its line and column there."""
+    from plugin_kit.validators.locate import locate
+
+    text = data.decode("utf-8", "replace")
+    report.problems = locate(report.problems, text, "plugin.toml")
+    report.warnings = locate(report.warnings, text, "plugin.toml")
     return report

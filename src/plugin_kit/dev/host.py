@@ -53,12 +53,14 @@ class DevHost:
         self.current: Loaded | None = None
         self.warm = WarmPool()
 
-    def load(self, package_dir: Path, digest: str, manifest: Any) -> Loaded:
-        """A fresh instance of the package (whose parsed manifest is `manifest`); not yet active.
-        Raises and cleans up on failure."""
+    def load(
+        self, package_dir: Path, digest: str, manifest: Any, *, source: Path | None = None
+    ) -> Loaded:
+        """A fresh instance of the package (whose parsed manifest is `manifest`, built from the
+        author's folder `source`); not yet active. Raises and cleans up on failure."""
         temp_dir = Path(tempfile.mkdtemp(prefix=f"plugin-dev-{manifest.id}-"))
         ctx = LoadContext(package_dir, manifest, self.workspace, temp_dir, self.environ, self.warm,
-                          self.options)  # fmt: skip
+                          self.options, source)  # fmt: skip
         try:
             plugin = load_plugin(ctx)
         except BaseException:

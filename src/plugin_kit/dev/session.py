@@ -77,10 +77,12 @@ class _Timer:
     def __init__(self) -> None:
         self.ms: dict[str, float] = {}
         self._start = time.perf_counter()
+        self.current: str | None = None  # the phase running now, or the one that failed
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         t = time.perf_counter()
+        self.current = name
         try:
             yield
         finally:
@@ -126,7 +128,8 @@ class DevSession:
         try:
             event, retired = self._run(timer)
         except PluginKitError as err:
-            event = DevEvent("error", error=err.to_dict())
+            # Labelled by the phase it came from: a WAT syntax error is a build error.
+            event = DevEvent("error", error={**err.to_dict(), "phase": timer.current or err.phase})
         except OSError as exc:
             event = DevEvent(
                 "error", error=DevError(str(exc), rule="io", place=exc.filename).to_dict()
@@ -168,7 +171,9 @@ class DevSession:
             return DevEvent("unchanged", digest=staged.digest, id=staged.id,
                             version=staged.version), None  # fmt: skip
         with timer.phase("load"):
-            loaded = self.host.load(staged.package_dir, staged.digest, manifest)
+            loaded = self.host.load(
+                staged.package_dir, staged.digest, manifest, source=self.project
+            )
         try:
             with timer.phase("probe"):
                 probe = self._probe(loaded)

@@ -1,7 +1,8 @@
 """For the host: `discover(workspace)` and `resolve_enabled(workspace)`.
 
 Discovery reads stores, locks and manifests only: it never runs a build, loads a module or
-starts a process. A package nobody installed (dropped into a store by hand) is listed as
+starts a process. Yoi stores and the Yoi Profile are covered too (yoi_discover.py), with the
+host's own status words. A package nobody installed (dropped into a store by hand) is listed as
 disabled; a store file that differs from its lock entry is inconsistent; one the strict
 reader refuses is rejected. Only packages enabled in the user's plugins.toml are resolved.
 """
@@ -13,10 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PluginKitError
+from plugin_kit.hosts import get_host
 from plugin_kit.installer.capabilities import uncovered
 from plugin_kit.installer.enablement import Enablement, find_enablement, load_enablements
 from plugin_kit.installer.lockfile import LockEntry, read_lock
-from plugin_kit.installer.stores import Store, recover_if_needed, user_store, workspace_store
+from plugin_kit.installer.place import enabler
+from plugin_kit.installer.stores import (
+    Store,
+    all_stores,
+    recover_if_needed,
+    user_store,
+    workspace_store,
+)
 
 __all__ = [
     "Diagnostic",
@@ -66,6 +75,7 @@ class DiscoveredPackage:
     running_digest: str | None = None
     missing_grants: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    host: str = "insomnia"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "diagnostics": [d.to_dict() for d in self.diagnostics]}
@@ -90,10 +100,8 @@ class EnabledPlugin:
 
 
 def stores_for(workspace: Path | None) -> list[Store]:
-    stores = [user_store()]
-    if workspace is not None:
-        stores.append(workspace_store(workspace))
-    return stores
+    """Every host's user store and, with a workspace, its workspace stores."""
+    return all_stores(workspace)
 
 
 def _diag(
@@ -104,8 +112,10 @@ def _diag(
     )
 
 
-def _read(pkg: DiscoveredPackage, path: Path) -> Any:
-    """The strict reader over the store file; any refusal marks the package rejected."""
+def _read(pkg: DiscoveredPackage, path: Path, infos: dict[str, Any] | None = None) -> Any:
+    """The strict reader over the store file; any refusal marks the package rejected. What it
+    read goes into `infos` (by reference) also when the file is named for another id: Yoi
+    takes a package's identity from its manifest, not from the file name."""
     from plugin_kit.packer.reader import read_archive
 
     try:
@@ -114,6 +124,8 @@ def _read(pkg: DiscoveredPackage, path: Path) -> Any:
         pkg.status = "rejected"
         _diag(pkg, "read", err.rule, err.message, err.hint)
         return None
+    if infos is not None:
+        infos[pkg.ref] = info
     if info.manifest.id != pkg.id:
         pkg.status = "rejected"
         _diag(
@@ -121,7 +133,10 @@ def _read(pkg: DiscoveredPackage, path: Path) -> Any:
         )
         return None
     pkg.version, pkg.runtime, pkg.digest = info.manifest.version, info.manifest.runtime, info.digest
-    pkg.archive_sha256, pkg.requested = info.sha256, dict(info.manifest.capabilities)
+    pkg.archive_sha256, pkg.requested = (
+        info.sha256,
+        enabler(get_host(pkg.host)).facts(info.manifest)[1],
+    )
     return info
 
 
@@ -194,7 +209,12 @@ def _apply_enablement(pkg: DiscoveredPackage, entry: LockEntry, rec: Enablement 
     )
 
 
-def _discover_store(store: Store, records: list[Enablement]) -> list[DiscoveredPackage]:
+def _discover_store(
+    store: Store, records: list[Enablement], infos: dict[str, Any] | None = None
+) -> list[DiscoveredPackage]:
+    """The packages of one store with what our lock says of them. Insomnia statuses are
+    settled here; a Yoi store's come from the host's resolution (yoi_discover.py), which
+    takes the reader's results from `infos` (ref -> ArchiveInfo)."""
     recover_if_needed(store)
     try:
         lock = read_lock(store)
@@ -203,7 +223,7 @@ def _discover_store(store: Store, records: list[Enablement]) -> list[DiscoveredP
     else:
         lock_error = None
     out = []
-    paths = {p.name.removesuffix(".insomnia-plugin"): p for p in store.archives()}
+    paths = {store.plugin_id(p): p for p in store.archives()}
     for plugin_id in sorted(set(paths) | set(lock)):
         path = paths.get(plugin_id, store.archive_path(plugin_id))
         pkg = DiscoveredPackage(
@@ -213,6 +233,7 @@ def _discover_store(store: Store, records: list[Enablement]) -> list[DiscoveredP
             str(store.workspace) if store.workspace else None,
             str(path),
             "disabled",
+            host=store.host.name,
         )
         if lock_error is not None:
             _diag(pkg, "install", lock_error.rule, lock_error.message, lock_error.hint)
@@ -227,28 +248,40 @@ def _discover_store(store: Store, records: list[Enablement]) -> list[DiscoveredP
                 "plugins.lock lists it but the store has no file",
                 f"run `plugin uninstall {pkg.ref}` or reinstall it",
             )
-        elif _read(pkg, path) is not None and _check_lock(pkg, entry) and entry is not None:
-            _apply_enablement(pkg, entry, find_enablement(records, pkg.ref, store.workspace))
+        elif _read(pkg, path, infos) is not None:
+            if _check_lock(pkg, entry) and entry is not None and infos is None:
+                _apply_enablement(pkg, entry, find_enablement(records, pkg.ref, store.workspace))
         out.append(pkg)
     return out
 
 
+def _insomnia_stores(workspace: Path | None) -> list[Store]:
+    return [user_store(), *([workspace_store(workspace)] if workspace is not None else [])]
+
+
 def discover(workspace: Path | None = None) -> list[DiscoveredPackage]:
-    """Every package in the user store and (if given) the workspace store, with a status each."""
+    """Every package in the user stores and (if given) the workspace stores, with a status
+    each: Insomnia's from our plugins.toml, Yoi's the host's own words (yoi_discover.py)."""
+    from plugin_kit.installer.yoi_discover import discover_yoi
+
     records = load_enablements()
-    return [pkg for store in stores_for(workspace) for pkg in _discover_store(store, records)]
+    ours = [pkg for s in _insomnia_stores(workspace) for pkg in _discover_store(s, records)]
+    return ours + discover_yoi(workspace)[0]
 
 
 def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
     """The plugins the host may load now: enabled, consistent, with their cache tree and grants.
 
     After an upgrade that asks for more, the previous (still granted) version is returned.
+    Yoi packages: those the selected Profile enables with status active or partial, when its
+    plugins feature switch is on (yoi_discover.enabled_yoi).
     """
     from plugin_kit.installer.cache import cache_path
+    from plugin_kit.installer.yoi_discover import enabled_yoi
 
     out = []
     records = load_enablements()
-    for pkg in discover(workspace):
+    for pkg in (p for s in _insomnia_stores(workspace) for p in _discover_store(s, records)):
         ws = Path(pkg.workspace) if pkg.workspace else None
         rec = find_enablement(records, pkg.ref, ws)
         if rec is None or pkg.running_digest is None or pkg.running_version is None:
@@ -270,4 +303,4 @@ def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
                 pkg.workspace,
             )
         )
-    return out
+    return out + enabled_yoi(workspace)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from plugin_kit.catalog.model import entry_host
 from plugin_kit.errors import (
     FileRefusedError,
     InstallError,
@@ -306,6 +307,7 @@ def _index(name: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(entry, dict):
             continue
         row = {k: str(entry.get(k) or "") for k in _INDEX_FIELDS}
+        row["host"] = entry_host(entry).name
         words = [*entry.get("keywords", []), *entry.get("tags", [])]
         row["catalog"] = name
         row["keywords"] = [str(w) for w in words if isinstance(w, str)]

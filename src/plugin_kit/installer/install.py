@@ -26,7 +26,7 @@ from plugin_kit.errors import (
     VerificationError,
 )
 from plugin_kit.fsio import read_bounded
-from plugin_kit.hosts import INSOMNIA, Host, host_for_archive, host_for_name
+from plugin_kit.hosts import INSOMNIA, YOI, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
 from plugin_kit.installer.cache import clean_downloads
 from plugin_kit.installer.fetch import (
@@ -56,7 +56,18 @@ from plugin_kit.installer.verify import (
 if TYPE_CHECKING:
     from plugin_kit.signing.keys import PublicKey
 
-__all__ = ["InstallPlan", "plan_install", "plan_candidate", "run_install", "target_kind"]
+__all__ = [
+    "InstallPlan",
+    "PLACERS",
+    "Placer",
+    "check_store_host",
+    "placer",
+    "plan_install",
+    "plan_candidate",
+    "run_install",
+    "target_host",
+    "target_kind",
+]
 
 _SIG_CAP = 16 << 10
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
@@ -90,6 +101,7 @@ class InstallPlan:
     already_installed: bool = False
     replaces: str | None = None
     note: str = "will be installed disabled; grant capabilities with `plugin enable`"
+    host: str | None = None  # the package's host (hosts.HOSTS key); None: a URL not read yet
     _store: Store | None = field(default=None, repr=False)
     _candidate: Candidate | None = field(default=None, repr=False)
     _pubkey: str | None = field(default=None, repr=False)
@@ -121,7 +133,7 @@ def target_kind(target: str) -> str:
     if "://" in target:
         return "url"
     if (
-        target.endswith(".insomnia-plugin")
+        host_for_name(target) is not None
         or target.startswith((".", "/", "~"))
         or Path(target).is_file()
     ):
@@ -179,6 +191,41 @@ def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | Non
     return None, None  # installed by --sha256 alone: nothing was pinned
 
 
+Placer = Callable[..., InstalledPackage]
+"""(archive: Path, store: Store, *, source: dict, expected_digest: str, signature: dict,
+info: ArchiveInfo, replace: bool, carry_grants: bool) -> InstalledPackage: `place_archive`'s
+signature. Called only after every check passed, with the verified `info` (`info.host`)."""
+
+# How each host's packages are placed into its stores. A host without one is refused after
+# every check ran and before anything is placed (host-unsupported).
+PLACERS: dict[str, Placer] = {INSOMNIA.name: place_archive, YOI.name: place_archive}
+
+
+def placer(host: Host) -> Placer:
+    try:
+        return PLACERS[host.name]
+    except KeyError:
+        raise InstallError(
+            f"placing {host.title} packages is not supported yet",
+            rule="host-unsupported",
+            hint="every check passed and nothing was placed; "
+            f"this version of plugin install places only: {', '.join(PLACERS)}",
+        ) from None
+
+
+def check_store_host(host: Host, store: Store, place: str | None) -> None:
+    """A store holds one host's packages: another host's package is refused, never placed
+    under a name its host would not look for."""
+    if host is store.host:
+        return
+    raise InstallError(
+        f"a {host.title} package cannot go into the {store.host.title} {store.kind} store",
+        rule="host-unsupported",
+        place=place or str(store.root),
+        hint=f"install it into a {host.title} store; nothing was placed",
+    )
+
+
 def _entry_risk(entry: dict[str, Any], host: Host, place: str) -> tuple[dict[str, Any], Risk]:
     """The entry's capabilities and the risk our rule gives them; an entry whose own `risk`
     says otherwise is refused before anything is downloaded."""
@@ -206,8 +253,9 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
     check_url(str(asset["url"]), within=cand.source.url)  # refused before the plan is shown
     pubkey = _publisher_key(entry)
     key = load_public_key(pubkey, place=f"{place} publisher key")
-    requested, risk = _entry_risk(entry, host_for_name(str(asset["asset"])) or INSOMNIA, place)
+    requested, risk = _entry_risk(entry, cand.host, place)
     plugin_id = _entry_plugin_id(entry)
+    check_store_host(cand.host, store, store.ref(plugin_id))
     src = entry.get("source") or {}
     old = read_lock(store).get(plugin_id)
     change, pinned = _key_change(old, key)
@@ -243,6 +291,7 @@ def plan_candidate(cand: Candidate, store: Store, target: str) -> InstallPlan:
         risk=risk.level,
         capabilities=requested,
         capability_summary=risk.summary,
+        host=cand.host.name,
         already_installed=bool(old and old.archive_sha256 == str(asset["sha256"]).lower()),
         replaces=old.version
         if old and old.archive_sha256 != str(asset["sha256"]).lower()
@@ -310,7 +359,15 @@ def _plan_local(
     else:
         plan.url = target
         plan.source = {"type": "url", "url": target, "requested": target}
+        named = host_for_name(_url_file_name(target))
+        if named is not None:
+            check_store_host(named, store, target)
+        plan.host = named.name if named else None  # the bytes decide once downloaded
     return plan
+
+
+def _url_file_name(url: str) -> str:
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
 
 
 def _fill_from_archive(plan: InstallPlan, info: Any, store: Store) -> None:
@@ -318,10 +375,12 @@ def _fill_from_archive(plan: InstallPlan, info: Any, store: Store) -> None:
     from plugin_kit.catalog.risk import requests_of
 
     m = info.manifest
-    host = host_for_archive(info.path)
+    host = info.host
+    check_store_host(host, store, store.ref(m.id))
     old = read_lock(store).get(m.id)
     risk = assess(requests_of(host, m))
     plan.id, plan.version, plan.ref, plan.digest = m.id, m.version, store.ref(m.id), info.digest
+    plan.host = host.name
     plan.capabilities, plan.runtime = declared_capabilities(host, m), m.runtime
     plan.risk, plan.capability_summary = risk.level, risk.summary
     plan.already_installed = bool(old and old.archive_sha256 == info.sha256)
@@ -342,8 +401,13 @@ def plan_install(
     host_api: str | None = None,
     pubkey: str | None = None,
     sha256: str | None = None,
+    host: str | None = None,
 ) -> InstallPlan:
-    """Resolve `target` (NAME[@VERSION], FILE or URL) into a plan; downloads nothing."""
+    """Resolve `target` (NAME[@VERSION], FILE or URL) into a plan; downloads nothing.
+
+    `host` (a hosts.HOSTS name) picks among catalog entries of several hosts. The plan's
+    `host` is the package's; a package of another host than `store.host` is refused
+    (host-unsupported) here when known, else after the download, before placing."""
     kind = target_kind(target)
     if kind != "catalog":
         return _plan_local(target, kind, store, pubkey, sha256)
@@ -352,8 +416,28 @@ def plan_install(
             "--pubkey and --sha256 are for a local file or URL; catalog entries are pinned",
             rule="usage",
         )
-    cand = resolve_name(parse_name_ref(target), host_api=host_api_version(host_api))
+    cand = resolve_name(
+        parse_name_ref(target),
+        host_api=host_api_version(host_api),
+        host=get_host(host) if host else None,
+    )
     return plan_candidate(cand, store, target)
+
+
+def target_host(
+    target: str, *, host_api: str | None = None, host: str | None = None
+) -> Host | None:
+    """The host of what `target` names, before any download: a catalog entry's `host`, a
+    file's bytes, a URL's file suffix (None when the URL does not say). For choosing the
+    store to pass to `plan_install`."""
+    kind = target_kind(target)
+    if kind == "file":
+        return host_for_archive(Path(target), host)
+    if kind == "url":
+        return get_host(host) if host else host_for_name(_url_file_name(target))
+    ref = parse_name_ref(target)
+    chosen = get_host(host) if host else None
+    return resolve_name(ref, host_api=host_api_version(host_api), host=chosen).host
 
 
 def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
@@ -400,8 +484,7 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
         "ascii", "replace"
     )
     verified = check_signature(got.path, sig_text, key, asset=asset)
-    info = read_strict(got.path, place)
-    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    info = _read_planned(plan, got.path, place)
     return info, {
         "algorithm": "minisign-ed25519-prehashed",
         "key_id": key.key_id,
@@ -438,9 +521,7 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
         else:
             sig_url = suffixed_url(str(plan.url), ".minisig")
             sig_text = _fetch_text(sig_url, _SIG_CAP).decode("ascii", "replace")
-            asset = urllib.parse.unquote(
-                urllib.parse.urlsplit(str(plan.url)).path.rsplit("/", 1)[-1]
-            )
+            asset = _url_file_name(str(plan.url))
         verified = check_signature(got.path, sig_text, key, asset=asset)
         signature = {
             "algorithm": "minisign-ed25519-prehashed",
@@ -449,9 +530,16 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
             "signed_files": [asset],
             "trusted_comment": verified.trusted_comment,
         }
-    info = read_strict(got.path, place)
-    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    info = _read_planned(plan, got.path, place)
     return info, signature
+
+
+def _read_planned(plan: InstallPlan, path: Path, place: str) -> Any:
+    """The strict reader as the plan's host (an entry's `host`, a file's, a URL name's; the
+    bytes' own when the plan does not know it), then id, version and digest against the plan."""
+    info = read_strict(path, place, host=plan.host)
+    check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
+    return info
 
 
 def _check_key(plan: InstallPlan, accept_new_key: bool) -> None:
@@ -536,6 +624,8 @@ def run_install(
             info, signature = _verify_catalog_download(plan, got)
         else:
             info, signature = _verify_local(plan, got)
+            if plan.host is None:  # a URL that did not say: its bytes name the host's store
+                plan._store = store = store.for_host(info.host)
             _fill_from_archive(plan, info, store)
             fields.update(ref=plan.ref, version=plan.version)
             _check_key(plan, accept_new_key)
@@ -547,6 +637,8 @@ def run_install(
                 )
         if shown is not None:
             check_consent(info, *shown, place=str(plan.ref or plan.target))
+        check_store_host(info.host, store, plan.ref)
+        place = placer(info.host)  # refused before the user is asked to confirm
         if confirm is not None:
             confirm(plan)
         source = {k: v for k, v in plan.source.items() if v is not None}
@@ -554,7 +646,7 @@ def run_install(
             source = _shareable_source(source)
         if plan.kind == "url" and signature.get("key_id"):
             source["sha256"] = info.sha256
-        installed = place_archive(
+        installed = place(
             got.path,
             store,
             source=source,

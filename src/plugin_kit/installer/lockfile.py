@@ -25,6 +25,10 @@ class LockEntry:
     `install_id` is a random token made each time a package is placed: grants in plugins.toml
     name it, so a grant never outlives the install it was given for (an uninstall followed by
     an install of the same bytes makes a new install, which starts with no grants).
+
+    `host` names the host whose package it is (its digest and reader; older locks: insomnia).
+    `pending` (Yoi) is a verified newer version that waits in the cache for a grant: Yoi runs
+    only the package its store holds, so the store keeps the old one until `plugin enable`.
     """
 
     id: str
@@ -40,6 +44,8 @@ class LockEntry:
     requested_capabilities: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] | None = None
     install_id: str = ""
+    host: str = "insomnia"
+    pending: dict[str, Any] | None = None
 
     @property
     def key_id(self) -> str | None:
@@ -75,7 +81,16 @@ class LockEntry:
             and isinstance(prev.get("install_id", ""), str)
         ):
             raise TypeError(f"previous of {entry.id!r} needs {', '.join(_PREVIOUS_KEYS)}")
+        if entry.pending is not None:
+            if not isinstance(entry.pending, dict) or entry.pending.get("pending") is not None:
+                raise TypeError(f"pending of {entry.id!r} is not one lock entry")
+            if cls.from_dict(entry.pending).id != entry.id:
+                raise TypeError(f"pending of {entry.id!r} is another plugin")
         return entry
+
+    def waiting(self) -> LockEntry | None:
+        """The verified newer version waiting for a grant (Yoi), if any."""
+        return LockEntry.from_dict(self.pending) if self.pending else None
 
 
 _STR_FIELDS = (
@@ -87,6 +102,7 @@ _STR_FIELDS = (
     "content_digest",
     "installed_at",
     "install_id",
+    "host",
 )
 _PREVIOUS_KEYS = ("version", "content_digest", "archive_sha256")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, PluginKitError, UsageError
+from plugin_kit.hosts import HOSTS, INSOMNIA, get_host
 from plugin_kit.installer import capabilities as caps
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit, now_iso
@@ -52,10 +53,11 @@ def _candidates(ref: str, workspace: Path | None) -> tuple[list[Store], str]:
     if not sep:
         kind, plugin_id = "", ref
     candidates = []
-    if kind in ("", "user"):
-        candidates.append(user_store())
-    if kind in ("", "project"):
-        candidates.append(workspace_store(workspace or Path.cwd()))
+    for host in HOSTS.values():
+        if kind in ("", "user"):
+            candidates.append(user_store(host))
+        if kind in ("", "project"):
+            candidates.append(workspace_store(workspace or Path.cwd(), host))
     return candidates, plugin_id
 
 
@@ -65,8 +67,9 @@ def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
     held = [(s, read_lock(s).get(plugin_id)) for s in candidates]
     held = [(s, e) for s, e in held if e is not None]
     if len(held) > 1:
+        where = " and ".join(f"{s.ref(plugin_id)} ({s.host.title})" for s, _ in held)
         raise UsageError(
-            f"{plugin_id!r} is installed in both stores: user:{plugin_id} and project:{plugin_id}",
+            f"{plugin_id!r} is installed in more than one store: {where}",
             rule="ref-ambiguous",
             hint=f"name one: user:{plugin_id} or project:{plugin_id}",
         )
@@ -112,6 +115,22 @@ class EnableResult:
     granted: list[str] = field(default_factory=list)  # one line per grant, as shown to the user
     runtime: str = ""
 
+    def grant_lines(self) -> list[str]:
+        return [f"  grant: {line}" for line in self.granted] or [
+            "  grant: nothing (it runs with none of its requested capabilities)"
+        ]
+
+    def preview_lines(self) -> list[str]:
+        return [f"enable {self.ref} {self.version} ({self.runtime}):", *self.grant_lines()]
+
+    def summary_lines(self) -> list[str]:
+        if not self.active:
+            return [f"Disabled {self.ref}"]
+        return [f"Enabled {self.ref} {self.version}", *self.grant_lines()]
+
+    def notes(self) -> list[str]:
+        return [f"  not granted: {line.removeprefix('+ ')}" for line in self.not_granted]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -143,17 +162,43 @@ def enable(
     *,
     grant_requested: bool = False,
     grants: list[str] | None = None,
-    confirm: Callable[[EnableResult], None] | None = None,
-) -> EnableResult:
-    """Record an enable with concrete grants; a grant may narrow a request, never widen it.
-
-    `confirm`, if given, sees the result before anything is recorded (its `granted` lists
-    every grant, one line each); raising from it records nothing."""
+    revoke: list[str] | None = None,
+    profile: str | None = None,
+    confirm: Callable[[Any], None] | None = None,
+) -> Any:
+    """Enable REF with concrete grants where its host reads enablement: our plugins.toml
+    (Insomnia) or a Yoi Profile (yoi_manage.py). `confirm`, if given, sees the result (its
+    `preview_lines()` list every grant, one line each) before anything is written; raising
+    from it writes nothing."""
     store, entry = resolve_ref(ref, workspace)
+    if store.host.enablement != INSOMNIA.enablement:
+        from plugin_kit.installer import yoi_manage
+
+        return yoi_manage.enable(store, entry, profile=profile, grant_requested=grant_requested,
+                                 grants=grants or (), revoke=revoke or (), confirm=confirm)  # fmt: skip
+    if revoke or profile:
+        raise UsageError(
+            "--revoke and --profile are for Yoi packages; an Insomnia grant is replaced whole",
+            rule="usage",
+            hint=f"run `plugin enable {ref}` with the grants it should have",
+        )
+    if grant_requested and grants:
+        raise UsageError("use --grant-requested or --grant, not both", rule="usage")
+    return _enable_plugins_toml(store, entry, grant_requested, grants or [], confirm)
+
+
+def _enable_plugins_toml(
+    store: Store,
+    entry: LockEntry,
+    grant_requested: bool,
+    grants: list[str],
+    confirm: Callable[[EnableResult], None] | None,
+) -> EnableResult:
+    """Record an enable with concrete grants; a grant may narrow a request, never widen it."""
     full_ref = store.ref(entry.id)
     try:
         requested = _requested(store, entry)
-        granted = dict(requested) if grant_requested else caps.parse_grants(grants or [], requested)
+        granted = dict(requested) if grant_requested else caps.parse_grants(grants, requested)
         result = EnableResult(
             full_ref,
             entry.version,
@@ -183,7 +228,7 @@ def enable(
             records.append(rec)
 
         with locked_store(store):
-            _same_install(store, entry)
+            same_install(store, entry)
             checkpoint("enable:locked")
             update_enablements(change)
     except PluginKitError as err:
@@ -201,12 +246,14 @@ def enable(
     return result
 
 
-def _same_install(store: Store, entry: LockEntry) -> None:
-    """Under the store lock: the install a grant is about to name is still the store's."""
+def same_install(store: Store, entry: LockEntry) -> LockEntry:
+    """Under the store lock: the install a grant is about to name is still the store's (and,
+    for Yoi, so is the version waiting for a grant)."""
     now = read_lock(store).get(entry.id)
-    if now is None or (now.install_id, now.content_digest) != (
+    if now is None or (now.install_id, now.content_digest, now.pending) != (
         entry.install_id,
         entry.content_digest,
+        entry.pending,
     ):
         raise InstallError(
             f"{store.ref(entry.id)} changed while this command ran",
@@ -214,11 +261,17 @@ def _same_install(store: Store, entry: LockEntry) -> None:
             place=str(store.lock_path),
             hint="run the command again",
         )
+    return now
 
 
-def disable(ref: str, workspace: Path | None) -> EnableResult:
-    """Mark the enable inactive; the grants are kept for a later enable."""
+def disable(ref: str, workspace: Path | None, *, profile: str | None = None) -> Any:
+    """Insomnia: mark the enable inactive, its grants kept for a later enable. Yoi: remove the
+    Profile's entry for it."""
     store, entry = resolve_ref(ref, workspace)
+    if store.host.enablement != INSOMNIA.enablement:
+        from plugin_kit.installer import yoi_manage
+
+        return yoi_manage.disable(store, entry, profile=profile)
     full_ref = store.ref(entry.id)
     found: list[Enablement] = []
 
@@ -234,30 +287,41 @@ def disable(ref: str, workspace: Path | None) -> EnableResult:
     return EnableResult(full_ref, entry.version, entry.content_digest, False, grants, [])
 
 
-def uninstall(ref: str, workspace: Path | None) -> dict[str, Any]:
+def uninstall(ref: str, workspace: Path | None, *, profile: str | None = None) -> dict[str, Any]:
     """Remove the store file, its lock entry and its grants; the cache stays until `cache gc`.
 
     The grants stop applying at the store's commit (they name an install that is gone) and
-    are removed under the same lock; a re-run after a kill removes what is left."""
+    are removed under the same lock; a re-run after a kill removes what is left. A Yoi
+    package's Profile entry is removed first (yoi_manage.py)."""
     try:
         store, entry = resolve_ref(ref, workspace)
     except InstallError as err:
         if err.rule != "not-installed":
             raise
         return _finish_uninstall(ref, workspace, err)
+    if store.host.enablement != INSOMNIA.enablement:
+        from plugin_kit.installer import yoi_manage
+
+        return yoi_manage.uninstall(store, entry, profile=profile)
     full_ref = store.ref(entry.id)
-    with store_transaction(store) as txn:
-        entries = read_lock(store)
-        if entries.pop(entry.id, None) is None:
-            raise InstallError(f"{full_ref} is not installed", rule="not-installed")
-        txn.delete(store.archive_path(entry.id).name)
-        txn.put_bytes(store.lock_path.name, render_lock(entries))
-        txn.commit()
-        settle_grants(store, prune=[entry.id])
+    remove_installed(store, entry, then=lambda: settle_grants(store, prune=[entry.id]))
     audit(
         "uninstall", outcome="ok", ref=full_ref, version=entry.version, digest=entry.content_digest
     )
     return {"ref": full_ref, "version": entry.version, "digest": entry.content_digest}
+
+
+def remove_installed(store: Store, entry: LockEntry, then: Callable[[], object] = tuple) -> None:
+    """Delete the store file and the lock entry in one transaction; `then` runs under the same
+    lock right after the commit (dropping what applied to that install)."""
+    with store_transaction(store) as txn:
+        entries = read_lock(store)
+        if entries.pop(entry.id, None) is None:
+            raise InstallError(f"{store.ref(entry.id)} is not installed", rule="not-installed")
+        txn.delete(store.archive_path(entry.id).name)
+        txn.put_bytes(store.lock_path.name, render_lock(entries))
+        txn.commit()
+        then()
 
 
 def _finish_uninstall(ref: str, workspace: Path | None, err: InstallError) -> dict[str, Any]:
@@ -265,7 +329,7 @@ def _finish_uninstall(ref: str, workspace: Path | None, err: InstallError) -> di
     remove them and report the uninstall finished, else re-raise `err`."""
     candidates, plugin_id = _candidates(ref, workspace)
     records = load_enablements()
-    for store in candidates:
+    for store in (s for s in candidates if s.host.enablement == INSOMNIA.enablement):
         rec = find_enablement(records, store.ref(plugin_id), store.workspace)
         if rec is None:
             continue
@@ -319,9 +383,14 @@ def _upgrade_one(
                 settle_grants(store)
         return UpgradeResult(ref, entry.version, cand.version, "up-to-date")
     plan = plan_candidate(cand, store, f"{catalog}/{entry.id}")
-    rec = find_enablement(load_enablements(), ref, store.workspace)
-    granted = rec is not None and rec.active and rec.binding(entry) is not None
-    extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
+    if store.host.enablement != INSOMNIA.enablement:  # Yoi: what grew, if the Profile enables it
+        from plugin_kit.installer import yoi_store
+
+        extra = yoi_store.planned_growth(store, entry, plan.capabilities or {})
+    else:
+        rec = find_enablement(load_enablements(), ref, store.workspace)
+        granted = rec is not None and rec.active and rec.binding(entry) is not None
+        extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
     if dry_run:
         return UpgradeResult(
             ref,
@@ -351,6 +420,12 @@ def _upgrade_one(
         return UpgradeResult(
             ref, entry.version, installed.version, "upgraded", note="grants carried over"
         )
+    if installed.waiting:  # Yoi: the store keeps the old package, the Profile its pin
+        return UpgradeResult(ref, entry.version, installed.version, "needs-grant",
+                             installed.grown or [],
+                             f"{entry.version} keeps running; review and run `plugin enable {ref}`")  # fmt: skip
+    if store.host.enablement != INSOMNIA.enablement:
+        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
     # Judge by what the verified manifest requests (recorded at placing), not the catalog's copy.
     placed = read_lock(store).get(entry.id)
     rec = find_enablement(load_enablements(), ref, store.workspace)
@@ -412,7 +487,7 @@ class VerifyReport:
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
 
 
-def _store_file_sha256(path: Path) -> str:
+def store_file_sha256(path: Path) -> str:
     """A store file may sit in a checkout: never follow a link, hang on a FIFO or read a device."""
     import hashlib
 
@@ -429,10 +504,10 @@ def _verify_entry(store: Store, entry: LockEntry, report: VerifyReport) -> None:
     ref = store.ref(entry.id)
     path = store.archive_path(entry.id)
     checks = [
-        ("store file", lambda: _store_file_sha256(path), entry.archive_sha256),
+        ("store file", lambda: store_file_sha256(path), entry.archive_sha256),
         (
             "cache tree",
-            lambda: extracted_digest(cache_path(entry.content_digest)),
+            lambda: extracted_digest(cache_path(entry.content_digest), get_host(entry.host)),
             entry.content_digest,
         ),
     ]
@@ -505,7 +580,7 @@ def verify_installed(
         for entry in lock.values():
             _verify_entry(store, entry, report)
         for path in store.archives():
-            plugin_id = path.name.removesuffix(".insomnia-plugin")
+            plugin_id = store.plugin_id(path)
             if plugin_id not in lock:
                 report.problems.append(
                     {
@@ -520,11 +595,11 @@ def verify_installed(
 def gc(workspace: Path | None, *, dry_run: bool = False) -> Any:
     """Keep what any known store's lock (current and previous) or any enable references."""
     from plugin_kit.installer.cache import collect_garbage
-    from plugin_kit.installer.stores import known_workspaces
+    from plugin_kit.installer.stores import all_stores, known_workspaces
 
-    stores = [user_store(), *(workspace_store(w) for w in known_workspaces() if w.is_dir())]
-    if workspace is not None:
-        stores.append(workspace_store(workspace))
+    stores = all_stores(workspace)
+    known = [w for w in known_workspaces() if w.is_dir()]
+    stores += [workspace_store(w, h) for w in known for h in HOSTS.values()]
     records = load_enablements()
     digests = {r.digest for r in records} | {
         str(r.pending.get("digest")) for r in records if r.pending
@@ -534,7 +609,8 @@ def gc(workspace: Path | None, *, dry_run: bool = False) -> Any:
         for entry in read_lock(store).values():
             digests.add(entry.content_digest)
             shas.add(entry.archive_sha256)
-            if entry.previous:
-                digests.add(entry.previous["content_digest"])
-                shas.add(entry.previous["archive_sha256"])
+            for kept in (entry.previous, entry.pending):  # a Yoi pending version waits here
+                if kept:
+                    digests.add(kept["content_digest"])
+                    shas.add(kept["archive_sha256"])
     return collect_garbage(digests, shas, dry_run=dry_run)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import UsageError, VerificationError
+from plugin_kit.hosts import INSOMNIA, YOI, Host
+from plugin_kit.installer import yoi_store
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.cache import ensure_cached, keep_archive
 from plugin_kit.installer.enablement import carry_grant, settle_grants
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
-from plugin_kit.installer.stores import Store, store_transaction
+from plugin_kit.installer.stores import Store, StoreTransaction, store_transaction
 
 __all__ = ["InstalledPackage", "place_archive"]
 
@@ -32,9 +36,72 @@ class InstalledPackage:
     previous_version: str | None = None
     unchanged: bool = False
     grants_carried: bool = False
+    host: str = INSOMNIA.name
+    waiting: bool = False  # (Yoi) verified and cached, the store keeps the old one: needs a grant
+    grown: list[str] | None = None  # what it requests beyond the version it upgrades
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Enabler:
+    """How a host's enablement meets a placement (keyed by `Host.enablement`)."""
+
+    facts: Callable[[Any], tuple[str, dict[str, Any]]]  # manifest -> (api, requested)
+    settle: Callable[[Store, StoreTransaction], object]  # finish what a killed run left
+    # Before the commit of an upgrade from `old` to `new` (entries: the lock being written):
+    # "carried" (grants moved), "wait" (keep the old package, the new one needs a grant) or
+    # "" (nothing enabled to carry).
+    carry: Callable[[Store, StoreTransaction, dict[str, LockEntry], LockEntry, LockEntry], str]
+    prune: Callable[[Store, str], None]  # after the commit: drop grants of no install
+
+
+def _insomnia_carry(
+    store: Store,
+    _txn: StoreTransaction,
+    _entries: dict[str, LockEntry],
+    old: LockEntry,
+    new: LockEntry,
+) -> str:
+    return "carried" if carry_grant(store, old, new) else ""
+
+
+def _yoi_carry(
+    store: Store,
+    txn: StoreTransaction,
+    entries: dict[str, LockEntry],
+    old: LockEntry,
+    new: LockEntry,
+) -> str:
+    """Grown requests wait; otherwise the new version is committed as `pending` first, then the
+    Profile re-pinned, so that a kill before the swap is finished by `yoi_store.settle`."""
+    if yoi_store.profile_entry(store, old.id, strict=True) is None:
+        return ""
+    if yoi_store.grown_requests(old, new):
+        return "wait"
+    pending = dataclasses.replace(old, pending=dataclasses.replace(new, previous=None).to_dict())
+    txn.put_bytes(store.lock_path.name, render_lock({**entries, old.id: pending}))
+    txn.commit()
+    yoi_store.repin(store, new)
+    return "carried"
+
+
+_ENABLERS = {
+    INSOMNIA.enablement: _Enabler(
+        lambda m: (m.api, dict(m.capabilities)),
+        lambda store, _txn: settle_grants(store),
+        _insomnia_carry,
+        lambda store, plugin_id: settle_grants(store, prune=[plugin_id]),
+    ),
+    YOI.enablement: _Enabler(
+        yoi_store.lock_facts, yoi_store.settle, _yoi_carry, lambda _store, _id: None
+    ),
+}
+
+
+def enabler(host: Host) -> _Enabler:
+    return _ENABLERS[host.enablement]
 
 
 def place_archive(
@@ -54,12 +121,20 @@ def place_archive(
     local builds). `info` is the reader's ArchiveInfo when the caller has already read it.
     Under the store lock: with `replace=False` a different installed version is refused
     (two installs at once cannot replace each other); with `carry_grants` an enabled old
-    version's grant moves to the new one in the same commit if it covers its requests.
-    Grants that apply to no install of this id any more are removed.
+    version's grant moves to the new one in the same commit if it covers its requests (a Yoi
+    Profile entry is re-pinned; one whose requests grew keeps the old package in the store
+    and the new one waits in the lock's `pending`, see yoi_store.py). Grants that apply to
+    no install of this id any more are removed.
     """
     from plugin_kit.packer.reader import read_archive
 
     info = info or read_archive(archive)
+    if info.host != store.host:
+        raise UsageError(
+            f"a {info.host.title} package cannot go into a {store.host.title} store",
+            rule="store-host",
+            place=str(archive),
+        )
     if expected_digest and info.digest != expected_digest:
         raise VerificationError(
             "the archive's content digest is not the expected one",
@@ -70,9 +145,13 @@ def place_archive(
     tree = ensure_cached(archive, info.digest, info.host)
     keep_archive(archive, info.sha256)
     manifest = info.manifest
-    carried = False
+    hooks = enabler(store.host)
+    api, requested = hooks.facts(manifest)
+    carried = waiting = False
+    grown: list[str] | None = None
     with store_transaction(store) as txn:
-        settle_grants(store)  # finish or roll back what a killed run left
+        hooks.settle(store, txn)  # finish or roll back what a killed run left
+        txn.commit()
         entries = read_lock(store)
         old = entries.get(manifest.id)
         unchanged = (
@@ -98,26 +177,35 @@ def place_archive(
                     "archive_sha256": old.archive_sha256,
                     "install_id": old.install_id,
                 }
-            new = entries[manifest.id] = LockEntry(
+            new = LockEntry(
                 id=manifest.id,
                 version=manifest.version,
                 runtime=manifest.runtime,
-                api=manifest.api,
+                api=api,
                 archive_sha256=info.sha256,
                 content_digest=info.digest,
                 size=info.size,
                 installed_at=now_iso(),
                 source=dict(source),
                 signature=dict(signature or {}),
-                requested_capabilities=dict(manifest.capabilities),
+                requested_capabilities=requested,
                 previous=previous,
                 install_id=install_id,
+                host=store.host.name,
             )
-            txn.put_file(store.archive_path(manifest.id).name, archive)
+            outcome = hooks.carry(store, txn, entries, old, new) if carry_grants and old else ""
+            if outcome == "wait" and old is not None:  # the store and the pin stay; it waits
+                grown = yoi_store.grown_requests(old, new)
+                entries[manifest.id] = dataclasses.replace(
+                    old, pending=dataclasses.replace(new, previous=None).to_dict()
+                )
+            else:
+                entries[manifest.id] = new
+                txn.put_file(store.archive_path(manifest.id).name, archive)
             txn.put_bytes(store.lock_path.name, render_lock(entries))
-            carried = bool(carry_grants and old and carry_grant(store, old, new))
+            carried, waiting = outcome == "carried", outcome == "wait"
             txn.commit()
-            settle_grants(store, prune=[manifest.id])
+            hooks.prune(store, manifest.id)
     return InstalledPackage(
         ref=store.ref(manifest.id),
         id=manifest.id,
@@ -132,4 +220,7 @@ def place_archive(
         previous_version=old.version if old and not unchanged else None,
         unchanged=unchanged,
         grants_carried=carried,
+        host=store.host.name,
+        waiting=waiting,
+        grown=grown,
     )

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from plugin_kit.catalog.model import archive_asset, entry_versions
+from plugin_kit.catalog.model import archive_asset, entry_host, entry_versions
 from plugin_kit.catalog.risk import assess, requests_from
 from plugin_kit.errors import InstallError, UsageError
-from plugin_kit.hosts import INSOMNIA, host_for_name
+from plugin_kit.hosts import INSOMNIA, get_host
 from plugin_kit.installer.catalogs import (
     CatalogSource,
     load_catalog,
     registry,
     search_index,
 )
-from plugin_kit.installer.resolve import host_api_version, parse_name_ref, suggest
+from plugin_kit.installer.resolve import compatible, host_api_version, parse_name_ref, suggest
 
 __all__ = ["search", "show", "SearchHit", "ShowResult"]
 
@@ -29,6 +29,7 @@ class SearchHit:
     runtime: str
     display_name: str
     description: str
+    host: str  # the entry's host (hosts.HOSTS key)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,13 +49,23 @@ def _sources(catalog: str | None) -> list[CatalogSource]:
 
 
 def search(
-    query: str = "", *, runtime: str | None = None, catalog: str | None = None
+    query: str = "",
+    *,
+    runtime: str | None = None,
+    catalog: str | None = None,
+    host: str | None = None,
 ) -> list[SearchHit]:
-    """Case-insensitive substring match over id, name, display name, description and keywords."""
+    """Case-insensitive substring match over id, name, display name, description and keywords;
+    `runtime` and `host` (a hosts.HOSTS name) narrow it."""
     needle = query.lower().strip()
+    wanted = get_host(host).name if host else None
     hits = []
     for row in search_index(_sources(catalog)):
+        # An index written before rows carried a host lists Insomnia entries only.
+        row_host = str(row.get("host") or INSOMNIA.name)
         if runtime and row.get("runtime") != runtime:
+            continue
+        if wanted and row_host != wanted:
             continue
         if needle and needle not in row.get("text", ""):
             continue
@@ -67,6 +78,7 @@ def search(
                 row["runtime"],
                 row["display_name"],
                 row["description"],
+                row_host,
             )
         )
     hits.sort(key=lambda h: (h.name != needle, h.name, h.catalog))
@@ -79,11 +91,13 @@ class ShowResult:
     catalog_id: str
     id: str
     name: str
+    host: str  # the entry's host (hosts.HOSTS key)
     display_name: str
     description: str
     version: str
     runtime: str
-    api: str
+    api: str  # Insomnia: the host-API range ("" for Yoi)
+    world: str  # Yoi: the component world ("" for Insomnia)
     size: int | None
     sha256: str | None
     digest: str | None
@@ -101,12 +115,14 @@ class ShowResult:
         return asdict(self)
 
 
-def show(text: str, *, host_api: str | None = None) -> ShowResult:
-    """Everything about one entry (at @VERSION, else the newest) without touching the network."""
-    from plugin_kit.validators.versions import VersionRangeError, parse_version, range_matches
+def show(text: str, *, host_api: str | None = None, host: str | None = None) -> ShowResult:
+    """Everything about one entry (at @VERSION, else the newest) without touching the network;
+    `host` (a hosts.HOSTS name) picks among entries of several hosts."""
+    from plugin_kit.validators.versions import VersionRangeError, parse_version
 
     ref = parse_name_ref(text)
     api = host_api_version(host_api)
+    wanted = get_host(host) if host else None
     hits = []
     sources = _sources(ref.catalog)
     for src in sources:
@@ -114,12 +130,15 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
         hits.extend(
             (src, e)
             for e in doc.get("entries", [])
-            if isinstance(e, dict) and ref.name in (e.get("name"), e.get("id"))
+            if isinstance(e, dict)
+            and ref.name in (e.get("name"), e.get("id"))
+            and (wanted is None or entry_host(e) is wanted)
         )
     if not hits:
         names = sorted({r["name"] or r["id"] for r in search_index(sources)})
+        of = f" {wanted.title}" if wanted else ""
         raise InstallError(
-            f"no plugin named {ref.name!r}", rule="name-unknown", hint=suggest(ref.name, names)
+            f"no{of} plugin named {ref.name!r}", rule="name-unknown", hint=suggest(ref.name, names)
         )
     if len(hits) > 1:
         raise UsageError(
@@ -142,12 +161,6 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
             hint="available: " + ", ".join(str(v.get("version")) for v in versions),
         )
 
-    def compatible(v: dict[str, Any]) -> bool:
-        try:
-            return range_matches(str(v.get("api") or ""), api)
-        except VersionRangeError:
-            return False
-
     def order(v: dict[str, Any]) -> Any:
         try:
             return parse_version(str(v.get("version")))
@@ -155,21 +168,23 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
             return parse_version("0.0.0")
 
     asset = archive_asset(chosen) or {}
-    host = host_for_name(str(asset.get("asset", ""))) or INSOMNIA
+    found = entry_host(chosen)
     requested = chosen.get("capabilities")
     requested = requested if isinstance(requested, dict) else {}
-    risk = assess(requests_from(host, requested, str(chosen.get("runtime") or "")))
+    risk = assess(requests_from(found, requested, str(chosen.get("runtime") or "")))
     signatures = chosen.get("signatures") or {}
     return ShowResult(
         catalog=src.name,
         catalog_id=src.catalog_id,
         id=str(chosen.get("id")),
         name=str(chosen.get("name")),
+        host=found.name,
         display_name=str(chosen.get("display_name") or ""),
         description=str(chosen.get("description") or ""),
         version=str(chosen.get("version")),
         runtime=str(chosen.get("runtime") or ""),
         api=str(chosen.get("api") or ""),
+        world=str(chosen.get("world") or ""),
         size=asset.get("size"),
         sha256=asset.get("sha256"),
         digest=asset.get("digest"),
@@ -181,7 +196,7 @@ def show(text: str, *, host_api: str | None = None) -> ShowResult:
         capability_summary=risk.summary,
         source={k: v for k, v in (chosen.get("source") or {}).items() if k != "assets"},
         versions=[
-            {"version": v.get("version"), "api": v.get("api"), "compatible": compatible(v)}
+            {"version": v.get("version"), "api": v.get("api"), "compatible": compatible(v, api)}
             for v in sorted(versions, key=order, reverse=True)
         ],
         catalog_expired=src.to_dict()["expired"],

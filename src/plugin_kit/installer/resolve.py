@@ -1,7 +1,8 @@
 """Names to catalog entries: parse `[catalog/]name[@version]`, pick the highest compatible version.
 
-A name found in two catalogs fails closed (naming `catalog/name` for each), and an unknown
-name suggests close ones.
+A name found in two catalogs fails closed (naming `catalog/name` for each), unless `host`
+picks one; an unknown name suggests close ones. An entry's host is its `host` field
+(catalog/model.py `entry_host`); whether a version can run is asked per host (`compatible`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from plugin_kit.catalog.model import entry_versions
+from plugin_kit.catalog.model import entry_host, entry_versions
 from plugin_kit.errors import InstallError, UsageError, VerificationError
+from plugin_kit.hosts import INSOMNIA, YOI, Host
 from plugin_kit.installer.catalogs import (
     CatalogSource,
     load_catalog,
@@ -28,6 +31,7 @@ __all__ = [
     "NameRef",
     "parse_name_ref",
     "Candidate",
+    "compatible",
     "resolve_name",
     "all_names",
     "suggest",
@@ -91,9 +95,17 @@ class Candidate:
     def qualified(self) -> str:
         return f"{self.source.name}/{self.entry.get('name') or self.entry['id']}"
 
+    @property
+    def host(self) -> Host:
+        return entry_host(self.entry)
 
-def _matches(entry: Any, name: str) -> bool:
-    return isinstance(entry, dict) and name in (entry.get("name"), entry.get("id"))
+
+def _matches(entry: Any, name: str, host: Host | None = None) -> bool:
+    return (
+        isinstance(entry, dict)
+        and name in (entry.get("name"), entry.get("id"))
+        and (host is None or entry_host(entry) is host)
+    )
 
 
 def _sort_key(version: str) -> Any:
@@ -102,13 +114,42 @@ def _sort_key(version: str) -> Any:
     return parse_version(version)
 
 
-def _compatible(entry: dict[str, Any], host_api: str) -> bool:
+def _api_compatible(entry: dict[str, Any], host_api: str) -> bool:
+    """Insomnia: the entry's host-API range admits this host's plugin API."""
     from plugin_kit.validators.versions import VersionRangeError, range_matches
 
     try:
         return range_matches(str(entry.get("api") or ""), host_api)
     except VersionRangeError:
         return False
+
+
+def _yoi_worlds() -> tuple[str, ...]:
+    from plugin_kit.validators.yoi_manifest import WORLDS
+
+    return tuple(WORLDS)
+
+
+def _world_compatible(entry: dict[str, Any], _host_api: str) -> bool:
+    """Yoi: the package's component world is one the host runs (plugin.rs, b12e0785)."""
+    return entry.get("world") in _yoi_worlds()
+
+
+@dataclass(frozen=True)
+class _Fit:
+    check: Callable[[dict[str, Any], str], bool]  # (entry, host_api) -> can the host load it
+    offers: Callable[[str], str]  # host_api -> what the host runs, for messages
+
+
+_FITS = {
+    INSOMNIA.name: _Fit(_api_compatible, lambda api: f"host API {api}"),
+    YOI.name: _Fit(_world_compatible, lambda _api: "the worlds " + " and ".join(_yoi_worlds())),
+}
+
+
+def compatible(entry: dict[str, Any], host_api: str) -> bool:
+    """Can the entry's host load this version? (`host_api` is Insomnia's plugin API version.)"""
+    return _FITS[entry_host(entry).name].check(entry, host_api)
 
 
 def _pick(
@@ -131,20 +172,30 @@ def _pick(
                 rule="version-unknown",
                 hint="available: " + ", ".join(v["version"] for v in usable),
             )
-        if not _compatible(exact[0], host_api):
+        if not compatible(exact[0], host_api):
             raise InstallError(
-                f"{place}@{ref.version} needs host API {exact[0].get('api')}, this host is {host_api}",
+                f"{place}@{ref.version} needs {_needs(exact[0])}, this host runs {_runs(exact[0], host_api)}",
                 rule="api-incompatible",
             )
         return exact[0]
-    fit = [v for v in usable if _compatible(v, host_api) and not _sort_key(v["version"]).prerelease]
+    fit = [v for v in usable if compatible(v, host_api) and not _sort_key(v["version"]).prerelease]
     if not fit:
         raise InstallError(
-            f"no version of {place} works with host API {host_api}",
+            f"no version of {place} works with {_runs(versions[0], host_api)}",
             rule="api-incompatible",
-            hint="available: " + ", ".join(f"{v['version']} ({v.get('api')})" for v in usable),
+            hint="available: " + ", ".join(f"{v['version']} ({_needs(v)})" for v in usable),
         )
     return max(fit, key=lambda v: _sort_key(v["version"]))
+
+
+def _needs(entry: dict[str, Any]) -> str:
+    """What a version needs of its host, as said in messages."""
+    return str(entry.get("world") or f"host API {entry.get('api')}")
+
+
+def _runs(entry: dict[str, Any], host_api: str) -> str:
+    """What the entry's host offers, as said in messages."""
+    return _FITS[entry_host(entry).name].offers(host_api)
 
 
 def all_names(sources: list[CatalogSource]) -> list[str]:
@@ -158,8 +209,9 @@ def suggest(name: str, names: list[str]) -> str:
     return f"did you mean: {', '.join(close)}?" if close else "search with `plugin search`"
 
 
-def resolve_name(ref: NameRef, *, host_api: str) -> Candidate:
-    """The single catalog entry `ref` names, at the highest version this host can load."""
+def resolve_name(ref: NameRef, *, host_api: str, host: Host | None = None) -> Candidate:
+    """The single catalog entry `ref` names (of `host`, when given), at the highest version
+    its host can load."""
     sources = registry()
     if ref.catalog:
         if ref.catalog not in sources:
@@ -178,10 +230,11 @@ def resolve_name(ref: NameRef, *, host_api: str) -> Candidate:
     hits = []
     for src in sources.values():
         loaded = load_catalog(src)
-        hits.extend((src, e) for e in loaded.doc.get("entries", []) if _matches(e, ref.name))
+        hits.extend((src, e) for e in loaded.doc.get("entries", []) if _matches(e, ref.name, host))
     if not hits:
+        of = f" {host.title}" if host else ""
         raise InstallError(
-            f"no plugin named {ref.name!r} in {', '.join(sorted(sources))}",
+            f"no{of} plugin named {ref.name!r} in {', '.join(sorted(sources))}",
             rule="name-unknown",
             hint=suggest(ref.name, all_names(list(sources.values()))),
         )

@@ -1,6 +1,12 @@
 """The user store and workspace stores, and the journalled transaction that changes them.
 
-A store is a folder of `<id>.insomnia-plugin` files plus `plugins.lock`. Every change runs
+A store is a folder of `<id><suffix>` files of one host (`<id>.insomnia-plugin`,
+`<id>.yoi-plugin`) plus `plugins.lock`; where it is comes from its Host (hosts.py). A Yoi
+store keeps `plugins.lock`, `.store.lock` and the journal beside the packages: Yoi's
+discovery (crates/manifest/src/plugin.rs `discover_store`) only takes names whose extension
+is `yoi-plugin` and counts only those against `max_packages_per_store` (128), so the other
+files are neither read nor counted (staged temps are `.<name>.tmp-XXXX`: their extension is
+`tmp-XXXX`). Every change runs
 under `.store.lock`: new files are written as fsynced temp siblings, a journal naming the
 renames is written atomically, the renames are applied, the journal is removed. A crash at
 any point leaves either the old state (no journal: stray temps are deleted) or a journal
@@ -22,6 +28,7 @@ from typing import Literal
 
 from plugin_kit.errors import FileRefusedError, InstallError
 from plugin_kit.fsio import read_bounded
+from plugin_kit.hosts import HOSTS, INSOMNIA, Host
 from plugin_kit.installer._fs import (
     atomic_write,
     checkpoint,
@@ -30,7 +37,7 @@ from plugin_kit.installer._fs import (
     remove_write_temps,
     temp_sibling,
 )
-from plugin_kit.installer.paths import cache_root, config_dir, make_dir
+from plugin_kit.installer.paths import cache_root, make_dir
 
 __all__ = [
     "Store",
@@ -42,12 +49,11 @@ __all__ = [
     "StoreTransaction",
     "recover",
     "recover_if_needed",
-    "ARCHIVE_SUFFIX",
+    "all_stores",
     "known_workspaces",
 ]
 
 StoreKind = Literal["user", "project"]
-ARCHIVE_SUFFIX = ".insomnia-plugin"
 _JOURNAL = ".txn.json"
 _MAX_JOURNAL_BYTES = 1 << 20
 _MAX_KNOWN_BYTES = 1 << 20
@@ -55,11 +61,14 @@ _MAX_KNOWN_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class Store:
-    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`."""
+    """One store: `kind` is "user" or "project"; a project store belongs to `workspace`.
+    It holds packages of one `host` (their file suffix, its place); install refuses any other
+    host's."""
 
     kind: StoreKind
     root: Path
     workspace: Path | None = None
+    host: Host = INSOMNIA
 
     @property
     def lock_path(self) -> Path:
@@ -70,10 +79,20 @@ class Store:
         return self.root / ".store.lock"
 
     def archive_path(self, plugin_id: str) -> Path:
-        return self.root / f"{plugin_id}{ARCHIVE_SUFFIX}"
+        return self.root / f"{plugin_id}{self.host.suffix}"
 
     def ref(self, plugin_id: str) -> str:
         return f"{self.kind}:{plugin_id}"
+
+    def plugin_id(self, path: Path) -> str:
+        """The id a store file is named for (`<id><suffix>`)."""
+        return path.name.removesuffix(self.host.suffix)
+
+    def for_host(self, host: Host) -> Store:
+        """The store of the same kind (and workspace) for `host`."""
+        if self.host == host:
+            return self
+        return workspace_store(self.workspace, host) if self.workspace else user_store(host)
 
     def archives(self) -> list[Path]:
         """The package files present, including ones nobody installed (dropped by hand)."""
@@ -81,7 +100,7 @@ class Store:
             return []
         return sorted(
             p
-            for p in self.root.glob(f"*{ARCHIVE_SUFFIX}")
+            for p in self.root.glob(f"*{self.host.suffix}")
             if not p.name.startswith(".") and p.is_file()
         )
 
@@ -90,16 +109,26 @@ class Store:
             "kind": self.kind,
             "root": str(self.root),
             "workspace": str(self.workspace) if self.workspace else None,
+            "host": self.host.name,
         }
 
 
-def user_store() -> Store:
-    return Store("user", config_dir() / "plugins")
+def user_store(host: Host = INSOMNIA) -> Store:
+    """`host`'s user store where the host looks (Yoi: ${XDG_DATA_HOME:-~/.local/share}/yoi/plugins)."""
+    return Store("user", host.user_store(), host=host)
 
 
-def workspace_store(workspace: Path) -> Store:
+def workspace_store(workspace: Path, host: Host = INSOMNIA) -> Store:
     ws = Path(os.path.abspath(workspace))
-    return Store("project", ws / ".insomnia" / "plugins", ws)
+    return Store("project", ws / host.project_store, ws, host)
+
+
+def all_stores(workspace: Path | None) -> list[Store]:
+    """Every host's user store and, with a workspace, every host's workspace store."""
+    stores = [user_store(h) for h in HOSTS.values()]
+    if workspace is not None:
+        stores += [workspace_store(workspace, h) for h in HOSTS.values()]
+    return stores
 
 
 def _known_path() -> Path:
@@ -150,12 +179,12 @@ def _is_store_name(name: object) -> bool:
     )
 
 
-def _valid_op(op: object) -> bool:
+def _valid_op(op: object, suffix: str) -> bool:
     """Only renames between a temp sibling and a store file, never a path outside the store."""
     if not isinstance(op, dict):
         return False
     final = op.get("final")
-    if not _is_store_name(final) or not (final == "plugins.lock" or final.endswith(ARCHIVE_SUFFIX)):
+    if not _is_store_name(final) or not (final == "plugins.lock" or final.endswith(suffix)):
         return False
     if op.get("op") == "delete":
         return True
@@ -163,13 +192,13 @@ def _valid_op(op: object) -> bool:
     return op.get("op") == "replace" and _is_store_name(tmp) and tmp.startswith(f".{final}.tmp-")
 
 
-def _read_journal(journal: Path) -> list[dict[str, str]]:
+def _read_journal(journal: Path, suffix: str) -> list[dict[str, str]]:
     # A workspace store sits in a repository checkout, so its journal is untrusted input.
     try:
         ops = json.loads(read_bounded(journal, _MAX_JOURNAL_BYTES, what="the store journal"))["ops"]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         ops = None
-    if not isinstance(ops, list) or not all(_valid_op(op) for op in ops):
+    if not isinstance(ops, list) or not all(_valid_op(op, suffix) for op in ops):
         raise InstallError(
             "the store's transaction journal is unreadable or names files outside the store",
             rule="store-journal",
@@ -189,7 +218,7 @@ def recover(store: Store) -> None:
     """Finish an interrupted transaction, then delete stray temp files. Caller holds the lock."""
     journal = store.root / _JOURNAL
     if journal.exists():
-        _apply(store, _read_journal(journal))
+        _apply(store, _read_journal(journal, store.host.suffix))
         journal.unlink()
         fsync_dir(store.root)
     for stray in list(_strays(store)):
@@ -253,7 +282,8 @@ class StoreTransaction:
 
 
 def _refuse_symlinked(store: Store) -> None:
-    """A checkout could make .insomnia or .insomnia/plugins a symlink to any folder we may write."""
+    """A checkout could make .insomnia or .insomnia/plugins (.yoi, .yoi/plugins) a symlink to
+    any folder we may write."""
     if store.workspace is None:
         return
     for path in (store.root.parent, store.root):

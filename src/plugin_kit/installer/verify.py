@@ -77,13 +77,15 @@ def check_signature(path: Path, signature: str, key: Any, *, asset: str) -> Any:
     return verified
 
 
-def read_strict(path: Path, place: str) -> Any:
-    """The strict reader; its refusals become verification failures naming the entry."""
+def read_strict(path: Path, place: str, host: str | None = None) -> Any:
+    """The strict reader, as `host`'s package when given (an entry's host: the bytes must be
+    that host's format), else the host the bytes show; its refusals become verification
+    failures naming the entry."""
     from plugin_kit.errors import PluginKitError
     from plugin_kit.packer.reader import read_archive
 
     try:
-        return read_archive(path)
+        return read_archive(path, host=host)
     except VerificationError:
         raise
     except PluginKitError as exc:
@@ -98,6 +100,8 @@ def read_strict(path: Path, place: str) -> Any:
 def check_manifest(
     info: Any, *, plugin_id: str | None, version: str | None, digest: str | None, place: str
 ) -> None:
+    """Id, version and content digest (the package host's digest) of the verified package
+    against what the entry or plan says; None skips a check."""
     m = info.manifest
     if plugin_id is not None and m.id != plugin_id:
         raise VerificationError(
@@ -124,11 +128,11 @@ def check_consent(
     info: Any, capabilities: dict[str, Any], runtime: str, risk: str, *, place: str
 ) -> None:
     """The verified package must ask for exactly what was shown before the user said yes:
-    the same capabilities, runtime and risk (one rule, catalog/risk.py, computes risk)."""
+    the same capabilities, runtime and risk (one rule, catalog/risk.py, computes risk), read
+    the way the package's own host (`info.host`, what the strict reader read) states them."""
     from plugin_kit.catalog.risk import assess, declared_capabilities, requests_from, requests_of
-    from plugin_kit.hosts import host_for_archive
 
-    host = host_for_archive(info.path)
+    host = info.host
     manifest = info.manifest
     asked = declared_capabilities(host, manifest)
     actual = assess(requests_of(host, manifest))

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugin_kit.errors import PackError
+from plugin_kit.errors import BuildError
 
 __all__ = ["run_build"]
 
@@ -26,17 +26,17 @@ def run_build(project_dir: Path, command: list[str], *, timeout: float = 600) ->
             stderr=subprocess.STDOUT, timeout=timeout, check=False,
         )  # fmt: skip
     except FileNotFoundError as exc:
-        raise PackError(
+        raise BuildError(
             f"build command not found: {command[0]}", rule="build-failed", place="plugin.toml:build.command",
             hint="Install the tool, or fix [build].command.",
         ) from exc  # fmt: skip
     except subprocess.TimeoutExpired as exc:
-        raise PackError(
+        raise BuildError(
             f"build timed out after {timeout:.0f} s", rule="build-failed", place="build.command"
         ) from exc
     if proc.returncode != 0:
         tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-15:]
-        raise PackError(
+        raise BuildError(
             f"build failed with exit code {proc.returncode}:\n    " + "\n    ".join(tail),
             rule="build-failed", place="plugin.toml:build.command",
             hint="Fix the build, or pack what is there with --no-build.",

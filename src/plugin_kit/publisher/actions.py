@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from plugin_kit.errors import PluginKitError, PublishError
+from plugin_kit.hosts import host_for_name
 from plugin_kit.publisher.outcome import PublishResult
 
 __all__ = ["annotation", "step_outputs", "step_summary", "write_actions_files"]
@@ -61,7 +62,7 @@ def step_summary(result: PublishResult) -> str:
         lines += [
             f"minisign -Vm {a.name} -P {result.public_key}"
             for a in rel.assets
-            if a.name.endswith(".insomnia-plugin")
+            if host_for_name(a.name) is not None
         ]
         lines += ["sha256sum -c SHA256SUMS", "```", ""]
     if result.catalog is not None:

@@ -21,11 +21,12 @@ from plugin_kit.catalog.model import (
     SCHEMA_URL,
     archive_asset,
     dump_catalog,
+    entry_host,
     load_catalog_bytes,
 )
-from plugin_kit.catalog.risk import assess, declared_capabilities, requests_from
+from plugin_kit.catalog.risk import Requests, assess, declared_capabilities, requests_from
 from plugin_kit.errors import PublishError
-from plugin_kit.hosts import INSOMNIA, host_for_name
+from plugin_kit.hosts import INSOMNIA, YOI
 
 if TYPE_CHECKING:
     from plugin_kit.packer.reader import ArchiveInfo
@@ -39,10 +40,12 @@ __all__ = [
     "CatalogWrite",
     "asset_url",
     "catalog_signature_comment",
+    "check_catalog_version",
     "dump_catalog",
     "entry_for_release",
     "load_catalog_bytes",
     "merge_entries",
+    "release_title",
     "write_signed_catalog",
 ]
 
@@ -50,6 +53,8 @@ __all__ = [
 # scheduled `plugin catalog build --refresh` renews it. Consumers refuse expired catalogs.
 DEFAULT_TTL = timedelta(days=90)
 PROTOCOLS = {"hooks": "hooks", "wasm": "wasi_preview1", "mcp": "mcp_stdio"}
+# Dispatch's `protocol` for a Yoi package: a WebAssembly component run in one of the host's worlds.
+YOI_PROTOCOL = "wasm_component"
 # Fields that describe the catalog rather than its content: they never make it "changed".
 _VOLATILE = ("serial", "generated_at", "expires_at")
 
@@ -66,16 +71,64 @@ def _json_clean(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _requirements(caps: Mapping[str, Any]) -> dict[str, list[str]]:
-    nets = caps.get("network") if isinstance(caps.get("network"), list) else []
-    hosts = sorted({str(n.get("host")) for n in nets if isinstance(n, dict) and n.get("host")})
-    secrets = caps.get("secrets") if isinstance(caps.get("secrets"), list) else []
+def _requirements(requests: Requests) -> dict[str, list[str]]:
     return {
-        "secrets": [str(s) for s in secrets],
+        "secrets": list(requests.secrets),
         "optional_secrets": [],
-        "network_domains": hosts,
+        "network_domains": sorted({n.host for n in requests.network if n.host}),
         "platforms": [],
     }
+
+
+def _insomnia_fields(manifest: Any) -> dict[str, Any]:
+    return {
+        "display_name": manifest.display_name or manifest.id,
+        "protocol": PROTOCOLS.get(manifest.runtime, manifest.runtime),
+        "keywords": list(manifest.keywords),
+        "license": manifest.license,
+        "authors": list(manifest.authors),
+        "homepage": manifest.repository,
+        "api": manifest.api,
+    }
+
+
+def _yoi_fields(manifest: Any) -> dict[str, Any]:
+    # Only Yoi entries name their host: Insomnia entries stay as older catalogs wrote them.
+    return {
+        "host": YOI.name,
+        "display_name": manifest.name or manifest.id,
+        "protocol": YOI_PROTOCOL,
+        "keywords": [],
+        "world": manifest.world,
+    }
+
+
+# What each host's manifest says about itself, in the entry's descriptive fields.
+_HOST_FIELDS = {INSOMNIA.name: _insomnia_fields, YOI.name: _yoi_fields}
+
+
+def _host_fields(info: ArchiveInfo) -> dict[str, Any]:
+    return _HOST_FIELDS[info.host.name](info.manifest)
+
+
+def check_catalog_version(info: ArchiveInfo) -> None:
+    """A catalog orders versions by SemVer; Yoi itself accepts any non-blank version string."""
+    from plugin_kit.validators.versions import VersionRangeError
+
+    try:
+        _version_key(info.manifest.version)
+    except VersionRangeError:
+        raise PublishError(
+            f"version {info.manifest.version!r} is not SemVer, so a catalog cannot order it",
+            rule="publish.version-not-semver",
+            place=str(info.path),
+            hint="use a version such as 1.2.3 in plugin.toml and pack again",
+        ) from None
+
+
+def release_title(info: ArchiveInfo) -> str:
+    """`<display name> <version>`: a release's title on GitHub."""
+    return f"{_host_fields(info)['display_name']} {info.manifest.version}"
 
 
 def _assets(
@@ -126,9 +179,9 @@ def entry_for_release(
             place=tag,
             hint="a release holds the archive, its .minisig, SHA256SUMS and SHA256SUMS.minisig",
         )
-    host = host_for_name(archive) or INSOMNIA
-    caps = declared_capabilities(host, manifest)
-    gov = assess(requests_from(host, caps, manifest.runtime))
+    caps = declared_capabilities(info.host, manifest)
+    requests = requests_from(info.host, caps, manifest.runtime)
+    gov = assess(requests)
     signatures = {"minisign_pubkey": key.base64, "key_id": key.key_id, "signature_asset": wanted[1]}
     if wanted[3] in urls:
         signatures["checksum_signature_asset"] = wanted[3]
@@ -141,24 +194,18 @@ def entry_for_release(
     )
     return {
         "name": manifest.id,
-        "display_name": manifest.display_name or manifest.id,
         "kind": "plugin",
         "version": manifest.version,
         "description": manifest.description,
-        "protocol": PROTOCOLS.get(manifest.runtime, manifest.runtime),
         "protocol_version": 1,
         # The manifest travels inside the signed, hashed archive: that is the one to trust.
         "manifest_url": urls[archive],
-        "keywords": list(manifest.keywords),
         "tags": [manifest.runtime, gov.level + "-risk"],
         "install_hint": f"plugin install {manifest.id}",
-        "auth": {"method": "manual" if caps.get("secrets") else "none"},
-        "requirements": _requirements(caps),
-        "license": manifest.license,
-        "authors": list(manifest.authors),
-        "homepage": manifest.repository,
+        "auth": {"method": "manual" if requests.secrets else "none"},
+        "requirements": _requirements(requests),
+        **_host_fields(info),
         "runtime": manifest.runtime,
-        "api": manifest.api,
         "capabilities": caps,
         **gov.to_dict(),
         "source": source,
@@ -187,6 +234,16 @@ def _versions_of(entry: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 
 def _add_version(versions: dict[str, dict[str, Any]], new: dict[str, Any]) -> None:
+    hosts = {entry_host(v) for v in versions.values()}
+    if hosts and entry_host(new) not in hosts:
+        (other,) = hosts
+        raise PublishError(
+            f"{new['name']} is already in the catalog as a {other.title} plugin",
+            rule="catalog.name-taken",
+            place=f"{new['name']}@{new['version']}",
+            hint=f"a name means one plugin in a catalog, whatever its host: give the "
+            f"{entry_host(new).title} plugin another id, or publish it to another catalog",
+        )
     old = versions.get(new["version"])
     if old is not None and _archive_sha(old) != _archive_sha(new):
         raise PublishError(

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import PublishError
+from plugin_kit.hosts import HOSTS, host_for_name
 from plugin_kit.publisher.catalog import (
     CATALOG_NAME,
     CHECKSUM_ASSET,
     DEFAULT_TTL,
     CatalogWrite,
     asset_url,
+    check_catalog_version,
     entry_for_release,
     load_catalog_bytes,
     merge_entries,
@@ -31,7 +33,6 @@ from plugin_kit.signing.keys import PublicKey, SecretKey
 
 __all__ = ["ReleaseFile", "build_catalog", "catalog_path", "release_entries"]
 
-_ARCHIVE_SUFFIX = ".insomnia-plugin"
 _SIG_SUFFIX = ".minisig"
 _MAX_SMALL_FILE = 1 << 20
 
@@ -52,13 +53,11 @@ def _archives(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
     if source.is_dir():
-        found = sorted(
-            p for p in source.iterdir() if p.name.endswith(_ARCHIVE_SUFFIX) and p.is_file()
-        )
+        found = sorted(p for p in source.iterdir() if host_for_name(p.name) and p.is_file())
         if found:
             return found
     raise PublishError(
-        "no .insomnia-plugin archive here",
+        f"no {' or '.join(h.suffix for h in HOSTS.values())} archive here",
         rule="catalog.no-archive",
         place=str(source),
         hint="pass a release folder (archives, .minisig files, SHA256SUMS) or an archive in one",
@@ -137,9 +136,11 @@ def _entry(
     from plugin_kit.signing.sums import parse_sums
 
     info = read_archive(archive)
-    if archive.name != info.manifest.archive_name:
+    check_catalog_version(info)
+    expected = info.host.archive_name(info.manifest.id, info.manifest.version)
+    if archive.name != expected:
         raise PublishError(
-            f"archive name does not match its manifest ({info.manifest.archive_name})",
+            f"archive name does not match its manifest ({expected})",
             rule="catalog.archive-name",
             place=str(archive),
         )

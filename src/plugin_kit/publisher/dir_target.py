@@ -126,7 +126,12 @@ class DirTarget:
         path, _sig = self._catalog_files()
         current = path.read_bytes() if path.is_file() else None
         new = update.render(current)
-        return CatalogOutcome(str(path), new != current, diff=catalog_diff(current, new, path.name))
+        return CatalogOutcome(
+            str(path),
+            new != current,
+            diff=catalog_diff(current, new, path.name),
+            fetch_url=self._catalog_url(),
+        )
 
     def commit_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
         from plugin_kit.publisher.catalog import write_signed_catalog
@@ -136,6 +141,8 @@ class DirTarget:
         written = write_signed_catalog(path, update.document(current), update.key)
         if written.changed:
             self.note(f"wrote {path} and its signature")
-        return CatalogOutcome(
-            str(path), written.changed, url=f"{self.base_url}/{self.catalog_path}"
-        )
+        url = self._catalog_url()
+        return CatalogOutcome(str(path), written.changed, url=url, fetch_url=url)
+
+    def _catalog_url(self) -> str:
+        return f"{self.base_url}/{self.catalog_path}"

@@ -16,7 +16,7 @@ from plugin_kit.errors import PublishError, UsageError
 from plugin_kit.publisher.plan import PlannedAsset
 from plugin_kit.publisher.retry import RetryPolicy, Transient, classify
 
-__all__ = ["GitHubSession", "GitHubSettings", "Progress", "settings_from_env"]
+__all__ = ["GitHubSession", "GitHubSettings", "Progress", "gh_cli_token", "settings_from_env"]
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
@@ -33,15 +33,18 @@ class GitHubSettings:
         return f"GitHubSettings(api_url={self.api_url!r}, repo={self.repo!r})"
 
 
-def settings_from_env(env: Mapping[str, str], repo: str | None) -> GitHubSettings:
-    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
+def settings_from_env(
+    env: Mapping[str, str], repo: str | None, *, need_token: bool = True
+) -> GitHubSettings:
+    """Settings from the environment; a dry run (`need_token=False`) may read anonymously."""
+    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or gh_cli_token()
     repo = repo or env.get("GITHUB_REPOSITORY") or ""
-    if not token:
+    if not token and need_token:
         raise UsageError(
             "no GitHub token",
             rule="publish.no-token",
             hint="set GITHUB_TOKEN (in Actions: `env: GITHUB_TOKEN: ${{ github.token }}` "
-            "with `permissions: contents: write`) or GH_TOKEN",
+            "with `permissions: contents: write`) or GH_TOKEN, or log in with `gh auth login`",
         )
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise UsageError(
@@ -50,6 +53,25 @@ def settings_from_env(env: Mapping[str, str], repo: str | None) -> GitHubSetting
             hint="pass --repo OWNER/NAME or set GITHUB_REPOSITORY",
         )
     return GitHubSettings((env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"), repo, token)
+
+
+def gh_cli_token() -> str:
+    """The token of a logged-in GitHub CLI (`gh auth token`), or "" when gh is absent or out."""
+    import shutil
+    import subprocess
+
+    gh = shutil.which("gh")
+    if gh is None:
+        return ""
+    try:
+        done = subprocess.run(
+            [gh, "auth", "token"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    token = done.stdout.strip()
+    # One line of token characters only: anything else is not a token we would send.
+    return token if done.returncode == 0 and token.isascii() and token.isprintable() else ""
 
 
 def _message(data: Any) -> str:
@@ -79,7 +101,7 @@ class GitHubSession:
         self.policy = policy
         self.write_pacing = write_pacing
         self.gh = github.Github(
-            auth=github.Auth.Token(settings.token),
+            auth=github.Auth.Token(settings.token) if settings.token else None,
             base_url=settings.api_url,
             retry=None,  # see retry.py: whole steps are retried, after re-reading state
             timeout=30,
@@ -174,9 +196,8 @@ class GitHubSession:
         import requests
 
         try:
-            resp = requests.get(
-                url, headers={"Authorization": f"token {self.settings.token}"}, timeout=60
-            )
+            auth = {"Authorization": f"token {self.settings.token}"} if self.settings.token else {}
+            resp = requests.get(url, headers=auth, timeout=60)
         except requests.RequestException as exc:
             raise Transient(f"download of {url} failed ({type(exc).__name__})") from exc
         if resp.status_code != 200:

@@ -23,6 +23,9 @@ from plugin_kit.publisher.outcome import AssetOutcome, CatalogOutcome, ReleaseOu
 from plugin_kit.publisher.plan import PlannedAsset, ReleasePlan
 from plugin_kit.publisher.retry import Transient, with_retries
 
+_GITHUB_WEB = "https://github.com/"
+_GITHUB_RAW = "https://raw.githubusercontent.com/"
+
 __all__ = ["GitHubTarget"]
 
 
@@ -308,6 +311,13 @@ class GitHubTarget:
     # its signature's would see a signature that does not verify. A tree with both files, a
     # commit on the branch head and a fast-forward-only ref update land them together.
 
+    def _raw_url(self) -> str:
+        """The catalog's raw bytes: raw.githubusercontent.com on github.com, `/raw/` elsewhere."""
+        html, branch = self.s.repo.html_url, self._branch()
+        if html.startswith(_GITHUB_WEB):
+            return f"{_GITHUB_RAW}{html[len(_GITHUB_WEB) :]}/{branch}/{self.catalog_path}"
+        return f"{html}/raw/{branch}/{self.catalog_path}"
+
     def _branch(self) -> str:
         return self.catalog_branch or self.s.repo.default_branch
 
@@ -364,7 +374,10 @@ class GitHubTarget:
         )
         new = update.render(current)
         return CatalogOutcome(
-            self.catalog_path, new != current, diff=catalog_diff(current, new, self.catalog_path)
+            self.catalog_path,
+            new != current,
+            diff=catalog_diff(current, new, self.catalog_path),
+            fetch_url=self._raw_url(),
         )
 
     def commit_catalog(self, update: CatalogUpdate) -> CatalogOutcome:
@@ -380,6 +393,7 @@ class GitHubTarget:
         path, sig_path = self.catalog_path, self.catalog_path + ".minisig"
         ref, base = self._head()
         outcome.url = f"{self.s.repo.html_url}/blob/{self._branch()}/{path}"
+        outcome.fetch_url = self._raw_url()
         if base.sha in made:  # our ref update landed but its answer was lost
             outcome.commit, outcome.changed = base.sha, made[base.sha]
             return outcome

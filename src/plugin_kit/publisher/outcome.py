@@ -60,6 +60,8 @@ class CatalogOutcome:
     commit: str | None = None
     url: str | None = None
     diff: str = ""
+    # What operators register with `plugin catalog add` (raw bytes, not a web page).
+    fetch_url: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +69,7 @@ class CatalogOutcome:
             "changed": self.changed,
             "commit": self.commit,
             "url": self.url,
+            "fetch_url": self.fetch_url,
             "diff": self.diff,
         }
 
@@ -79,6 +82,7 @@ class PublishResult:
     key_id: str
     releases: list[ReleaseOutcome] = field(default_factory=list)
     catalog: CatalogOutcome | None = None
+    warnings: list[dict[str, object]] = field(default_factory=list)  # Problem.to_dict() each
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -88,4 +92,5 @@ class PublishResult:
             "key_id": self.key_id,
             "releases": [r.to_dict() for r in self.releases],
             "catalog": self.catalog.to_dict() if self.catalog else None,
+            "warnings": self.warnings,
         }

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from plugin_kit.errors import PublishError, UsageError
+from plugin_kit.hosts import HOSTS
 
 __all__ = [
     "DEFAULT_TAG",
@@ -31,7 +32,6 @@ __all__ = [
 
 SUMS_NAME = "SHA256SUMS"
 DEFAULT_TAG = "v{version}"
-ARCHIVE_SUFFIX = ".insomnia-plugin"
 # A hidden marker in the release body: how a re-run recognises the drafts it made itself.
 MARKER = "<!-- plugin-publish:{tag} -->"
 
@@ -129,12 +129,15 @@ def resolve_tag(plugin_id: str, version: str, tag: str | None, env: Mapping[str,
 
 
 def read_archive_checked(path: Path):  # -> PlannedArchive
-    """The strict reader, then the file name must be exactly `<id>-<version>.insomnia-plugin`."""
+    """The strict reader (the host told by the file's bytes), a SemVer version, then the file
+    name must be exactly the host's `<id>-<version><suffix>`."""
     from plugin_kit.packer.reader import read_archive
+    from plugin_kit.publisher.catalog import check_catalog_version
 
     info = read_archive(path)
     manifest = info.manifest
-    expected = f"{manifest.id}-{manifest.version}{ARCHIVE_SUFFIX}"
+    check_catalog_version(info)
+    expected = info.host.archive_name(manifest.id, manifest.version)
     if path.name != expected:
         raise PublishError(
             f"archive name {path.name!r} does not match its manifest ({manifest.id} {manifest.version})",
@@ -156,6 +159,7 @@ def _small(name: str, data: bytes, content_type: str = "text/plain") -> PlannedA
 def _release_for(
     tag: str, archives: list[PlannedArchive], key, env: Mapping[str, str]
 ) -> ReleasePlan:
+    from plugin_kit.publisher.catalog import release_title
     from plugin_kit.signing.signatures import sign_bytes, sign_file
     from plugin_kit.signing.sums import format_sums
 
@@ -183,10 +187,10 @@ def _release_for(
     assets.append(_small(SUMS_NAME, sums_bytes))
     sums_sig = sign_bytes(sums_bytes, key, trusted_comment=signature_comment(SUMS_NAME, tag=tag))
     assets.append(_small(SUMS_NAME + ".minisig", sums_sig.encode("ascii")))
-    first = archives[0].manifest
-    title = f"{first.display_name or first.id} {versions[0]}" if len(archives) == 1 else tag
+    first = archives[0]
+    title = release_title(first.info) if len(archives) == 1 else tag
     body = _release_body(
-        first.description if len(archives) == 1 else "", key.public_key.base64, tag
+        first.manifest.description if len(archives) == 1 else "", key.public_key.base64, tag
     )
     return ReleasePlan(
         tag=tag,
@@ -218,12 +222,14 @@ def _release_body(description: str, public_key: str, tag: str) -> str:
 
 
 def default_archives(cwd: Path) -> list[Path]:
-    found = sorted((cwd / "dist").glob("*" + ARCHIVE_SUFFIX))
+    """Every host's archives in ./dist (what `plugin pack` writes there)."""
+    found = sorted(p for h in HOSTS.values() for p in (cwd / "dist").glob("*" + h.suffix))
     if not found:
+        suffixes = " or ".join(h.suffix for h in HOSTS.values())
         raise UsageError(
             "no archives given and none in ./dist",
             rule="publish.no-archives",
-            hint="run `plugin pack` first, or pass the .insomnia-plugin files to publish",
+            hint=f"run `plugin pack` first, or pass the {suffixes} files to publish",
         )
     return found
 

@@ -67,7 +67,8 @@ def _target(
             rule="publish.bad-target",
             hint="use --target github or --target dir:PATH",
         )
-    settings = settings_from_env(env, opts.repo)  # the token check: before any write
+    # The token check, before any write; a dry run only reads, which a public repository allows.
+    settings = settings_from_env(env, opts.repo, need_token=not opts.dry_run)
     session = GitHubSession(settings, opts.policy, write_pacing=opts.write_pacing)
     target = GitHubTarget(
         session,
@@ -103,6 +104,20 @@ def _catalog_id(opts: PublishOptions, repo: str | None) -> str:
     return catalog_id
 
 
+def _author_warnings(plans: list) -> list[dict[str, object]]:  # list[ReleasePlan]
+    """A placeholder author in a manifest about to go into the catalog (it is published as is)."""
+    from plugin_kit.validators.semantic import placeholder_author
+
+    out = []
+    for plan in plans:
+        for archive in plan.archives:
+            for author in getattr(archive.manifest, "authors", []):  # Yoi manifests name none
+                if placeholder_author(author):
+                    out.append({"rule": "author-placeholder", "file": archive.path.name,
+                                "message": f"the author {author!r} is a placeholder, not you"})  # fmt: skip
+    return out
+
+
 def publish(
     opts: PublishOptions,
     *,
@@ -119,6 +134,9 @@ def publish(
     key = resolve_secret_key(opts.key_path, env, prompt=password_prompt)
     plans = plan_releases(opts.archives, key=key, tag=opts.tag, env=env)
     result = PublishResult(opts.target, opts.dry_run, key.public_key.base64, key.public_key.key_id)
+    result.warnings = _author_warnings(plans)
+    for warning in result.warnings:
+        note(f"warning[{warning['rule']}]: {warning['file']}: {warning['message']}")
 
     def update(urls: list[dict[str, str]]):  # -> CatalogUpdate
         return catalog_update(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -12,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plugin_kit.errors import UsageError
+from plugin_kit.hosts import INSOMNIA, Host
 from plugin_kit.validators.problems import Problem
 
 __all__ = [
@@ -86,18 +86,14 @@ def check_keys(given: Mapping[str, object], known: list[str]) -> None:
         )
 
 
-def check_id(plugin_id: object) -> None:
+def check_id(plugin_id: object, host: Host = INSOMNIA) -> None:
     """Refuse a bad id before it names a folder (cookiecutter would render `../x` as a path)."""
-    from plugin_kit.validators.manifest import manifest_schema
+    from plugin_kit.scaffold.checks import id_problem
 
-    rule = manifest_schema()["properties"]["plugin"]["properties"]["id"]
-    text = str(plugin_id)
-    if not (
-        rule["minLength"] <= len(text) <= rule["maxLength"] and re.match(rule["pattern"], text)
-    ):
+    why = id_problem(host, str(plugin_id))
+    if why is not None:
         raise UsageError(
-            f"invalid plugin id {text!r}: use 3 to 64 lower-case letters, digits and single "
-            "hyphens, starting with a letter",
+            f"invalid plugin id: {why}",
             rule="create.id",
             place="--id",
             hint="for example --id weather-tools",

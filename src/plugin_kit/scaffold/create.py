@@ -22,10 +22,12 @@ from plugin_kit.scaffold.answers import (
     public_answers,
     record_bytes,
 )
+from plugin_kit.scaffold.checks import AnswerCheck, answer_checks
 from plugin_kit.scaffold.git import git_available, initial_commit
 from plugin_kit.scaffold.render import render, resolve_answers, tree_hashes
 from plugin_kit.scaffold.templates import TemplateSource, open_template
 from plugin_kit.validators.problems import Problem
+from plugin_kit.validators.semantic import placeholder_author
 
 __all__ = [
     "CreateRequest",
@@ -55,6 +57,7 @@ class CreateResult:
     template: str
     template_version: str
     git: bool
+    warnings: list[dict[str, str]] = field(default_factory=list)  # Problem.to_dict() each
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,8 +70,10 @@ def default_answers(
     author from git config. Only keys the template asks for."""
     out = dict(given)
     keys = template.public_keys
-    if "id" in keys and "id" not in out and dest is not None and _valid_id(dest.name):
-        out["id"] = dest.name
+    # `create-plugin .` names the current folder: its name is the id (absolute() gives "." one).
+    folder = dest.absolute().name if dest is not None else ""
+    if "id" in keys and "id" not in out and folder and _valid_id(folder, template):
+        out["id"] = folder
     if "name" in keys and "name" not in out and "id" in out:
         out["name"] = out["id"].replace("-", " ").title()
     if "author" in keys and "author" not in out:
@@ -78,9 +83,9 @@ def default_answers(
     return out
 
 
-def _valid_id(text: str) -> bool:
+def _valid_id(text: str, template: TemplateSource) -> bool:
     try:
-        check_id(text)
+        check_id(text, template.host)
     except UsageError:
         return False
     return True
@@ -107,25 +112,27 @@ def check_destination(dest: Path) -> None:
 PROMPTED = ("name", "id", "description", "author", "license")
 
 
-def create_project(
-    request: CreateRequest, ask: Callable[[str, str], str] | None = None
-) -> CreateResult:
-    """Generate the project; `ask(key, default)` is called for each unanswered PROMPTED key."""
+Ask = Callable[[str, str, AnswerCheck | None], str]
+"""ask(key, default, check): the answer to one question; `check(value)` says why a value is
+refused (the caller asks again) or None."""
+
+
+def create_project(request: CreateRequest, ask: Ask | None = None) -> CreateResult:
+    """Generate the project; `ask` is called for each unanswered PROMPTED key."""
     if request.dest is not None:
         check_destination(request.dest)
     with open_template(request.template, version=request.template_version) as template:
         check_keys(request.answers, template.public_keys)
         given = dict(request.answers)
-        for key in PROMPTED if ask else ():
-            if key in template.public_keys and key not in given:
-                given[key] = ask(key, str(_suggest(template, given, request.dest)[key]))
+        if ask is not None:
+            _ask_all(template, given, request.dest, ask)
         given = default_answers(template, given, request.dest)
         if "id" in given:
-            check_id(given["id"])
+            check_id(given["id"], template.host)
         context = resolve_answers(template, given)
         answers = context["cookiecutter"]
         if "id" in answers:
-            check_id(answers["id"])
+            check_id(answers["id"], template.host)
         dest = (request.dest or Path.cwd() / str(answers.get("id", "plugin"))).absolute()
         check_destination(dest)
         stage = Path(
@@ -133,7 +140,7 @@ def create_project(
         )
         try:
             project = render(template, context, stage)
-            runtime = _check_project(project)
+            runtime, warnings = _check_project(project)
             files = tree_hashes(project)
             record = Record(template.spec, template.version, public_answers(answers), files)
             (project / ANSWERS_FILE).write_bytes(record_bytes(record))
@@ -151,18 +158,31 @@ def create_project(
         template=template.spec,
         template_version=template.version,
         git=use_git,
+        warnings=[w.to_dict() for w in warnings],
     )
+
+
+def _ask_all(template: TemplateSource, given: dict[str, str], dest: Path | None, ask: Ask) -> None:
+    """Ask each unanswered PROMPTED key, each answer checked at its prompt by the host's rules."""
+    checks = answer_checks(template.host) if template.builtin else {}
+    for key in PROMPTED:
+        if key in template.public_keys and key not in given:
+            default = str(_suggest(template, given, dest)[key])
+            if key == "author" and placeholder_author(default):
+                default = ""  # git knows no author: ask for a real one, offer no stand-in
+            given[key] = ask(key, default, checks.get(key))
 
 
 def _suggest(template: TemplateSource, given: dict[str, str], dest: Path | None) -> dict[str, Any]:
     return resolve_answers(template, default_answers(template, given, dest))["cookiecutter"]
 
 
-def _check_project(project: Path) -> str:
-    """Check the rendered project; an answer's fault is a usage error, anything else the template's."""
-    manifest, problems = _validate(project)
+def _check_project(project: Path) -> tuple[str, list[Problem]]:
+    """Check the rendered project; an answer's fault is a usage error, anything else the template's.
+    Returns the runtime kind and the warnings (a placeholder author)."""
+    manifest, problems, warnings = _validate(project)
     if not problems and manifest is not None:
-        return str(manifest.runtime)
+        return str(manifest.runtime), warnings
     err = answer_problems(problems)
     if err is not None:
         raise err
@@ -175,11 +195,11 @@ def _check_project(project: Path) -> str:
     )
 
 
-def _validate(project: Path) -> tuple[Any, list[Problem]]:
+def _validate(project: Path) -> tuple[Any, list[Problem], list[Problem]]:
     from plugin_kit.content.project import validate_project
 
     report = validate_project(project)
-    return report.manifest, report.problems
+    return report.manifest, report.problems, report.warnings
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -23,6 +23,7 @@ __all__ = [
     "builtin_spec",
     "builtin_names",
     "default_runtime",
+    "runtime_summaries",
     "open_template",
 ]
 
@@ -49,6 +50,13 @@ class TemplateSource:
     def builtin(self) -> bool:
         return self.spec.startswith(BUILTIN_PREFIX)
 
+    @property
+    def host(self) -> Host:
+        """The host the template makes plugins for (its `_host` variable; Insomnia without one)."""
+        from plugin_kit.hosts import get_host
+
+        return get_host(str(self.variables.get("_host") or INSOMNIA.name))
+
 
 def builtin_spec(runtime: str, host: Host = INSOMNIA) -> str:
     """`builtin:<folder>` of `host`'s template for `runtime`."""
@@ -64,6 +72,25 @@ def builtin_spec(runtime: str, host: Host = INSOMNIA) -> str:
 
 def default_runtime(host: Host) -> str:
     return _DEFAULT_RUNTIME[host.name]
+
+
+# One line per runtime kind, shown before the interactive question.
+_KIND_SUMMARY = {
+    INSOMNIA.name: {
+        "hooks": "rules in hooks.toml that allow, deny or add context to tool calls; no code",
+        "wasm": "a tool as a WebAssembly module (WASI), sandboxed; written in WAT, Rust or TinyGo",
+        "mcp": "tools from a Python MCP server (a native process, not sandboxed)",
+    },
+    YOI.name: {
+        "tool": "a Yoi tool: a WebAssembly component the host calls with JSON arguments",
+        "instance": "a Yoi instance: a long-lived component that handles ingress events",
+    },
+}
+
+
+def runtime_summaries(host: Host) -> dict[str, str]:
+    """`kind -> one line` for every runtime kind of `host`, in the host's order."""
+    return {kind: _KIND_SUMMARY[host.name][kind] for kind in host.runtime_kinds}
 
 
 def builtin_names() -> list[str]:

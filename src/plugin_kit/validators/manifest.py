@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,7 +95,12 @@ def _decode(data: bytes, place: str) -> tuple[dict[str, Any] | None, list[Proble
     except UnicodeDecodeError as exc:
         msg = f"not valid UTF-8 at byte {exc.start}"
     except tomllib.TOMLDecodeError as exc:
-        msg = f"not valid TOML: {exc}"
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        return None, [
+            Problem("manifest-parse", f"not valid TOML: {exc}", file=place, phase="parse",
+                    hint="Fix the TOML syntax at the line and column shown.",
+                    line=int(at[1]) if at else None, column=int(at[2]) if at else None)
+        ]  # fmt: skip
     return None, [
         Problem("manifest-parse", msg, file=place, phase="parse", hint="Fix the TOML syntax.")
     ]

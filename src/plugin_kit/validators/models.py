@@ -45,10 +45,6 @@ class ManifestModel:
     warnings: SemanticCheck  # what the host accepts but will not run as the author expects
 
 
-def _no_warnings(_m: object, **_kw: object) -> list[Problem]:
-    return []  # Insomnia's warnings (limits, licence, readme) come from content/project.py
-
-
 def _insomnia() -> ManifestModel:
     from plugin_kit.validators import manifest, semantic
 
@@ -58,7 +54,7 @@ def _insomnia() -> ManifestModel:
         manifest.manifest_from_doc,
         manifest.parse_manifest,
         semantic.semantic_problems,
-        _no_warnings,
+        semantic.manifest_warnings,  # limit, licence and readme warnings: content/project.py
     )
 
 

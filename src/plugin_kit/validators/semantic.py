@@ -12,7 +12,13 @@ from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
 from plugin_kit.validators.problems import Problem
 from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
 
-__all__ = ["semantic_problems", "wasm_problem"]
+__all__ = [
+    "semantic_problems",
+    "manifest_warnings",
+    "PLACEHOLDER_AUTHOR",
+    "placeholder_author",
+    "wasm_problem",
+]
 
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -270,4 +276,32 @@ def semantic_problems(
         *_capability_problems(m),
         *_unique_problems(m),
         *_file_problems(m, packed, read, exists or (lambda _p: False)),
+    ]
+
+
+# The stand-in the built-in templates write when git knows no author (cookiecutter.json).
+PLACEHOLDER_AUTHOR = "Plugin Author <author@example.org>"
+_PLACEHOLDER_NAME, _, _PLACEHOLDER_EMAIL = PLACEHOLDER_AUTHOR.rstrip(">").partition(" <")
+
+
+def placeholder_author(author: str) -> bool:
+    """True for the templates' stand-in author, or either half of it."""
+    name, _, email = author.rstrip().rstrip(">").partition("<")
+    return name.strip() == _PLACEHOLDER_NAME or email.strip().lower() == _PLACEHOLDER_EMAIL
+
+
+def manifest_warnings(m: Manifest, **_kw: object) -> list[Problem]:
+    """What loads fine but should not be published as it is: a placeholder author."""
+    return [
+        Problem(
+            "author-placeholder",
+            f"{author!r} is a placeholder, not you",
+            field=f"plugin.authors[{i}]",
+            phase="semantic",
+            hint='Set authors = ["Your Name <you@your.domain>"] in plugin.toml (and in LICENSE), '
+            "or set git's user.name and user.email before create-plugin.",
+            severity="warning",
+        )
+        for i, author in enumerate(m.authors)
+        if placeholder_author(author)
     ]

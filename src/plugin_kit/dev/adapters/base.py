@@ -39,6 +39,14 @@ class LoadContext:
     # The host's shared event loop and warm interpreter for MCP servers; None: the adapter's own.
     warm: Any = None
     options: HostOptions = field(default_factory=HostOptions)
+    # The author's project the package was built from: errors name its files, not the cache's.
+    source_dir: Path | None = None
+
+    def authors_path(self, text: str) -> str:
+        """`text` with the read-only cache folder replaced by the author's own folder."""
+        if self.source_dir is None:
+            return text
+        return text.replace(str(self.package_dir), str(self.source_dir))
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,28 @@ class _Streams:
         return None
 
 
+def _unwrap(exc: BaseException) -> BaseException:
+    """The error inside anyio's task-group wrapper ("unhandled errors in a TaskGroup")."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _start_failed(ctx: LoadContext, exc: BaseException, tail: str) -> DevError:
+    """The server's own words (its stderr), naming the author's files rather than the cache copy."""
+    cause = _unwrap(exc)
+    what = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    text = f"the MCP server did not start ({what})" + (f"\n{tail.strip()}" if tail.strip() else "")
+    command = " ".join(str(a) for a in ctx.manifest.runtime_section.get("command", []))
+    folder = ctx.source_dir or ctx.package_dir
+    return DevError(
+        ctx.authors_path(text),
+        rule="mcp-start-failed",
+        place=f"{folder / 'plugin.toml'}: runtime.command",
+        hint=f"run `{command}` in {folder} to see why",
+    )
+
+
 def load(ctx: LoadContext) -> McpPlugin:
     """Start the server, complete the handshake, list tools and check them against [[tools]]."""
     secrets = list(requested(ctx.manifest.capabilities)["secrets"])  # type: ignore[call-overload]
@@ -222,12 +244,7 @@ def load(ctx: LoadContext) -> McpPlugin:
         stack.close()
         if isinstance(exc, DevError | KeyboardInterrupt | SystemExit):
             raise
-        raise DevError(
-            f"the MCP server did not start: {exc}" + (f"\n{tail.strip()}" if tail.strip() else ""),
-            rule="mcp-start-failed",
-            place="plugin.toml: runtime.command",
-            hint="Run the command by hand in the package folder to see why.",
-        ) from exc
+        raise _start_failed(ctx, exc, tail) from exc
     if ctx.warm is not None:
         ctx.warm.prepare(env)
     return McpPlugin(
