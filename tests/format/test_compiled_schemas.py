@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from catalog.releases import make_release
+from catalog.releases import YOI_REQUESTS, make_release, make_yoi_release
 from format.test_validate import CASES
 from helpers.plugins import FILES, MANIFEST
 from hypothesis import HealthCheck, given, settings
@@ -61,13 +61,17 @@ def _generator():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def catalog_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A catalog with an Insomnia and a Yoi entry: both branches of the entry schema."""
     from plugin_kit.publisher.catalog import merge_entries
     from plugin_kit.publisher.catalog_build import release_entries
 
     base = tmp_path_factory.mktemp("catalog")
     key = load_secret_key_file(generate_keypair(base / "k", None).secret_key, None)
-    folder = make_release(base / "rel", key, "alpha-one", "1.0.0")
-    entries = release_entries([folder], [key.public_key], base_url="https://x.example")
+    folders = [
+        make_release(base / "rel", key, "alpha-one", "1.0.0"),
+        make_yoi_release(base / "rel", key, "example.Echo", "1.0.0", YOI_REQUESTS),
+    ]
+    entries = release_entries(folders, [key.public_key], base_url="https://x.example")
     return merge_entries(None, entries, catalog_id="acme", now=datetime(2026, 1, 1, tzinfo=UTC))
 
 

@@ -16,8 +16,8 @@ import re
 
 
 REGEX_PATTERNS = {
-    '[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]': re.compile('[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]'),
-    '^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)': re.compile('^[a-z][a-z0-9]*(-[a-z0-9]+)*\\Z(?!\\n)'),
+    '^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\\s\\S])': re.compile('^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\\s\\S])'),
+    '^[A-Za-z0-9._-]+$(?!\\n)': re.compile('^[A-Za-z0-9._-]+\\Z(?!\\n)'),
     '^RW[A-Za-z0-9+/]{54}$(?!\\n)': re.compile('^RW[A-Za-z0-9+/]{54}\\Z(?!\\n)'),
     '^[0-9A-F]{16}$(?!\\n)': re.compile('^[0-9A-F]{16}\\Z(?!\\n)'),
     '^[^/\\\\\\u0000-\\u001f\\u007f*\\s][^/\\\\\\u0000-\\u001f\\u007f]*$(?!\\n)': re.compile('^[^/\\\\\\u0000-\\u001f\\u007f*\\s][^/\\\\\\u0000-\\u001f\\u007f]*\\Z(?!\\n)'),
@@ -26,9 +26,11 @@ REGEX_PATTERNS = {
     '^sha256:[0-9a-f]{64}$(?!\\n)': re.compile('^sha256:[0-9a-f]{64}\\Z(?!\\n)'),
     '^[0-9a-f]{64}$(?!\\n)': re.compile('^[0-9a-f]{64}\\Z(?!\\n)'),
     '^(https?|file)://[^\\s]+$(?!\\n)': re.compile('^(https?|file)://[^\\s]+\\Z(?!\\n)'),
+    '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)': re.compile('^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?\\Z(?!\\n)'),
+    '^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)': re.compile('^[a-z][a-z0-9]*(-[a-z0-9]+)*\\Z(?!\\n)'),
     '^/': re.compile('^/'),
     '^[a-z][a-z0-9_]{0,63}$(?!\\n)': re.compile('^[a-z][a-z0-9_]{0,63}\\Z(?!\\n)'),
-    '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)': re.compile('^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?\\Z(?!\\n)'),
+    '[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]': re.compile('[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]'),
     '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$(?!\\n)': re.compile('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z\\Z(?!\\n)'),
     '^[a-z0-9](?:[a-z0-9_-]|\\.(?!\\.))*(?<!\\.)$(?!\\n)': re.compile('^[a-z0-9](?:[a-z0-9_-]|\\.(?!\\.))*(?<!\\.)\\Z(?!\\n)')
 }
@@ -101,31 +103,22 @@ def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_jso
 def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_entry(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
-    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data, custom_formats, (name_prefix or "data") + "")
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'name', 'display_name', 'kind', 'version', 'description', 'protocol', 'protocol_version', 'keywords', 'tags', 'install_hint', 'requirements', 'releases']) - data.keys()
         if data__missing_keys:
             raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
         data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_identifier(data__id, custom_formats, (name_prefix or "data") + ".id")
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_plugin_id(data__name, custom_formats, (name_prefix or "data") + ".name")
+        if "host" in data_keys:
+            data_keys.remove("host")
+            data__host = data["host"]
+            if not (isinstance(data__host, str) and data__host == 'insomnia' or isinstance(data__host, str) and data__host == 'yoi'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".host must be one of ['insomnia', 'yoi']", value=data__host, name="" + (name_prefix or "data") + ".host", rule='enum')
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'plugin'):
                 raise SchemaRefused("" + (name_prefix or "data") + ".kind must be same as const definition: plugin", value=data__kind, name="" + (name_prefix or "data") + ".kind", rule='const')
-        if "protocol" in data_keys:
-            data_keys.remove("protocol")
-            data__protocol = data["protocol"]
-            if not (isinstance(data__protocol, str) and data__protocol == 'hooks' or isinstance(data__protocol, str) and data__protocol == 'wasi_preview1' or isinstance(data__protocol, str) and data__protocol == 'mcp_stdio'):
-                raise SchemaRefused("" + (name_prefix or "data") + ".protocol must be one of ['hooks', 'wasi_preview1', 'mcp_stdio']", value=data__protocol, name="" + (name_prefix or "data") + ".protocol", rule='enum')
         if "protocol_version" in data_keys:
             data_keys.remove("protocol_version")
             data__protocolversion = data["protocol_version"]
@@ -206,62 +199,253 @@ def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_jso
                 data__releases_len = len(data__releases)
                 if data__releases_len > 1000:
                     raise SchemaRefused("" + (name_prefix or "data") + ".releases must contain less than or equal to 1000 items", value=data__releases, name="" + (name_prefix or "data") + ".releases", rule='maxItems')
-                for data__releases_x, data__releases_item in enumerate(data__releases):
-                    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data__releases_item, custom_formats, (name_prefix or "data") + ".releases[{data__releases_x}]".format(**locals()))
-    return data
-
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats={}, name_prefix=None):
     try:
-        if isinstance(data, str):
-            if not REGEX_PATTERNS['[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]'].search(data):
-                raise SchemaRefused("" + (name_prefix or "data") + " must match pattern [\U00000000-\U0000001f\U0000007f-\U0000009f\U0000061c\U0000200e\U0000200f\U00002028-\U0000202e\U00002066-\U00002069]", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
-    except (SchemaRefused, SchemaRefused): pass
+        data_is_dict = isinstance(data, dict)
+        if data_is_dict:
+            data__missing_keys = set(['host']) - data.keys()
+            if data__missing_keys:
+                raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
+            data_keys = set(data.keys())
+            if "host" in data_keys:
+                data_keys.remove("host")
+                data__host = data["host"]
+                if not (isinstance(data__host, str) and data__host == 'yoi'):
+                    raise SchemaRefused("" + (name_prefix or "data") + ".host must be same as const definition: yoi", value=data__host, name="" + (name_prefix or "data") + ".host", rule='const')
+    except (SchemaRefused, SchemaRefused):
+        validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data, custom_formats, (name_prefix or "data") + "")
+        data_is_dict = isinstance(data, dict)
+        if data_is_dict:
+            data_keys = set(data.keys())
+            if "id" in data_keys:
+                data_keys.remove("id")
+                data__id = data["id"]
+                validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_identifier(data__id, custom_formats, (name_prefix or "data") + ".id")
+            if "name" in data_keys:
+                data_keys.remove("name")
+                data__name = data["name"]
+                validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_plugin_id(data__name, custom_formats, (name_prefix or "data") + ".name")
+            if "protocol" in data_keys:
+                data_keys.remove("protocol")
+                data__protocol = data["protocol"]
+                if not (isinstance(data__protocol, str) and data__protocol == 'hooks' or isinstance(data__protocol, str) and data__protocol == 'wasi_preview1' or isinstance(data__protocol, str) and data__protocol == 'mcp_stdio'):
+                    raise SchemaRefused("" + (name_prefix or "data") + ".protocol must be one of ['hooks', 'wasi_preview1', 'mcp_stdio']", value=data__protocol, name="" + (name_prefix or "data") + ".protocol", rule='enum')
+            if "releases" in data_keys:
+                data_keys.remove("releases")
+                data__releases = data["releases"]
+                data__releases_is_list = isinstance(data__releases, (list, tuple))
+                if data__releases_is_list:
+                    data__releases_len = len(data__releases)
+                    for data__releases_x, data__releases_item in enumerate(data__releases):
+                        validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data__releases_item, custom_formats, (name_prefix or "data") + ".releases[{data__releases_x}]".format(**locals()))
     else:
-        raise SchemaRefused("" + (name_prefix or "data") + " must NOT match a disallowed definition", value=data, name="" + (name_prefix or "data") + "", rule='not')
+        validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_release(data, custom_formats, (name_prefix or "data") + "")
+        data_is_dict = isinstance(data, dict)
+        if data_is_dict:
+            data_keys = set(data.keys())
+            if "id" in data_keys:
+                data_keys.remove("id")
+                data__id = data["id"]
+                validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_entry_id(data__id, custom_formats, (name_prefix or "data") + ".id")
+            if "name" in data_keys:
+                data_keys.remove("name")
+                data__name = data["name"]
+                validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_id(data__name, custom_formats, (name_prefix or "data") + ".name")
+            if "protocol" in data_keys:
+                data_keys.remove("protocol")
+                data__protocol = data["protocol"]
+                if not (isinstance(data__protocol, str) and data__protocol == 'wasm_component'):
+                    raise SchemaRefused("" + (name_prefix or "data") + ".protocol must be same as const definition: wasm_component", value=data__protocol, name="" + (name_prefix or "data") + ".protocol", rule='const')
+            if "releases" in data_keys:
+                data_keys.remove("releases")
+                data__releases = data["releases"]
+                data__releases_is_list = isinstance(data__releases, (list, tuple))
+                if data__releases_is_list:
+                    data__releases_len = len(data__releases)
+                    for data__releases_x, data__releases_item in enumerate(data__releases):
+                        validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_release(data__releases_item, custom_formats, (name_prefix or "data") + ".releases[{data__releases_x}]".format(**locals()))
     return data
 
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data, custom_formats={}, name_prefix=None):
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_id(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (str)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
+    if isinstance(data, str):
+        if not REGEX_PATTERNS['^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\\s\\S])'].search(data):
+            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?(?![\\s\\S])", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_entry_id(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (str)):
         raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
     validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
     if isinstance(data, str):
         data_len = len(data)
-        if data_len > 1000:
-            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 1000 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
+        if data_len > 209:
+            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 209 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
+        if not REGEX_PATTERNS['^[A-Za-z0-9._-]+$(?!\\n)'].search(data):
+            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^[A-Za-z0-9._-]+$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
     return data
 
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_strings(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (list, tuple)):
-        raise SchemaRefused("" + (name_prefix or "data") + " must be array", value=data, name="" + (name_prefix or "data") + "", rule='type')
-    data_is_list = isinstance(data, (list, tuple))
-    if data_is_list:
-        data_len = len(data)
-        if data_len > 256:
-            raise SchemaRefused("" + (name_prefix or "data") + " must contain less than or equal to 256 items", value=data, name="" + (name_prefix or "data") + "", rule='maxItems')
-        for data_x, data_item in enumerate(data):
-            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data_item, custom_formats, (name_prefix or "data") + "[{data_x}]".format(**locals()))
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_release(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release_common(data, custom_formats, (name_prefix or "data") + "")
+    data_any_of_count1 = 0
+    if not data_any_of_count1:
+        try:
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data_keys = set(data.keys())
+                if "runtime" in data_keys:
+                    data_keys.remove("runtime")
+                    data__runtime = data["runtime"]
+                    if not (isinstance(data__runtime, str) and data__runtime == 'tool'):
+                        raise SchemaRefused("" + (name_prefix or "data") + ".runtime must be same as const definition: tool", value=data__runtime, name="" + (name_prefix or "data") + ".runtime", rule='const')
+                if "world" in data_keys:
+                    data_keys.remove("world")
+                    data__world = data["world"]
+                    if not (isinstance(data__world, str) and data__world == 'yoi:plugin/tool@1.0.0'):
+                        raise SchemaRefused("" + (name_prefix or "data") + ".world must be same as const definition: yoi:plugin/tool@1.0.0", value=data__world, name="" + (name_prefix or "data") + ".world", rule='const')
+            data_any_of_count1 += 1
+        except (SchemaRefused, SchemaRefused): pass
+    if not data_any_of_count1:
+        try:
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data_keys = set(data.keys())
+                if "runtime" in data_keys:
+                    data_keys.remove("runtime")
+                    data__runtime = data["runtime"]
+                    if not (isinstance(data__runtime, str) and data__runtime == 'instance'):
+                        raise SchemaRefused("" + (name_prefix or "data") + ".runtime must be same as const definition: instance", value=data__runtime, name="" + (name_prefix or "data") + ".runtime", rule='const')
+                if "world" in data_keys:
+                    data_keys.remove("world")
+                    data__world = data["world"]
+                    if not (isinstance(data__world, str) and data__world == 'yoi:plugin/instance@1.0.0'):
+                        raise SchemaRefused("" + (name_prefix or "data") + ".world must be same as const definition: yoi:plugin/instance@1.0.0", value=data__world, name="" + (name_prefix or "data") + ".world", rule='const')
+            data_any_of_count1 += 1
+        except (SchemaRefused, SchemaRefused): pass
+    if not data_any_of_count1:
+        raise SchemaRefused("" + (name_prefix or "data") + " cannot be validated by any definition", value=data, name="" + (name_prefix or "data") + "", rule='anyOf')
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['world']) - data.keys()
+        if data__missing_keys:
+            raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
+        data_keys = set(data.keys())
+        if "host" in data_keys:
+            data_keys.remove("host")
+            data__host = data["host"]
+            if not (isinstance(data__host, str) and data__host == 'yoi'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".host must be same as const definition: yoi", value=data__host, name="" + (name_prefix or "data") + ".host", rule='const')
+        if "runtime" in data_keys:
+            data_keys.remove("runtime")
+            data__runtime = data["runtime"]
+            if not (isinstance(data__runtime, str) and data__runtime == 'tool' or isinstance(data__runtime, str) and data__runtime == 'instance'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".runtime must be one of ['tool', 'instance']", value=data__runtime, name="" + (name_prefix or "data") + ".runtime", rule='enum')
+        if "world" in data_keys:
+            data_keys.remove("world")
+            data__world = data["world"]
+            if not (isinstance(data__world, str) and data__world == 'yoi:plugin/tool@1.0.0' or isinstance(data__world, str) and data__world == 'yoi:plugin/instance@1.0.0'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".world must be one of ['yoi:plugin/tool@1.0.0', 'yoi:plugin/instance@1.0.0']", value=data__world, name="" + (name_prefix or "data") + ".world", rule='enum')
+        if "capabilities" in data_keys:
+            data_keys.remove("capabilities")
+            data__capabilities = data["capabilities"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_capabilities(data__capabilities, custom_formats, (name_prefix or "data") + ".capabilities")
     return data
 
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_plugin_id(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (str)):
-        raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
-    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
-    if isinstance(data, str):
-        data_len = len(data)
-        if data_len < 3:
-            raise SchemaRefused("" + (name_prefix or "data") + " must be longer than or equal to 3 characters", value=data, name="" + (name_prefix or "data") + "", rule='minLength')
-        if data_len > 64:
-            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 64 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
-        if not REGEX_PATTERNS['^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)'].search(data):
-            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
-    return data
-
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data, custom_formats={}, name_prefix=None):
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_capabilities(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(['version', 'api', 'runtime', 'capabilities', 'risk', 'capability_summary', 'source', 'signatures']) - data.keys()
+        data__missing_keys = set(['permissions', 'request', 'websocket']) - data.keys()
+        if data__missing_keys:
+            raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
+        data_keys = set(data.keys())
+        if "permissions" in data_keys:
+            data_keys.remove("permissions")
+            data__permissions = data["permissions"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_strings(data__permissions, custom_formats, (name_prefix or "data") + ".permissions")
+        if "request" in data_keys:
+            data_keys.remove("request")
+            data__request = data["request"]
+            if not isinstance(data__request, (list, tuple)):
+                raise SchemaRefused("" + (name_prefix or "data") + ".request must be array", value=data__request, name="" + (name_prefix or "data") + ".request", rule='type')
+            data__request_is_list = isinstance(data__request, (list, tuple))
+            if data__request_is_list:
+                data__request_len = len(data__request)
+                if data__request_len > 256:
+                    raise SchemaRefused("" + (name_prefix or "data") + ".request must contain less than or equal to 256 items", value=data__request, name="" + (name_prefix or "data") + ".request", rule='maxItems')
+                for data__request_x, data__request_item in enumerate(data__request):
+                    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_target(data__request_item, custom_formats, (name_prefix or "data") + ".request[{data__request_x}]".format(**locals()))
+        if "websocket" in data_keys:
+            data_keys.remove("websocket")
+            data__websocket = data["websocket"]
+            if not isinstance(data__websocket, (list, tuple)):
+                raise SchemaRefused("" + (name_prefix or "data") + ".websocket must be array", value=data__websocket, name="" + (name_prefix or "data") + ".websocket", rule='type')
+            data__websocket_is_list = isinstance(data__websocket, (list, tuple))
+            if data__websocket_is_list:
+                data__websocket_len = len(data__websocket)
+                if data__websocket_len > 256:
+                    raise SchemaRefused("" + (name_prefix or "data") + ".websocket must contain less than or equal to 256 items", value=data__websocket, name="" + (name_prefix or "data") + ".websocket", rule='maxItems')
+                for data__websocket_x, data__websocket_item in enumerate(data__websocket):
+                    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_target(data__websocket_item, custom_formats, (name_prefix or "data") + ".websocket[{data__websocket_x}]".format(**locals()))
+                    try:
+                        data__websocket_item_is_dict = isinstance(data__websocket_item, dict)
+                        if data__websocket_item_is_dict:
+                            data__websocket_item__missing_keys = set(['methods']) - data__websocket_item.keys()
+                            if data__websocket_item__missing_keys:
+                                raise SchemaRefused("" + (name_prefix or "data") + ".websocket[{data__websocket_x}]".format(**locals()) + " must contain " + (str(sorted(data__websocket_item__missing_keys)) + " properties"), value=data__websocket_item, name="" + (name_prefix or "data") + ".websocket[{data__websocket_x}]".format(**locals()) + "", rule='required')
+                    except (SchemaRefused, SchemaRefused): pass
+                    else:
+                        raise SchemaRefused("" + (name_prefix or "data") + ".websocket[{data__websocket_x}]".format(**locals()) + " must NOT match a disallowed definition", value=data__websocket_item, name="" + (name_prefix or "data") + ".websocket[{data__websocket_x}]".format(**locals()) + "", rule='not')
+        if data_keys:
+            raise SchemaRefused("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", rule='additionalProperties')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_yoi_target(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data_keys = set(data.keys())
+        if "scheme" in data_keys:
+            data_keys.remove("scheme")
+            data__scheme = data["scheme"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data__scheme, custom_formats, (name_prefix or "data") + ".scheme")
+        if "host" in data_keys:
+            data_keys.remove("host")
+            data__host = data["host"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data__host, custom_formats, (name_prefix or "data") + ".host")
+        if "port" in data_keys:
+            data_keys.remove("port")
+            data__port = data["port"]
+            if not isinstance(data__port, (int)) and not (isinstance(data__port, float) and data__port.is_integer()) or isinstance(data__port, bool):
+                raise SchemaRefused("" + (name_prefix or "data") + ".port must be integer", value=data__port, name="" + (name_prefix or "data") + ".port", rule='type')
+            if isinstance(data__port, (int, float, Decimal)):
+                if data__port < 0:
+                    raise SchemaRefused("" + (name_prefix or "data") + ".port must be bigger than or equal to 0", value=data__port, name="" + (name_prefix or "data") + ".port", rule='minimum')
+                if data__port > 65535:
+                    raise SchemaRefused("" + (name_prefix or "data") + ".port must be smaller than or equal to 65535", value=data__port, name="" + (name_prefix or "data") + ".port", rule='maximum')
+        if "methods" in data_keys:
+            data_keys.remove("methods")
+            data__methods = data["methods"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_strings(data__methods, custom_formats, (name_prefix or "data") + ".methods")
+        if "path_prefixes" in data_keys:
+            data_keys.remove("path_prefixes")
+            data__pathprefixes = data["path_prefixes"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_strings(data__pathprefixes, custom_formats, (name_prefix or "data") + ".path_prefixes")
+        if data_keys:
+            raise SchemaRefused("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", rule='additionalProperties')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release_common(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['version', 'runtime', 'capabilities', 'risk', 'capability_summary', 'source', 'signatures']) - data.keys()
         if data__missing_keys:
             raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
         data_keys = set(data.keys())
@@ -277,19 +461,6 @@ def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_jso
             data_keys.remove("description")
             data__description = data["description"]
             validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data__description, custom_formats, (name_prefix or "data") + ".description")
-        if "runtime" in data_keys:
-            data_keys.remove("runtime")
-            data__runtime = data["runtime"]
-            if not (isinstance(data__runtime, str) and data__runtime == 'hooks' or isinstance(data__runtime, str) and data__runtime == 'wasm' or isinstance(data__runtime, str) and data__runtime == 'mcp'):
-                raise SchemaRefused("" + (name_prefix or "data") + ".runtime must be one of ['hooks', 'wasm', 'mcp']", value=data__runtime, name="" + (name_prefix or "data") + ".runtime", rule='enum')
-        if "api" in data_keys:
-            data_keys.remove("api")
-            data__api = data["api"]
-            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data__api, custom_formats, (name_prefix or "data") + ".api")
-        if "capabilities" in data_keys:
-            data_keys.remove("capabilities")
-            data__capabilities = data["capabilities"]
-            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_capabilities(data__capabilities, custom_formats, (name_prefix or "data") + ".capabilities")
         if "risk" in data_keys:
             data_keys.remove("risk")
             data__risk = data["risk"]
@@ -506,6 +677,62 @@ def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_jso
             raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^(https?|file)://[^\\s]+$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
     return data
 
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_version(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (str)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
+    if isinstance(data, str):
+        data_len = len(data)
+        if data_len > 128:
+            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 128 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
+        if not REGEX_PATTERNS['^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)'].search(data):
+            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_plugin_id(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (str)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
+    if isinstance(data, str):
+        data_len = len(data)
+        if data_len < 3:
+            raise SchemaRefused("" + (name_prefix or "data") + " must be longer than or equal to 3 characters", value=data, name="" + (name_prefix or "data") + "", rule='minLength')
+        if data_len > 64:
+            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 64 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
+        if not REGEX_PATTERNS['^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)'].search(data):
+            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^[a-z][a-z0-9]*(-[a-z0-9]+)*$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_release_common(data, custom_formats, (name_prefix or "data") + "")
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['api']) - data.keys()
+        if data__missing_keys:
+            raise SchemaRefused("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", rule='required')
+        data_keys = set(data.keys())
+        if "host" in data_keys:
+            data_keys.remove("host")
+            data__host = data["host"]
+            if not (isinstance(data__host, str) and data__host == 'insomnia'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".host must be same as const definition: insomnia", value=data__host, name="" + (name_prefix or "data") + ".host", rule='const')
+        if "runtime" in data_keys:
+            data_keys.remove("runtime")
+            data__runtime = data["runtime"]
+            if not (isinstance(data__runtime, str) and data__runtime == 'hooks' or isinstance(data__runtime, str) and data__runtime == 'wasm' or isinstance(data__runtime, str) and data__runtime == 'mcp'):
+                raise SchemaRefused("" + (name_prefix or "data") + ".runtime must be one of ['hooks', 'wasm', 'mcp']", value=data__runtime, name="" + (name_prefix or "data") + ".runtime", rule='enum')
+        if "api" in data_keys:
+            data_keys.remove("api")
+            data__api = data["api"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data__api, custom_formats, (name_prefix or "data") + ".api")
+        if "capabilities" in data_keys:
+            data_keys.remove("capabilities")
+            data__capabilities = data["capabilities"]
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_capabilities(data__capabilities, custom_formats, (name_prefix or "data") + ".capabilities")
+    return data
+
 def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_capabilities(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise SchemaRefused("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", rule='type')
@@ -598,16 +825,36 @@ def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_jso
                         raise SchemaRefused("" + (name_prefix or "data") + ".rate_limits must be named by propertyName definition", value=data__ratelimits, name="" + (name_prefix or "data") + ".rate_limits", rule='propertyNames')
     return data
 
-def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_version(data, custom_formats={}, name_prefix=None):
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats={}, name_prefix=None):
+    try:
+        if isinstance(data, str):
+            if not REGEX_PATTERNS['[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]'].search(data):
+                raise SchemaRefused("" + (name_prefix or "data") + " must match pattern [\U00000000-\U0000001f\U0000007f-\U0000009f\U0000061c\U0000200e\U0000200f\U00002028-\U0000202e\U00002066-\U00002069]", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
+    except (SchemaRefused, SchemaRefused): pass
+    else:
+        raise SchemaRefused("" + (name_prefix or "data") + " must NOT match a disallowed definition", value=data, name="" + (name_prefix or "data") + "", rule='not')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (str)):
         raise SchemaRefused("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", rule='type')
     validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_text(data, custom_formats, (name_prefix or "data") + "")
     if isinstance(data, str):
         data_len = len(data)
-        if data_len > 128:
-            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 128 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
-        if not REGEX_PATTERNS['^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)'].search(data):
-            raise SchemaRefused("" + (name_prefix or "data") + " must match pattern ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$(?!\\n)", value=data, name="" + (name_prefix or "data") + "", rule='pattern')
+        if data_len > 1000:
+            raise SchemaRefused("" + (name_prefix or "data") + " must be shorter than or equal to 1000 characters", value=data, name="" + (name_prefix or "data") + "", rule='maxLength')
+    return data
+
+def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_strings(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (list, tuple)):
+        raise SchemaRefused("" + (name_prefix or "data") + " must be array", value=data, name="" + (name_prefix or "data") + "", rule='type')
+    data_is_list = isinstance(data, (list, tuple))
+    if data_is_list:
+        data_len = len(data)
+        if data_len > 256:
+            raise SchemaRefused("" + (name_prefix or "data") + " must contain less than or equal to 256 items", value=data, name="" + (name_prefix or "data") + "", rule='maxItems')
+        for data_x, data_item in enumerate(data):
+            validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_line(data_item, custom_formats, (name_prefix or "data") + "[{data_x}]".format(**locals()))
     return data
 
 def validate_https___insomnia_plugin_kit_github_io_schemas_plugin_catalog_v1_json___defs_timestamp(data, custom_formats={}, name_prefix=None):
