@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakes.github import FakeGitHub
+from helpers.actions_runner import parse_outputs
 from helpers.plugins import FILES, MANIFEST
 
 from plugin_kit.packer.writer import pack
@@ -119,24 +120,6 @@ def fast_cli(monkeypatch: pytest.MonkeyPatch) -> None:
         "GitHubSession",
         lambda settings, _policy, **_kw: real(settings, FAST, write_pacing=0),
     )
-
-
-def parse_outputs(path: Path) -> dict[str, str]:
-    """GITHUB_OUTPUT as the runner reads it: `k=v` lines and `k<<DELIM` heredocs."""
-    out: dict[str, str] = {}
-    lines = path.read_text().splitlines() if path.exists() else []
-    i = 0
-    while i < len(lines):
-        if "<<" in lines[i] and ("=" not in lines[i] or lines[i].index("<<") < lines[i].index("=")):
-            key, delim = lines[i].split("<<", 1)
-            end = lines.index(delim, i + 1)
-            out[key] = "\n".join(lines[i + 1 : end])
-            i = end + 1
-        else:
-            key, _, value = lines[i].partition("=")
-            out[key] = value
-            i += 1
-    return out
 
 
 @pytest.fixture

@@ -139,8 +139,9 @@ def test_github_actions_outputs_summary_and_annotations(
     assert "sha256sum -c SHA256SUMS" in summary.read_text()
     capsys.readouterr()
     assert plugin("publish", str(archive), "--key", str(keys.secret), "--tag", "v9.9.9") == 1
-    out = capsys.readouterr().out
-    assert out.startswith("::error title=plugin publish::[publish.tag-mismatch]")
+    err = capsys.readouterr().err
+    assert "\n::error title=plugin publish%3A publish.tag-mismatch::" in err
+    assert "### `plugin publish` failed" in summary.read_text()
 
 
 def test_planted_token_password_and_key_never_appear(

@@ -13,10 +13,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers.linters import generated_workflow_findings
 from scaffold.helpers import (
     YOI_KINDS,
-    assert_workflows_match_the_github_schema,
-    assert_workflows_pass_zizmor,
     old_template,
 )
 
@@ -76,12 +75,8 @@ def test_the_build_step_makes_the_same_component_and_the_preflight_accepts_it(
     assert report.info is not None and not report.info.imports
 
 
-def test_workflows_match_the_github_schema(yoi_scaffold):
-    assert_workflows_match_the_github_schema(yoi_scaffold)
-
-
-def test_workflows_pass_zizmor(yoi_scaffold):
-    assert_workflows_pass_zizmor(yoi_scaffold)
+def test_workflows_pass_the_linters(yoi_scaffold):
+    assert generated_workflow_findings(yoi_scaffold) == {}
 
 
 def test_wit_is_the_hosts_with_its_licence(yoi_scaffold):

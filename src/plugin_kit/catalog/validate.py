@@ -17,6 +17,7 @@ from typing import Any
 from plugin_kit.catalog.model import entry_host
 from plugin_kit.errors import ValidationError
 from plugin_kit.hosts import Host
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path, schema_message
 from plugin_kit.validators.schemacheck import schema_errors
 
@@ -36,7 +37,7 @@ def catalog_schema() -> dict[str, Any]:
 
 def _problem(rule: str, message: str, field: str, phase: str = "semantic") -> Problem:
     return Problem(
-        rule, message, file=_PLACE, field=field, phase=phase, hint="See docs/catalog.md."
+        rule, message, file=_PLACE, field=field, phase=phase, hint=f"See {docs_url('catalog.md')}."
     )
 
 
@@ -180,6 +181,6 @@ def validate_catalog(doc: dict[str, Any]) -> None:
             f"{first.field or 'catalog'}: {first.message}{more}",
             rule=first.rule,
             place=_PLACE,
-            hint="See docs/catalog.md for the catalog format.",
+            hint=f"See {docs_url('catalog.md')} for the catalog format.",
             problems=problems,
         )

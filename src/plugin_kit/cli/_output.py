@@ -93,6 +93,15 @@ def render_error(err: PluginKitError, *, as_json: bool) -> None:
         echo(f"  hint: {err.hint}", err=True)
 
 
+def _annotate(err: PluginKitError, prog: str, args: list[str]) -> None:
+    """In GitHub Actions a failure is also an annotation and a step summary section."""
+    from plugin_kit.cli import _actions
+
+    if _actions.enabled():
+        sub = args[0] if args and not args[0].startswith("-") else ""
+        _actions.report_failure(err, f"{prog} {sub}".strip())
+
+
 def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None = None) -> int:
     """Invoke a click command, mapping library errors to their exit codes in one place."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -102,6 +111,7 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         code = group.main(args=args, prog_name=prog_name, standalone_mode=False)
     except PluginKitError as err:
         render_error(err, as_json=as_json)
+        _annotate(err, prog_name or group.name or "plugin", args)
         return err.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

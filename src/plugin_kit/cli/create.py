@@ -154,6 +154,7 @@ def _create(
     if not as_json and not template.startswith(BUILTIN_PREFIX):
         info(f"create-plugin: fetching and rendering {template}")  # runs the template's code
     result = create_project(CreateRequest(template, answers, dest, git), prompt if ask else None)
+    _warn_placeholder(Path(result.path))
     if as_json:
         emit_json(result.to_dict())
         return
@@ -165,6 +166,13 @@ def _create(
     echo("Next steps:")
     for step in result.next_steps:
         echo(f"  {step}")
+
+
+def _warn_placeholder(project: Path) -> None:
+    from plugin_kit.scaffold.pins import placeholder_uses
+
+    for w in placeholder_uses(project)[:1]:  # one line: every workflow has the same reference
+        info(f"warning[{w.rule}]: {w.file}: {w.message}\n  hint: {w.hint}")
 
 
 # --update re-renders from the recorded answers; these flags would be silently ignored.

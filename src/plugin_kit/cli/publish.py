@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._output import echo, echo_block, emit_json, info, progress
-from plugin_kit.errors import PluginKitError
 
 
 def _progress():  # type: ignore[no-untyped-def]
@@ -139,7 +138,7 @@ def publish(
       plugin publish dist/example.echo-1.0.0.yoi-plugin --target dir:site --key release.key
       plugin publish --target dir:site --base-url https://plugins.example.org --key release.key
     """
-    from plugin_kit.publisher.actions import annotation, write_actions_files
+    from plugin_kit.publisher.actions import write_actions_files
     from plugin_kit.publisher.publish import PublishOptions
     from plugin_kit.publisher.publish import publish as run_publish
 
@@ -159,14 +158,9 @@ def publish(
     prompt = None
     if sys.stdin.isatty():
         from plugin_kit.cli.sign import password_prompt as prompt
-    try:
-        result = run_publish(opts, note=info, progress=_progress(), password_prompt=prompt)
-        if not dry_run:
-            write_actions_files(result, os.environ)
-    except PluginKitError as err:
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            echo(annotation(err))
-        raise
+    result = run_publish(opts, note=info, progress=_progress(), password_prompt=prompt)
+    if not dry_run:
+        write_actions_files(result, os.environ)
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
     else:

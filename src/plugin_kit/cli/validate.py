@@ -17,6 +17,16 @@ def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
     return [f"  {p.severity}[{p.rule}] {where} ({p.phase}): {p.message}", *hint]
 
 
+def _annotate(report, notes: list, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """In GitHub Actions: one annotation per problem and warning, at its manifest line."""
+    from plugin_kit.cli import _actions
+
+    found = [*report.problems, *report.warnings, *notes]
+    if _actions.enabled() and found:
+        root = path.parent if path.is_file() else path
+        _actions.report_problems(found, "plugin validate", root)
+
+
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
 @host_option
@@ -46,7 +56,15 @@ def validate(
         raise click.BadParameter(
             f"{path} is not a plugin folder or its plugin.toml", param_hint="PATH"
         )
+    from plugin_kit.scaffold.pins import placeholder_uses
+
     report = validate_project(path, host=host, limit_overrides=limit_overrides(limit_texts))
+    # About the workflows, not the plugin: said on stderr, kept out of the report.
+    notes = placeholder_uses(path.parent if path.is_file() else path)
+    for note in notes:
+        for line in _lines(note):
+            echo(line, err=True)
+    _annotate(report, notes, path)
     if as_json:
         emit_json(report.to_dict())
     else:

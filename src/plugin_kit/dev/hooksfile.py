@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plugin_kit.errors import DevError
+from plugin_kit.links import docs_url
 
 if TYPE_CHECKING:
     from plugin_kit.validators.manifest import Manifest
@@ -123,7 +124,7 @@ def _problem(message: str, place: str) -> DevError:
         message,
         rule="hooks-invalid",
         place=place,
-        hint="Fix the hooks file; see docs/authoring.md.",
+        hint=f"Fix the hooks file; see {docs_url('authoring.md', 'The hooks file')}.",
     )
 
 

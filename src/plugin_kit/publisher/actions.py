@@ -1,4 +1,5 @@
-"""GitHub Actions reporting: step outputs, the job summary and `::error::` annotations.
+"""GitHub Actions reporting of a publish: step outputs and the job summary (failures are
+annotated by the CLI, plugin_kit.cli._actions).
 
 Values are written with the heredoc form of GITHUB_OUTPUT, with a random delimiter, so no value
 can inject another output. Only public data goes here: names, sizes, digests, URLs, the public key.
@@ -11,11 +12,11 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from plugin_kit.errors import PluginKitError, PublishError
+from plugin_kit.errors import PublishError
 from plugin_kit.hosts import host_for_name
 from plugin_kit.publisher.outcome import PublishResult
 
-__all__ = ["annotation", "step_outputs", "step_summary", "write_actions_files"]
+__all__ = ["step_outputs", "step_summary", "write_actions_files"]
 
 
 def step_outputs(result: PublishResult) -> dict[str, str]:
@@ -71,19 +72,6 @@ def step_summary(result: PublishResult) -> str:
         lines += [f"Catalog `{result.catalog.path}`{commit}.", ""]
     lines += [f"Signing key `{result.key_id}`: `{result.public_key}`", ""]
     return "\n".join(lines)
-
-
-def annotation(err: PluginKitError) -> str:
-    """One `::error::` workflow command; data is escaped as the runner expects."""
-
-    def esc(text: str, prop: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-    message = f"[{err.rule}] {err.message}" + (f" ({err.place})" if err.place else "")
-    if err.hint:
-        message += f"\nhint: {err.hint}"
-    return f"::error title={esc('plugin ' + err.phase, prop=True)}::{esc(message)}"
 
 
 def _append(path: Path, text: str) -> None:

@@ -33,7 +33,9 @@ def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, 
         )
     except ValueError as exc:  # a value outside a choice variable's list
         raise UsageError(str(exc), rule="create.answer", place="--set") from exc
-    context["cookiecutter"].update(workflow_pins())
+    context["cookiecutter"].update(
+        workflow_pins(str(context["cookiecutter"].get("action_ref", "")))
+    )
     context["cookiecutter"].update(
         _host_facts(str(context["cookiecutter"].get("_host", "insomnia")))
     )

@@ -14,12 +14,13 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path
 from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = ["hooks_schema", "hook_tables"]
 
-_HINT = "Fix the hooks file; see docs/authoring.md, 'The hooks file'."
+_HINT = f"Fix the hooks file; see {docs_url('authoring.md', 'The hooks file')}."
 
 
 @lru_cache(maxsize=1)

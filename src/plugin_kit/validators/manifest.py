@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import ValidationError
+from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path, schema_message
 from plugin_kit.validators.schemacheck import schema_errors
 
@@ -118,7 +119,7 @@ def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
                 file=place,
                 field=field_path(err.absolute_path),
                 phase="schema",
-                hint="See docs/format.md, section plugin.toml, for the allowed keys and values.",
+                hint=f"See {docs_url('format.md', '1. The manifest: plugin.toml')} for the allowed keys and values.",
             )
         )
     return out

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin_kit.errors import ValidationError
+from plugin_kit.links import docs_url
 from plugin_kit.textsafe import visible
 from plugin_kit.validators.hostpaths import yoi_name_violation
 from plugin_kit.validators.problems import Problem, Severity
@@ -62,7 +63,7 @@ _SEMVER = re.compile(
     r"(-((0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
     r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
 )
-_DOCS = "See docs/format.md, section Yoi plugin.toml."
+_DOCS = f"See {docs_url('format.md', 'Yoi plugin.toml')}."
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def _control_problem(where: str, value: str, *, prose: bool, place: str) -> Prob
                     f"`{where}` holds the character {visible(bad)}, which a terminal acts on "
                     "(a control, bidi or line-separator character).",
                     "Remove it: plugin-kit refuses such characters in text it shows, although the "
-                    "host accepts them (docs/security.md).", place=place)  # fmt: skip
+                    f"host accepts them ({docs_url('security.md')}).", place=place)  # fmt: skip
 
 
 def _text_problems(doc: dict[str, Any], place: str) -> list[Problem]:
@@ -377,7 +378,7 @@ def _tool_problems(doc: dict[str, Any], place: str) -> list[Problem]:
             ):
                 out.append(_problem("tool-schema", where, why[:1].upper() + why[1:],
                                     "The host registers tools whose input_schema uses only the keywords "
-                                    "in docs/format.md (Yoi plugin.toml).", place=place))  # fmt: skip
+                                    f"in {docs_url('format.md', 'Yoi plugin.toml')}.", place=place))  # fmt: skip
     return out
 
 

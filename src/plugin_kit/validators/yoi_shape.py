@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugin_kit.links import docs_url
+
 __all__ = ["SURFACES", "HOST_APIS", "PERMISSION_KINDS", "Issue", "shape_problems", "render_path"]
 
 SURFACES = ("hook", "tool", "service", "ingress", "wasm")  # PluginSurface
@@ -153,7 +155,7 @@ MANIFEST = _table(
     websocket=ListOf(WEBSOCKET),
 )
 
-_FIX = "See docs/format.md, section Yoi plugin.toml, for every field the host reads."
+_FIX = f"See {docs_url('format.md', 'Yoi plugin.toml')} for every field the host reads."
 _SIDECAR_KEYS = {"package", "build"}  # ours in an Insomnia plugin.toml; Yoi keeps them aside
 
 
