@@ -26,6 +26,7 @@ LEVELS: list[set[str]] = [
 ]
 BASE_MODULES = {
     "plugin_kit", "plugin_kit.errors", "plugin_kit.fsio", "plugin_kit.hosts", "plugin_kit.textsafe",
+    "plugin_kit.links",
 }  # fmt: skip
 # A module that sits on another level than its package: Limits is a plain record of numbers,
 # a fact about hosts that hosts.py holds (it imports nothing of ours).
