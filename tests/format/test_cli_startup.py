@@ -1,9 +1,13 @@
-"""`plugin --help` and `plugin --version` load no heavy dependency (they must start fast)."""
+"""Start-up: `plugin --help` and `plugin --version` load no heavy dependency, and each everyday
+command (validate, pack, inspect, digest for both hosts; install from a file:// catalog, list,
+search) imports only what it uses: a module on its deny list fails the test."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +70,102 @@ def test_every_listed_command_loads_under_its_name() -> None:
             assert isinstance(cmd, click.Command) and cmd.name == name, name
             text = (cmd.help or "") + (cmd.epilog or "")
             assert "Examples" in text or isinstance(cmd, click.Group), name
+
+
+# Every everyday command: no general-purpose validator, no publisher/author/dev-only stack.
+EVERYDAY = [
+    *HEAVY[:7],
+    "plugin_kit.dev",
+    "plugin_kit.scaffold.render",  # scaffold.pins (workflow pins, a few regexes) is allowed
+    "plugin_kit.components.build",
+    "license_expression",  # the probe's licence is one id: looked up without the parser
+]
+AUTHOR = [
+    *EVERYDAY,
+    "plugin_kit.installer",
+    "plugin_kit.publisher",
+    "minisign",
+    "filelock",
+    "tomlkit",
+]
+READER = [*AUTHOR, "pathspec", "plugin_kit.content.project"]
+CONSUMER = [*EVERYDAY, "plugin_kit.publisher", "pathspec", "plugin_kit.content.project"]
+COMMAND_PROBE = """
+import sys
+from plugin_kit.cli.main import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code or 0
+names = {m for m in sys.modules if m.startswith("plugin_kit.")} | {m.split(".")[0] for m in sys.modules}
+print("EXIT", code, "MODULES", " ".join(sorted(names)), file=sys.stderr)
+"""
+HOOKS = '[[hooks]]\nevent = "pre_tool_use"\naction = "allow"\n'
+
+
+def _run(env: dict[str, str], cwd: Path, *args: str) -> set[str]:
+    """Run one `plugin` command cold; the modules it imported (top-level and plugin_kit.*)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", COMMAND_PROBE, *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+    )  # fmt: skip
+    tail = proc.stderr.rsplit("EXIT ", 1)[-1]
+    assert tail.startswith("0 MODULES"), proc.stderr[-2000:]
+    return set(tail.split("MODULES", 1)[1].split())
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+    """Both hosts' small projects and archives, and a signed file:// catalog in a fresh home."""
+    from helpers.plugins import MANIFEST
+    from helpers.zips import write_yoi_tree
+
+    root = tmp_path_factory.mktemp("startup")
+    home = root / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_CACHE_HOME": str(home / ".cache")}  # fmt: skip
+    ins = root / "ins"
+    ins.mkdir()
+    manifest = MANIFEST.split("[[tools]]")[0] + '[package]\ninclude = ["hooks.toml"]\n'
+    (ins / "plugin.toml").write_text(manifest)
+    (ins / "hooks.toml").write_text(HOOKS)
+    write_yoi_tree(root / "yoi")
+    for args in (
+        ["pack", "ins", "-o", "dist"],
+        ["pack", "--no-build", "yoi", "-o", "dist"],
+        ["keygen", "-o", "k", "--no-password"],
+        ["publish", "dist/weather-tools-0.3.1.insomnia-plugin", "--target", "dir:site", "--key", "k.key"],
+    ):  # fmt: skip
+        _run(env, root, *args)
+    pub = (root / "k.pub").read_text().splitlines()[-1]
+    url = (root / "site/catalog/extensions.json").as_uri()
+    _run(env, root, "catalog", "add", url, "--name", "probe", "--pubkey", pub)
+    return env, root
+
+
+EVERYDAY_COMMANDS = [
+    (["validate", "ins"], [*AUTHOR, "plugin_kit.components"]),  # Yoi's component reader
+    (["validate", "yoi"], AUTHOR),
+    (["pack", "ins", "-o", "out"], [*AUTHOR, "plugin_kit.components"]),
+    (["pack", "--no-build", "yoi", "-o", "out"], AUTHOR),
+    (["inspect", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
+    (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
+    (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
+    (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
+    (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
+    (["install", "weather-tools", "--yes"], CONSUMER),
+    (["list"], [*CONSUMER, "minisign"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "deny"), EVERYDAY_COMMANDS, ids=[" ".join(a[:2]) for a, _ in EVERYDAY_COMMANDS]
+)
+def test_everyday_command_imports_only_what_it_uses(
+    world, args: list[str], deny: list[str]
+) -> None:
+    env, root = world
+    loaded = _run(env, root, *args)
+    assert "plugin_kit.cli.main" in loaded  # the probe ran the command
+    assert not loaded & set(deny), sorted(loaded & set(deny))

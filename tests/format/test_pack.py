@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.plugins import INCLUDE_LINE, MANIFEST
-from helpers.refusals import assert_change_between_passes_refused
+from helpers.refusals import swap_while_extracting
 from helpers.tty import plugin_piped
 
 from plugin_kit.content.collect import collect_files
@@ -93,6 +94,20 @@ def test_worker_count_does_not_change_bytes(make_plugin, tmp_path: Path) -> None
         write_archive(files, buf, threads=threads)
         results.append(buf.getvalue())
     assert results[0] == results[1] == results[2]
+
+
+# The archive of a fixed tree, as the serial writer made it before the reader thread (the bytes
+# depend only on the tree and the pinned zstandard wheel: a change here breaks reproducibility).
+PINNED_SHA256 = "5d1a39d005b1d8c4c95edb9d422b66787888ff35fbdd29dfd411066b40b7c0f6"
+
+
+def test_archive_bytes_are_pinned(make_plugin, tmp_path: Path) -> None:
+    import random
+
+    blob = random.Random(15).randbytes(3 << 20) + b"line of text\n" * 100_000  # several chunks
+    result = pack(make_plugin(files={"bin/blob.bin": blob}), tmp_path / "out")
+    assert (result.sha256, result.size) == (PINNED_SHA256, 3147811)
+    assert hashlib.sha256(result.path.read_bytes()).hexdigest() == PINNED_SHA256
 
 
 def test_gnu_tar_and_zstd_cli_read_the_archive(make_plugin, tmp_path: Path) -> None:
@@ -243,22 +258,35 @@ def test_build_command_runs_before_packing_and_failure_stops(make_plugin, tmp_pa
     assert pack(root, tmp_path / "o3", run_build=False).files == 5
 
 
-def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path, monkeypatch) -> None:
-    import plugin_kit.packer.writer as writer
+def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path) -> None:
+    root = make_plugin()
+    out = tmp_path / "out"
+
+    def interrupt(done: int, total: int) -> None:  # after the first file, in the packing thread
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pack(root, out, progress=interrupt)
+    assert list(out.iterdir()) == []
+
+
+def test_a_file_that_shrinks_on_the_reader_thread_is_refused(make_plugin, tmp_path: Path) -> None:
+    import threading
 
     root = make_plugin()
     out = tmp_path / "out"
-    real = writer._copy_member
+    # Larger than the reader thread can have read ahead (writer._AHEAD chunks): it is still reading
+    # README.md when the first file is done.
+    (root / "README.md").write_bytes(os.urandom(7 << 20))
 
-    def interrupt(src, zw):  # type: ignore[no-untyped-def]
-        if src.path == "hooks.toml":
-            raise KeyboardInterrupt
-        return real(src, zw)
+    def shrink(done: int, total: int) -> None:  # plugin.toml is packed; README.md comes later
+        (root / "README.md").write_text("#")
 
-    monkeypatch.setattr(writer, "_copy_member", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        pack(root, out)
-    assert list(out.iterdir()) == []
+    before = threading.active_count()
+    with pytest.raises(PackError) as info:
+        pack(root, out, progress=shrink)
+    assert info.value.rule == "file-changed" and info.value.place == "README.md"
+    assert list(out.iterdir()) == [] and threading.active_count() == before
 
 
 def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
@@ -271,18 +299,57 @@ def test_pack_cli_json_keys(make_plugin, tmp_path: Path) -> None:
     assert data["size"] == Path(data["path"]).stat().st_size and data["files"] == 5
 
 
-def test_archive_swapped_between_passes_is_refused(
+def test_archive_swapped_while_extracting_yields_what_was_checked(
     make_plugin, tmp_path: Path, monkeypatch
 ) -> None:
+    # One pass: the bytes written are the bytes checked and hashed, whatever the file becomes.
     first = pack(make_plugin("a"), tmp_path / "a").path
     other_root = make_plugin("b", files={"README.md": "# Weather tools, other bytes\n"})
     other = pack(other_root, tmp_path / "b").path.read_bytes()
-    assert_change_between_passes_refused(monkeypatch, first, other)
+    swap_while_extracting(monkeypatch, first, other)  # asserts either outcome is sound
 
 
-def test_progress_reports_every_file_up_to_the_total(make_plugin, tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
-    result = pack(make_plugin(), tmp_path, progress=lambda done, total: seen.append((done, total)))
-    assert len(seen) == result.files
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert seen[-1][0] == seen[-1][1] == sum(f.size for f in read_archive(result.path).files)
+REFERENCE_EXTRACT = {
+    "insomnia": lambda archive, out: ["tar", "--zstd", "-xf", str(archive), "-C", str(out)],
+    "yoi": lambda archive, out: ["unzip", "-q", str(archive), "-d", str(out)],
+}
+
+
+def _files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in root.rglob("*") if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.parametrize("host", ["insomnia", "yoi"])
+def test_one_pass_writes_only_into_a_temporary_sibling(
+    make_plugin, tmp_path: Path, monkeypatch, host: str
+) -> None:
+    """While members are checked and written the destination does not exist, only a hidden
+    temporary sibling, renamed when every rule has passed; the files equal the reference tool's."""
+    from helpers.zips import write_yoi_tree
+
+    from plugin_kit.hosts import get_host
+    from plugin_kit.packer.formats import archive_format
+
+    source_cls = archive_format(get_host(host)).source
+    extra = {"src/a-b.txt": "x", "Zed/é.txt": "é"}
+    project = make_plugin() if host == "insomnia" else write_yoi_tree(tmp_path / "p", extra)
+    archive = pack(project, tmp_path / "dist").path
+    box, ref = tmp_path / "box", tmp_path / "ref"
+    box.mkdir(), ref.mkdir()
+    seen: list[list[str]] = []
+    real = source_cls.members
+
+    def members_watched(self):  # type: ignore[no-untyped-def]
+        for item in real(self):
+            seen.append(sorted(p.name for p in box.iterdir()))
+            yield item
+
+    monkeypatch.setattr(source_cls, "members", members_watched)
+    info = extract_archive(archive, box / "dest")
+    assert len(seen) == len(info.files) > 2
+    assert all(len(names) == 1 and names[0].startswith(".dest.") for names in seen), seen
+    assert sorted(p.name for p in box.iterdir()) == ["dest"]
+    subprocess.run(REFERENCE_EXTRACT[host](archive, ref), check=True)
+    assert _files(box / "dest") == _files(ref)
+    assert sorted(_files(ref)) == sorted(f.path for f in info.files)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from helpers.refusals import (
-    assert_change_between_passes_refused,
     assert_refused_and_nothing_written,
     refusal_and_peak_rss,
+    swap_while_extracting,
 )
 from helpers.yoi_host import HostRefusal, host_read
 from helpers.zips import (
@@ -263,13 +263,13 @@ def test_cli_inspect_names_rule_and_entry(tmp_path: Path) -> None:
     assert "path-dot-segment" in proc.stderr and "../../evil.sh" in proc.stderr
 
 
-def test_archive_changed_between_the_passes_is_refused(tmp_path: Path, monkeypatch) -> None:
+def test_archive_changed_while_extracting_is_refused(tmp_path: Path, monkeypatch) -> None:
+    # The one pass re-reads every local header it checked in the central-directory scan.
     first = tmp_path / "a.yoi-plugin"
     first.write_bytes(changed("README.md"))
     # the same size: only the content differs
-    assert_change_between_passes_refused(
-        monkeypatch, first, changed("README.md", data=b"# Other!!\n")
-    )
+    err = swap_while_extracting(monkeypatch, first, changed("README.md", data=b"# Other!!\n"))
+    assert err is not None and err.rule == "changed-during-read"
 
 
 # The cases Yoi itself loads (docs/format.md 7.3, column "the host"): what we refuse beyond it.

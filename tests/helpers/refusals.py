@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plugin_kit.content.digest import extracted_digest
 from plugin_kit.errors import ArchiveError
 from plugin_kit.packer.reader import extract_archive, read_archive
 from plugin_kit.validators.limits import Limits
@@ -32,29 +33,37 @@ def assert_refused_and_nothing_written(
     return info.value
 
 
-def assert_change_between_passes_refused(
+def swap_while_extracting(
     monkeypatch: pytest.MonkeyPatch, archive: Path, other: bytes
-) -> None:
-    """`archive` is overwritten in place with `other` (same inode) after the validating pass:
-    the extracting pass notices (changed-during-read) and writes nothing."""
-    import plugin_kit.packer.reader as reader
+) -> ArchiveError | None:
+    """`archive` is overwritten in place with `other` (same inode) after the one pass has handed
+    out its first member. Either the pass notices and refuses, leaving nothing (the refusal is
+    returned), or what it extracted is exactly what it checked (None is returned)."""
+    from plugin_kit.hosts import host_for_archive
+    from plugin_kit.packer.formats import archive_format
 
-    real = reader._validate
+    source_cls = archive_format(host_for_archive(archive)).source
+    real = source_cls.members
 
-    def validate_then_swap(src, host):  # type: ignore[no-untyped-def]
-        info = real(src, host)
-        with open(archive, "r+b") as f:  # same inode, so the open reader sees the new bytes
-            f.write(other)
-            f.truncate()
-        return info
+    def members_then_swap(self):  # type: ignore[no-untyped-def]
+        for i, item in enumerate(real(self)):
+            yield item
+            if i == 0:
+                with open(archive, "r+b") as f:  # same inode, so the open reader sees the new bytes
+                    f.write(other)
+                    f.truncate()
 
-    monkeypatch.setattr(reader, "_validate", validate_then_swap)
+    monkeypatch.setattr(source_cls, "members", members_then_swap)
     box = archive.parent / "box"
     box.mkdir()
-    with pytest.raises(ArchiveError) as err:
-        extract_archive(archive, box / "dest")
-    assert err.value.rule == "changed-during-read"
-    assert list(box.iterdir()) == []
+    try:
+        info = extract_archive(archive, box / "dest")
+    except ArchiveError as err:
+        assert list(box.iterdir()) == []
+        return err
+    assert extracted_digest(box / "dest", info.host) == info.digest
+    assert sorted(p.name for p in box.iterdir()) == ["dest"]
+    return None
 
 
 def refusal_and_peak_rss(src: Path, unlimited_for: int | None = None) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from plugin_kit.errors import ValidationError
 from plugin_kit.hosts import Host
 from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path, schema_message
+from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = ["catalog_problems", "catalog_schema", "validate_catalog"]
 
@@ -41,15 +42,11 @@ def _problem(rule: str, message: str, field: str, phase: str = "semantic") -> Pr
 
 
 def _schema_problems(doc: Any) -> list[Problem]:
-    from jsonschema import Draft202012Validator
+    from plugin_kit.validators.compiled import catalog_schema as compiled
 
-    validator = Draft202012Validator(catalog_schema())
-    errors = sorted(
-        validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
-    )
     return [
         _problem("catalog-schema", schema_message(e), field_path(e.absolute_path), "schema")
-        for e in errors
+        for e in schema_errors(doc, compiled.validate, catalog_schema())
     ]
 
 

@@ -63,8 +63,9 @@ def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
 
 def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.stat_result]]:
     """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
-    folders and files matching a gitignore-style line of `never` are skipped."""
-    skip = _spec(never or [])
+    folders and files matching a gitignore-style line of `never` are skipped (without `never`,
+    pathspec is not imported: install and list walk trees this way)."""
+    skip = _spec(never) if never else None
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -74,9 +75,9 @@ def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 st = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(st.st_mode):
-                    if not skip.match_file(rel + "/"):
+                    if not (skip and skip.match_file(rel + "/")):
                         stack.append(rel)
-                elif not skip.match_file(rel):
+                elif not (skip and skip.match_file(rel)):
                     found.append((rel, st))
     return found
 

@@ -107,12 +107,15 @@ def _doc_warnings(names: set[str]) -> list[Problem]:
 
 def component_warnings(manifest: PluginManifest, files: list[SourceFile]) -> list[Problem]:
     """The pre-flight (components/preflight.py) of the component a manifest runs, when it names
-    one (`runtime.component`, Yoi) and it is packed: would the host start it?"""
-    from plugin_kit.components.preflight import preflight_file
-
+    one (`runtime.component`, Yoi) and it is packed: would the host start it? (The reader of
+    components is imported only then: an Insomnia plugin's validate and pack never load it.)"""
     path = dict(manifest.referenced_files()).get("runtime.component")
     packed = next((f for f in files if f.path == path), None)
-    report = packed and preflight_file(packed.source, manifest, place=packed.path)
+    if packed is None:
+        return []
+    from plugin_kit.components.preflight import preflight_file
+
+    report = preflight_file(packed.source, manifest, place=packed.path)
     return report.warnings if report else []
 
 

@@ -20,6 +20,7 @@ from plugin_kit.validators.manifest import manifest_schema
 from plugin_kit.validators.models import PluginManifest
 from plugin_kit.validators.paths import MANIFEST_NAME
 from plugin_kit.validators.problems import Problem, field_path
+from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = ["PackSettings", "pack_settings", "read_sidecar", "sidecar_problems"]
 
@@ -46,17 +47,16 @@ def _sidecar_schema() -> dict[str, Any]:
 
 def sidecar_problems(data: bytes, *, place: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Parse and schema-check a plugin-kit.toml; every problem at once."""
-    import jsonschema
+    from plugin_kit.validators.compiled import sidecar_schema as compiled
 
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return None, [Problem("sidecar-parse", f"not valid TOML: {exc}", file=place, phase="parse")]
-    validator = jsonschema.Draft202012Validator(_sidecar_schema())
     problems = [
         Problem("sidecar-schema", e.message, file=place, field=field_path(e.absolute_path),
                 hint="plugin-kit.toml holds only [package] include/exclude and [build] command.")
-        for e in validator.iter_errors(doc)
+        for e in schema_errors(doc, compiled.validate, _sidecar_schema())
     ]  # fmt: skip
     return doc, problems
 

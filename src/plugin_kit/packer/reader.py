@@ -6,9 +6,10 @@ packer/formats.py (this module's `ArchiveSource` for the .insomnia-plugin tar, z
 
 Python's tarfile cannot enforce several rules (pax size caps, a bad checksum is taken for the end of the
 archive, a missing end marker goes unnoticed), so the small ustar/pax subset we write is parsed here.
-`read_archive` validates without writing anything; `extract_archive` runs that whole pass first and only
-then extracts, in a second pass that must agree with the first, into a temporary sibling that is renamed
-into place. A refused archive therefore never leaves a byte at the destination.
+`read_archive` validates without writing anything; `extract_archive` makes the same single pass and
+writes each member, as it is checked, into a new temporary sibling of the destination, which is renamed
+into place only when every rule has passed and removed on any refusal. A refused archive therefore never
+leaves a byte at the destination, and what is extracted is exactly what was checked (the same bytes).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -407,8 +408,18 @@ def _check_semantics(
         raise _refuse(p.rule, p.message, f"{p.file}:{p.field}" if p.field else p.file, p.hint)
 
 
-def _validate(src: ArchiveSource, host: Host) -> ArchiveInfo:
-    """Consume every member (plugin.toml comes first from every source) and check the manifest."""
+Write = Callable[[bytes], object]
+# Where a member's bytes go besides the hash: nowhere (read_archive) or a new file (extraction).
+Sink = Callable[[Member], AbstractContextManager[Write | None]]
+
+
+def _no_sink(_member: Member) -> AbstractContextManager[Write | None]:
+    return nullcontext()
+
+
+def _validate(src: ArchiveSource, host: Host, sink: Sink = _no_sink) -> ArchiveInfo:
+    """Consume every member (plugin.toml comes first from every source), hand its bytes to
+    `sink` as they are checked, and check the manifest."""
     model = manifest_model(host)
     records: list[FileRecord] = []
     manifest: PluginManifest | None = None
@@ -417,10 +428,13 @@ def _validate(src: ArchiveSource, host: Host) -> ArchiveInfo:
     for member, chunks in src.members():
         h, keep = hashlib.sha256(), member.path == MANIFEST_NAME or member.path in wanted
         parts = []
-        for chunk in chunks:
-            h.update(chunk)
-            if keep:
-                parts.append(chunk)
+        with sink(member) as write:
+            for chunk in chunks:
+                h.update(chunk)
+                if keep:
+                    parts.append(chunk)
+                if write is not None:
+                    write(chunk)
         records.append(FileRecord(member.path, member.mode, member.size, h.digest()))
         if member.path == MANIFEST_NAME:
             manifest_bytes = b"".join(parts)
@@ -465,24 +479,27 @@ def _open_new(root: str, rel: str, mode: int, made: set[str]) -> int:
     return fd
 
 
-def _write_members(src: ArchiveSource, tmp: str, info: ArchiveInfo, durable: bool) -> None:
-    made: set[str] = set()
-    for member, chunks in src.members():
-        fd = _open_new(tmp, member.path, member.mode, made)
+class _Tree:
+    """A new folder the reader's pass writes each member into as it is checked (the sink)."""
+
+    def __init__(self, root: str, durable: bool) -> None:
+        self.root, self.durable, self.made = root, durable, set[str]()
+
+    @contextmanager
+    def __call__(self, member: Member) -> Iterator[Write]:
+        fd = _open_new(self.root, member.path, member.mode, self.made)
         with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-            if durable:
+            yield out.write
+            if self.durable:
                 out.flush()
                 os.fsync(out.fileno())
-    # Same archive bytes as the validating pass, so the same files: no need to hash them again.
-    if src.sha256 != info.sha256:
-        raise _refuse("changed-during-read", "the archive changed while it was being extracted")
-    if durable:
-        for sub in [*made, ""]:
-            dfd = os.open(os.path.join(tmp, sub), os.O_RDONLY | os.O_DIRECTORY)
-            os.fsync(dfd)
-            os.close(dfd)
+
+    def sync_folders(self) -> None:
+        if self.durable:
+            for sub in [*self.made, ""]:
+                dfd = os.open(os.path.join(self.root, sub), os.O_RDONLY | os.O_DIRECTORY)
+                os.fsync(dfd)
+                os.close(dfd)
 
 
 def _make_read_only(root: str) -> None:
@@ -510,7 +527,8 @@ def extract_archive(
     durable: bool = False,
     host: str | None = None,
 ) -> ArchiveInfo:
-    """Validate, then extract into a new directory `dest` (all or nothing); `dest` must not exist."""
+    """Validate and extract in one pass into a new directory `dest` (all or nothing: a temporary
+    sibling renamed into place when every rule passed); `dest` must not exist."""
     from plugin_kit.packer.formats import archive_format
 
     path, dest = Path(path), Path(dest)
@@ -520,10 +538,6 @@ def extract_archive(
         raise ArchiveError(f"{dest} already exists", rule="dest-exists", place=str(dest),
                            hint="Extract into a new directory.")  # fmt: skip
     with archive_format(found).source.open(path, limits) as src:
-        info = _validate(src, found)
-        if expected_digest is not None and info.digest != expected_digest:
-            raise _refuse("digest-mismatch", f"content digest {info.digest} is not the expected {expected_digest}",
-                          str(path))  # fmt: skip
         try:
             tmp = tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
         except OSError as exc:
@@ -531,7 +545,12 @@ def extract_archive(
                                place=str(dest.parent)) from exc  # fmt: skip
         try:
             os.chmod(tmp, 0o755)
-            _write_members(src, tmp, info, durable)
+            tree = _Tree(tmp, durable)
+            info = _validate(src, found, tree)
+            if expected_digest is not None and info.digest != expected_digest:
+                raise _refuse("digest-mismatch", f"content digest {info.digest} is not the expected {expected_digest}",
+                              str(path))  # fmt: skip
+            tree.sync_folders()
             if read_only:
                 _make_read_only(tmp)
             if os.path.lexists(dest):

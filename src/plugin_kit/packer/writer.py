@@ -5,14 +5,19 @@ writer (`write_archive`), whose bytes depend only on the files' paths, contents 
 headers are normalised (tarformat.py), order is fixed (collect.archive_order) and the compression
 parameters below never change. Multi-threaded zstd gives the same bytes for any worker count >= 1
 (research/archive.md, 2.4), so the worker count follows the machine without changing the output.
+A reader thread reads and hashes the files while the packing thread feeds the compressor; the
+bytes and their order are those of a serial read (tests/format/test_pack.py pins an archive).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -72,29 +77,63 @@ def _tar_size(files: Sequence[SourceFile], headers: Sequence[bytes]) -> int:
     return n + len(end_of_archive(n))
 
 
-def _copy_member(src: SourceFile, out: BinaryIO) -> FileRecord:
-    h, seen = hashlib.sha256(), 0
-    with open(src.source, "rb") as f:
-        if os.fstat(f.fileno()).st_size != src.size:
-            raise PackError(
-                f"{src.path} changed while packing",
-                rule="file-changed",
-                place=src.path,
-                hint="Pack again.",
-            )
-        while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
-            h.update(chunk)
-            out.write(chunk)
-            seen += len(chunk)
-    if seen != src.size:
-        raise PackError(
-            f"{src.path} shrank while packing",
-            rule="file-changed",
-            place=src.path,
-            hint="Pack again.",
-        )
-    out.write(padding(src.size))
-    return FileRecord(src.path, src.mode, src.size, h.digest())
+_AHEAD = 1  # chunks the reader thread may hold ready (peak RSS: one more chunk than a serial read)
+
+
+def _changed(src: SourceFile, how: str) -> PackError:
+    return PackError(f"{src.path} {how} while packing", rule="file-changed", place=src.path,
+                     hint="Pack again.")  # fmt: skip
+
+
+def _put(q: queue.Queue[object], stop: threading.Event, item: object) -> None:
+    while not stop.is_set():
+        try:
+            return q.put(item, timeout=0.1)
+        except queue.Full:
+            continue
+
+
+def _read_files(files: Sequence[SourceFile], q: queue.Queue[object], stop: threading.Event) -> None:
+    """The reader thread: each file's chunks, then its FileRecord (sha256 computed here, while
+    the compressor works on the chunks before); an exception is handed over, not raised."""
+    try:
+        for src in files:
+            h, seen = hashlib.sha256(), 0
+            with open(src.source, "rb") as f:
+                if os.fstat(f.fileno()).st_size != src.size:
+                    raise _changed(src, "changed")
+                while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
+                    h.update(chunk)
+                    seen += len(chunk)
+                    _put(q, stop, chunk)
+            if seen != src.size:
+                raise _changed(src, "shrank")
+            _put(q, stop, FileRecord(src.path, src.mode, src.size, h.digest()))
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the packing thread
+        _put(q, stop, exc)
+
+
+@contextmanager
+def _read_ahead(files: Sequence[SourceFile]) -> Iterator[Callable[[], object]]:
+    """`next()` for the reader thread's items: chunks (bytes), then a file's FileRecord.
+    Reading and hashing on their own thread keep the compressor fed (hashlib, file reads and
+    zstd all release the GIL); the bytes and their order are the same as a serial read."""
+    q: queue.Queue[object] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+    worker = threading.Thread(target=_read_files, args=(files, q, stop), daemon=True)
+    worker.start()
+
+    def take() -> object:
+        item = q.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    try:
+        yield take
+    finally:
+        stop.set()
+        worker.join()
 
 
 Progress = Callable[[int, int], None]
@@ -125,13 +164,17 @@ def write_archive(
     headers = [file_header(f.path, f.mode, f.size) for f in files]
     done, total = 0, sum(f.size for f in files)
     zw = params.stream_writer(sink, size=_tar_size(files, headers), closefd=False, write_size=CHUNK)
-    for src, header in zip(files, headers, strict=True):
-        zw.write(header)
-        records.append(_copy_member(src, zw))  # type: ignore[arg-type]
-        done += src.size
-        if progress is not None:
-            progress(done, total)
-        written += len(header) + src.size + len(padding(src.size))
+    with _read_ahead(files) as take:
+        for src, header in zip(files, headers, strict=True):
+            zw.write(header)
+            while isinstance(item := take(), bytes):
+                zw.write(item)
+            zw.write(padding(src.size))
+            records.append(item)
+            done += src.size
+            if progress is not None:
+                progress(done, total)
+            written += len(header) + src.size + len(padding(src.size))
     zw.write(end_of_archive(written))
     zw.flush(zstandard.FLUSH_FRAME)
     return sink.h.hexdigest(), sink.n, content_digest(records)

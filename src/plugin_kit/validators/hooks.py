@@ -16,6 +16,7 @@ from typing import Any
 
 from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path
+from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = ["hooks_schema", "hook_tables"]
 
@@ -45,11 +46,10 @@ def _where(err: Any) -> str:
 
 
 def _schema_problems(doc: dict[str, Any], file: str) -> list[Problem]:
-    from jsonschema import Draft202012Validator
+    from plugin_kit.validators.compiled import hooks_schema as compiled
 
-    errors = Draft202012Validator(hooks_schema()).iter_errors(doc)
-    ordered = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [_problem(err.message, file, _where(err)) for err in ordered]
+    errors = schema_errors(doc, compiled.validate, hooks_schema())
+    return [_problem(err.message, file, _where(err)) for err in errors]
 
 
 def _pattern_problems(tables: list[dict[str, Any]], file: str) -> list[Problem]:

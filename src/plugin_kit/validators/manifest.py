@@ -14,6 +14,7 @@ from typing import Any
 from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
 from plugin_kit.validators.problems import Problem, field_path, schema_message
+from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = [
     "Manifest",
@@ -107,13 +108,10 @@ def _decode(data: bytes, place: str) -> tuple[dict[str, Any] | None, list[Proble
 
 
 def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
-    from jsonschema import Draft202012Validator
+    from plugin_kit.validators.compiled import plugin_schema
 
-    validator = Draft202012Validator(manifest_schema())
     out = []
-    for err in sorted(
-        validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
-    ):
+    for err in schema_errors(doc, plugin_schema.validate, manifest_schema()):
         out.append(
             Problem(
                 "manifest-schema",

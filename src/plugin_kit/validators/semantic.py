@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from plugin_kit.validators.hooks import hook_tables
 from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
@@ -59,25 +58,31 @@ def _version_problems(m: Manifest) -> list[Problem]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _spdx_ids() -> frozenset[str]:
-    """Lower-cased SPDX license and exception ids, from the list license-expression ships."""
-    from license_expression import get_license_index
-
-    keys = (
-        k
-        for e in get_license_index()
-        for k in [e.get("spdx_license_key"), *(e.get("other_spdx_license_keys") or [])]
-    )
-    return frozenset(k.lower() for k in keys if k)
+# One id, no operator: the common case, checked without importing license-expression.
+_ONE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*\Z")
+_REF = ("LicenseRef-", "DocumentRef-")
 
 
 def license_problem(expression: str) -> str | None:
     """Why `expression` is not a valid SPDX license expression, or None.
 
-    license-expression parses it; ids are looked up in its SPDX list directly, because building its
-    full SPDX Licensing object costs ~80 ms, which every install would pay.
+    A lone id is looked up directly; anything else is parsed by license-expression. Ids are
+    looked up in its SPDX list, frozen into compiled/spdx_ids.py by
+    scripts/gen_schema_validators.py (loading the list, or building license-expression's SPDX
+    Licensing object, would cost every validate, pack and install tens of milliseconds).
+    tests/format/test_compiled_schemas.py keeps the lone-id path's verdicts equal to the parser's.
     """
+    from plugin_kit.validators.compiled.spdx_ids import SPDX_IDS
+
+    if _ONE_ID.match(expression) and expression.lower() not in ("and", "or", "with"):
+        if expression.lower() in SPDX_IDS or expression.startswith(_REF):
+            return None
+        return f"unknown license id {expression!r}"
+    return parsed_license_problem(expression, SPDX_IDS)
+
+
+def parsed_license_problem(expression: str, ids: frozenset[str]) -> str | None:
+    """license-expression's parse of `expression`, its ids looked up in `ids`."""
     from license_expression import ExpressionError, Licensing
 
     licensing = Licensing()
@@ -85,13 +90,11 @@ def license_problem(expression: str) -> str | None:
         keys = licensing.license_keys(licensing.parse(expression, validate=False, strict=False))
     except ExpressionError as exc:
         return str(exc)
+    except IndexError:  # its parser's crash on an empty group such as "()"
+        return "empty parentheses"
     if not keys:
         return "empty expression"
-    unknown = [
-        k
-        for k in keys
-        if k.lower() not in _spdx_ids() and not k.startswith(("LicenseRef-", "DocumentRef-"))
-    ]
+    unknown = [k for k in keys if k.lower() not in ids and not k.startswith(_REF)]
     return f"unknown license id {unknown[0]!r}" if unknown else None
 
 
