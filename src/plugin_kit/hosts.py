@@ -67,7 +67,9 @@ class Host:
         """The user store as the host computes it."""
         env = os.environ if env is None else env
         var, fallback = self.user_store_base
-        # An empty XDG variable counts as unset (XDG Base Directory spec; plugin.rs does the same).
+        # An empty XDG variable counts as unset (XDG Base Directory spec). Yoi's plugin.rs
+        # `plugin_stores` takes an empty XDG_DATA_HOME as set (a relative yoi/plugins in its working
+        # folder): docs/installing.md says to leave it unset or non-empty.
         base = Path(env.get(var) or Path(env.get("HOME") or Path.home()) / fallback)
         return base / self.user_store_rel
 

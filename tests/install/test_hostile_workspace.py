@@ -177,3 +177,31 @@ def test_a_symlinked_workspace_store_is_never_written_through(
         r = plugin(*args, "--workspace", ws)
         assert r.code == 1 and "store-symlink" in r.err, (args, r.err)
     assert sorted(p.name for p in (elsewhere / ".insomnia" / "plugins").iterdir()) == before
+
+
+def test_an_archive_sha256_that_is_a_path_makes_the_lock_corrupt(
+    tmp_path: Path, plugin, make_archive
+) -> None:
+    """archive_sha256 names a file in the cache: a repository's lock cannot make it a path."""
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    store = workspace_store(ws)
+    sha = read_lock(store)["weather-tools"].archive_sha256
+    store.lock_path.write_text(store.lock_path.read_text().replace(sha, "../../../../etc/passwd"))
+    listed = plugin("list", "--workspace", ws)
+    assert listed.code == 0 and "lock-corrupt" in listed.out and "64 hex" in listed.out, listed.out
+
+
+def test_a_symlinked_store_lock_file_is_never_opened(tmp_path: Path, plugin, make_archive) -> None:
+    """A lock library may open the lock file with O_TRUNC, following links: a checkout's
+    `.store.lock` pointing at a file of yours must be refused before any lock is taken."""
+    ws = tmp_path / "repo"
+    _install_project(plugin, make_archive, ws)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    mutex = workspace_store(ws).mutex_path
+    mutex.unlink(missing_ok=True)
+    mutex.symlink_to(victim)
+    r = plugin("uninstall", "project:weather-tools", "--workspace", ws)
+    assert r.code == 1 and "store-symlink" in r.err, r.err
+    assert victim.read_text() == "keep me\n"

@@ -96,6 +96,19 @@ def test_single_grants_add_up_and_revoke_removes(yoi_env: dict[str, str]) -> Non
     assert resolve_enabled([pkg], env=yoi_env).plugins[0].status == "active"
 
 
+def test_a_revoke_that_matches_no_grant_is_refused_and_changes_nothing(
+    yoi_env: dict[str, str],
+) -> None:
+    """A near miss (no trailing slash) must not succeed while the grant stays in force."""
+    pkg = package(MANIFESTS["fs"])
+    plan, path = _enable(pkg, yoi_env, grants=["fs=/srv/a:read"])
+    before = path.read_bytes()
+    with pytest.raises(UsageError) as caught:
+        plan_enable(pkg, revoke=["fs=/srv/a:list"], env=yoi_env)
+    assert caught.value.rule == "grant-not-granted" and "/srv/a" in (caught.value.hint or "")
+    assert path.read_bytes() == before
+
+
 def test_reenabling_a_new_version_repins_and_keeps_grants(yoi_env: dict[str, str]) -> None:
     old = package(manifest(version="1.0.0", perms='{ kind = "external_write" }'))
     new = package(manifest(version="1.1.0", perms='{ kind = "external_write" }'))

@@ -59,8 +59,9 @@ def enable(
     is recorded (--yes skips the question; without a terminal and without --yes the command
     needs you: exit 4). Grants are recorded in your own plugins.toml, keyed by store,
     workspace path and content digest; a grant may narrow a request, never widen it.
-    Grants add up: a later --grant adds to what this version already holds (a disable keeps
-    them), --revoke takes an item back. Without any grant the plugin runs with none of its
+    Grants add up: a later --grant adds to what this version already holds (an Insomnia
+    disable keeps them; a Yoi disable removes the Profile entry and its grants), --revoke takes
+    an item back. Without any grant the plugin runs with none of its
     requested capabilities, and what it was not granted is listed.
 
     A Yoi package is enabled where Yoi's code reads it: a `[[plugins.enabled]]` entry pinned
@@ -112,8 +113,8 @@ def enable(
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def disable(ref: str, profile: str | None, workspace: Path | None, as_json: bool) -> None:
-    """Disable REF; its grants are kept for a later `plugin enable`. A Yoi package's entry is
-    removed from the Profile (the rest of the Profile is kept).
+    """Disable REF. An Insomnia plugin's grants are kept for a later `plugin enable`; a Yoi
+    package's entry, grants included, is removed from the Profile (the rest of it is kept).
 
     \b
     Examples:

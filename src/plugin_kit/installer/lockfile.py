@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -71,6 +72,9 @@ class LockEntry:
                 raise TypeError(f"{name} of {entry.id!r} is not a string")
         if not isinstance(entry.size, int) or isinstance(entry.size, bool):
             raise TypeError(f"size of {entry.id!r} is not an integer")
+        # It names a file in the cache (cache.kept_archive): never a path of the lock's choosing.
+        if not _SHA256.fullmatch(entry.archive_sha256):
+            raise TypeError(f"archive_sha256 of {entry.id!r} is not 64 hex digits")
         for name in ("source", "signature", "requested_capabilities"):
             if not isinstance(getattr(entry, name), dict):
                 raise TypeError(f"{name} of {entry.id!r} is not a table")
@@ -78,6 +82,7 @@ class LockEntry:
         if prev is not None and not (
             isinstance(prev, dict)
             and all(isinstance(prev.get(k), str) for k in _PREVIOUS_KEYS)
+            and _SHA256.fullmatch(prev["archive_sha256"])
             and isinstance(prev.get("install_id", ""), str)
         ):
             raise TypeError(f"previous of {entry.id!r} needs {', '.join(_PREVIOUS_KEYS)}")
@@ -105,6 +110,7 @@ _STR_FIELDS = (
     "host",
 )
 _PREVIOUS_KEYS = ("version", "content_digest", "archive_sha256")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def read_lock(store: Store) -> dict[str, LockEntry]:

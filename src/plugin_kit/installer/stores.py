@@ -288,10 +288,11 @@ class StoreTransaction:
 
 def _refuse_symlinked(store: Store) -> None:
     """A checkout could make .insomnia or .insomnia/plugins (.yoi, .yoi/plugins) a symlink to
-    any folder we may write."""
+    any folder we may write, or the store's lock file a symlink to a file the lock library would
+    open (some filelock versions open it with O_TRUNC, following links)."""
     if store.workspace is None:
         return
-    for path in (store.root.parent, store.root):
+    for path in (store.root.parent, store.root, store.mutex_path):
         if path.is_symlink():
             raise InstallError(
                 f"{path} is a symlink; refusing to write a store through it",

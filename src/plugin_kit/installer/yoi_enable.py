@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.errors import InstallError
+from plugin_kit.errors import InstallError, UsageError
 from plugin_kit.installer._fs import checkpoint, file_lock
 from plugin_kit.installer.paths import locks_dir
 from plugin_kit.installer.yoi_grants import Grant, GrantSet, parse_grant, requested_grants
@@ -186,6 +186,20 @@ def _as_grants(items: Iterable[str | Grant]) -> list[Grant]:
     return [parse_grant(i) if isinstance(i, str) else i for i in items]
 
 
+def _refuse_unknown_revokes(granted: GrantSet, removed: list[Grant]) -> None:
+    """A revoke must name a grant exactly as it stands: one that matches nothing would leave the
+    authority in place while the command succeeds (as for Insomnia, capabilities.revoke_grants)."""
+    have = granted.items()
+    for g in removed:
+        if g not in have:
+            now = "; ".join(x.spec for x in have)
+            raise UsageError(
+                f"{g.spec!r} is not granted, so it cannot be revoked",
+                rule="grant-not-granted",
+                hint=f"granted now: {now}" if now else "nothing is granted now",
+            )
+
+
 def plan_enable(
     package: YoiStorePackage,
     *,
@@ -208,6 +222,7 @@ def plan_enable(
     if grant_requested:
         wanted = [*requested_grants(package.manifest).items(), *wanted]
     removed = _as_grants(revoke)
+    _refuse_unknown_revokes(before.add(wanted), removed)
     after = before.add(wanted).remove(removed)
     previous = None
     if mine and (mine[0].get("version"), mine[0].get("digest")) != (
