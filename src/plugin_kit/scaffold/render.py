@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin_kit.errors import PluginKitError, UsageError
 from plugin_kit.hosts import get_host
+from plugin_kit.links import docs_url
 from plugin_kit.scaffold.pins import workflow_pins
 from plugin_kit.scaffold.templates import TemplateSource
 
@@ -39,6 +40,7 @@ def _context(template: TemplateSource, answers: Mapping[str, str]) -> dict[str, 
     context["cookiecutter"].update(
         _host_facts(str(context["cookiecutter"].get("_host", "insomnia")))
     )
+    context["cookiecutter"]["_authoring_docs"] = docs_url("authoring.md")
     context["cookiecutter"]["_repo_dir"] = str(template.path)
     context["cookiecutter"]["_template"] = template.spec
     context["cookiecutter"] = _literal(context["cookiecutter"], answers)
