@@ -30,20 +30,23 @@ _FUNCTION_HOME = settings(
 HOSTILE_KEY = "0\n"  # the old hand-written writer left this key bare: invalid TOML
 
 
+SHA = "ab" * 32  # archive_sha256 names a cache file: the lock accepts 64 hex digits only
+
+
 def _lock_entry(text: str, table: dict) -> LockEntry:
     return LockEntry(
         id=text,
         version=text,
         runtime=text,
         api=text,
-        archive_sha256=text,
+        archive_sha256=SHA,
         content_digest=text,
         size=7,
         installed_at=text,
         source={HOSTILE_KEY: text, **table},
         signature=dict(table),
         requested_capabilities={"secrets": [text], "nested": dict(table)},
-        previous={"version": text, "content_digest": text, "archive_sha256": text},
+        previous={"version": text, "content_digest": text, "archive_sha256": SHA},
     )
 
 
