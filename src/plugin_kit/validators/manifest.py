@@ -13,7 +13,7 @@ from typing import Any
 
 from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
-from plugin_kit.validators.problems import Problem, field_path, schema_message
+from plugin_kit.validators.problems import Problem, field_path, problems_error, schema_message
 from plugin_kit.validators.schemacheck import schema_errors
 
 __all__ = [
@@ -175,14 +175,7 @@ def parse_manifest(data: bytes, *, place: str = "plugin.toml") -> Manifest:
     """Parse and schema-check plugin.toml bytes; raise ValidationError listing every problem."""
     doc, problems = manifest_problems(data, place=place)
     if problems or doc is None:
-        first = problems[0]
-        raise ValidationError(
-            f"{len(problems)} problem(s) in {place}; first: {first}",
-            rule=first.rule,
-            place=f"{place}:{first.field}" if first.field else place,
-            hint=first.hint,
-            problems=problems,
-        )
+        raise problems_error(problems, place)
     return manifest_from_doc(doc)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Problem", "Severity", "field_path", "schema_message"]
+from plugin_kit.errors import ValidationError
+
+__all__ = ["Problem", "Severity", "field_path", "schema_message", "problems_error"]
 
 Severity = Literal["error", "warning"]
 
@@ -121,3 +123,15 @@ def schema_message(err: object) -> str:
     if kind in ("oneOf", "anyOf"):
         return "matches none of the allowed forms (see the hint)"
     return str(getattr(err, "message", err))
+
+
+def problems_error(problems: list[Problem], place: str) -> ValidationError:
+    """The one error for a manifest with problems: the count, the first one, and all of them."""
+    first = problems[0]
+    return ValidationError(
+        f"{len(problems)} problem(s) in {place}; first: {first}",
+        rule=first.rule,
+        place=f"{place}:{first.field}" if first.field else place,
+        hint=first.hint,
+        problems=problems,
+    )

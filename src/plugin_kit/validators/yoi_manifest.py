@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from plugin_kit.errors import ValidationError
 from plugin_kit.links import docs_url
 from plugin_kit.textsafe import visible
 from plugin_kit.validators.hostpaths import yoi_name_violation
-from plugin_kit.validators.problems import Problem, Severity
+from plugin_kit.validators.problems import Problem, Severity, problems_error
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
 
@@ -508,14 +507,7 @@ def parse_yoi_manifest(data: bytes, *, place: str = "plugin.toml") -> YoiManifes
     """Parse and check plugin.toml bytes; raise ValidationError listing every problem."""
     doc, problems = yoi_manifest_problems(data, place=place)
     if problems or doc is None:
-        first = problems[0]
-        raise ValidationError(
-            f"{len(problems)} problem(s) in {place}; first: {first}",
-            rule=first.rule,
-            place=f"{place}:{first.field}" if first.field else place,
-            hint=first.hint,
-            problems=problems,
-        )
+        raise problems_error(problems, place)
     return yoi_manifest_from_doc(doc)
 
 
