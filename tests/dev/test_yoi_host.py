@@ -3,17 +3,34 @@ the host's limits (host and relaxed), and failures that leave the component serv
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
 from dev.yoi_components import core_wat, yoi_project
 
 from plugin_kit.dev.adapters.base import HostOptions
+from plugin_kit.dev.component_limits import HOST_LIMITS
 from plugin_kit.dev.session import DevEvent, DevSession, Probe
 from plugin_kit.errors import DevError
 
-TOOLS = ("greet", "noop", "read", "fetch", "spin", "trap", "big", "long", "work")
+TOOLS = (
+    "greet",
+    "noop",
+    "read",
+    "dir",
+    "put",
+    "fetch",
+    "spin",
+    "trap",
+    "big",
+    "long",
+    "work",
+    "mem",
+)
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"], "path_prefixes": ["/v1/"]}
 
 
@@ -257,6 +274,87 @@ def test_a_relaxed_endless_loop_still_ends(tmp_path, sessions):
     assert err.value.rule == "yoi-fuel-exhausted"
 
 
+def test_a_memory_grow_past_the_host_limit_traps_as_in_yoi(tmp_path, sessions):
+    """Yoi traps a failed grow (trap_on_grow_failure); the component below ignores memory.grow's
+    answer, so it would go on in a store that only answers -1."""
+    root = tool_project(tmp_path)
+    over = {"pad": "x" * 40}  # 51 bytes of input: 4 + 51 pages = 3 604 480 bytes
+    session, event = sessions(root, Probe("mem", over))
+    error = event.probe["call"]["error"]
+    assert (error["rule"], error["place"]) == ("yoi-limit-memory-bytes", "export call")
+    assert error["message"] == ("memory_bytes: memory.grow asked for 3604480 bytes of memory; "
+                                "the host allows 2097152 (1507328 over)")  # fmt: skip
+    plugin = session.host.current.plugin
+    assert plugin.call("mem", {}).output == {"summary": "hello", "content": "{}"}  # 6 pages: within
+    _, relaxed = sessions(root, Probe("mem", over), limits="relaxed")
+    assert relaxed.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(over)}
+
+
+def test_a_component_without_memory_grow_runs_as_built(tmp_path):
+    from plugin_kit.components.build import build_component
+    from plugin_kit.dev.component_memory import guard_memory_grow
+
+    root = tool_project(tmp_path)
+    wat = root / "src" / "component.wat"
+    wat.write_text(wat.read_text().replace("(memory.grow (local.get $in))", "(i32.const 0)"))
+    built = build_component(wat, root / "wit", "tool", tmp_path / "c.wasm")
+    data = Path(built.output).read_bytes()
+    assert guard_memory_grow(data, 2 << 20) is data
+
+
+def test_a_call_stuck_in_wasm_is_stopped_at_the_hosts_timeout(tmp_path, sessions):
+    """Fuel stops an endless loop first under the host's limits; given fuel that outlasts the
+    second (as on a machine slow enough, or in a Yoi with more fuel), the timeout stops it."""
+    session, _ = sessions(tool_project(tmp_path))
+    plugin = session.host.current.plugin
+    plugin.limits = dataclasses.replace(plugin.limits, fuel=10**15)
+    with pytest.raises(DevError) as err:
+        plugin.call("spin", {})
+    assert (err.value.rule, err.value.place) == ("yoi-limit-timeout", "export call")
+    assert err.value.message.startswith("timeout: stopped after ")
+    assert "ms of wall-clock time; the host allows 1000 (" in err.value.message
+    assert plugin.call("greet", {}).output["summary"] == "hello"  # a new call, a new deadline
+
+
+def slow_write(plugin, pipe: Path) -> tuple[object, list[bytes]]:
+    """fs.write to the FIFO `pipe`, whose reader comes 1.2 s later: the write waits for it (in Yoi
+    too), so the call takes longer than the host's second without spending fuel. The call's
+    result or error, and what the reader got."""
+    received: list[bytes] = []
+    reader = threading.Timer(1.2, lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    try:
+        return plugin.call("put", {"path": pipe.name, "content": "late"}), received
+    except DevError as err:
+        return err, received
+    finally:
+        reader.join(10)
+        if reader.is_alive():  # the call never opened the pipe: let the reader go
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+            reader.join()
+
+
+def test_a_slow_host_call_breaks_the_timeout(tmp_path, sessions):
+    granted = tmp_path / "granted"
+    granted.mkdir()
+    os.mkfifo(granted / "pipe")
+    session, _ = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
+                          grants=(f"fs={granted}:write",))  # fmt: skip
+    plugin = session.host.current.plugin
+    relaxed, received = slow_write(plugin, granted / "pipe")
+    assert received == [b"late"]
+    assert json.loads(relaxed.output["content"]) == {"path": "pipe", "bytes_written": 4}
+    assert [b["limit"] for b in relaxed.limits] == ["timeout"]
+    assert relaxed.limits[0]["message"].startswith("timeout: ran ")
+    # The host's limits, but the three core instances wasm-tools links an importing component as.
+    plugin.limits = dataclasses.replace(HOST_LIMITS, instances=3)
+    error, received = slow_write(plugin, granted / "pipe")
+    assert received == [b"late"]
+    assert isinstance(error, DevError), error
+    assert (error.rule, error.place) == ("yoi-limit-timeout", "export call")
+    assert error.message.startswith("timeout: ")
+
+
 def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
     root = tool_project(tmp_path)
     session, first = sessions(root, Probe("greet", {}))
@@ -304,7 +402,6 @@ def test_the_dev_hosts_limits_are_the_preflights() -> None:
     """One source of the host's numbers: `--limits host` enforces what `plugin validate`'s
     pre-flight checks (components/runtime.py) and a component file's size limit (hosts.py)."""
     from plugin_kit.components.runtime import YOI_LIMITS
-    from plugin_kit.dev.component_limits import HOST_LIMITS
     from plugin_kit.hosts import YOI
 
     pairs = {"input_bytes": "max_input_bytes", "output_bytes": "max_output_bytes",
@@ -313,6 +410,7 @@ def test_the_dev_hosts_limits_are_the_preflights() -> None:
                   *pairs):  # fmt: skip
         assert getattr(HOST_LIMITS, limit) == getattr(YOI_LIMITS, pairs.get(limit, limit)), limit
     assert HOST_LIMITS.component_bytes == YOI.limits.max_file_size == 8 << 20
+    assert HOST_LIMITS.timeout == YOI_LIMITS.timeout_seconds * 1000 == 1000
     assert (HOST_LIMITS.memory_bytes, HOST_LIMITS.fuel) == (2 << 20, 5_000_000)
 
 
