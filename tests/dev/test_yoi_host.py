@@ -88,17 +88,28 @@ def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions)
     assert content_digest(records, YOI) == event.digest
 
 
-@pytest.fixture
-def fs_plugin(tmp_path, sessions):
+def fs_tool(tmp_path: Path, sessions, operations: str):
+    """A component importing fs, granted `operations` on tmp_path/granted: notes/today.txt, and a
+    link `escape` to tmp_path, which holds secret.txt outside the root."""
     granted = tmp_path / "granted"
     (granted / "notes").mkdir(parents=True)
     (granted / "notes" / "today.txt").write_text("inside the root\n")
     (tmp_path / "secret.txt").write_text("outside the root\n")
     (granted / "escape").symlink_to(tmp_path)
     session, event = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
-                              grants=(f"fs={granted}:read",))  # fmt: skip
+                              grants=(f"fs={granted}:{operations}",))  # fmt: skip
     assert event.event == "reloaded", event.error
     return session.host.current.plugin
+
+
+def files_under(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink() and "plugin" not in p.relative_to(folder).parts}  # fmt: skip
+
+
+@pytest.fixture
+def fs_plugin(tmp_path, sessions):
+    return fs_tool(tmp_path, sessions, "read")
 
 
 def test_fs_read_inside_a_granted_root_works(fs_plugin):
@@ -123,6 +134,66 @@ def test_fs_operation_not_granted_is_denied(tmp_path, sessions):
     with pytest.raises(DevError, match="no matching operation grant") as err:
         session.host.current.plugin.call("read", {"path": "x"})
     assert err.value.rule == "yoi-grant-denied"
+
+
+def test_fs_write_inside_a_granted_root_writes_the_file(tmp_path, sessions):
+    plugin = fs_tool(tmp_path, sessions, "list,write")
+    for path, text in (
+        ("notes/new.txt", "written by the component"),
+        ("notes/today.txt", "replaced"),
+    ):
+        result = plugin.call("put", {"path": path, "content": text})
+        assert json.loads(result.output["content"]) == {"path": path, "bytes_written": len(text)}
+    assert files_under(tmp_path) == {"granted/notes/new.txt": "written by the component",
+                                     "granted/notes/today.txt": "replaced", "secret.txt": "outside the root\n"}  # fmt: skip
+    listed = json.loads(plugin.call("dir", {"path": "notes"}).output["content"])
+    assert listed == {"path": "notes", "truncated": False, "entries": [
+        {"name": "new.txt", "kind": "file"}, {"name": "today.txt", "kind": "file"}]}  # fmt: skip
+
+
+def test_fs_list_inside_a_granted_root_works(tmp_path, sessions):
+    plugin = fs_tool(tmp_path, sessions, "list")
+    listed = json.loads(plugin.call("dir", {"path": "."}).output["content"])
+    assert listed["entries"] == [
+        {"name": "escape", "kind": "symlink"},
+        {"name": "notes", "kind": "dir"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["../escaped.txt", "escape/escaped.txt", "escape", "notes", "ABSOLUTE", "notes/../../x"]
+)
+def test_fs_write_outside_the_granted_root_is_denied(tmp_path, sessions, path):
+    plugin = fs_tool(tmp_path, sessions, "read,list,write")
+    before = files_under(tmp_path)
+    path = str(tmp_path / "escaped.txt") if path == "ABSOLUTE" else path
+    with pytest.raises(DevError) as err:
+        plugin.call("put", {"path": path, "content": "should not land"})
+    assert (err.value.rule, err.value.place) == ("yoi-grant-denied", "host_api.fs write")
+    assert files_under(tmp_path) == before
+    assert (tmp_path / "granted" / "escape").is_symlink()
+
+
+@pytest.mark.parametrize("path", ["..", "escape", "escape/", "/", "notes/../.."])
+def test_fs_list_outside_the_granted_root_is_denied(tmp_path, sessions, path):
+    plugin = fs_tool(tmp_path, sessions, "read,list,write")
+    with pytest.raises(DevError) as err:
+        plugin.call("dir", {"path": path})
+    assert (err.value.rule, err.value.place) == ("yoi-grant-denied", "host_api.fs list")
+
+
+@pytest.mark.parametrize(
+    ("operations", "tool", "arguments"),
+    [("read,list", "put", {"path": "notes/new.txt", "content": "x"}),
+     ("read,write", "dir", {"path": "notes"})],
+)  # fmt: skip
+def test_fs_write_or_list_not_granted_is_denied(tmp_path, sessions, operations, tool, arguments):
+    plugin = fs_tool(tmp_path, sessions, operations)
+    before = files_under(tmp_path)
+    with pytest.raises(DevError, match="no matching operation grant") as err:
+        plugin.call(tool, arguments)
+    assert err.value.rule == "yoi-grant-denied"
+    assert files_under(tmp_path) == before
 
 
 def test_fs_without_any_grant_is_denied_on_every_call(tmp_path, sessions):
