@@ -68,7 +68,7 @@ def test_tool_call_returns_the_components_output(tmp_path, sessions):
     assert event.offers["world"] == "yoi:plugin/tool@1.0.0"
     assert [t["name"] for t in event.offers["tools"]] == list(TOOLS)
     assert event.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(arguments)}
-    assert event.offers["limits"] == {"name": "host", "would_break": []}
+    assert event.offers["limits"] == {"name": "host", "would_break": [], "memory_grow": "guarded"}
 
 
 def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions):
@@ -370,7 +370,31 @@ def test_a_component_without_memory_grow_runs_as_built(tmp_path):
     wat.write_text(wat.read_text().replace("(memory.grow (local.get $in))", "(i32.const 0)"))
     built = build_component(wat, root / "wit", "tool", tmp_path / "c.wasm")
     data = Path(built.output).read_bytes()
-    assert guard_memory_grow(data, 2 << 20) is data
+    same, done = guard_memory_grow(data, 2 << 20)
+    assert (same is data, done) == (True, "no memory.grow")
+
+
+def test_the_guard_goes_into_each_32_bit_memorys_module():
+    """Core modules of one component: a 64-bit memory's (left as it is: its grow takes an i64),
+    an empty one, and one whose memory is imported."""
+    import subprocess
+
+    from wasmtime import wat2wasm
+
+    from plugin_kit.components.build import wasm_tools_executable
+    from plugin_kit.dev.component_memory import guard_memory_grow
+
+    text = """(component
+      (core module $wide (memory i64 1) (func (drop (memory.grow (i64.const 1)))))
+      (core module $empty)
+      (core module $lent (import "x" "m" (memory 1)) (func (drop (memory.grow (i32.const 1))))))"""
+    data, done = guard_memory_grow(bytes(wat2wasm(text)), 2 << 20)
+    assert done == "guarded (not a module with a 64-bit memory)"
+    printed = subprocess.run([wasm_tools_executable(), "print", "-"], input=data,
+                             capture_output=True, text=False, check=True).stdout.decode()  # fmt: skip
+    wide, lent = printed.split("(core module $lent")
+    assert "call $yoi_dev_memory_grow" not in wide and "memory.grow" in wide
+    assert lent.count("call $yoi_dev_memory_grow") == 1 and "(func $yoi_dev_memory_grow" in lent
 
 
 def test_a_call_stuck_in_wasm_is_stopped_at_the_hosts_timeout(tmp_path, sessions):

@@ -35,48 +35,63 @@ _GUARD_WAT = """(func ${guard} (param $pages i32) (result i32) (local $want i64)
 """
 _MODULE = re.compile(r"(\s*)\(core module\b")
 _GROW = re.compile(r"\s*memory\.grow\s*")  # memory 0; the printer names any other memory
+_MEMORY64 = re.compile(r"\(memory\b.*\bi64\b")
 _FAULT = re.compile(r"memory fault at wasm address (0x[0-9a-fA-F]+)")
 
 
-def guard_memory_grow(data: bytes, limit: int) -> bytes:
-    """`data` with every `memory.grow` of memory 0 trapping past `limit` bytes. `data` itself when
-    it has no `memory.grow`, or when wasm-tools cannot print it (the compile then says why)."""
+def guard_memory_grow(data: bytes, limit: int) -> tuple[bytes, str]:
+    """`data` with every `memory.grow` of memory 0 trapping past `limit` bytes, and what was done:
+    `guarded`, `no memory.grow`, or `not guarded: WHY` (then `data` itself, whose grows the store
+    answers with -1; a component wasm-tools cannot print is left for the compile to refuse)."""
     exe = wasm_tools_executable()
     try:
         proc = subprocess.run([exe, "print", "-"], input=data, capture_output=True, timeout=60,
                               check=False)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return data
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return data, f"not guarded: wasm-tools print failed: {exc}"
     text = proc.stdout.decode("utf-8", "replace")
-    if proc.returncode != 0 or "memory.grow" not in text:
-        return data
+    if proc.returncode != 0:
+        return data, "not guarded: wasm-tools cannot print the component"
+    if "memory.grow" not in text:
+        return data, "no memory.grow"
+    guarded, skipped = _rewrite(text, limit)
+    if guarded == text:
+        return data, f"not guarded: {skipped}"
     from wasmtime import WasmtimeError, wat2wasm
 
     try:
-        return bytes(wat2wasm(_rewrite(text, limit)))
-    except WasmtimeError:
-        return data  # a 64-bit memory's grow takes an i64: left to the store's limit
+        return bytes(wat2wasm(guarded)), "guarded" + (f" (not {skipped})" if skipped else "")
+    except WasmtimeError as exc:
+        return data, f"not guarded: {str(exc).splitlines()[0]}"
 
 
-def _rewrite(text: str, limit: int) -> str:
+def _rewrite(text: str, limit: int) -> tuple[str, str]:
     """The printed component with each core module's `memory.grow` calling the guard, which is
-    appended to that module (the last function, so no function index moves)."""
+    appended to that module (the last function, so no function index moves); and which modules
+    were left as they are (a 64-bit memory grows by an i64). Core modules do not nest."""
     out: list[str] = []
-    modules: list[tuple[str, list[bool]]] = []  # indent, [uses the guard]
+    module: list[str] | None = None
+    indent, skipped = "", ""
     for line in text.splitlines(keepends=True):
-        opened = _MODULE.match(line)
-        if opened:
-            modules.append((opened[1], [False]))
-        elif modules and line.rstrip("\n") == modules[-1][0] + ")":
-            indent, used = modules.pop()
-            if used[0]:
+        if module is None:
+            opened = _MODULE.match(line)
+            if opened and line.count("(") > line.count(")"):  # not a one-line empty module
+                module, indent = [], opened[1]
+            out.append(line)
+        elif line.rstrip("\n") == indent + ")":
+            grows = [i for i, m in enumerate(module) if _GROW.fullmatch(m.rstrip("\n"))]
+            if grows and any(_MEMORY64.search(m) for m in module):
+                skipped = "a module with a 64-bit memory"
+            elif grows:
+                for i in grows:
+                    module[i] = module[i].replace("memory.grow", f"call ${GUARD}")
                 guard = _GUARD_WAT.format(guard=GUARD, limit=limit)
-                out += [f"{indent}  {g}\n" for g in guard.splitlines()]
-        elif modules and _GROW.fullmatch(line.rstrip("\n")):
-            modules[-1][1][0] = True
-            line = line.replace("memory.grow", f"call ${GUARD}")
-        out.append(line)
-    return "".join(out)
+                module += [f"{indent}  {g}\n" for g in guard.splitlines()]
+            out += [*module, line]
+            module = None
+        else:
+            module.append(line)
+    return "".join(out), skipped
 
 
 def grow_break(message: str, limit: int) -> LimitBreak | None:

@@ -330,7 +330,9 @@ def _capabilities(apis: HostApis, imported: set[str]) -> CapabilityReport:
     return CapabilityReport(items=items)
 
 
-def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[LimitBreak], set[str]]:
+def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, dict[str, object], set[str]]:
+    """The compiled component, what its limits report says (the host limits it would break and,
+    under the host's, whether its memory.grow is guarded), and the host APIs it imports."""
     import wasmtime
     from wasmtime import component as wc
 
@@ -344,8 +346,9 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[Limit
     if breaks and limits.enforced:
         every = "component breaks the host's limits: " + "; ".join(b.message for b in breaks)
         raise breaks[0].error(f"runtime.component {rel}", every)
+    report: dict[str, object] = {"name": limits.name, "would_break": [b.to_dict() for b in breaks]}
     if limits.enforced and limits.memory_bytes:
-        data = guard_memory_grow(data, limits.memory_bytes)
+        data, report["memory_grow"] = guard_memory_grow(data, limits.memory_bytes)
     try:
         component = wc.Component(engine(), data)
     except wasmtime.WasmtimeError as exc:
@@ -363,7 +366,7 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[Limit
         raise DevError(f"component does not implement {world or 'a known world'}: missing {missing}",
                        rule="yoi-world-mismatch", place="runtime.world",
                        hint="Build against the WIT of runtime.world: " + ", ".join(WORLD_EXPORTS))  # fmt: skip
-    return component, breaks, {IMPORTS[i] for i in imports}
+    return component, report, {IMPORTS[i] for i in imports}
 
 
 def load(ctx: LoadContext) -> ComponentPlugin:
@@ -371,7 +374,7 @@ def load(ctx: LoadContext) -> ComponentPlugin:
     (the instance world also starts)."""
     options = ctx.options
     limits = LIMITS[options.limits]
-    component, breaks, imported = _compile(ctx, limits)
+    component, limits_report, imported = _compile(ctx, limits)
     grants = (
         parse_component_grants(list(options.grants), ctx.manifest)
         if options.grants
@@ -384,7 +387,7 @@ def load(ctx: LoadContext) -> ComponentPlugin:
         "world": m.world,
         "component": m.runtime_section.get("component"),
         "host_apis": apis.report(imported),
-        "limits": {"name": limits.name, "would_break": [b.to_dict() for b in breaks]},
+        "limits": limits_report,
         "ingresses": [i.get("name") for i in m.raw.get("ingresses", [])],
     }
     kw: dict[str, Any] = dict(runtime=m.runtime, tools=tools, hooks=HookSet(),
