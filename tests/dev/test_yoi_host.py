@@ -411,6 +411,24 @@ def test_a_call_stuck_in_wasm_is_stopped_at_the_hosts_timeout(tmp_path, sessions
     assert plugin.call("greet", {}).output["summary"] == "hello"  # a new call, a new deadline
 
 
+def test_an_ingress_event_past_the_timeout_fails_the_instance(tmp_path, sessions):
+    """Yoi fails an instance whose ingress dispatch took longer than its second."""
+    wat = core_wat("instance").replace(
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin)',
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin) (loop $l (br $l))',
+    )
+    root = yoi_project(tmp_path / "plugin", wat, world="instance", ingresses=("chat",))
+    session, event = sessions(root)
+    plugin = session.host.current.plugin
+    plugin.limits = dataclasses.replace(plugin.limits, fuel=10**15)
+    with pytest.raises(DevError) as err:
+        plugin.drive_event({"payload": {}})
+    assert (err.value.rule, err.value.place) == ("yoi-limit-timeout", "export handle-ingress")
+    with pytest.raises(DevError) as err:
+        plugin.call("greet", {})
+    assert err.value.rule == "yoi-instance-failed"
+
+
 def slow_write(plugin, pipe: Path) -> tuple[object, list[bytes]]:
     """fs.write to the FIFO `pipe`, whose reader comes 1.2 s later: the write waits for it (in Yoi
     too), so the call takes longer than the host's second without spending fuel. The call's
