@@ -156,12 +156,14 @@ def refresh(names: tuple[str, ...], allow_expired: bool, as_json: bool) -> None:
             results.append({"name": name, "ok": False, "error": err.to_dict()})
             if not as_json:
                 info(f"{name}: [{err.rule}] {err.message}")
+    worst = max(failed, key=lambda f: f.exit_code) if failed else None
     if as_json:
-        emit_json({"ok": not failed, "catalogs": results})
-    if failed:
-        worst = max(failed, key=lambda f: f.exit_code)
-        if as_json:
+        emit_json(
+            {"ok": not failed, "catalogs": results, **({"error": worst.to_dict()} if worst else {})}
+        )
+        if worst:
             raise click.exceptions.Exit(worst.exit_code)
+    if worst:
         raise worst
 
 

@@ -66,7 +66,12 @@ def validate(
             echo(line, err=True)
     _annotate(report, notes, path)
     if as_json:
-        emit_json(report.to_dict())
+        doc = report.to_dict()
+        if not report.ok:  # the `error` object every command's failure has, as `ok` says
+            from plugin_kit.validators.problems import problems_error
+
+            doc |= {"ok": False, "error": problems_error(report.problems, str(path)).to_dict()}
+        emit_json(doc)
     else:
         for p in [*report.problems, *report.warnings]:
             for line in _lines(p):

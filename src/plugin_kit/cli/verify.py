@@ -12,7 +12,7 @@ import click
 
 from plugin_kit.cli._complete import complete_refs_or_files
 from plugin_kit.cli._output import echo, emit_json
-from plugin_kit.errors import UsageError
+from plugin_kit.errors import UsageError, VerificationError
 
 
 def _public_key(pubkey: str | None, pubkey_file: Path | None):  # type: ignore[no-untyped-def]
@@ -153,30 +153,34 @@ def _is_file_target(target: str, workspace: Path | None) -> bool:
 
 def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: bool) -> None:
     """Store mode: re-hash store files and cache trees against plugins.lock (exit 3 on a mismatch)."""
-    from plugin_kit.errors import VerificationError
     from plugin_kit.installer.manage import verify_installed
 
     report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_)
-    if as_json:
-        emit_json(report.to_dict())
-    else:
-        if not report.checked and not report.problems:
-            echo("nothing installed to verify (both stores are empty)")
-        for item in report.checked:
-            echo(f"checked {item['ref']} {item['version']}")
-        for p in report.problems:
-            echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
-            if p.get("repair"):
-                echo(f"  repair: {p['repair']}", err=True)
-    if not report.ok:
-        if as_json:
-            raise click.exceptions.Exit(VerificationError.exit_code)
-        repairable = any(p.get("repair") for p in report.problems)
-        raise VerificationError(
-            f"{len(report.problems)} problem(s) in the stores",
-            rule="verify-store",
-            hint="run the repair lines above: `plugin install --force` fetches, verifies and"
-            " places the copy again, keeping its grants"
-            if repairable
-            else "see the lines above",
-        )
+    failed = None if report.ok else _store_problems_error(report.problems)
+    if as_json:  # the report, and on failure the `error` object every command's failure has
+        emit_json({**report.to_dict(), **({"error": failed.to_dict()} if failed else {})})
+        if failed:
+            raise click.exceptions.Exit(failed.exit_code)
+        return
+    if not report.checked and not report.problems:
+        echo("nothing installed to verify (both stores are empty)")
+    for item in report.checked:
+        echo(f"checked {item['ref']} {item['version']}")
+    for p in report.problems:
+        echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
+        if p.get("repair"):
+            echo(f"  repair: {p['repair']}", err=True)
+    if failed:
+        raise failed
+
+
+def _store_problems_error(problems: list[dict]) -> VerificationError:
+    repairable = any(p.get("repair") for p in problems)
+    return VerificationError(
+        f"{len(problems)} problem(s) in the stores",
+        rule="verify-store",
+        hint="run each problem's repair line: `plugin install --force` fetches, verifies and"
+        " places the copy again, keeping its grants"
+        if repairable
+        else "see each problem",
+    )
