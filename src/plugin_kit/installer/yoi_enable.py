@@ -39,12 +39,16 @@ from plugin_kit.installer.paths import locks_dir
 from plugin_kit.installer.yoi_grants import Grant, GrantSet, parse_grant, requested_grants
 from plugin_kit.installer.yoi_profiles import (
     ProfileTarget,
+    checked_dumps,
+    child_table,
+    editing,
     locate_profile,
     parse_for_edit,
     read_config,
     read_profile_artifact,
     registry_update,
     write_config,
+    written_inline,
 )
 from plugin_kit.installer.yoi_status import (
     YoiPluginStatus,
@@ -258,6 +262,7 @@ class _Doc:
     path: Path
     data: Any = None
     toml: bool = True
+    text: str = ""  # as read (line numbers for errors)
 
     @classmethod
     def load(cls, path: Path) -> _Doc:
@@ -266,8 +271,8 @@ class _Doc:
             return cls(path, cls._new(toml), toml)
         text = read_config(path)
         if not toml:
-            return cls(path, json.loads(text), toml)
-        return cls(path, parse_for_edit(text, path), toml)
+            return cls(path, json.loads(text), toml, text)
+        return cls(path, parse_for_edit(text, path), toml, text)
 
     @staticmethod
     def _new(toml: bool) -> Any:
@@ -281,6 +286,14 @@ class _Doc:
         doc.add(tomlkit.nl())
         return doc
 
+    def editing(self, key: str) -> Any:
+        """Edits of the top-level `key`: what tomlkit cannot do is refused naming its line."""
+        return editing(self.path, self.text, key)
+
+    def inline(self, key: str) -> bool:
+        """New tables under the top-level `key` go inline (it is written inline or dotted)."""
+        return self.toml and written_inline(self.data, key)
+
     def table(self) -> Any:
         if not self.toml:
             return {}
@@ -292,12 +305,9 @@ class _Doc:
         """`entry` as this document writes it: a table holding arrays of inline tables in TOML."""
         if not self.toml:
             return dict(entry)
+        if inline:  # into an `enabled = [...]` array or an inline table written by hand
+            return child_table(entry, inline=True)
         import tomlkit
-
-        if inline:  # into an `enabled = [...]` array written by hand
-            table = tomlkit.inline_table()
-            table.update(entry)
-            return table
 
         out = tomlkit.table()
         for key, value in entry.items():
@@ -306,9 +316,7 @@ class _Doc:
             elif isinstance(value, list) and value and isinstance(value[0], Mapping):
                 arr = tomlkit.array()
                 for v in value:
-                    row = tomlkit.inline_table()
-                    row.update(v)
-                    arr.append(row)
+                    arr.append(child_table(v, inline=True))
                 value = arr.multiline(True)
             out[key] = value
         return out
@@ -320,14 +328,13 @@ class _Doc:
         if "enabled" not in plugins:
             import tomlkit
 
-            plugins["enabled"] = tomlkit.aot() if self.toml else []
+            fresh = tomlkit.array() if self.inline("plugins") else tomlkit.aot()
+            plugins["enabled"] = fresh if self.toml else []
         return plugins["enabled"]
 
     def dumps(self) -> bytes:
         if self.toml:
-            import tomlkit
-
-            return tomlkit.dumps(self.data).encode("utf-8")
+            return checked_dumps(self.data, self.path, self.text)
         return (json.dumps(self.data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -337,17 +344,27 @@ def _is_aot(value: Any) -> bool:
     return isinstance(value, AoT)
 
 
+def _is_inline(value: Any) -> bool:
+    from tomlkit.items import InlineTable
+
+    return isinstance(value, InlineTable)
+
+
 def _set_entry(doc: _Doc, entry: dict[str, Any]) -> None:
     enabled = doc.enabled()
     at = [i for i, e in enumerate(enabled) if isinstance(e, Mapping) and e.get("id") == entry["id"]]
     for i in reversed(at[1:]):  # one entry per package; its position and `config` stay
         del enabled[i]
-    new = doc.item(entry, inline=doc.toml and not _is_aot(enabled))
+    inline = doc.toml and not _is_aot(enabled)
     if not at:
-        enabled.append(new)
+        enabled.append(doc.item(entry, inline=inline))
         return
+    mine = enabled[at[0]]
     for key in ("id", "version", "digest", "surfaces", "grants"):
-        enabled[at[0]][key] = new[key]
+        value = entry[key]
+        if isinstance(value, Mapping):  # a table the user wrote inline stays inline
+            value = doc.item(value, inline=inline or _is_inline(mine.get(key)))
+        mine[key] = value
 
 
 def _set_switch(doc: _Doc) -> None:
@@ -358,7 +375,7 @@ def _set_switch(doc: _Doc) -> None:
     if not isinstance(data.get("feature"), Mapping):
         data["feature"] = doc.table()
     if not isinstance(data["feature"].get("plugins"), Mapping):
-        data["feature"]["plugins"] = doc.item({"enabled": True})
+        data["feature"]["plugins"] = doc.item({"enabled": True}, inline=doc.inline("feature"))
     data["feature"]["plugins"]["enabled"] = True
 
 
@@ -398,8 +415,10 @@ def _check(doc: _Doc) -> None:
 def _edited(path: Path, entry: dict[str, Any]) -> _Doc:
     """The Profile at `path` with `entry` set and the switch on, checked; nothing written."""
     doc = _Doc.load(path)
-    _set_entry(doc, entry)
-    _set_switch(doc)
+    with doc.editing("plugins"):
+        _set_entry(doc, entry)
+    with doc.editing("feature"):
+        _set_switch(doc)
     _check(doc)
     return doc
 
@@ -436,24 +455,26 @@ def plan_disable(
     return DisablePlan(target, reference, found)
 
 
+def _remove_entries(doc: _Doc, reference: str) -> list[int]:
+    enabled = doc.enabled()
+    at = [i for i, e in enumerate(enabled) if isinstance(e, Mapping) and e.get("id") == reference]
+    for i in reversed(at):
+        del enabled[i]
+    if not enabled:  # an empty array of tables would be written as `plugins.enabled = []`
+        del doc.data["plugins"]["enabled"]
+    if not doc.data["plugins"]:
+        del doc.data["plugins"]
+    return at
+
+
 def apply_disable(plan: DisablePlan) -> int:
     """Remove `reference`'s entries (and only them); returns how many were removed."""
     if not plan.found:
         return 0
     with _lock():
         doc = _Doc.load(plan.profile.artifact)
-        enabled = doc.enabled()
-        at = [
-            i
-            for i, e in enumerate(enabled)
-            if isinstance(e, Mapping) and e.get("id") == plan.reference
-        ]
-        for i in reversed(at):
-            del enabled[i]
-        if not enabled:  # an empty array of tables would be written as `plugins.enabled = []`
-            del doc.data["plugins"]["enabled"]
-        if not doc.data["plugins"]:
-            del doc.data["plugins"]
+        with doc.editing("plugins"):
+            at = _remove_entries(doc, plan.reference)
         if at:
             write_config(doc.path, doc.dumps())
     return len(at)
