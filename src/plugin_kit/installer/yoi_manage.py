@@ -19,8 +19,8 @@ from plugin_kit.errors import PluginKitError
 from plugin_kit.hosts import YOI
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit
+from plugin_kit.installer.installed import remove_installed, same_install
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
-from plugin_kit.installer.manage import remove_installed, same_install
 from plugin_kit.installer.stores import Store, store_transaction
 from plugin_kit.installer.yoi_enable import (
     DisablePlan,
