@@ -446,9 +446,8 @@ def _upgrade_one(
             digest=installed.content_digest,
             previous_digest=entry.content_digest,
         )
-        return UpgradeResult(
-            ref, entry.version, installed.version, "upgraded", note="grants carried over"
-        )
+        note = "; ".join(["grants carried over", *installed.notes])
+        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note=note)
     if installed.waiting:  # Yoi: the store keeps the old package, the Profile its pin
         return UpgradeResult(ref, entry.version, installed.version, "needs-grant",
                              installed.grown or [],

@@ -10,7 +10,7 @@ and `PluginGrantConfig`; crates/manifest/src/config.rs `FeatureConfigPartial`):
     id = "user:example.echo"          # source-qualified
     version = "1.0.0"                 # exact
     digest = "sha256:<hex>"
-    surfaces = ["tool", "wasm"]       # the manifest's declared surfaces
+    surfaces = ["tool", "wasm"]       # the declared surfaces (a list narrowed by hand is kept)
 
     [plugins.enabled.grants]          # bound to the same id, version and digest
     id = "user:example.echo"
@@ -51,6 +51,7 @@ from plugin_kit.installer.yoi_profiles import (
     written_inline,
 )
 from plugin_kit.installer.yoi_status import (
+    SURFACE_ORDER,
     YoiPluginStatus,
     YoiStorePackage,
     declared_surfaces,
@@ -140,6 +141,7 @@ class EnablePlan:
             "revoked": [g.label for g in self.revoked],
             "previous": list(self.previous) if self.previous else None,
             "switch": self.switch,
+            "notes": list(self.notes),
             "predicted": self.predicted.to_dict() if self.predicted else None,
             "lines": self.lines(),
         }
@@ -204,6 +206,46 @@ def _refuse_unknown_revokes(granted: GrantSet, removed: list[Grant]) -> None:
             )
 
 
+def _kept_surfaces(
+    target: ProfileTarget,
+    entry: Mapping[str, Any] | None,
+    package: YoiStorePackage,
+    known: Mapping[str, Sequence[str]] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(surfaces to write, notes). plugin.rs `PluginEnablementConfig.surfaces`: omitted or
+    empty selects every declared surface, a list selects those. A list that is every surface
+    the pinned version declares (what `enable` writes) follows the new version; a list
+    narrowed by hand is kept, less the surfaces the new version no longer declares (Yoi
+    would reject the entry for them); if none is left the enable is refused (an empty list
+    would select them all)."""
+    declared = declared_surfaces(package.manifest)
+    listed = entry.get("surfaces") if entry else None
+    if not listed or not isinstance(listed, list):
+        return declared, ()
+    pinned = entry.get("digest") if entry else None
+    was = {package.digest: declared, **(known or {})}.get(str(pinned), declared)
+    if set(listed) in (set(was), set(declared)):
+        return declared, ()
+    kept = tuple(s for s in SURFACE_ORDER if s in listed and s in declared)
+    dropped = sorted({str(s) for s in listed} - set(declared))
+    version = package.manifest.version
+    if not kept:
+        raise InstallError(
+            f"the Profile narrows {package.reference} to surfaces {version} does not declare:"
+            f" {', '.join(dropped)}",
+            rule="yoi-surfaces-gone",
+            place=f"{target.artifact}:plugins.enabled[id={package.reference}].surfaces",
+            hint=f"{version} declares {', '.join(declared) or 'none'}: edit that `surfaces` list,"
+            f" or `plugin disable {package.reference}` then `plugin enable {package.reference}`"
+            " to select them all.",
+        )
+    notes = [f"keep surfaces {', '.join(kept)} (narrowed in the Profile; declared: "
+             f"{', '.join(declared)})"]  # fmt: skip
+    if dropped:
+        notes.append(f"drop surfaces {', '.join(dropped)} ({version} no longer declares them)")
+    return kept, tuple(notes)
+
+
 def plan_enable(
     package: YoiStorePackage,
     *,
@@ -212,12 +254,15 @@ def plan_enable(
     grants: Sequence[str | Grant] = (),
     revoke: Sequence[str | Grant] = (),
     env: Mapping[str, str] | None = None,
+    known_surfaces: Mapping[str, Sequence[str]] | None = None,
 ) -> EnablePlan:
     """What enabling `package` in the Profile `profile` (or the default) will write; writes nothing.
 
     Grants already in the Profile for this package are kept (re-bound to this version and
     digest); `grant_requested` adds what the manifest requests, `grants` add one each
-    (`KIND=VALUE`, see yoi_grants.py) and `revoke` removes."""
+    (`KIND=VALUE`, see yoi_grants.py) and `revoke` removes. A `surfaces` list narrowed by
+    hand is kept (`_kept_surfaces`); `known_surfaces` maps digests of other versions to the
+    surfaces they declare (from the store's lock), to tell a narrowed list from a full one."""
     target = locate_profile(profile, env=env)
     doc = _current(target)
     mine = [e for e in enabled_entries(doc) if e.get("id") == package.reference]
@@ -237,16 +282,17 @@ def plan_enable(
     notes = (
         (f"remove {len(mine) - 1} more entries for {package.reference}",) if len(mine) > 1 else ()
     )
+    surfaces, kept = _kept_surfaces(target, mine[0] if mine else None, package, known_surfaces)
     plan = EnablePlan(
         target,
         package,
-        declared_surfaces(package.manifest),
+        surfaces,
         after,
         added=tuple(g for g in after.items() if g not in before.items()),
         revoked=tuple(g for g in before.items() if g not in after.items()),
         previous=previous,
         switch=_switch_change(doc),
-        notes=notes,
+        notes=(*kept, *notes),
     )
     _edited(target.artifact, plan.entry())  # a Profile the host would refuse stops here
     return replace(plan, predicted=yoi_statuses([plan.entry()], [package])[0])
