@@ -96,7 +96,8 @@ def upgrade(
     Yoi runs only the package its store holds, checked against the pinned digest: a Yoi
     version asking for more keeps the old package in the store and the old pin (needs-grant;
     `plugin enable` then pins and swaps it in), one asking for no more is swapped in and
-    re-pinned with the same grants.
+    every registered Profile pinning it is re-pinned with its own grants and surfaces.
+    --host picks between the same id installed for both hosts.
 
     \b
     Examples:
