@@ -35,6 +35,7 @@ class Recorder(ThreadingHTTPServer):
         self.seen: list[dict] = []
         self.reply: tuple[int, list[tuple[str, str]], bytes] = (200, [], b"")
         self.release = threading.Event()  # a handler told to hang waits for this
+        self.drip = 0.0  # seconds between the body's bytes (0: all at once)
 
     @property
     def url(self) -> str:
@@ -57,7 +58,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not server.drip:
+            self.wfile.write(body)
+            return
+        for byte in body:  # one byte at a time, each well within a socket time-out
+            if server.release.wait(server.drip):
+                return
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
@@ -204,6 +212,14 @@ def test_an_upstream_that_does_not_answer_in_time_fails_the_call(server, plugin_
     with pytest.raises(DevError, match="timed out") as err:
         plugin.call("fetch", {"method": "GET", "url": FORECAST})
     assert err.value.rule == "yoi-host-call-failed"
+
+
+def test_the_time_out_holds_for_the_whole_request_not_each_read(server, plugin_with):
+    server.reply = (200, [], b"x" * 200)
+    server.drip = 0.05  # 200 bytes, 10 s in all; no single read waits long
+    plugin = plugin_with(server.url, timeout=0.5)
+    with pytest.raises(DevError, match="timed out"):
+        plugin.call("fetch", {"method": "GET", "url": FORECAST})
 
 
 def test_an_upstream_that_is_not_listening_fails_the_call(plugin_with):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -199,14 +200,18 @@ class Upstream:
     def forward(
         self, method: str, url: str, headers: Sequence[tuple[str, str]], body: str | None
     ) -> dict[str, Any]:
-        """Send one checked, granted request here; the response as the host bounds it."""
+        """Send one checked, granted request here; the response as the host bounds it. The time-out
+        holds for the whole request, as reqwest's does: each socket wait gets what is left of it."""
         import http.client
 
         parts = urlsplit(url)
         target = self.base_path + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # safe_url: no query
-        conn = self._connect(shown)
+        end = time.monotonic() + self.timeout
+        conn = None
         try:
+            conn = self._connect(shown, end)
+            sock = conn.sock  # the response reads from it after conn lets go of it
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             conn.putheader("Host", parts.netloc)  # the target the component asked for
             if not any(n.lower() == "user-agent" for n, _ in headers):
@@ -216,30 +221,49 @@ class Upstream:
             data = body.encode() if body is not None else None
             if data is not None:
                 conn.putheader("Content-Length", str(len(data)))
+            sock.settimeout(_left(end))
             conn.endheaders(data)
+            sock.settimeout(_left(end))
             response = conn.getresponse()  # a redirect is answered as it is, never followed
-            content = response.read(RESPONSE_MAX_BODY + 1)
+            content = b""
+            while len(content) <= RESPONSE_MAX_BODY and not response.isclosed():
+                sock.settimeout(_left(end))
+                chunk = response.read1(min(16 * KiB, RESPONSE_MAX_BODY + 1 - len(content)))
+                if not chunk:
+                    break
+                content += chunk
             return _response(response.status, response.getheaders(), content)
         except TimeoutError as exc:
             raise _failed(f"request to {shown} timed out (upstream {self.url})") from exc
         except (OSError, http.client.HTTPException) as exc:
             raise _failed(f"request to {shown} failed: {exc} (upstream {self.url})") from exc
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
-    def _connect(self, shown: str) -> Any:
+    def _connect(self, shown: str, end: float) -> Any:
         import http.client
 
         last: OSError | None = None
         for address in self.addresses:
-            conn = http.client.HTTPConnection(address, self.port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(address, self.port, timeout=_left(end))
             try:
                 conn.connect()
                 return conn
+            except TimeoutError:
+                conn.close()
+                raise
             except OSError as exc:
                 conn.close()
                 last = exc
         raise _failed(f"request to {shown} failed: upstream {self.url} is not answering ({last})")
+
+
+def _left(end: float) -> float:
+    left = end - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the request time-out is spent")
+    return left
 
 
 def parse_upstream(text: str, *, timeout: float = REQUEST_TIMEOUT) -> Upstream:
