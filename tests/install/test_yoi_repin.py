@@ -54,11 +54,8 @@ def _narrow(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def installed(plugin, make_yoi_archive):
-    first = make_yoi_archive("request+websocket", "1.0.0")
-    r = plugin("install", first.path, "--sha256", first.sha256, "--yes")
-    assert r.code == 0, r.err
-    return first
+def installed(install_yoi_file):
+    return install_yoi_file("request+websocket")
 
 
 # --- every Profile that enables the package is re-pinned ---------------------------------------
