@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._complete import complete_refs_or_files
+from plugin_kit.cli._options import ref_host_option
 from plugin_kit.cli._output import echo, emit_json
 from plugin_kit.errors import UsageError, VerificationError
 
@@ -80,6 +81,7 @@ def verify_signature(
     type=click.Path(path_type=Path, file_okay=False),
     help="Store mode: the workspace whose store to check (default: current folder).",
 )
+@ref_host_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def verify(
     target: str | None,
@@ -89,6 +91,7 @@ def verify(
     ignore_missing: bool,
     all_: bool,
     workspace: Path | None,
+    ref_host: str | None,
     as_json: bool,
 ) -> None:
     """Check FILE's prehashed minisign signature (FILE.minisig) with a pinned public key.
@@ -105,17 +108,18 @@ def verify(
       plugin verify catalog/extensions.json --pubkey-file catalog.pub --json
       plugin verify --all
       plugin verify project:weather-tools --json
+      plugin verify weather-tools --host yoi
     """
     if pubkey or pubkey_file:
         verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
         return
-    if (not target and not all_) or (target and _is_file_target(target, workspace)):
+    if (not target and not all_) or (target and _is_file_target(target, workspace, ref_host)):
         raise UsageError(  # a file needs a key
             "pass --pubkey RW... or --pubkey-file F to check a signature, or REF / --all to check stores",
             rule="verify.no-key",
             hint="the public key comes from the publisher (release notes, catalog), never from the same download",
         )
-    verify_stores(target, all_, workspace, as_json)
+    verify_stores(target, all_, workspace, as_json, ref_host)
 
 
 def _looks_like_path(target: str) -> bool:
@@ -126,7 +130,7 @@ def _looks_like_path(target: str) -> bool:
     return "/" in target or target.startswith((".", "~")) or host_for_name(target) is not None
 
 
-def _is_file_target(target: str, workspace: Path | None) -> bool:
+def _is_file_target(target: str, workspace: Path | None, host: str | None = None) -> bool:
     """Is TARGET (given without a key) a file rather than an installed reference?
 
     A name that looks like a path is a path; an installed reference is a reference, even
@@ -138,7 +142,7 @@ def _is_file_target(target: str, workspace: Path | None) -> bool:
     if _looks_like_path(target):
         return True
     try:
-        resolve_ref(target, workspace or Path.cwd())
+        resolve_ref(target, workspace or Path.cwd(), host)
     except InstallError:
         return Path(target).is_file()  # not installed: a file here is what was meant
     if Path(target).is_file():
@@ -151,11 +155,13 @@ def _is_file_target(target: str, workspace: Path | None) -> bool:
     return False
 
 
-def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: bool) -> None:
+def verify_stores(
+    ref: str | None, all_: bool, workspace: Path | None, as_json: bool, host: str | None = None
+) -> None:
     """Store mode: re-hash store files and cache trees against plugins.lock (exit 3 on a mismatch)."""
     from plugin_kit.installer.manage import verify_installed
 
-    report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_)
+    report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_, host=host)
     failed = None if report.ok else _store_problems_error(report.problems)
     if as_json:  # the report, and on failure the `error` object every command's failure has
         emit_json({**report.to_dict(), **({"error": failed.to_dict()} if failed else {})})
