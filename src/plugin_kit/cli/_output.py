@@ -35,6 +35,17 @@ def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
+def emit_report(report: dict[str, Any], failed: PluginKitError | None) -> None:
+    """Under --json, a command whose report is its result (validate, verify --all, catalog
+    refresh): when it failed, `ok` is false and the `error` object every failure has is added,
+    and the command ends with that error's exit code."""
+    if failed is None:
+        emit_json(report)
+        return
+    emit_json({**report, "ok": False, "error": failed.to_dict()})
+    raise click.exceptions.Exit(failed.exit_code)
+
+
 def emit_json_line(obj: Any) -> None:
     click.echo(json.dumps(obj, sort_keys=True, default=str))
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from plugin_kit.cli._complete import complete_catalogs
-from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, info
+from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, emit_report, info
 from plugin_kit.errors import PluginKitError
 
 
@@ -158,12 +158,8 @@ def refresh(names: tuple[str, ...], allow_expired: bool, as_json: bool) -> None:
                 info(f"{name}: [{err.rule}] {err.message}")
     worst = max(failed, key=lambda f: f.exit_code) if failed else None
     if as_json:
-        emit_json(
-            {"ok": not failed, "catalogs": results, **({"error": worst.to_dict()} if worst else {})}
-        )
-        if worst:
-            raise click.exceptions.Exit(worst.exit_code)
-    if worst:
+        emit_report({"catalogs": results}, worst)
+    elif worst:
         raise worst
 
 

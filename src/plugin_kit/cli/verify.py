@@ -12,7 +12,7 @@ import click
 
 from plugin_kit.cli._complete import complete_refs_or_files
 from plugin_kit.cli._options import ref_host_option
-from plugin_kit.cli._output import echo, emit_json
+from plugin_kit.cli._output import echo, emit_json, emit_report
 from plugin_kit.errors import UsageError, VerificationError
 
 
@@ -163,10 +163,8 @@ def verify_stores(
 
     report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_, host=host)
     failed = None if report.ok else _store_problems_error(report.problems)
-    if as_json:  # the report, and on failure the `error` object every command's failure has
-        emit_json({**report.to_dict(), **({"error": failed.to_dict()} if failed else {})})
-        if failed:
-            raise click.exceptions.Exit(failed.exit_code)
+    if as_json:
+        emit_report(report.to_dict(), failed)
         return
     if not report.checked and not report.problems:
         echo("nothing installed to verify (both stores are empty)")
