@@ -36,6 +36,7 @@ from plugin_kit.dev.component_limits import (
     size_break,
 )
 from plugin_kit.dev.component_memory import grow_break, guard_memory_grow
+from plugin_kit.dev.component_profile import profile_grants
 from plugin_kit.dev.component_timeout import NEVER, Watchdog
 from plugin_kit.dev.hooksfile import HookSet
 from plugin_kit.dev.policy import CapabilityReport, Enforcement
@@ -369,24 +370,30 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, dict[str, 
     return component, report, {IMPORTS[i] for i in imports}
 
 
+def _grants(ctx: LoadContext) -> tuple[ComponentGrants, str]:
+    """--grant items when there are any (only them); otherwise what Yoi's Profile grants, read
+    again on every load so a `plugin enable` between saves applies at the next reload."""
+    if ctx.options.grants:
+        return parse_component_grants(list(ctx.options.grants), ctx.manifest), "from --grant"
+    return profile_grants(ctx.manifest.id, ctx.workspace, selector=ctx.options.profile,
+                          env=ctx.environ)  # fmt: skip
+
+
 def load(ctx: LoadContext) -> ComponentPlugin:
     """Compile the component, check its imports, exports and size against the host, then link it
     (the instance world also starts)."""
     options = ctx.options
     limits = LIMITS[options.limits]
     component, limits_report, imported = _compile(ctx, limits)
-    grants = (
-        parse_component_grants(list(options.grants), ctx.manifest)
-        if options.grants
-        else ComponentGrants()
-    )
-    apis = HostApis(ctx.manifest, grants, options.fixtures)
+    grants, grants_source = _grants(ctx)
+    apis = HostApis(ctx.manifest, grants, options.fixtures, options.upstream)
     m = ctx.manifest
     tools = [ToolInfo(t["name"], t.get("description", ""), t.get("input_schema")) for t in m.tools]
     details: dict[str, object] = {
         "world": m.world,
         "component": m.runtime_section.get("component"),
         "host_apis": apis.report(imported),
+        "grants_source": grants_source,
         "limits": limits_report,
         "ingresses": [i.get("name") for i in m.raw.get("ingresses", [])],
     }
