@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from dev.yoi_components import core_wat, yoi_project
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_limits import HOST_LIMITS
@@ -395,8 +397,15 @@ def test_a_table_grow_past_the_host_limit_traps_as_in_yoi(tmp_path, sessions):
     assert "table_grow" not in relaxed.offers["limits"]
 
 
-def test_a_guarded_table_grow_in_a_module_without_memory_traps_past_the_limit():
-    """With no memory to fault in, the guard cannot say how many elements were asked for."""
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(0, 256), more=st.integers(0, 2**32 - 1), memory=st.booleans())
+@example(size=1, more=255, memory=False)  # exactly at the limit
+@example(size=1, more=256, memory=True)  # one past it
+@example(size=256, more=2**32 - 1, memory=True)  # past what an address can carry
+def test_a_guarded_table_grow_traps_exactly_past_the_limit(size, more, memory):
+    """From any size within the limit, a grow to at most 256 elements answers the old size and
+    one past it traps with the count asked for; with no memory to fault in, the guard cannot
+    read it out and says "at least" (as it does past what an address can carry)."""
     import wasmtime
     from wasmtime import component as wc
     from wasmtime import wat2wasm
@@ -404,8 +413,8 @@ def test_a_guarded_table_grow_in_a_module_without_memory_traps_past_the_limit():
     from plugin_kit.dev.adapters.component import _store, engine
     from plugin_kit.dev.component_grow import grow_break, guard_grows
 
-    text = """(component
-      (core module $m (table 1 funcref)
+    text = f"""(component
+      (core module $m (table {size} funcref) {"(memory 1)" if memory else ""}
         (func (export "g") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0))))
       (core instance $i (instantiate $m))
       (func (export "g") (param "n" u32) (result s32) (canon lift (core func $i "g"))))"""
@@ -413,14 +422,18 @@ def test_a_guarded_table_grow_in_a_module_without_memory_traps_past_the_limit():
     assert done == {"memory_grow": "no memory.grow", "table_grow": "guarded"}
     store = _store(HOST_LIMITS)
     grow = wc.Linker(engine()).instantiate(store, wc.Component(engine(), data)).get_func(store, "g")
-    assert grow(store, 255) == 1  # the old size: 256 elements are within
-    grow.post_return(store)
+    if size + more <= 256:
+        assert grow(store, more) == size
+        return
     with pytest.raises((wasmtime.Trap, wasmtime.WasmtimeError)) as trap:
-        grow(store, 1)
+        grow(store, more)
     found = grow_break(str(trap.value), 2 << 20, 256)
     assert found is not None and found.rule == "yoi-limit-table-elements"
-    assert found.message == ("table_elements: table.grow asked for at least 257 table elements; "
-                             "the host allows 256 (1 over)")  # fmt: skip
+    exact = memory and size + more < 2**31 - 1
+    said = "asked for" if exact else "asked for at least"
+    needed = size + more if exact else (257 if not memory else 2**31 - 1)
+    assert found.message == (f"table_elements: table.grow {said} {needed} table elements; "
+                             f"the host allows 256 ({needed - 256} over)")  # fmt: skip
 
 
 def test_the_table_guard_takes_each_grown_tables_type():

@@ -10,8 +10,8 @@ to that module, and every `table.grow` a guard for its table (with the table's r
 Within the limit a guard grows as before; past it, it reads a byte no memory the limits allow
 holds, which traps, and wasmtime's trap message carries that address ("memory fault at wasm
 address 0x..."): the memory guard reads at the size asked for, the table guard at 0x80000000 plus
-the elements asked for, so the report says how far over (a module without a 32-bit memory has
-nothing to read: its table guard just traps). The copy is printed with `wasm-tools print`,
+the elements asked for (capped below 2**31), so the report says how far over (a module without a
+32-bit memory has nothing to read: its table guard just traps, and says "at least"). The copy is printed with `wasm-tools print`,
 rewritten, and parsed back in-process; the package and the cache keep the author's bytes.
 """
 
@@ -190,8 +190,8 @@ def grow_break(message: str, memory_bytes: int, table_elements: int) -> LimitBre
                           said="memory.grow asked for")  # fmt: skip
     if TABLE_GUARD not in message:
         return None
-    if address is not None and address >= _TABLE_MARK:
-        return LimitBreak("table_elements", address - _TABLE_MARK, table_elements,
-                          said="table.grow asked for")  # fmt: skip
-    return LimitBreak("table_elements", table_elements + 1, table_elements,
-                      said="table.grow asked for at least")  # fmt: skip
+    asked = address - _TABLE_MARK if address is not None and address >= _TABLE_MARK else None
+    if asked is None or asked >= _TABLE_MARK - 1:  # no memory to read, or past what it can say
+        return LimitBreak("table_elements", max(asked or 0, table_elements + 1), table_elements,
+                          said="table.grow asked for at least")  # fmt: skip
+    return LimitBreak("table_elements", asked, table_elements, said="table.grow asked for")
