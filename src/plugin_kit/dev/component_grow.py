@@ -11,8 +11,9 @@ Within the limit a guard grows as before; past it, it reads a byte no memory the
 holds, which traps, and wasmtime's trap message carries that address ("memory fault at wasm
 address 0x..."): the memory guard reads at the size asked for, the table guard at 0x80000000 plus
 the elements asked for (capped below 2**31), so the report says how far over (a module without a
-32-bit memory has nothing to read: its table guard just traps, and says "at least"). The copy is printed with `wasm-tools print`,
-rewritten, and parsed back in-process; the package and the cache keep the author's bytes.
+32-bit memory has nothing to read: its table guard just traps, and the report says "at least").
+The copy is printed with `wasm-tools print`, rewritten, and parsed back in-process; the package
+and the cache keep the author's bytes.
 """
 
 from __future__ import annotations
