@@ -155,7 +155,7 @@ def _in_process(code: str, runs: int) -> float:
 def bench_cost(work: Path, runs: int) -> list[str]:
     """Per-byte: the same tar stream (our archive, decompressed) through our writer, the pinned
     library (our parameters) and the zstd CLI at level 3. Fixed: a three-file `plugin pack`."""
-    from plugin_kit.packer.writer import ZSTD_LEVEL
+    from plugin_kit.packer.writer import ZSTD_LEVEL, ZSTD_WORKERS
 
     tree, archive = work / "l" / "tree", next((work / "l" / "out").glob("*.insomnia-plugin"))
     stream = work / "stream.tar"
@@ -167,9 +167,9 @@ def bench_cost(work: Path, runs: int) -> list[str]:
         f"root = Path('{tree}')\nfiles = collect_files(root, load_project_manifest(root, INSOMNIA), host=INSOMNIA)\n"
         "out = open('/dev/null', 'wb')\ndef run(): write_archive(files, out)", runs)  # fmt: skip
     lib = _in_process(
-        "import os, zstandard\n"
+        "import zstandard\n"
         f"data = open('{stream}', 'rb').read()\n"
-        f"c = zstandard.ZstdCompressor(level={ZSTD_LEVEL}, threads=max(1, min(4, os.cpu_count() or 1)),"
+        f"c = zstandard.ZstdCompressor(level={ZSTD_LEVEL}, threads={ZSTD_WORKERS},"
         " write_checksum=True, write_content_size=True, write_dict_id=False)\n"
         "def run(): c.compress(data)", runs)  # fmt: skip
     cli = measure(f"zstd -{ZSTD_LEVEL} -q -c {stream} > /dev/null", runs)[0]

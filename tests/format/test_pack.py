@@ -96,6 +96,39 @@ def test_worker_count_does_not_change_bytes(make_plugin, tmp_path: Path) -> None
     assert results[0] == results[1] == results[2]
 
 
+def test_reader_thread_batches_give_the_serial_archive(make_plugin) -> None:
+    """The reader thread hands files over in batches of up to CHUNK bytes: many small files in
+    one batch, a file split across batches. The archive must be the serial tar stream, compressed
+    at once with the same parameters, and the digest that of each file hashed whole."""
+    import io
+    import random
+
+    import zstandard
+
+    from plugin_kit.content.digest import CHUNK, FileRecord, content_digest
+    from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
+    from plugin_kit.packer.writer import ZSTD_LEVEL, write_archive
+
+    rng = random.Random(3)
+    sizes = [0, 1, 511, 512, 513, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5]
+    extra = {f"d/s{i:03d}.bin": rng.randbytes(rng.choice(sizes[:5])) for i in range(300)}
+    extra |= {f"e/b{n}.bin": rng.randbytes(n) for n in sizes}
+    files = collect_files(make_plugin(files=extra))
+    out = io.BytesIO()
+    sha, size, digest = write_archive(files, out)
+    stream, records = io.BytesIO(), []
+    for f in files:
+        data = f.source.read_bytes()
+        stream.write(file_header(f.path, f.mode, f.size) + data + padding(f.size))
+        records.append(FileRecord(f.path, f.mode, f.size, hashlib.sha256(data).digest()))
+    stream.write(end_of_archive(stream.tell()))
+    params = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=1, write_checksum=True,
+                                      write_content_size=True, write_dict_id=False)  # fmt: skip
+    assert out.getvalue() == params.compress(stream.getvalue())
+    assert (sha, size) == (hashlib.sha256(out.getvalue()).hexdigest(), len(out.getvalue()))
+    assert digest == content_digest(records)
+
+
 # The archive of a fixed tree, as the serial writer made it before the reader thread (the bytes
 # depend only on the tree and the pinned zstandard wheel: a change here breaks reproducibility).
 PINNED_SHA256 = "5d1a39d005b1d8c4c95edb9d422b66787888ff35fbdd29dfd411066b40b7c0f6"
@@ -275,8 +308,9 @@ def test_a_file_that_shrinks_on_the_reader_thread_is_refused(make_plugin, tmp_pa
 
     root = make_plugin()
     out = tmp_path / "out"
-    # Larger than the reader thread can have read ahead (writer._AHEAD chunks): it is still reading
-    # README.md when the first file is done.
+    # Larger than the reader thread can have read ahead (the batch it builds, writer._AHEAD batches
+    # queued and the one being packed, each up to CHUNK bytes): it is still reading README.md when
+    # the first file is done.
     (root / "README.md").write_bytes(os.urandom(7 << 20))
 
     def shrink(done: int, total: int) -> None:  # plugin.toml is packed; README.md comes later

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -192,3 +193,45 @@ def test_every_ustar_name_the_writer_writes_passes_the_path_rules(path: str) -> 
         while name.startswith("./"):
             name = name[2:]
         assert path_violation(name) is None, name
+
+
+@given(
+    payload=st.binary(max_size=3000)
+    | st.integers(0, 3 << 20).map(lambda n: random.Random(n).randbytes(n)),
+    reads=st.lists(st.integers(1, (1 << 20) + 700), min_size=1, max_size=12),
+)
+@SETTINGS
+def test_stream_reads_are_the_decompressed_bytes_in_order(payload: bytes, reads: list) -> None:
+    """The reader's decompressed stream returns exactly min(n, what is left) bytes per read, in
+    order, whether a read is served from what the last one left over, whole, or joined."""
+    import io
+
+    from plugin_kit.packer.reader import _Stream
+    from plugin_kit.validators.limits import Limits
+
+    stream = _Stream(io.BytesIO(compress(payload)), Limits.unlimited_for(4 << 20))
+    pos = 0
+    for n in reads:
+        got = stream.read(n)
+        assert got == payload[pos : pos + n]
+        pos += len(got)
+    assert stream.read(len(payload) + 1) == payload[pos:]
+
+
+def test_members_of_chunk_sizes_extract_exactly(tmp_path: Path) -> None:
+    """Members written straight to their file descriptors, chunk by chunk (also with fsync)."""
+    from plugin_kit.content.digest import CHUNK
+
+    sizes = [CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5, 3]
+    blobs = {f"d/m{i}.bin": os.urandom(n) for i, n in enumerate(sizes)}
+    blobs["hooks.toml"] = HOOKS
+    body = [member("plugin.toml", MANIFEST)]
+    body += [member(p, blobs[p]) for p in sorted(blobs, key=lambda p: p.encode())]
+    archive = tmp_path / "a.insomnia-plugin"
+    archive.write_bytes(compress(tar(*body)))
+    from plugin_kit.validators.limits import Limits
+
+    for durable in (False, True):
+        dest = tmp_path / f"x{durable}"
+        extract_archive(archive, dest, limits=Limits.unlimited_for(8 << 20), durable=durable)
+        assert {p: (dest / p).read_bytes() for p in blobs} == blobs

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -147,7 +148,11 @@ class _Stream:
                 break
             parts.append(data)
             have += len(data)
-        joined = b"".join(parts)
+        # A chunk read with nothing left over (the common case for members' data) is not copied.
+        joined = parts[1] if len(parts) == 2 and not parts[0] else b"".join(parts)
+        if len(joined) <= n:
+            self._buf = b""
+            return joined
         self._buf = joined[n:]
         return joined[:n]
 
@@ -479,6 +484,14 @@ def _open_new(root: str, rel: str, mode: int, made: set[str]) -> int:
     return fd
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until all of `data` is written (no buffered file object per member: chunks are
+    already large, and most members are one chunk)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class _Tree:
     """A new folder the reader's pass writes each member into as it is checked (the sink)."""
 
@@ -488,11 +501,12 @@ class _Tree:
     @contextmanager
     def __call__(self, member: Member) -> Iterator[Write]:
         fd = _open_new(self.root, member.path, member.mode, self.made)
-        with os.fdopen(fd, "wb") as out:
-            yield out.write
+        try:
+            yield partial(_write_all, fd)
             if self.durable:
-                out.flush()
-                os.fsync(out.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def sync_folders(self) -> None:
         if self.durable:

@@ -4,9 +4,11 @@ The host's container comes from packer/formats.py; this module also holds the .i
 writer (`write_archive`), whose bytes depend only on the files' paths, contents and exec bits, and on the pinned zstandard wheel:
 headers are normalised (tarformat.py), order is fixed (collect.archive_order) and the compression
 parameters below never change. Multi-threaded zstd gives the same bytes for any worker count >= 1
-(research/archive.md, 2.4), so the worker count follows the machine without changing the output.
-A reader thread reads and hashes the files while the packing thread feeds the compressor; the
-bytes and their order are those of a serial read (tests/format/test_pack.py pins an archive).
+(research/archive.md, 2.4); the default is one worker, as the zstd CLI's: a second one was no
+faster on two cores (the packing and reader threads need the other) and holds ~23 MiB more of
+the compressor's buffers (docs/performance.md, "Pack and read"). A reader thread reads and
+hashes the files while the packing thread feeds the compressor; the bytes and their order are
+those of a serial read (tests/format/test_pack.py pins an archive and the serial stream).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import queue
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,9 +35,10 @@ from plugin_kit.packer.tarformat import end_of_archive, file_header, padding
 from plugin_kit.validators.limits import LIMIT_RULES, Limits
 from plugin_kit.validators.problems import Problem
 
-__all__ = ["PackResult", "pack", "write_archive", "HashingSink", "ZSTD_LEVEL"]
+__all__ = ["PackResult", "pack", "write_archive", "HashingSink", "ZSTD_LEVEL", "ZSTD_WORKERS"]
 
 ZSTD_LEVEL = 3
+ZSTD_WORKERS = 1  # the default worker count (module docstring)
 
 
 @dataclass
@@ -77,7 +81,7 @@ def _tar_size(files: Sequence[SourceFile], headers: Sequence[bytes]) -> int:
     return n + len(end_of_archive(n))
 
 
-_AHEAD = 1  # chunks the reader thread may hold ready (peak RSS: one more chunk than a serial read)
+_AHEAD = 1  # batches of up to CHUNK bytes queued (peak RSS: this, the one built, the one packed)
 
 
 def _changed(src: SourceFile, how: str) -> PackError:
@@ -95,7 +99,11 @@ def _put(q: queue.Queue[object], stop: threading.Event, item: object) -> None:
 
 def _read_files(files: Sequence[SourceFile], q: queue.Queue[object], stop: threading.Event) -> None:
     """The reader thread: each file's chunks, then its FileRecord (sha256 computed here, while
-    the compressor works on the chunks before); an exception is handed over, not raised."""
+    the compressor works on the chunks before), handed over in batches of up to CHUNK bytes
+    (one hand-over per file cost more than the thread saved on small files); an exception is
+    handed over after the items before it, not raised."""
+    batch: list[object] = []
+    size = 0
     try:
         for src in files:
             h, seen = hashlib.sha256(), 0
@@ -105,12 +113,17 @@ def _read_files(files: Sequence[SourceFile], q: queue.Queue[object], stop: threa
                 while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
                     h.update(chunk)
                     seen += len(chunk)
-                    _put(q, stop, chunk)
+                    if size + len(chunk) > CHUNK and batch:
+                        _put(q, stop, batch)
+                        batch, size = [], 0
+                    batch.append(chunk)
+                    size += len(chunk)
             if seen != src.size:
                 raise _changed(src, "shrank")
-            _put(q, stop, FileRecord(src.path, src.mode, src.size, h.digest()))
+            batch.append(FileRecord(src.path, src.mode, src.size, h.digest()))
     except BaseException as exc:  # noqa: BLE001 - re-raised in the packing thread
-        _put(q, stop, exc)
+        batch.append(exc)
+    _put(q, stop, batch)
 
 
 @contextmanager
@@ -122,9 +135,12 @@ def _read_ahead(files: Sequence[SourceFile]) -> Iterator[Callable[[], object]]:
     stop = threading.Event()
     worker = threading.Thread(target=_read_files, args=(files, q, stop), daemon=True)
     worker.start()
+    items: deque[object] = deque()
 
     def take() -> object:
-        item = q.get()
+        while not items:
+            items.extend(q.get())  # type: ignore[arg-type]
+        item = items.popleft()
         if isinstance(item, BaseException):
             raise item
         return item
@@ -147,10 +163,15 @@ def write_archive(
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[str, int, str]:
-    """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest)."""
+    (
+        """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest).
+
+    `threads` is zstd's worker count (>= 1; the bytes are the same for any), one by default."""
+        ""
+    )
     import zstandard
 
-    workers = threads if threads is not None else max(1, min(4, os.cpu_count() or 1))
+    workers = threads if threads is not None else ZSTD_WORKERS
     params = zstandard.ZstdCompressor(
         level=ZSTD_LEVEL,
         threads=workers,
