@@ -96,10 +96,11 @@ def test_worker_count_does_not_change_bytes(make_plugin, tmp_path: Path) -> None
     assert results[0] == results[1] == results[2]
 
 
-def test_reader_thread_batches_give_the_serial_archive(make_plugin) -> None:
-    """The reader thread hands files over in batches of up to CHUNK bytes: many small files in
-    one batch, a file split across batches. The archive must be the serial tar stream, compressed
-    at once with the same parameters, and the digest that of each file hashed whole."""
+def test_reused_read_buffer_gives_the_serial_archive(make_plugin) -> None:
+    """The writer reads every file through one reused CHUNK buffer (small files, a file split
+    over several fills, sizes at the buffer's edge). The archive must be the tar stream made
+    from each file read whole, compressed at once with the same parameters, and the digest that
+    of each file hashed whole."""
     import io
     import random
 
@@ -303,14 +304,11 @@ def test_interrupted_pack_leaves_no_partial_file(make_plugin, tmp_path: Path) ->
     assert list(out.iterdir()) == []
 
 
-def test_a_file_that_shrinks_on_the_reader_thread_is_refused(make_plugin, tmp_path: Path) -> None:
+def test_a_file_that_shrinks_while_packing_is_refused(make_plugin, tmp_path: Path) -> None:
     import threading
 
     root = make_plugin()
     out = tmp_path / "out"
-    # Larger than the reader thread can have read ahead (the batch it builds, writer._AHEAD batches
-    # queued and the one being packed, each up to CHUNK bytes): it is still reading README.md when
-    # the first file is done.
     (root / "README.md").write_bytes(os.urandom(7 << 20))
 
     def shrink(done: int, total: int) -> None:  # plugin.toml is packed; README.md comes later

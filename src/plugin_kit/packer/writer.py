@@ -4,23 +4,19 @@ The host's container comes from packer/formats.py; this module also holds the .i
 writer (`write_archive`), whose bytes depend only on the files' paths, contents and exec bits, and on the pinned zstandard wheel:
 headers are normalised (tarformat.py), order is fixed (collect.archive_order) and the compression
 parameters below never change. Multi-threaded zstd gives the same bytes for any worker count >= 1
-(research/archive.md, 2.4); the default is one worker, as the zstd CLI's: a second one was no
-faster on two cores (the packing and reader threads need the other) and holds ~23 MiB more of
-the compressor's buffers (docs/performance.md, "Pack and read"). A reader thread reads and
-hashes the files while the packing thread feeds the compressor; the bytes and their order are
-those of a serial read (tests/format/test_pack.py pins an archive and the serial stream).
+(research/archive.md, 2.4); the default is one worker, as the zstd CLI's. The packing thread
+reads, hashes and feeds the files through one reused buffer while that worker compresses: on
+two cores this was faster than a reader thread or a second worker, and a second worker holds
+~23 MiB more of the compressor's buffers (docs/performance.md, "Pack and read").
+tests/format/test_pack.py pins an archive's bytes and the serial tar stream's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import tempfile
-import threading
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -81,75 +77,29 @@ def _tar_size(files: Sequence[SourceFile], headers: Sequence[bytes]) -> int:
     return n + len(end_of_archive(n))
 
 
-_AHEAD = 1  # batches of up to CHUNK bytes queued (peak RSS: this, the one built, the one packed)
-
-
 def _changed(src: SourceFile, how: str) -> PackError:
     return PackError(f"{src.path} {how} while packing", rule="file-changed", place=src.path,
                      hint="Pack again.")  # fmt: skip
 
 
-def _put(q: queue.Queue[object], stop: threading.Event, item: object) -> None:
-    while not stop.is_set():
-        try:
-            return q.put(item, timeout=0.1)
-        except queue.Full:
-            continue
+def _feed(src: SourceFile, write: Callable[[memoryview], object], buf: bytearray) -> FileRecord:
+    """Read `src` into `buf` chunk by chunk, hash it and hand each chunk to `write`.
 
-
-def _read_files(files: Sequence[SourceFile], q: queue.Queue[object], stop: threading.Event) -> None:
-    """The reader thread: each file's chunks, then its FileRecord (sha256 computed here, while
-    the compressor works on the chunks before), handed over in batches of up to CHUNK bytes
-    (one hand-over per file cost more than the thread saved on small files); an exception is
-    handed over after the items before it, not raised."""
-    batch: list[object] = []
-    size = 0
-    try:
-        for src in files:
-            h, seen = hashlib.sha256(), 0
-            with open(src.source, "rb") as f:
-                if os.fstat(f.fileno()).st_size != src.size:
-                    raise _changed(src, "changed")
-                while seen < src.size and (chunk := f.read(min(CHUNK, src.size - seen))):
-                    h.update(chunk)
-                    seen += len(chunk)
-                    if size + len(chunk) > CHUNK and batch:
-                        _put(q, stop, batch)
-                        batch, size = [], 0
-                    batch.append(chunk)
-                    size += len(chunk)
-            if seen != src.size:
-                raise _changed(src, "shrank")
-            batch.append(FileRecord(src.path, src.mode, src.size, h.digest()))
-    except BaseException as exc:  # noqa: BLE001 - re-raised in the packing thread
-        batch.append(exc)
-    _put(q, stop, batch)
-
-
-@contextmanager
-def _read_ahead(files: Sequence[SourceFile]) -> Iterator[Callable[[], object]]:
-    """`next()` for the reader thread's items: chunks (bytes), then a file's FileRecord.
-    Reading and hashing on their own thread keep the compressor fed (hashlib, file reads and
-    zstd all release the GIL); the bytes and their order are the same as a serial read."""
-    q: queue.Queue[object] = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-    worker = threading.Thread(target=_read_files, args=(files, q, stop), daemon=True)
-    worker.start()
-    items: deque[object] = deque()
-
-    def take() -> object:
-        while not items:
-            items.extend(q.get())  # type: ignore[arg-type]
-        item = items.popleft()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    try:
-        yield take
-    finally:
-        stop.set()
-        worker.join()
+    One buffer for every chunk: no new 1 MiB object (and its fresh pages) per read. zstd copies
+    its input before `write` returns, so the buffer may be refilled at once.
+    """
+    h, seen, view = hashlib.sha256(), 0, memoryview(buf)
+    with open(src.source, "rb", buffering=0) as f:
+        if os.fstat(f.fileno()).st_size != src.size:
+            raise _changed(src, "changed")
+        while seen < src.size and (n := f.readinto(view[: min(len(buf), src.size - seen)])):
+            chunk = view[:n]
+            h.update(chunk)
+            write(chunk)
+            seen += n
+    if seen != src.size:
+        raise _changed(src, "shrank")
+    return FileRecord(src.path, src.mode, src.size, h.digest())
 
 
 Progress = Callable[[int, int], None]
@@ -185,17 +135,15 @@ def write_archive(
     headers = [file_header(f.path, f.mode, f.size) for f in files]
     done, total = 0, sum(f.size for f in files)
     zw = params.stream_writer(sink, size=_tar_size(files, headers), closefd=False, write_size=CHUNK)
-    with _read_ahead(files) as take:
-        for src, header in zip(files, headers, strict=True):
-            zw.write(header)
-            while isinstance(item := take(), bytes):
-                zw.write(item)
-            zw.write(padding(src.size))
-            records.append(item)
-            done += src.size
-            if progress is not None:
-                progress(done, total)
-            written += len(header) + src.size + len(padding(src.size))
+    buf = bytearray(CHUNK)
+    for src, header in zip(files, headers, strict=True):
+        zw.write(header)
+        records.append(_feed(src, zw.write, buf))
+        zw.write(padding(src.size))
+        done += src.size
+        if progress is not None:
+            progress(done, total)
+        written += len(header) + src.size + len(padding(src.size))
     zw.write(end_of_archive(written))
     zw.flush(zstandard.FLUSH_FRAME)
     return sink.h.hexdigest(), sink.n, content_digest(records)
