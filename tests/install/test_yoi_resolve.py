@@ -78,19 +78,24 @@ def test_every_check_passes_then_it_is_placed_in_the_yoi_store(yoi_site, yoi_sto
 
 
 def test_the_placer_seam_gets_the_verified_package(yoi_site, yoi_store, monkeypatch) -> None:
-    """What a Yoi placer registered in install.PLACERS is handed: the verified ArchiveInfo."""
+    """What a Yoi placer registered in install.PLACERS is handed: the verified ArchiveInfo
+    and the tree the one reading pass extracted it into (removed once the placer returns)."""
     seen = {}
 
     def place_yoi(archive: Path, store: Store, **kw):
-        seen.update(kw, archive=archive.read_bytes(), store=store)
+        tree = kw["staged"].tree
+        files = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+        seen.update(kw, archive=archive.read_bytes(), store=store, files=files)
         raise InstallError("recorded", rule="test-recorded")
 
     monkeypatch.setitem(install_module.PLACERS, YOI.name, place_yoi)
     plan = plan_install(YOI_ID, yoi_store)
     with pytest.raises(InstallError, match="recorded"):
         run_install(plan)
-    info = seen["info"]
+    info = seen["staged"].info
     release = yoi_site.root / "releases" / YOI_ID / "1.0.0"
+    assert seen["files"] == sorted(f.path for f in info.files)
+    assert not seen["staged"].tree.exists()
     assert info.host is YOI and info.manifest.id == YOI_ID
     assert info.digest == plan.digest == seen["expected_digest"]
     assert seen["archive"] == (release / ARCHIVE).read_bytes() and seen["store"] is yoi_store

@@ -12,6 +12,7 @@ import re
 import shutil
 import urllib.parse
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from plugin_kit.errors import (
 from plugin_kit.fsio import read_bounded
 from plugin_kit.hosts import INSOMNIA, YOI, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
-from plugin_kit.installer.cache import clean_downloads
+from plugin_kit.installer.cache import StagedTree, clean_downloads, staged_tree
 from plugin_kit.installer.fetch import (
     Downloaded,
     Progress,
@@ -193,8 +194,9 @@ def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | Non
 
 Placer = Callable[..., InstalledPackage]
 """(archive: Path, store: Store, *, source: dict, expected_digest: str, signature: dict,
-info: ArchiveInfo, replace: bool, carry_grants: bool) -> InstalledPackage: `place_archive`'s
-signature. Called only after every check passed, with the verified `info` (`info.host`)."""
+staged: StagedTree, replace: bool, carry_grants: bool, force: bool) -> InstalledPackage:
+`place_archive`'s signature. Called only after every check passed, with the install's one
+reading pass of the verified archive (`staged.info` says what was read, `staged.tree` holds it)."""
 
 # How each host's packages are placed into its stores. A host without one is refused after
 # every check ran and before anything is placed (host-unsupported).
@@ -460,12 +462,14 @@ def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
     return download(str(plan.url), expected_size=plan.size, progress=progress, within=within)
 
 
-def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
+def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
+    """The checks before the archive is read: its sha256 and size, SHA256SUMS and the archive's
+    signature, all with the publisher key; the signature record to keep."""
     from plugin_kit.signing.keys import load_public_key
 
     cand = plan._candidate
     assert cand is not None and plan.url and plan.sha256
-    place = f"{cand.qualified}@{cand.version}"
+    place = _place_name(plan)
     asset = plan.source["asset"]
     within = cand.source.url
     check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=plan.size, place=place)
@@ -484,8 +488,7 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
         "ascii", "replace"
     )
     verified = check_signature(got.path, sig_text, key, asset=asset)
-    info = _read_planned(plan, got.path, place)
-    return info, {
+    return {
         "algorithm": "minisign-ed25519-prehashed",
         "key_id": key.key_id,
         "public_key": key.base64,
@@ -495,8 +498,10 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
     }
 
 
-def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
-    place = _shareable_url(plan.target)
+def _verify_local(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
+    """--sha256 and the signature beside the file or URL (--pubkey), before the archive is
+    read; the signature record to keep."""
+    place = _place_name(plan)
     if plan.sha256:
         check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=None, place=place)
     signature: dict[str, Any] = {}
@@ -530,14 +535,28 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
             "signed_files": [asset],
             "trusted_comment": verified.trusted_comment,
         }
-    info = _read_planned(plan, got.path, place)
-    return info, signature
+    return signature
 
 
-def _read_planned(plan: InstallPlan, path: Path, place: str) -> Any:
-    """The strict reader as the plan's host (an entry's `host`, a file's, a URL name's; the
-    bytes' own when the plan does not know it), then id, version and digest against the plan."""
-    info = read_strict(path, place, host=plan.host)
+def _place_name(plan: InstallPlan) -> str:
+    cand = plan._candidate
+    return f"{cand.qualified}@{cand.version}" if cand else str(_shareable_url(plan.target))
+
+
+def _read_planned(plan: InstallPlan, got: Downloaded, dest: Path) -> Any:
+    """The install's one reading pass: the strict reader as the plan's host (an entry's
+    `host`, a file's, a URL name's; the bytes' own when the plan does not know it) extracting
+    into `dest` as it checks; then the bytes it read must be the verified ones, and id,
+    version and digest the plan's."""
+    place = _place_name(plan)
+    info = read_strict(got.path, place, host=plan.host, into=dest)
+    if info.sha256 != got.sha256:
+        raise VerificationError(
+            "the archive changed after it was verified",
+            rule="archive-sha256",
+            place=place,
+            hint=f"verified {got.sha256}, read {info.sha256}",
+        )
     check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
     return info
 
@@ -612,6 +631,7 @@ def run_install(
         "source": plan.source.get("type"),
     }
     got: Downloaded | None = None
+    staging = ExitStack()  # the staged tree: renamed into the cache when placed, else removed
     try:
         _check_key(plan, accept_new_key)
         if plan.replaces and not allow_replace:
@@ -623,10 +643,14 @@ def run_install(
         clean_downloads()
         got = _obtain(plan, progress)
         shown = _shown(plan)
-        if plan.kind == "catalog":
-            info, signature = _verify_catalog_download(plan, got)
-        else:
-            info, signature = _verify_local(plan, got)
+        verify = _verify_catalog_download if plan.kind == "catalog" else _verify_local
+        signature = verify(plan, got)
+        downloaded = got
+        staged: StagedTree = staging.enter_context(
+            staged_tree(lambda dest: _read_planned(plan, downloaded, dest))
+        )
+        info = staged.info
+        if plan.kind != "catalog":
             if plan.host is None:  # a URL that did not say: its bytes name the host's store
                 plan._store = store = store.for_host(info.host)
             _fill_from_archive(plan, info, store)
@@ -655,7 +679,7 @@ def run_install(
             source=source,
             expected_digest=info.digest,
             signature=signature,
-            info=info,
+            staged=staged,
             replace=allow_replace,
             carry_grants=carry_grants,
             force=force,
@@ -677,6 +701,7 @@ def run_install(
             place=getattr(exc, "filename", None),
         ) from exc
     finally:
+        staging.close()
         if got is not None:
             got.path.unlink(missing_ok=True)
     audit(
