@@ -87,9 +87,22 @@ AUTHOR = [
     "minisign",
     "filelock",
     "tomlkit",
+    "pathspec",  # content.ignore reads simple include/exclude lines itself
+    "semver",  # validators.versions checks a version's syntax itself
 ]
-READER = [*AUTHOR, "pathspec", "plugin_kit.content.project"]
-CONSUMER = [*EVERYDAY, "plugin_kit.publisher", "pathspec", "plugin_kit.content.project"]
+READER = [*AUTHOR, "plugin_kit.content.project"]
+# No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
+NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
+CONSUMER = [*EVERYDAY, *NETWORK, "plugin_kit.publisher", "pathspec", "plugin_kit.content.project"]
+# An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
+# are imported only for a Yoi store (installer/place.py).
+YOI_SIDE = [
+    "plugin_kit.installer.yoi_store",
+    "plugin_kit.installer.yoi_grants",
+    "plugin_kit.installer.yoi_profiles",
+    "plugin_kit.validators.yoi_manifest",
+    "plugin_kit.components",
+]
 COMMAND_PROBE = """
 import sys
 from plugin_kit.cli.main import main
@@ -154,8 +167,8 @@ EVERYDAY_COMMANDS = [
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
-    (["install", "weather-tools", "--yes"], CONSUMER),
-    (["list"], [*CONSUMER, "minisign"]),
+    (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
+    (["list"], [*CONSUMER, "minisign", "semver"]),
 ]
 
 

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plugin_kit.errors import VerificationError
-from plugin_kit.installer.fetch import _CheckedRedirect, check_url
+from plugin_kit.installer._http import _CheckedRedirect
+from plugin_kit.installer.fetch import check_url
 from plugin_kit.installer.paths import config_dir
 
 HTTPS = "https://cdn.example.org/r/w.insomnia-plugin"

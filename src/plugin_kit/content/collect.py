@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_kit.content.digest import CHUNK, FileRecord, path_order
+from plugin_kit.content.ignore import ignore_spec
 from plugin_kit.errors import PackError, ValidationError
 from plugin_kit.hosts import SIDECAR_NAME, Host, host_for_project
 from plugin_kit.validators.hostpaths import host_path_violation
@@ -55,17 +56,10 @@ def archive_order(path: str) -> tuple[int, bytes]:
     return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
-def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
 def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.stat_result]]:
     """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
-    folders and files matching a gitignore-style line of `never` are skipped (without `never`,
-    pathspec is not imported: install and list walk trees this way)."""
-    skip = _spec(never) if never else None
+    folders and files matching a gitignore-style line of `never` are skipped (content.ignore)."""
+    skip = ignore_spec(never) if never else None
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -145,8 +139,8 @@ def collect_files(
     host = host if isinstance(host, Host) else host_for_project(root, host)
     manifest = manifest or load_project_manifest(root, host)
     settings = pack_settings(root, manifest, host)
-    include = _spec(settings.include) if settings.include else None
-    exclude = _spec(settings.exclude)
+    include = ignore_spec(settings.include) if settings.include else None
+    exclude = ignore_spec(settings.exclude)
     try:
         walked = walk_tree(root, NEVER_PACKED)
     except OSError as exc:

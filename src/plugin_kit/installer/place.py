@@ -12,7 +12,6 @@ from typing import Any
 
 from plugin_kit.errors import UsageError, VerificationError
 from plugin_kit.hosts import INSOMNIA, YOI, Host
-from plugin_kit.installer import yoi_store
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.cache import StagedTree, ensure_cached, keep_archive, staged_tree
 from plugin_kit.installer.enablement import carry_grant, settle_grants
@@ -68,6 +67,20 @@ def _insomnia_carry(
     return "carried" if carry_grant(store, old, new) else ""
 
 
+# The Yoi side is imported when a Yoi store is placed into (its grants, Profiles and manifest
+# shapes are ~20 modules an Insomnia install or list never needs).
+def _yoi_facts(manifest: Any) -> tuple[str, dict[str, Any]]:
+    from plugin_kit.installer import yoi_store
+
+    return yoi_store.lock_facts(manifest)
+
+
+def _yoi_settle(store: Store, txn: StoreTransaction) -> object:
+    from plugin_kit.installer import yoi_store
+
+    return yoi_store.settle(store, txn)
+
+
 def _yoi_carry(
     store: Store,
     txn: StoreTransaction,
@@ -77,6 +90,8 @@ def _yoi_carry(
 ) -> str:
     """Grown requests wait; otherwise the new version is committed as `pending` first, then the
     Profile re-pinned, so that a kill before the swap is finished by `yoi_store.settle`."""
+    from plugin_kit.installer import yoi_store
+
     if yoi_store.profile_entry(store, old.id, strict=True) is None:
         return ""
     if yoi_store.grown_requests(old, new):
@@ -95,9 +110,7 @@ _ENABLERS = {
         _insomnia_carry,
         lambda store, plugin_id: settle_grants(store, prune=[plugin_id]),
     ),
-    YOI.enablement: _Enabler(
-        yoi_store.lock_facts, yoi_store.settle, _yoi_carry, lambda _store, _id: None
-    ),
+    YOI.enablement: _Enabler(_yoi_facts, _yoi_settle, _yoi_carry, lambda _store, _id: None),
 }
 
 
@@ -234,6 +247,8 @@ def _place(
             )
             outcome = hooks.carry(store, txn, entries, old, new) if carry_grants and old else ""
             if outcome == "wait" and old is not None:  # the store and the pin stay; it waits
+                from plugin_kit.installer import yoi_store
+
                 grown = yoi_store.grown_requests(old, new)
                 entries[manifest.id] = dataclasses.replace(
                     old, pending=dataclasses.replace(new, previous=None).to_dict()
