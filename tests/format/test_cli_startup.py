@@ -93,7 +93,16 @@ AUTHOR = [
 READER = [*AUTHOR, "plugin_kit.content.project"]
 # No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
 NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
-CONSUMER = [*EVERYDAY, *NETWORK, "plugin_kit.publisher", "pathspec", "plugin_kit.content.project"]
+# plugins.lock, plugins.toml and catalogs.toml are written by installer/_toml.py; tomlkit only
+# edits Yoi's own files in place.
+CONSUMER = [
+    *EVERYDAY,
+    *NETWORK,
+    "plugin_kit.publisher",
+    "pathspec",
+    "plugin_kit.content.project",
+    "tomlkit",
+]
 # An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
 # are imported only for a Yoi store (installer/place.py).
 YOI_SIDE = [

@@ -176,3 +176,21 @@ def test_bytes_swapped_after_verification_are_refused_by_the_read(
         run_install(plan_install("weather-tools", user_store()))
     assert err.value.rule == "archive-sha256" and "after it was verified" in err.value.message
     assert _left_behind() == []
+
+
+def test_plugin_install_loads_and_verifies_each_catalog_once(
+    site, plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI resolves the name once (choosing the store's host), not again for the plan."""
+    from plugin_kit.installer import catalogs
+
+    verified = []
+    real = catalogs._verify
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        verified.append(args[-1])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(catalogs, "_verify", counted)
+    assert plugin("install", "weather-tools", "--yes").code == 0
+    assert verified == ["acme"]

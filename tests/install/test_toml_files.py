@@ -4,6 +4,7 @@ tomllib, whatever the keys and values hold: newlines, quotes, control characters
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -103,3 +104,78 @@ def test_the_key_zero_newline_is_quoted(tmp_path: Path) -> None:
     store.lock_path.write_bytes(render_lock({entry.id: entry}))
     doc = tomllib.loads(store.lock_path.read_text("utf-8"))
     assert doc["plugin"][0]["source"] == {HOSTILE_KEY: "weather-tools"}
+
+
+_KEYS = st.one_of(st.sampled_from(["a", "x-y", HOSTILE_KEY, 'q"', "é", " ", "", "plugin"]), _TEXT)
+_SCALARS = st.one_of(
+    _TEXT,
+    st.integers(-(2**63), 2**63 - 1),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.dates(),
+    # What tomllib reads: naive, or a whole-minute offset.
+    st.datetimes(
+        timezones=st.one_of(
+            st.none(), st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))])
+        )
+    ),
+)
+_DOCS = st.dictionaries(
+    _KEYS,
+    st.recursive(
+        _SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3)
+        ),
+        max_leaves=10,
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCS)
+def test_any_document_of_our_shapes_reads_back_equal(doc: dict) -> None:
+    from plugin_kit.installer._toml import dumps
+
+    assert tomllib.loads(dumps(doc, header="a header\nof two lines")) == doc
+
+
+def test_the_layout_is_the_one_files_were_written_with() -> None:
+    """Scalars, then sections with a blank line before each header, as tomlkit laid them out:
+    a store's plugins.lock checked into a repository does not change by being rewritten."""
+    from plugin_kit.installer._toml import dumps
+
+    doc = {
+        "lock_version": 1,
+        "plugin": [
+            {"id": "a", "size": 3, "source": {"type": "url", "n": [1, 2]},
+             "requested_capabilities": {"network": [{"host": "h", "ports": [443]}]},
+             "previous": None, "nested": {"deeper": {"x": "\t"}}, "host": "insomnia"},
+            {"id": "b", "signature": {}},
+        ],
+    }  # fmt: skip
+    assert dumps(doc, header="plugins.lock") == (
+        "# plugins.lock\n"
+        "lock_version = 1\n"
+        "\n"
+        "[[plugin]]\n"
+        'id = "a"\n'
+        "size = 3\n"
+        'host = "insomnia"\n'
+        "\n"
+        "[plugin.source]\n"
+        'type = "url"\n'
+        "n = [1, 2]\n"
+        "\n"
+        "[plugin.requested_capabilities]\n"
+        'network = [{host = "h", ports = [443]}]\n'
+        "\n"
+        "[plugin.nested.deeper]\n"
+        'x = "\\t"\n'
+        "\n"
+        "[[plugin]]\n"
+        'id = "b"\n'
+        "\n"
+        "[plugin.signature]\n"
+    )

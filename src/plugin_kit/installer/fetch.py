@@ -166,13 +166,16 @@ class _Deadline:
         self.expired = False
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._arm()
+        self._timer: threading.Timer | None = None  # armed with the first socket
 
     def remaining(self) -> float:
         return max(0.0, self.start + self.budget - time.monotonic())
 
     def _arm(self) -> None:
+        """The timer only shuts sockets down, so a fetch without one (file://) starts no
+        thread; `check` still ends a read that took too long."""
+        if not self._socks:
+            return
         if self._timer is not None:
             self._timer.cancel()
         self._timer = threading.Timer(self.remaining(), self._fire)
@@ -189,6 +192,8 @@ class _Deadline:
             self._socks.append(sock)
             if self.expired:
                 _shut(sock)
+        if self._timer is None:
+            self._arm()
 
     def _fire(self) -> None:
         with self._lock:

@@ -65,7 +65,9 @@ __all__ = [
     "placer",
     "plan_install",
     "plan_candidate",
+    "resolve_target",
     "run_install",
+    "Target",
     "target_host",
     "target_kind",
 ]
@@ -404,12 +406,15 @@ def plan_install(
     pubkey: str | None = None,
     sha256: str | None = None,
     host: str | None = None,
+    candidate: Candidate | None = None,
 ) -> InstallPlan:
     """Resolve `target` (NAME[@VERSION], FILE or URL) into a plan; downloads nothing.
 
     `host` (a hosts.HOSTS name) picks among catalog entries of several hosts. The plan's
     `host` is the package's; a package of another host than `store.host` is refused
-    (host-unsupported) here when known, else after the download, before placing."""
+    (host-unsupported) here when known, else after the download, before placing.
+    `candidate`: the catalog entry `resolve_target` already found for `target` (the catalogs
+    are then not loaded and verified a second time)."""
     kind = target_kind(target)
     if kind != "catalog":
         return _plan_local(target, kind, store, pubkey, sha256)
@@ -418,7 +423,7 @@ def plan_install(
             "--pubkey and --sha256 are for a local file or URL; catalog entries are pinned",
             rule="usage",
         )
-    cand = resolve_name(
+    cand = candidate or resolve_name(
         parse_name_ref(target),
         host_api=host_api_version(host_api),
         host=get_host(host) if host else None,
@@ -426,20 +431,35 @@ def plan_install(
     return plan_candidate(cand, store, target)
 
 
+@dataclass(frozen=True)
+class Target:
+    """What `target` names before any download: its host (None: a URL that does not say) and,
+    for a catalog name, the entry it resolved to."""
+
+    host: Host | None
+    candidate: Candidate | None = None
+
+
+def resolve_target(target: str, *, host_api: str | None = None, host: str | None = None) -> Target:
+    """The host of what `target` names, before any download: a catalog entry's `host`, a
+    file's bytes, a URL's file suffix (None when the URL does not say). For choosing the
+    store to pass to `plan_install`, with the entry found (`candidate=`)."""
+    kind = target_kind(target)
+    if kind == "file":
+        return Target(host_for_archive(Path(target), host))
+    if kind == "url":
+        return Target(get_host(host) if host else host_for_name(_url_file_name(target)))
+    ref = parse_name_ref(target)
+    chosen = get_host(host) if host else None
+    cand = resolve_name(ref, host_api=host_api_version(host_api), host=chosen)
+    return Target(cand.host, cand)
+
+
 def target_host(
     target: str, *, host_api: str | None = None, host: str | None = None
 ) -> Host | None:
-    """The host of what `target` names, before any download: a catalog entry's `host`, a
-    file's bytes, a URL's file suffix (None when the URL does not say). For choosing the
-    store to pass to `plan_install`."""
-    kind = target_kind(target)
-    if kind == "file":
-        return host_for_archive(Path(target), host)
-    if kind == "url":
-        return get_host(host) if host else host_for_name(_url_file_name(target))
-    ref = parse_name_ref(target)
-    chosen = get_host(host) if host else None
-    return resolve_name(ref, host_api=host_api_version(host_api), host=chosen).host
+    """`resolve_target(...).host`."""
+    return resolve_target(target, host_api=host_api, host=host).host
 
 
 def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
