@@ -90,7 +90,12 @@ AUTHOR = [
     "pathspec",  # content.ignore reads simple include/exclude lines itself
     "semver",  # validators.versions checks a version's syntax itself
 ]
-READER = [*AUTHOR, "plugin_kit.content.project"]
+# Schema documents are loaded only to explain a refusal (importlib.resources, zipfile); the
+# compiled checks need no decimal; only writing or extracting needs tempfile and shutil.
+NO_SCHEMA_FILES = ["zipfile", "decimal"]
+NO_WRITES = [*NO_SCHEMA_FILES, "tempfile", "shutil"]
+CHECKER = [*AUTHOR, *NO_WRITES]
+READER = [*CHECKER, "plugin_kit.content.project"]
 # No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
 NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
 # plugins.lock, plugins.toml and catalogs.toml are written by installer/_toml.py; tomlkit only
@@ -167,10 +172,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Pat
 
 
 EVERYDAY_COMMANDS = [
-    (["validate", "ins"], [*AUTHOR, "plugin_kit.components"]),  # Yoi's component reader
-    (["validate", "yoi"], AUTHOR),
-    (["pack", "ins", "-o", "out"], [*AUTHOR, "plugin_kit.components"]),
-    (["pack", "--no-build", "yoi", "-o", "out"], AUTHOR),
+    (["validate", "ins"], [*CHECKER, "plugin_kit.components"]),  # Yoi's component reader
+    (["validate", "yoi"], CHECKER),
+    (["pack", "ins", "-o", "out"], [*AUTHOR, *NO_SCHEMA_FILES, "plugin_kit.components"]),
+    (["pack", "--no-build", "yoi", "-o", "out"], [*AUTHOR, *NO_SCHEMA_FILES]),
     (["inspect", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
