@@ -182,7 +182,8 @@ EVERYDAY_COMMANDS = [
     (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
-    (["list"], [*CONSUMER, "minisign", "semver"]),
+    # No Yoi store or config folder in this home: Yoi's discovery is not imported.
+    (["list"], [*CONSUMER, "minisign", "semver", "plugin_kit.installer.yoi_discover"]),
 ]
 
 
