@@ -107,6 +107,7 @@ CONSUMER = [
     "pathspec",
     "plugin_kit.content.project",
     "tomlkit",
+    "filelock",  # installer/_fs.py takes its locks with flock(2) itself
 ]
 # An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
 # are imported only for a Yoi store (installer/place.py).
