@@ -252,7 +252,8 @@ def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> N
     from plugin_kit.installer.paths import catalog_cache_dir
 
     (index,) = catalog_cache_dir("acme").glob("*.index.json")
-    rows = [r for r in json.loads(index.read_text()) if r["host"] == "insomnia"]
+    lines = index.read_text("utf-8").splitlines()
+    rows = [r for r in map(json.loads, lines) if r["host"] == "insomnia"]
     index.write_text(json.dumps([{k: v for k, v in r.items() if k != "host"} for r in rows]))
     assert [(h.name, h.host) for h in search()] == [("weather-tools", "insomnia")]
     assert [h.name for h in search(host="insomnia")] == ["weather-tools"]
