@@ -181,7 +181,7 @@ EVERYDAY_COMMANDS = [
     (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
-    (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
+    (["search", "weather"], [*CONSUMER, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
     # No Yoi store or config folder in this home: Yoi's discovery is not imported.
     (["list"], [*CONSUMER, "minisign", "semver", "plugin_kit.installer.yoi_discover"]),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import tomllib
 import urllib.parse
 from collections.abc import Callable
@@ -509,6 +508,8 @@ def remove_catalog(
         src = _get(sources, name)
         del sources[name]
         _save_registry(sources)
+    import shutil  # only a removal needs it, not search
+
     shutil.rmtree(catalog_cache_dir(name), ignore_errors=True)
     audit("catalog_rm", outcome="ok", catalog=name, catalog_id=src.catalog_id)
     return src

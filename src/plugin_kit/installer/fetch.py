@@ -13,7 +13,6 @@ import os
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -253,7 +252,10 @@ def _url2pathname(path: str) -> str:
     return urllib.parse.unquote(path)
 
 
+# urllib.error (which loads urllib.response, tempfile and shutil) only on a failed fetch.
 def _transient(exc: BaseException) -> bool:
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code == 429
     return isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError) or _http_error(
@@ -270,6 +272,8 @@ def _http_error(exc: BaseException) -> bool:
 
 def _why(exc: BaseException) -> str:
     """The reason a fetch failed, as the server or the system gave it ("HTTP 404 Not Found")."""
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}".strip()
     if isinstance(exc, urllib.error.URLError):
@@ -283,6 +287,8 @@ def _why(exc: BaseException) -> str:
 
 
 def _fetch_hint(exc: BaseException) -> str:
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError) and exc.code == 404:
         return "nothing is at that URL: check it (a release asset may not be uploaded yet)"
     if isinstance(exc, urllib.error.HTTPError) and exc.code in (401, 403):
