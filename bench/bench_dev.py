@@ -156,7 +156,7 @@ def latency(runtime: str, base: Path, edits: int) -> tuple[list[float], list[flo
 
 
 def polling_burst(base: Path, bursts: int) -> list[float]:
-    from plugin_kit.content.digest import digest_path
+    from plugin_kit.content.digest import source_digest
 
     root = scaffold("hooks", base / "poll")
     dev = Dev(root, "--poll")
@@ -169,7 +169,7 @@ def polling_burst(base: Path, bursts: int) -> list[float]:
                 _edit_hooks(root, b * 10 + k)
                 last = time.perf_counter()
                 time.sleep(0.1)
-            at, _ = dev.until(digest_path(root))
+            at, _ = dev.until(source_digest(root))
             out.append((at - last) * 1000)
     finally:
         dev.stop()

@@ -59,6 +59,12 @@ def test_every_command_prints_one_json_error_for_an_unknown_option(capsys, path)
     assert "--no-such-option" in doc["error"]["message"]
 
 
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_takes_verbose_after_its_name(capsys, path) -> None:
+    code, out = _call(capsys, cli, [*path, "--verbose", "--help"])  # parsed before --help runs
+    assert code == 0 and "-v, --verbose" in out
+
+
 def test_create_plugin_too(capsys) -> None:
     code, out = _call(capsys, create, ["--no-such-option", "--json"])
     assert code == 2 and _one_error_object(out)["error"]["rule"] == "usage.no-such-option"
@@ -92,6 +98,14 @@ def test_a_missing_file_to_verify_is_no_such_file(capsys, tmp_path: Path) -> Non
     doc = json.loads(out)
     assert code == 1 and doc["error"]["rule"] == "signing.no-such-file"
     assert doc["error"]["message"].startswith("no such file")
+
+
+def test_an_invalid_plugin_is_ok_false_with_an_error_object(capsys, tmp_path: Path) -> None:
+    code, out = _call(capsys, cli, ["validate", str(tmp_path), "--json"])
+    doc = json.loads(out)
+    assert code == 1 and doc["ok"] is False and doc["valid"] is False
+    assert doc["error"]["rule"] == doc["problems"][0]["rule"] == "manifest-missing"
+    assert doc["error"]["phase"] == "validate" and doc["error"]["place"] == str(tmp_path)
 
 
 def test_success_objects_all_have_ok(capsys, tmp_path: Path) -> None:

@@ -17,12 +17,14 @@ __all__ = [
     "LockTimeoutError",
     "DevError",
     "FileRefusedError",
+    "InterruptedByUser",
     "EXIT_OK",
     "EXIT_ERROR",
     "EXIT_USAGE",
     "EXIT_VERIFY",
     "EXIT_NEEDS_USER",
     "EXIT_LOCK_TIMEOUT",
+    "EXIT_INTERRUPTED",
 ]
 
 EXIT_OK = 0
@@ -31,6 +33,7 @@ EXIT_USAGE = 2
 EXIT_VERIFY = 3
 EXIT_NEEDS_USER = 4
 EXIT_LOCK_TIMEOUT = 5
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
 class PluginKitError(Exception):
@@ -127,6 +130,13 @@ class NeedsUserError(InstallError):
 
 class LockTimeoutError(InstallError):
     exit_code = EXIT_LOCK_TIMEOUT
+
+
+class InterruptedByUser(PluginKitError):
+    """Ctrl-C, or a question answered with Ctrl-C or end of input: the command stopped."""
+
+    exit_code = EXIT_INTERRUPTED
+    phase = "interrupted"
 
 
 class DevError(PluginKitError):

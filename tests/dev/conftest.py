@@ -23,6 +23,12 @@ def isolated_home(
     ):
         (home / sub).mkdir()
         monkeypatch.setenv(var, str(home / sub))
+    for var in (
+        "YOI_CONFIG_DIR",
+        "YOI_HOME",
+        "YOI_DATA_DIR",
+    ):  # Yoi's Profiles: under XDG_CONFIG_HOME
+        monkeypatch.delenv(var, raising=False)
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR

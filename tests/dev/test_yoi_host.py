@@ -3,17 +3,34 @@ the host's limits (host and relaxed), and failures that leave the component serv
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
 from dev.yoi_components import core_wat, yoi_project
 
 from plugin_kit.dev.adapters.base import HostOptions
+from plugin_kit.dev.component_limits import HOST_LIMITS
 from plugin_kit.dev.session import DevEvent, DevSession, Probe
 from plugin_kit.errors import DevError
 
-TOOLS = ("greet", "noop", "read", "fetch", "spin", "trap", "big", "long", "work")
+TOOLS = (
+    "greet",
+    "noop",
+    "read",
+    "dir",
+    "put",
+    "fetch",
+    "spin",
+    "trap",
+    "big",
+    "long",
+    "work",
+    "mem",
+)
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"], "path_prefixes": ["/v1/"]}
 
 
@@ -51,7 +68,7 @@ def test_tool_call_returns_the_components_output(tmp_path, sessions):
     assert event.offers["world"] == "yoi:plugin/tool@1.0.0"
     assert [t["name"] for t in event.offers["tools"]] == list(TOOLS)
     assert event.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(arguments)}
-    assert event.offers["limits"] == {"name": "host", "would_break": []}
+    assert event.offers["limits"] == {"name": "host", "would_break": [], "memory_grow": "guarded"}
 
 
 def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions):
@@ -71,17 +88,28 @@ def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions)
     assert content_digest(records, YOI) == event.digest
 
 
-@pytest.fixture
-def fs_plugin(tmp_path, sessions):
+def fs_tool(tmp_path: Path, sessions, operations: str):
+    """A component importing fs, granted `operations` on tmp_path/granted: notes/today.txt, and a
+    link `escape` to tmp_path, which holds secret.txt outside the root."""
     granted = tmp_path / "granted"
     (granted / "notes").mkdir(parents=True)
     (granted / "notes" / "today.txt").write_text("inside the root\n")
     (tmp_path / "secret.txt").write_text("outside the root\n")
     (granted / "escape").symlink_to(tmp_path)
     session, event = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
-                              grants=(f"fs={granted}:read",))  # fmt: skip
+                              grants=(f"fs={granted}:{operations}",))  # fmt: skip
     assert event.event == "reloaded", event.error
     return session.host.current.plugin
+
+
+def files_under(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink() and "plugin" not in p.relative_to(folder).parts}  # fmt: skip
+
+
+@pytest.fixture
+def fs_plugin(tmp_path, sessions):
+    return fs_tool(tmp_path, sessions, "read")
 
 
 def test_fs_read_inside_a_granted_root_works(fs_plugin):
@@ -106,6 +134,66 @@ def test_fs_operation_not_granted_is_denied(tmp_path, sessions):
     with pytest.raises(DevError, match="no matching operation grant") as err:
         session.host.current.plugin.call("read", {"path": "x"})
     assert err.value.rule == "yoi-grant-denied"
+
+
+def test_fs_write_inside_a_granted_root_writes_the_file(tmp_path, sessions):
+    plugin = fs_tool(tmp_path, sessions, "list,write")
+    for path, text in (
+        ("notes/new.txt", "written by the component"),
+        ("notes/today.txt", "replaced"),
+    ):
+        result = plugin.call("put", {"path": path, "content": text})
+        assert json.loads(result.output["content"]) == {"path": path, "bytes_written": len(text)}
+    assert files_under(tmp_path) == {"granted/notes/new.txt": "written by the component",
+                                     "granted/notes/today.txt": "replaced", "secret.txt": "outside the root\n"}  # fmt: skip
+    listed = json.loads(plugin.call("dir", {"path": "notes"}).output["content"])
+    assert listed == {"path": "notes", "truncated": False, "entries": [
+        {"name": "new.txt", "kind": "file"}, {"name": "today.txt", "kind": "file"}]}  # fmt: skip
+
+
+def test_fs_list_inside_a_granted_root_works(tmp_path, sessions):
+    plugin = fs_tool(tmp_path, sessions, "list")
+    listed = json.loads(plugin.call("dir", {"path": "."}).output["content"])
+    assert listed["entries"] == [
+        {"name": "escape", "kind": "symlink"},
+        {"name": "notes", "kind": "dir"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["../escaped.txt", "escape/escaped.txt", "escape", "notes", "ABSOLUTE", "notes/../../x"]
+)
+def test_fs_write_outside_the_granted_root_is_denied(tmp_path, sessions, path):
+    plugin = fs_tool(tmp_path, sessions, "read,list,write")
+    before = files_under(tmp_path)
+    path = str(tmp_path / "escaped.txt") if path == "ABSOLUTE" else path
+    with pytest.raises(DevError) as err:
+        plugin.call("put", {"path": path, "content": "should not land"})
+    assert (err.value.rule, err.value.place) == ("yoi-grant-denied", "host_api.fs write")
+    assert files_under(tmp_path) == before
+    assert (tmp_path / "granted" / "escape").is_symlink()
+
+
+@pytest.mark.parametrize("path", ["..", "escape", "escape/", "/", "notes/../.."])
+def test_fs_list_outside_the_granted_root_is_denied(tmp_path, sessions, path):
+    plugin = fs_tool(tmp_path, sessions, "read,list,write")
+    with pytest.raises(DevError) as err:
+        plugin.call("dir", {"path": path})
+    assert (err.value.rule, err.value.place) == ("yoi-grant-denied", "host_api.fs list")
+
+
+@pytest.mark.parametrize(
+    ("operations", "tool", "arguments"),
+    [("read,list", "put", {"path": "notes/new.txt", "content": "x"}),
+     ("read,write", "dir", {"path": "notes"})],
+)  # fmt: skip
+def test_fs_write_or_list_not_granted_is_denied(tmp_path, sessions, operations, tool, arguments):
+    plugin = fs_tool(tmp_path, sessions, operations)
+    before = files_under(tmp_path)
+    with pytest.raises(DevError, match="no matching operation grant") as err:
+        plugin.call(tool, arguments)
+    assert err.value.rule == "yoi-grant-denied"
+    assert files_under(tmp_path) == before
 
 
 def test_fs_without_any_grant_is_denied_on_every_call(tmp_path, sessions):
@@ -257,6 +345,129 @@ def test_a_relaxed_endless_loop_still_ends(tmp_path, sessions):
     assert err.value.rule == "yoi-fuel-exhausted"
 
 
+def test_a_memory_grow_past_the_host_limit_traps_as_in_yoi(tmp_path, sessions):
+    """Yoi traps a failed grow (trap_on_grow_failure); the component below ignores memory.grow's
+    answer, so it would go on in a store that only answers -1."""
+    root = tool_project(tmp_path)
+    over = {"pad": "x" * 40}  # 51 bytes of input: 4 + 51 pages = 3 604 480 bytes
+    session, event = sessions(root, Probe("mem", over))
+    error = event.probe["call"]["error"]
+    assert (error["rule"], error["place"]) == ("yoi-limit-memory-bytes", "export call")
+    assert error["message"] == ("memory_bytes: memory.grow asked for 3604480 bytes of memory; "
+                                "the host allows 2097152 (1507328 over)")  # fmt: skip
+    plugin = session.host.current.plugin
+    assert plugin.call("mem", {}).output == {"summary": "hello", "content": "{}"}  # 6 pages: within
+    _, relaxed = sessions(root, Probe("mem", over), limits="relaxed")
+    assert relaxed.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(over)}
+
+
+def test_a_component_without_memory_grow_runs_as_built(tmp_path):
+    from plugin_kit.components.build import build_component
+    from plugin_kit.dev.component_memory import guard_memory_grow
+
+    root = tool_project(tmp_path)
+    wat = root / "src" / "component.wat"
+    wat.write_text(wat.read_text().replace("(memory.grow (local.get $in))", "(i32.const 0)"))
+    built = build_component(wat, root / "wit", "tool", tmp_path / "c.wasm")
+    data = Path(built.output).read_bytes()
+    same, done = guard_memory_grow(data, 2 << 20)
+    assert (same is data, done) == (True, "no memory.grow")
+
+
+def test_the_guard_goes_into_each_32_bit_memorys_module():
+    """Core modules of one component: a 64-bit memory's (left as it is: its grow takes an i64),
+    an empty one, and one whose memory is imported."""
+    import subprocess
+
+    from wasmtime import wat2wasm
+
+    from plugin_kit.components.build import wasm_tools_executable
+    from plugin_kit.dev.component_memory import guard_memory_grow
+
+    text = """(component
+      (core module $wide (memory i64 1) (func (drop (memory.grow (i64.const 1)))))
+      (core module $empty)
+      (core module $lent (import "x" "m" (memory 1)) (func (drop (memory.grow (i32.const 1))))))"""
+    data, done = guard_memory_grow(bytes(wat2wasm(text)), 2 << 20)
+    assert done == "guarded (not a module with a 64-bit memory)"
+    printed = subprocess.run([wasm_tools_executable(), "print", "-"], input=data,
+                             capture_output=True, text=False, check=True).stdout.decode()  # fmt: skip
+    wide, lent = printed.split("(core module $lent")
+    assert "call $yoi_dev_memory_grow" not in wide and "memory.grow" in wide
+    assert lent.count("call $yoi_dev_memory_grow") == 1 and "(func $yoi_dev_memory_grow" in lent
+
+
+def test_a_call_stuck_in_wasm_is_stopped_at_the_hosts_timeout(tmp_path, sessions):
+    """Fuel stops an endless loop first under the host's limits; given fuel that outlasts the
+    second (as on a machine slow enough, or in a Yoi with more fuel), the timeout stops it."""
+    session, _ = sessions(tool_project(tmp_path))
+    plugin = session.host.current.plugin
+    plugin.limits = dataclasses.replace(plugin.limits, fuel=10**15)
+    with pytest.raises(DevError) as err:
+        plugin.call("spin", {})
+    assert (err.value.rule, err.value.place) == ("yoi-limit-timeout", "export call")
+    assert err.value.message.startswith("timeout: stopped after ")
+    assert "ms of wall-clock time; the host allows 1000 (" in err.value.message
+    assert plugin.call("greet", {}).output["summary"] == "hello"  # a new call, a new deadline
+
+
+def test_an_ingress_event_past_the_timeout_fails_the_instance(tmp_path, sessions):
+    """Yoi fails an instance whose ingress dispatch took longer than its second."""
+    wat = core_wat("instance").replace(
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin)',
+        '(func (export "handle-ingress") (param i32 i32 i32 i32) (result i32)\n    (call $begin) (loop $l (br $l))',
+    )
+    root = yoi_project(tmp_path / "plugin", wat, world="instance", ingresses=("chat",))
+    session, event = sessions(root)
+    plugin = session.host.current.plugin
+    plugin.limits = dataclasses.replace(plugin.limits, fuel=10**15)
+    with pytest.raises(DevError) as err:
+        plugin.drive_event({"payload": {}})
+    assert (err.value.rule, err.value.place) == ("yoi-limit-timeout", "export handle-ingress")
+    with pytest.raises(DevError) as err:
+        plugin.call("greet", {})
+    assert err.value.rule == "yoi-instance-failed"
+
+
+def slow_write(plugin, pipe: Path) -> tuple[object, list[bytes]]:
+    """fs.write to the FIFO `pipe`, whose reader comes 1.2 s later: the write waits for it (in Yoi
+    too), so the call takes longer than the host's second without spending fuel. The call's
+    result or error, and what the reader got."""
+    received: list[bytes] = []
+    reader = threading.Timer(1.2, lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    try:
+        return plugin.call("put", {"path": pipe.name, "content": "late"}), received
+    except DevError as err:
+        return err, received
+    finally:
+        reader.join(10)
+        if reader.is_alive():  # the call never opened the pipe: let the reader go
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+            reader.join()
+
+
+def test_a_slow_host_call_breaks_the_timeout(tmp_path, sessions):
+    granted = tmp_path / "granted"
+    granted.mkdir()
+    os.mkfifo(granted / "pipe")
+    session, _ = sessions(tool_project(tmp_path, imports=("fs",)), limits="relaxed",
+                          grants=(f"fs={granted}:write",))  # fmt: skip
+    plugin = session.host.current.plugin
+    relaxed, received = slow_write(plugin, granted / "pipe")
+    assert received == [b"late"]
+    assert json.loads(relaxed.output["content"]) == {"path": "pipe", "bytes_written": 4}
+    assert [b["limit"] for b in relaxed.limits] == ["timeout"]
+    assert relaxed.limits[0]["message"].startswith("timeout: ran ")
+    # The host's limits, but the three core instances wasm-tools links an importing component as.
+    plugin.limits = dataclasses.replace(HOST_LIMITS, instances=3)
+    error, received = slow_write(plugin, granted / "pipe")
+    assert received == [b"late"]
+    assert isinstance(error, DevError), error
+    assert (error.rule, error.place) == ("yoi-limit-timeout", "export call")
+    assert error.message.startswith("timeout: ")
+
+
 def test_a_broken_build_keeps_the_last_good_component(tmp_path, sessions):
     root = tool_project(tmp_path)
     session, first = sessions(root, Probe("greet", {}))
@@ -304,7 +515,6 @@ def test_the_dev_hosts_limits_are_the_preflights() -> None:
     """One source of the host's numbers: `--limits host` enforces what `plugin validate`'s
     pre-flight checks (components/runtime.py) and a component file's size limit (hosts.py)."""
     from plugin_kit.components.runtime import YOI_LIMITS
-    from plugin_kit.dev.component_limits import HOST_LIMITS
     from plugin_kit.hosts import YOI
 
     pairs = {"input_bytes": "max_input_bytes", "output_bytes": "max_output_bytes",
@@ -313,6 +523,7 @@ def test_the_dev_hosts_limits_are_the_preflights() -> None:
                   *pairs):  # fmt: skip
         assert getattr(HOST_LIMITS, limit) == getattr(YOI_LIMITS, pairs.get(limit, limit)), limit
     assert HOST_LIMITS.component_bytes == YOI.limits.max_file_size == 8 << 20
+    assert HOST_LIMITS.timeout == YOI_LIMITS.timeout_seconds * 1000 == 1000
     assert (HOST_LIMITS.memory_bytes, HOST_LIMITS.fuel) == (2 << 20, 5_000_000)
 
 

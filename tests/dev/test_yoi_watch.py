@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from dev.plugins import atomic_write, hooks_plugin
 from dev.yoi_components import core_wat, yoi_project
 
@@ -57,6 +58,42 @@ def test_watch_edit_break_fix(tmp_path, dev_process):
     assert dev.interrupt() == 0
     assert dev.next("stopped")
     assert set(os.listdir(os.environ["TMPDIR"])) == temp_before, "temp files left behind"
+
+
+@pytest.mark.parametrize("kind", ["tool", "instance"])
+def test_watch_edit_break_fix_on_a_yoi_scaffold(tmp_path, dev_process, kind):
+    """The same loop on what `create-plugin --host yoi --no-input` generates (whose allocator
+    grows memory, so the host limits' memory.grow guard is in the loop too)."""
+    from plugin_kit.cli.create import create
+
+    root = tmp_path / f"demo-{kind}"
+    assert run(create, ["--no-input", "--host", "yoi", "--runtime", kind, str(root)]) == 0
+    wat = root / "src" / "plugin.wat"
+    source = wat.read_text()
+    said = "upper-cased the text"
+    assert said in source and "memory.grow" in source
+    dev = dev_process(
+        ["--watch", "--json", "--call", "shout", "--input", '{"text": "hi"}'], cwd=root
+    )
+    first = dev.next("reloaded", "error")
+    assert first["event"] == "reloaded", first
+    assert first["probe"]["call"]["output"] == {"summary": said, "content": "HI"}
+
+    atomic_write(wat, source.replace(said, said.upper()))
+    second = dev.next("reloaded", "error")
+    assert second["event"] == "reloaded" and second["digest"] != first["digest"], second
+    assert second["probe"]["call"]["output"]["summary"] == said.upper()
+
+    atomic_write(wat, source.replace("(module", "(module (not wat", 1))
+    broken = dev.next("reloaded", "error")
+    assert broken["event"] == "error" and broken["error"]["rule"] == "component-build"
+    assert broken["loaded"] == second["digest"]
+
+    atomic_write(wat, source)
+    fixed = dev.next("reloaded", "error")
+    assert fixed["event"] == "reloaded" and fixed["digest"] == first["digest"], fixed
+    assert fixed["probe"]["call"]["output"]["summary"] == said
+    assert dev.interrupt() == 0
 
 
 def test_one_off_run_prints_world_tools_host_apis_and_probe(tmp_path, capsys):

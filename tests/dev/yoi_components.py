@@ -102,13 +102,18 @@ PRELUDE = r"""
 """
 
 HOST_IMPORTS = {
-    "fs": '(import "yoi:host/fs@1.0.0" "read" (func $fs_read (param i32 i32 i32)))',
+    "fs": "\n  ".join(
+        f'(import "yoi:host/fs@1.0.0" "{op}" (func $fs_{op} (param i32 i32 i32)))'
+        for op in ("read", "list", "write")
+    ),
     "request": '(import "yoi:host/request@1.0.0" "request" (func $request (param i32 i32 i32)))',
 }
 
-# By the first byte of the tool name: g(reet) echoes the input; r(ead) and f(etch) pass the input
-# to fs.read and request; n(oop) answers an empty content; s(pin) loops forever; t(rap) traps; b(ig) answers 70 000 bytes; l(ong)
-# a 2 000-byte summary; w(ork) spends ~12 million fuel, then greets.
+# By the first byte of the tool name: g(reet) echoes the input; r(ead), d(ir), p(ut) and f(etch)
+# pass the input to fs.read, fs.list, fs.write and request; n(oop) answers an empty content;
+# s(pin) loops forever; t(rap) traps; b(ig) answers 70 000 bytes; l(ong) a 2 000-byte summary;
+# w(ork) spends ~12 million fuel, then greets; m(em) grows its memory by one page per byte of input
+# (from 4 pages) without looking at memory.grow's answer, then greets.
 TOOL_BODY = r"""
   (data (i32.const 300) "hello")
   (func (export "call") (param $np i32) (param $nn i32) (param $ip i32) (param $in i32) (result i32)
@@ -133,6 +138,7 @@ TOOL_BODY = r"""
         (call $byte (i32.const 120)) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
       (call $put (i32.const 16) (i32.const 13)) (call $put (i32.const 32) (i32.const 2))
       (return (call $ret))))
+    (if (i32.eq (local.get $c) (i32.const 109)) (then (drop (memory.grow (local.get $in)))))
     (if (i32.eq (local.get $c) (i32.const 119)) (then
       (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (i32.const 3000000)))
         (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))))
@@ -178,7 +184,12 @@ def core_wat(
     else:
         calls = "".join(
             HOST_CALL.replace("{letter}", str(ord(letter))).replace("{func}", func)
-            for api, letter, func in (("fs", "r", "fs_read"), ("request", "f", "request"))
+            for api, letter, func in (
+                ("fs", "r", "fs_read"),
+                ("fs", "d", "fs_list"),
+                ("fs", "p", "fs_write"),
+                ("request", "f", "request"),
+            )  # fmt: skip
             if api in imports
         )
         body = TOOL_BODY.replace("{host_calls}", calls)

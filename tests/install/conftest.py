@@ -330,3 +330,17 @@ def install_in_project(plugin, make_archive):
         return built
 
     return install
+
+
+@pytest.fixture
+def install_yoi_file(plugin, make_yoi_archive):
+    """Pack example.echo of the given kind and version and install it from the file into the
+    user store (`--sha256`, `--yes`)."""
+
+    def install(kind: str, version: str = "1.0.0") -> PackResult:
+        built = make_yoi_archive(kind, version)
+        r = plugin("install", built.path, "--sha256", built.sha256, "--yes")
+        assert r.code == 0, r.err
+        return built
+
+    return install

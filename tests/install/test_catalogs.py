@@ -85,6 +85,9 @@ def _refused(plugin, rule: str) -> None:
     r = plugin("catalog", "refresh", "acme")
     assert r.code == 3, r.err
     assert rule in r.err
+    doc = plugin("catalog", "refresh", "acme", "--json").json()  # the same refusal, one object
+    assert doc["ok"] is False and rule in doc["error"]["rule"]
+    assert doc["error"] == doc["catalogs"][0]["error"]
     after = registry()["acme"]
     assert (after.last_serial, after.last_sha256) == (before.last_serial, before.last_sha256)
     assert plugin("search", "weather", "--json").json()["hits"], (

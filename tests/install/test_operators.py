@@ -4,10 +4,14 @@ catalog paths, fetch errors, progress and lock waits, --verbose, completion."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from helpers.tty import bash_completions, plugin_on_tty
@@ -47,7 +51,15 @@ def test_install_force_repairs_a_damaged_cache_tree_and_store_file_keeping_grant
     assert found.code == 3
     repair = "plugin install --force acme/weather-tools@1.0.0 --yes"
     assert f"  repair: {repair}" in found.err and "plugin install --force" in found.err
-    problems = plugin("verify", "--all", "--json").json()["problems"]
+    found = plugin("verify", "--all", "--json")
+    assert found.code == 3
+    doc = found.json()
+    assert doc["ok"] is False and doc["error"]["rule"] == "verify-store"
+    assert (
+        doc["error"]["phase"] == "verify"
+        and doc["error"]["message"] == "2 problem(s) in the stores"
+    )
+    problems = doc["problems"]
     assert {p["check"] for p in problems} == {"store file", "cache tree"}
     assert all(p["repair"] == repair for p in problems)
     # without --force the damaged copy is "already installed"; with it, it is repaired
@@ -140,6 +152,18 @@ def test_enable_asks_showing_what_it_does_not_grant(make_archive, plugin) -> Non
     code, out = plugin_on_tty("enable", "weather-tools", answer=b"n\n")
     assert code == 4
     assert out.index("not granted: secret: SLACK_*") < out.index("Enable it with these grants?")
+
+
+def test_end_of_input_at_the_question_stops_with_exit_130_and_grants_nothing(
+    make_archive, plugin
+) -> None:
+    built = make_archive("weather-tools", "1.0.0", capabilities=MORE)
+    assert plugin("install", built.path, "--sha256", built.sha256, "--yes").code == 0
+    code, out = plugin_on_tty("enable", "weather-tools", answer=b"\x04")  # Ctrl-D
+    assert code == 130, out
+    assert "[aborted]: end of input at a question" in out
+    assert "hint: run the command again to finish" in out
+    assert load_enablements() == []
 
 
 # 11. upgrade ---------------------------------------------------------------------------
@@ -263,7 +287,10 @@ def test_pack_progress_on_a_terminal_in_the_same_look(make_archive, tmp_path) ->
     assert " of " in last and "MiB/s" in last and out.count("100%") == 1
 
 
-def test_waiting_for_a_store_lock_names_the_holder(site, plugin, tmp_path) -> None:
+@contextlib.contextmanager
+def _waiting_for_the_store_lock(*args: str) -> Iterator[subprocess.Popen]:
+    """`plugin ARGS` started while this process holds the user store's lock, yielded once it
+    says on stderr that it waits (that line is checked); the lock is let go on leaving."""
     from plugin_kit.installer.stores import locked_store
 
     held, release = threading.Event(), threading.Event()
@@ -278,7 +305,7 @@ def test_waiting_for_a_store_lock_names_the_holder(site, plugin, tmp_path) -> No
     held.wait(60)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "plugin_kit", "install", "weather-tools", "--yes"],
+            [sys.executable, "-m", "plugin_kit", *args],
             stderr=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -287,11 +314,30 @@ def test_waiting_for_a_store_lock_names_the_holder(site, plugin, tmp_path) -> No
         while "waiting for" not in line and line:
             line = proc.stderr.readline()
         assert f"waiting for the user store lock held by pid {os.getpid()}" in line
+        yield proc
     finally:
         release.set()
         holder.join()
+
+
+def test_waiting_for_a_store_lock_names_the_holder(site, plugin, tmp_path) -> None:
+    with _waiting_for_the_store_lock("install", "weather-tools", "--yes") as proc:
+        pass
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
+
+
+def test_ctrl_c_under_json_prints_the_error_object_and_exits_130(site, plugin) -> None:
+    with _waiting_for_the_store_lock("install", "weather-tools", "--yes", "--json") as proc:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)  # exactly one document
+    assert doc == {"ok": False, "error": {
+        "phase": "interrupted", "rule": "interrupted", "place": None,
+        "message": "interrupted", "hint": "run the command again to finish",
+    }}  # fmt: skip
+    assert not user_store().archive_path("weather-tools").exists()
 
 
 # 16. --verbose, completion ---------------------------------------------------------------
@@ -304,6 +350,14 @@ def test_verbose_shows_urls_fetched_and_files_written(site, plugin) -> None:
     assert f"wrote {user_store().archive_path('weather-tools')}" in r.err
     quiet = plugin("uninstall", "weather-tools")
     assert "wrote" not in quiet.err and "fetching" not in quiet.err
+
+
+def test_verbose_after_the_command_and_in_a_sub_group_too(site, plugin) -> None:
+    r = plugin("install", "weather-tools", "--yes", "-v")
+    assert r.code == 0 and "fetching file://" in r.err
+    assert f"wrote {user_store().archive_path('weather-tools')}" in r.err
+    r = plugin("catalog", "refresh", "--verbose")
+    assert r.code == 0 and "fetching file://" in r.err
 
 
 def test_completion_offers_installed_refs_and_catalog_names(site, plugin) -> None:

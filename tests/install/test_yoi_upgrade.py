@@ -34,12 +34,9 @@ def status(plugin, tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def installed(make_yoi_archive, plugin):
+def installed(install_yoi_file):
     """example.echo 1.0.0 (no requests) installed from a file into the user store."""
-    first = make_yoi_archive("no-permissions", "1.0.0")
-    r = plugin("install", first.path, "--sha256", first.sha256, "--yes")
-    assert r.code == 0, r.err
-    return first
+    return install_yoi_file("no-permissions")
 
 
 def upgrade_to(pack) -> dict:

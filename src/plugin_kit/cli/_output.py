@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from plugin_kit.errors import EXIT_USAGE, PluginKitError, UsageError
+from plugin_kit.errors import EXIT_USAGE, InterruptedByUser, PluginKitError, UsageError
 from plugin_kit.textsafe import visible
 
 
@@ -33,6 +33,17 @@ def emit_json(obj: Any) -> None:
     if isinstance(obj, dict) and "ok" not in obj:
         obj = {"ok": True, **obj}
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def emit_report(report: dict[str, Any], failed: PluginKitError | None) -> None:
+    """Under --json, a command whose report is its result (validate, verify --all, catalog
+    refresh): when it failed, `ok` is false and the `error` object every failure has is added,
+    and the command ends with that error's exit code."""
+    if failed is None:
+        emit_json(report)
+        return
+    emit_json({**report, "ok": False, "error": failed.to_dict()})
+    raise click.exceptions.Exit(failed.exit_code)
 
 
 def emit_json_line(obj: Any) -> None:
@@ -223,9 +234,10 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
         return err.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
-        echo("Aborted.", err=True)
-        return 130
+    except click.Abort as exc:  # click's main and prompts turn Ctrl-C and end of input into it
+        if isinstance(exc.__cause__ or exc.__context__, EOFError):
+            return _stopped("end of input at a question", "aborted", as_json=as_json)
+        return _stopped("interrupted", "interrupted", as_json=as_json)
     except click.ClickException as exc:
         if as_json:  # the same object as our own errors: machines parse one shape
             render_error(click_error(exc), as_json=True)
@@ -242,7 +254,11 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
             PluginKitError(exc.strerror or str(exc), rule="io", place=where), as_json=as_json
         )
         return 1
-    except KeyboardInterrupt:
-        echo("Interrupted.", err=True)
-        return 130
     return code if isinstance(code, int) else 0
+
+
+def _stopped(message: str, rule: str, *, as_json: bool) -> int:
+    """Stopped by the user: under --json the same error object as every failure, exit 130."""
+    err = InterruptedByUser(message, rule=rule, hint="run the command again to finish")
+    render_error(err, as_json=as_json)
+    return err.exit_code

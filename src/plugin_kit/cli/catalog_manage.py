@@ -7,7 +7,7 @@ import sys
 import click
 
 from plugin_kit.cli._complete import complete_catalogs
-from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, info
+from plugin_kit.cli._output import confirm, echo, echo_row, emit_json, emit_report, info
 from plugin_kit.errors import PluginKitError
 
 
@@ -156,12 +156,10 @@ def refresh(names: tuple[str, ...], allow_expired: bool, as_json: bool) -> None:
             results.append({"name": name, "ok": False, "error": err.to_dict()})
             if not as_json:
                 info(f"{name}: [{err.rule}] {err.message}")
+    worst = max(failed, key=lambda f: f.exit_code) if failed else None
     if as_json:
-        emit_json({"ok": not failed, "catalogs": results})
-    if failed:
-        worst = max(failed, key=lambda f: f.exit_code)
-        if as_json:
-            raise click.exceptions.Exit(worst.exit_code)
+        emit_report({"catalogs": results}, worst)
+    elif worst:
         raise worst
 
 

@@ -70,6 +70,8 @@ def _status_lines(d: dict[str, Any]) -> list[str]:
 def _component_lines(offers: dict[str, Any]) -> list[str]:
     """A component's world, the host APIs it imports (granted or denied) and the host limits."""
     lines = [f"  world  {offers['world']} ({offers.get('component')})"]
+    if offers.get("grants_source"):
+        lines.append(f"  grants {offers['grants_source']}")
     for api, r in (offers.get("host_apis") or {}).items():
         state = "granted " + "; ".join(r["grants"]) if r["granted"] else f"denied: {r['reason']}"
         lines.append(f"  api    {api} ({'imported' if r['imported'] else 'not imported'}): {state}")
@@ -137,10 +139,17 @@ def _graceful_stop(stop: threading.Event) -> list[Any]:
                    "instance-world component, send it to handle-ingress.")  # fmt: skip
 @click.option("--grant", "grants", multiple=True, metavar="KIND=VALUE",
               help="Yoi components: grant a host API (repeatable): fs=ROOT[:read,list,write], "
-                   "request=URL|requested, websocket=URL|requested. Without one, every host call is denied.")  # fmt: skip
+                   "request=URL|requested, websocket=URL|requested. Only these apply; without "
+                   "one, what Yoi's Profile grants the plugin applies.")  # fmt: skip
+@click.option("--profile", metavar="NAME",
+              help="Yoi components, without --grant: take the grants from this Yoi Profile "
+                   "(user:NAME, NAME or path:FILE); default: the one Yoi selects.")  # fmt: skip
 @click.option("--fixtures", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Yoi components: answers for granted requests and WebSockets, a JSON object "
                    "from URL (or 'METHOD URL') to a response. The dev host never reaches the network.")  # fmt: skip
+@click.option("--upstream", metavar="URL",
+              help="Yoi components: send granted requests without a fixture to this loopback "
+                   "HTTP server (http://127.0.0.1:PORT, [::1] or localhost; nothing else).")  # fmt: skip
 @click.option("--limits", type=click.Choice(["host", "relaxed"]), default="host", show_default=True,
               help="Yoi components: the host's runtime limits, or lifted (breaks are still reported).")  # fmt: skip
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
@@ -154,7 +163,9 @@ def dev(
     input_json: str | None,
     event_file: Path | None,
     grants: tuple[str, ...],
+    profile: str | None,
     fixtures: Path | None,
+    upstream: str | None,
     limits: str,
     workspace: Path | None,
     as_json: bool,
@@ -166,7 +177,9 @@ def dev(
     loaded. Ctrl-C stops the loop and the plugin's processes.
 
     A Yoi component runs as the Yoi host runs it: only its host APIs linked, each call checked
-    against the --grant items, within the host's limits (--limits relaxed lifts them).
+    against the --grant items (without any: the grants of its entry in Yoi's Profile), within
+    the host's limits (--limits relaxed lifts them). Each reload says where the grants came from.
+    A granted request is answered from --fixtures, else by the --upstream loopback server.
 
     \b
     Examples:
@@ -177,9 +190,12 @@ def dev(
       plugin dev --event examples/pre_tool_use.json   # in a project made with --runtime hooks
       plugin dev --call read --input '{"path": "notes.txt"}' --grant fs=.:read
       plugin dev --call fetch --grant request=requested --fixtures fixtures.json --limits relaxed
+      plugin dev --call fetch --grant request=requested --upstream http://127.0.0.1:8080
+      plugin dev --call read --profile user:work       # the grants Yoi's Profile 'work' gives it
     """
     from plugin_kit.dev.adapters.base import HostOptions
     from plugin_kit.dev.component_host import load_fixtures
+    from plugin_kit.dev.component_request import parse_upstream
     from plugin_kit.dev.session import DevSession, Probe
     from plugin_kit.dev.watch import polling_mode
     from plugin_kit.dev.watch import watch as watch_loop
@@ -192,13 +208,19 @@ def dev(
             place=str(directory),
             hint="run plugin dev in the plugin's folder (or pass it), or make one with create-plugin",
         )
+    if profile and grants:
+        raise UsageError("--profile names where the grants come from without --grant; with "
+                         "--grant only the --grant items apply", rule="usage", place="--profile",
+                         hint="Drop one of them.")  # fmt: skip
     if input_json is not None and not tool:
         raise UsageError("--input needs --call TOOL", rule="usage", place="--input")
     arguments = _json_arg(input_json, "--input") if input_json is not None else {}
     if not isinstance(arguments, dict):
         raise UsageError("--input must be a JSON object", rule="usage", place="--input")
     probe = Probe(tool, arguments, _event_file(event_file) if event_file else None)
-    options = HostOptions(grants, load_fixtures(fixtures) if fixtures else {}, limits)
+    options = HostOptions(grants, load_fixtures(fixtures) if fixtures else {}, limits,
+                          upstream=parse_upstream(upstream) if upstream else None,
+                          profile=profile)  # fmt: skip
     session = DevSession(directory, workspace=workspace, probe=probe, options=options)
 
     outcome: list[Any] = []

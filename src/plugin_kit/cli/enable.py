@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from plugin_kit.cli._complete import complete_refs
+from plugin_kit.cli._options import ref_host_option
 from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, workspace_option
 
@@ -40,6 +41,7 @@ _profile_option = click.option(
     help="Take back one earlier grant (repeatable), written as for --grant.",
 )
 @_profile_option
+@ref_host_option
 @workspace_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
@@ -49,6 +51,7 @@ def enable(
     grants: tuple[str, ...],
     revoke: tuple[str, ...],
     profile: str | None,
+    ref_host: str | None,
     workspace: Path | None,
     yes: bool,
     as_json: bool,
@@ -78,6 +81,7 @@ def enable(
       plugin enable weather-tools --revoke secrets=WEATHER_KEY
       plugin enable project:example.echo --grant-requested --profile work
       plugin enable user:example.echo --grant "request=https://api.example.com GET /v1/" --revoke fs=/tmp:read
+      plugin enable example.echo --host yoi --grant-requested   # the id is installed for both hosts
     """
     from plugin_kit.installer.manage import enable as do_enable
 
@@ -97,6 +101,7 @@ def enable(
         revoke=list(revoke),
         profile=profile,
         confirm=ask,
+        host=ref_host,
     )
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
@@ -110,9 +115,12 @@ def enable(
 @click.command()
 @click.argument("ref", shell_complete=complete_refs)
 @_profile_option
+@ref_host_option
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def disable(ref: str, profile: str | None, workspace: Path | None, as_json: bool) -> None:
+def disable(
+    ref: str, profile: str | None, ref_host: str | None, workspace: Path | None, as_json: bool
+) -> None:
     """Disable REF. An Insomnia plugin's grants are kept for a later `plugin enable`; a Yoi
     package's entry, grants included, is removed from the Profile (the rest of it is kept).
 
@@ -123,7 +131,7 @@ def disable(ref: str, profile: str | None, workspace: Path | None, as_json: bool
     """
     from plugin_kit.installer.manage import disable as do_disable
 
-    result = do_disable(ref, workspace or Path.cwd(), profile=profile)
+    result = do_disable(ref, workspace or Path.cwd(), profile=profile, host=ref_host)
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return

@@ -55,19 +55,30 @@ Environment:
 """  # what the tool reads; tests/test_cli_conventions.py checks the list is whole
 
 
+_VERBOSE_HELP = "Say what is done: URLs fetched, files written (on stderr)."
+
+
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        show_library_notes(verbose=True)
+
+
+def _verbose_option() -> click.Option:
+    """`plugin X --verbose`, the same as `plugin --verbose X`."""
+    return click.Option(
+        ["--verbose", "-v"], is_flag=True, expose_value=False, callback=_verbose, help=_VERBOSE_HELP
+    )
+
+
 @click.group(
     cls=LazyGroup,
     lazy=_COMMANDS,
+    leaf_options=(_verbose_option,),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=_ENVIRONMENT,
 )
 @click.version_option(__version__, prog_name="plugin")
-@click.option(
-    "--verbose",
-    "-v",
-    is_flag=True,
-    help="Say what is done: URLs fetched, files written (on stderr).",
-)
+@click.option("--verbose", "-v", is_flag=True, help=_VERBOSE_HELP)
 def cli(verbose: bool) -> None:
     """Build, sign, publish and install plugins for the Insomnia agent host.
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._complete import complete_refs
+from plugin_kit.cli._options import ref_host_option
 from plugin_kit.cli._output import echo, emit_json, info
 from plugin_kit.cli.install import confirm_or_exit, progress_to_stderr, workspace_option
 from plugin_kit.errors import UsageError
@@ -71,6 +72,7 @@ def _render(results: list, *, planned_only: bool = False) -> None:  # type: igno
     "--offline", is_flag=True, help="Do not refresh the catalogs first; use the cached copies."
 )
 @click.option("--host-api", metavar="VERSION", help="Host plugin-API version to resolve for.")
+@ref_host_option
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
 def upgrade(
@@ -81,6 +83,7 @@ def upgrade(
     yes: bool,
     offline: bool,
     host_api: str | None,
+    ref_host: str | None,
     workspace: Path | None,
     as_json: bool,
 ) -> None:
@@ -93,13 +96,15 @@ def upgrade(
     Yoi runs only the package its store holds, checked against the pinned digest: a Yoi
     version asking for more keeps the old package in the store and the old pin (needs-grant;
     `plugin enable` then pins and swaps it in), one asking for no more is swapped in and
-    re-pinned with the same grants.
+    every registered Profile pinning it is re-pinned with its own grants and surfaces.
+    --host picks between the same id installed for both hosts.
 
     \b
     Examples:
       plugin upgrade --all --dry-run
       plugin upgrade weather-tools --yes
       plugin upgrade --all --yes --json        # a cron job
+      plugin upgrade --all --host yoi          # only Yoi packages
     """
     from plugin_kit.installer.manage import upgrade as do_upgrade
 
@@ -117,6 +122,7 @@ def upgrade(
             accept_new_key=accept_new_key,
             host_api=host_api,
             progress=progress_to_stderr(),
+            host=ref_host,
         )
 
     results = run(True)

@@ -8,7 +8,7 @@ import click
 
 from plugin_kit.cli._limits import LIMIT_HELP, limit_overrides
 from plugin_kit.cli._options import host_option
-from plugin_kit.cli._output import echo, emit_json
+from plugin_kit.cli._output import echo, emit_report
 
 
 def _lines(p) -> list[str]:  # type: ignore[no-untyped-def]
@@ -66,7 +66,10 @@ def validate(
             echo(line, err=True)
     _annotate(report, notes, path)
     if as_json:
-        emit_json(report.to_dict())
+        from plugin_kit.validators.problems import problems_error
+
+        failed = None if report.ok else problems_error(report.problems, str(path))
+        emit_report(report.to_dict(), failed)
     else:
         for p in [*report.problems, *report.warnings]:
             for line in _lines(p):

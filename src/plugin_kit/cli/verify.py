@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from plugin_kit.cli._complete import complete_refs_or_files
-from plugin_kit.cli._output import echo, emit_json
-from plugin_kit.errors import UsageError
+from plugin_kit.cli._options import ref_host_option
+from plugin_kit.cli._output import echo, emit_json, emit_report
+from plugin_kit.errors import UsageError, VerificationError
 
 
 def _public_key(pubkey: str | None, pubkey_file: Path | None):  # type: ignore[no-untyped-def]
@@ -80,6 +81,7 @@ def verify_signature(
     type=click.Path(path_type=Path, file_okay=False),
     help="Store mode: the workspace whose store to check (default: current folder).",
 )
+@ref_host_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def verify(
     target: str | None,
@@ -89,6 +91,7 @@ def verify(
     ignore_missing: bool,
     all_: bool,
     workspace: Path | None,
+    ref_host: str | None,
     as_json: bool,
 ) -> None:
     """Check FILE's prehashed minisign signature (FILE.minisig) with a pinned public key.
@@ -105,17 +108,18 @@ def verify(
       plugin verify catalog/extensions.json --pubkey-file catalog.pub --json
       plugin verify --all
       plugin verify project:weather-tools --json
+      plugin verify weather-tools --host yoi
     """
     if pubkey or pubkey_file:
         verify_signature(target, pubkey, pubkey_file, sig, ignore_missing, as_json)
         return
-    if (not target and not all_) or (target and _is_file_target(target, workspace)):
+    if (not target and not all_) or (target and _is_file_target(target, workspace, ref_host)):
         raise UsageError(  # a file needs a key
             "pass --pubkey RW... or --pubkey-file F to check a signature, or REF / --all to check stores",
             rule="verify.no-key",
             hint="the public key comes from the publisher (release notes, catalog), never from the same download",
         )
-    verify_stores(target, all_, workspace, as_json)
+    verify_stores(target, all_, workspace, as_json, ref_host)
 
 
 def _looks_like_path(target: str) -> bool:
@@ -126,7 +130,7 @@ def _looks_like_path(target: str) -> bool:
     return "/" in target or target.startswith((".", "~")) or host_for_name(target) is not None
 
 
-def _is_file_target(target: str, workspace: Path | None) -> bool:
+def _is_file_target(target: str, workspace: Path | None, host: str | None = None) -> bool:
     """Is TARGET (given without a key) a file rather than an installed reference?
 
     A name that looks like a path is a path; an installed reference is a reference, even
@@ -138,7 +142,7 @@ def _is_file_target(target: str, workspace: Path | None) -> bool:
     if _looks_like_path(target):
         return True
     try:
-        resolve_ref(target, workspace or Path.cwd())
+        resolve_ref(target, workspace or Path.cwd(), host)
     except InstallError:
         return Path(target).is_file()  # not installed: a file here is what was meant
     if Path(target).is_file():
@@ -151,32 +155,36 @@ def _is_file_target(target: str, workspace: Path | None) -> bool:
     return False
 
 
-def verify_stores(ref: str | None, all_: bool, workspace: Path | None, as_json: bool) -> None:
+def verify_stores(
+    ref: str | None, all_: bool, workspace: Path | None, as_json: bool, host: str | None = None
+) -> None:
     """Store mode: re-hash store files and cache trees against plugins.lock (exit 3 on a mismatch)."""
-    from plugin_kit.errors import VerificationError
     from plugin_kit.installer.manage import verify_installed
 
-    report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_)
+    report = verify_installed([ref] if ref else [], workspace or Path.cwd(), all_=all_, host=host)
+    failed = None if report.ok else _store_problems_error(report.problems)
     if as_json:
-        emit_json(report.to_dict())
-    else:
-        if not report.checked and not report.problems:
-            echo("nothing installed to verify (both stores are empty)")
-        for item in report.checked:
-            echo(f"checked {item['ref']} {item['version']}")
-        for p in report.problems:
-            echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
-            if p.get("repair"):
-                echo(f"  repair: {p['repair']}", err=True)
-    if not report.ok:
-        if as_json:
-            raise click.exceptions.Exit(VerificationError.exit_code)
-        repairable = any(p.get("repair") for p in report.problems)
-        raise VerificationError(
-            f"{len(report.problems)} problem(s) in the stores",
-            rule="verify-store",
-            hint="run the repair lines above: `plugin install --force` fetches, verifies and"
-            " places the copy again, keeping its grants"
-            if repairable
-            else "see the lines above",
-        )
+        emit_report(report.to_dict(), failed)
+        return
+    if not report.checked and not report.problems:
+        echo("nothing installed to verify (both stores are empty)")
+    for item in report.checked:
+        echo(f"checked {item['ref']} {item['version']}")
+    for p in report.problems:
+        echo(f"FAIL {p['ref']}: {p['check']}: {p['problem']}", err=True)
+        if p.get("repair"):
+            echo(f"  repair: {p['repair']}", err=True)
+    if failed:
+        raise failed
+
+
+def _store_problems_error(problems: list[dict]) -> VerificationError:
+    repairable = any(p.get("repair") for p in problems)
+    return VerificationError(
+        f"{len(problems)} problem(s) in the stores",
+        rule="verify-store",
+        hint="run each problem's repair line: `plugin install --force` fetches, verifies and"
+        " places the copy again, keeping its grants"
+        if repairable
+        else "see each problem",
+    )

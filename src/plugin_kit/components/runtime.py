@@ -35,7 +35,7 @@ class RuntimeLimits:
     memory_bytes: int = 2 * MiB  # per linear memory; PLUGIN_WASM_MEMORY_BYTES
     table_elements: int = 256  # PLUGIN_WASM_TABLE_ELEMENTS
     fuel: int = 5_000_000  # per call (reset before each export call); PLUGIN_WASM_FUEL
-    timeout_seconds: float = 1.0
+    timeout_seconds: float = 1.0  # per tool call and ingress dispatch; PLUGIN_WASM_TIMEOUT
     max_wasm_stack: int = 8 * MiB
     max_input_bytes: int = 64 * KiB  # PLUGIN_WASM_MAX_INPUT_BYTES
     max_output_bytes: int = 64 * KiB  # PLUGIN_WASM_MAX_OUTPUT_BYTES

@@ -46,7 +46,8 @@ def denied(message: str, place: str) -> DevError:
         message,
         rule="yoi-grant-denied",
         place=place,
-        hint=f"Grant it for the dev host with --grant ({GRANT_HELP}).",
+        hint=f"Grant it for the dev host with --grant ({GRANT_HELP}), or to the plugin in "
+        "Yoi's Profile with `plugin enable` (used when there is no --grant).",
     )
 
 

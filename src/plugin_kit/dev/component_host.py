@@ -5,7 +5,8 @@ every call, as the host does (HareK02/yoi crates/worker/src/feature/plugin.rs @ 
 
 A refused or failed host call raises, which traps the component's call, as in the host. The dev
 host never reaches the network: a granted request or WebSocket is answered from the fixtures file
-(URL -> response), and one without a fixture fails with a message saying so.
+(URL -> response); a granted request without a fixture goes to the loopback `--upstream` server
+if there is one (component_request.py); otherwise it fails with a message saying so.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from typing import Any
 
 from plugin_kit.dev.component_grants import (
     HOST_APIS,
-    REQUEST_METHODS,
     ComponentGrants,
     denied,
     requested_apis,
     target_allows,
 )
+from plugin_kit.dev.component_request import Upstream, check_request, fixture_response
 from plugin_kit.errors import DevError, UsageError
 
 __all__ = ["HostApis", "IMPORTS", "load_fixtures"]
@@ -37,9 +38,6 @@ FS_MAX_READ = 64 * KiB
 FS_MAX_WRITE = 64 * KiB
 FS_MAX_LIST = 256
 REQUEST_MAX_DESCRIPTOR = 48 * KiB
-REQUEST_MAX_BODY = 32 * KiB
-REQUEST_MAX_HEADERS = 16
-RESPONSE_MAX_BODY = 64 * KiB
 WEBSOCKET_MAX_OPEN = 8 * KiB
 WEBSOCKET_MAX_TEXT = 32 * KiB
 WEBSOCKET_MAX_CONNECTIONS = 4
@@ -74,12 +72,20 @@ def _json(text: str, place: str, keys: set[str], required: set[str]) -> dict[str
 
 
 class HostApis:
-    """The host side of one component instance: its grants, fixtures and open WebSockets."""
+    """The host side of one component instance: its grants, fixtures, loopback upstream (None:
+    fixtures only) and open WebSockets."""
 
-    def __init__(self, manifest: Any, grants: ComponentGrants, fixtures: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        manifest: Any,
+        grants: ComponentGrants,
+        fixtures: Mapping[str, Any],
+        upstream: Upstream | None = None,
+    ) -> None:
         self.manifest = manifest
         self.grants = grants
         self.fixtures = fixtures
+        self.upstream = upstream
         self.requested = requested_apis(list(manifest.permissions))
         self._sockets: dict[int, list[str]] = {}
         self._next_handle = 1
@@ -153,30 +159,15 @@ class HostApis:
         self.authorize("request")
         body = _json(request, place, {"method", "url", "headers", "body"}, {"method", "url"})
         method, url = str(body["method"]), str(body["url"])
-        if method not in REQUEST_METHODS:
-            raise _failed(f"request method `{method}` is not allowed", place)
-        if len(body.get("headers") or []) > REQUEST_MAX_HEADERS:
-            raise _failed(
-                f"request descriptor has too many headers (max {REQUEST_MAX_HEADERS})", place
-            )
-        if len((body.get("body") or "").encode()) > REQUEST_MAX_BODY:
-            raise _failed(f"request body exceeds {REQUEST_MAX_BODY} bytes", place)
+        headers = check_request(method, url, body.get("headers"), body.get("body"))
         self._allow("request", method, url, place)
         fixture = self.fixtures.get(f"{method} {url}", self.fixtures.get(url))
-        if fixture is None:
-            raise _failed(f"no fixture for {method} {url}: the dev host never reaches the network",
-                          place)  # fmt: skip
-        response = {"body": fixture} if isinstance(fixture, str) else dict(fixture)
-        text = str(response.get("body", ""))
-        truncated = len(text.encode()) > RESPONSE_MAX_BODY
-        if truncated:
-            text = text.encode()[:RESPONSE_MAX_BODY].decode("utf-8", "ignore")
-        headers = [
-            {"name": str(k), "value": str(v)}
-            for k, v in dict(response.get("headers") or {}).items()
-        ]
-        return json.dumps({"status": int(response.get("status", 200)), "headers": headers[:16],
-                           "body": text, "truncated": truncated})  # fmt: skip
+        if fixture is not None:
+            return _response_json(fixture_response(fixture))
+        if self.upstream is None:
+            raise _failed(f"no fixture for {method} {url} and no --upstream: the dev host never "
+                          "reaches the network", place)  # fmt: skip
+        return _response_json(self.upstream.forward(method, url, headers, body.get("body")))
 
     def _allow(self, api: str, method: str | None, url: str, place: str) -> None:
         from urllib.parse import urlsplit
@@ -263,6 +254,11 @@ class HostApis:
                 with root.add_instance(name) as instance:
                     for func, impl in funcs[api].items():
                         instance.add_func(func, impl)
+
+
+def _response_json(response: Mapping[str, Any]) -> str:
+    # serde_json, as the host encodes it: non-ASCII text stays as it is
+    return json.dumps(response, ensure_ascii=False)
 
 
 def _label(target: Mapping[str, Any]) -> str:

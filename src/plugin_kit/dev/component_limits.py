@@ -2,7 +2,9 @@
 
 The numbers are the host's, kept once in components/runtime.py `YOI_LIMITS` (the store limits
 and per-call budgets) and hosts.py (a component file's size); their output rules are
-`decode_plugin_wasm_output` (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785).
+`decode_plugin_wasm_output` (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785). The
+wall-clock `timeout` (ms) is the host's `PLUGIN_WASM_TIMEOUT` around a tool call and
+`PLUGIN_SERVICE_INGRESS_DISPATCH_TIMEOUT` around an ingress dispatch, both 1 s.
 `--limits host` enforces them as the host does; `--limits relaxed` lifts them and still says which ones the
 component would break, so an author can go on while the host catches up.
 """
@@ -42,6 +44,7 @@ class ComponentLimits:
     tables: int | None
     memories: int | None
     fuel: int
+    timeout: int | None  # ms of wall-clock time per tool call or ingress event
     input_bytes: int | None
     output_bytes: int | None
     summary_bytes: int | None
@@ -63,13 +66,14 @@ HOST_LIMITS = ComponentLimits(
     tables=YOI_LIMITS.tables,
     memories=YOI_LIMITS.memories,
     fuel=YOI_LIMITS.fuel,
+    timeout=round(YOI_LIMITS.timeout_seconds * 1000),
     input_bytes=YOI_LIMITS.max_input_bytes,
     output_bytes=YOI_LIMITS.max_output_bytes,
     summary_bytes=YOI_LIMITS.max_summary_bytes,
     component_bytes=YOI.limits.max_file_size,  # PluginDiscoveryLimits max_file_size_bytes
 )
 RELAXED_LIMITS = ComponentLimits(
-    "relaxed", None, None, None, None, None, 500_000_000, None, None, None, None
+    "relaxed", None, None, None, None, None, 500_000_000, None, None, None, None, None
 )
 LIMITS = {HOST_LIMITS.name: HOST_LIMITS, RELAXED_LIMITS.name: RELAXED_LIMITS}
 
@@ -77,23 +81,32 @@ _UNITS = {
     "instances": "core instances",
     "tables": "tables",
     "memories": "memories",
-    "memory_bytes": "bytes of initial memory",
+    "memory_bytes": "bytes of memory",
     "table_elements": "table elements",
     "input_bytes": "bytes of input",
     "output_bytes": "bytes of output",
     "summary_bytes": "bytes of summary",
     "component_bytes": "bytes of component",
     "fuel": "fuel units",
+    "timeout": "ms of wall-clock time",
+}
+_HINTS = {
+    "timeout": "Do less in one call (time in host calls counts too), or run with --limits relaxed "
+    "to go on while the host catches up.",
+    "memory_bytes": "Use less memory (Yoi traps a memory.grow past its limit), or run with "
+    "--limits relaxed to go on while the host catches up.",
 }
 
 
 @dataclass(frozen=True)
 class LimitBreak:
-    """One host limit a component breaks: which, what it needs, what the host allows."""
+    """One host limit a component breaks: which, what it needs, what the host allows. `said`
+    words what happened when "needs" is not it (a call stopped, a memory.grow refused)."""
 
     limit: str
     needed: int
     allowed: int
+    said: str = "needs"
 
     @property
     def rule(self) -> str:
@@ -103,7 +116,7 @@ class LimitBreak:
     def message(self) -> str:
         unit = _UNITS.get(self.limit, self.limit)
         return (
-            f"{self.limit}: needs {self.needed} {unit}; the host allows {self.allowed} "
+            f"{self.limit}: {self.said} {self.needed} {unit}; the host allows {self.allowed} "
             f"({self.needed - self.allowed} over)"
         )
 
@@ -112,7 +125,10 @@ class LimitBreak:
             message or self.message,
             rule=self.rule,
             place=place,
-            hint="Shrink the component, or run with --limits relaxed to go on while the host catches up.",
+            hint=_HINTS.get(
+                self.limit,
+                "Shrink the component, or run with --limits relaxed to go on while the host catches up.",
+            ),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -124,10 +140,10 @@ class LimitBreak:
         }
 
 
-def size_break(limit: str, needed: int) -> LimitBreak | None:
-    """The break of a host size limit (`input_bytes`, ...) by `needed`, or None within it."""
+def size_break(limit: str, needed: int, said: str = "needs") -> LimitBreak | None:
+    """The break of a host limit (`input_bytes`, `timeout`, ...) by `needed`, or None within it."""
     allowed = getattr(HOST_LIMITS, limit)
-    return LimitBreak(limit, needed, allowed) if needed > allowed else None
+    return LimitBreak(limit, needed, allowed, said) if needed > allowed else None
 
 
 @dataclass

@@ -1,13 +1,14 @@
 """Writing the TOML files we own (plugins.lock, plugins.toml, catalogs.toml).
 
 Their values are tables, arrays, strings, numbers, booleans (and dates, as tomllib reads
-them), so they are written here directly (tomlkit took ~30 ms to import and build a 10-plugin lock, on every install): every
-key is bare only when TOML allows it (`[A-Za-z0-9_-]+`), else a quoted basic string, and
-every string is a basic string with `"`, `\\` and each control character escaped, so a key
-such as `"0\\n"` or a value holding control characters reads back equal with tomllib
-(tests/install/test_toml_files.py). The layout is the one tomlkit wrote before: scalars first,
-then `[table]` and `[[array]]` sections, a blank line before each header. Editing a user's
-own file while keeping its comments (Yoi's Profiles) still goes through tomlkit.
+them), so they are written here directly: tomlkit took ~30 ms to import and build a
+10-plugin lock, on every install. A key is bare only when TOML allows it (`[A-Za-z0-9_-]+`),
+else a quoted basic string; every string is a basic string with `"`, `\\` and each control
+character escaped, so a key such as `"0\\n"` or a value holding control characters reads
+back equal with tomllib (tests/install/test_toml_files.py). The layout is the one tomlkit
+wrote: scalars first, then `[table]` and `[[array]]` sections, a blank line before a header
+unless tomlkit left none. Editing a user's own file while keeping its comments (Yoi's
+Profiles) still goes through tomlkit.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, PluginKitError, UsageError
-from plugin_kit.hosts import HOSTS, INSOMNIA, get_host
+from plugin_kit.hosts import HOSTS, INSOMNIA, YOI, get_host
 from plugin_kit.installer import capabilities as caps
+from plugin_kit.installer import yoi_manage, yoi_store
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit, now_iso
 from plugin_kit.installer.enablement import (
@@ -20,11 +21,11 @@ from plugin_kit.installer.enablement import (
     settle_grants,
     update_enablements,
 )
-from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
+from plugin_kit.installer.installed import remove_installed, same_install
+from plugin_kit.installer.lockfile import LockEntry, read_lock
 from plugin_kit.installer.stores import (
     Store,
     locked_store,
-    store_transaction,
     user_store,
     workspace_store,
 )
@@ -44,8 +45,10 @@ __all__ = [
 ]
 
 
-def _candidates(ref: str, workspace: Path | None) -> tuple[list[Store], str]:
-    """The stores `ref` may name, and its plugin id."""
+def _candidates(
+    ref: str, workspace: Path | None, host: str | None = None
+) -> tuple[list[Store], str]:
+    """The stores `ref` may name (of `host` only, when given), and its plugin id."""
     kind, sep, plugin_id = ref.partition(":")
     if sep and kind not in ("user", "project"):
         raise UsageError(
@@ -54,17 +57,30 @@ def _candidates(ref: str, workspace: Path | None) -> tuple[list[Store], str]:
     if not sep:
         kind, plugin_id = "", ref
     candidates = []
-    for host in HOSTS.values():
+    for h in [get_host(host)] if host else HOSTS.values():
         if kind in ("", "user"):
-            candidates.append(user_store(host))
+            candidates.append(user_store(h))
         if kind in ("", "project"):
-            candidates.append(workspace_store(workspace or Path.cwd(), host))
+            candidates.append(workspace_store(workspace or Path.cwd(), h))
     return candidates, plugin_id
 
 
-def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
-    """`user:ID`, `project:ID` or a bare ID held by exactly one store (both: fail closed)."""
-    candidates, plugin_id = _candidates(ref, workspace)
+def _ambiguity_hint(plugin_id: str, held: list[Store]) -> str:
+    """How to name one of the stores that hold `plugin_id`: its kind, its host, or both."""
+    ways = []
+    if len({s.kind for s in held}) > 1:
+        ways.append(f"user:{plugin_id} or project:{plugin_id}")
+    if len({s.host.name for s in held}) > 1:
+        ways.append(" or ".join(f"--host {name}" for name in sorted({s.host.name for s in held})))
+    return "name one: " + ", with ".join(ways)
+
+
+def resolve_ref(
+    ref: str, workspace: Path | None, host: str | None = None
+) -> tuple[Store, LockEntry]:
+    """`user:ID`, `project:ID` or a bare ID held by exactly one store (both: fail closed);
+    `host` ("insomnia" or "yoi") picks between the same id installed for both hosts."""
+    candidates, plugin_id = _candidates(ref, workspace, host)
     held = [(s, read_lock(s).get(plugin_id)) for s in candidates]
     held = [(s, e) for s, e in held if e is not None]
     if len(held) > 1:
@@ -72,7 +88,7 @@ def resolve_ref(ref: str, workspace: Path | None) -> tuple[Store, LockEntry]:
         raise UsageError(
             f"{plugin_id!r} is installed in more than one store: {where}",
             rule="ref-ambiguous",
-            hint=f"name one: user:{plugin_id} or project:{plugin_id}",
+            hint=_ambiguity_hint(plugin_id, [s for s, _ in held]),
         )
     if not held:
         names = [f"{s.kind}:{i}" for s in candidates for i in read_lock(s)]
@@ -168,19 +184,30 @@ def enable(
     revoke: list[str] | None = None,
     profile: str | None = None,
     confirm: Callable[[Any], None] | None = None,
+    host: str | None = None,
 ) -> Any:
     """Enable REF with concrete grants where its host reads enablement: our plugins.toml
     (Insomnia) or a Yoi Profile (yoi_manage.py). Grants add up: `grants` join those already
     given to this install (a disable keeps them), `revoke` takes items away,
     `grant_requested` grants exactly what is requested. `confirm`, if given, sees the result
     (its `preview_lines()` list every grant, one line each) before anything is written;
-    raising from it writes nothing."""
-    store, entry = resolve_ref(ref, workspace)
-    if store.host.enablement != INSOMNIA.enablement:
-        from plugin_kit.installer import yoi_manage
+    raising from it writes nothing. `host` picks the store when the same id is installed
+    for both hosts."""
+    store, entry = resolve_ref(ref, workspace, host)
+    return _manager(store).enable(store, entry, profile=profile, grant_requested=grant_requested,
+                                  grants=grants or [], revoke=revoke or [], confirm=confirm)  # fmt: skip
 
-        return yoi_manage.enable(store, entry, profile=profile, grant_requested=grant_requested,
-                                 grants=grants or (), revoke=revoke or (), confirm=confirm)  # fmt: skip
+
+def _enable_insomnia(
+    store: Store,
+    entry: LockEntry,
+    *,
+    profile: str | None,
+    grant_requested: bool,
+    grants: list[str],
+    revoke: list[str],
+    confirm: Callable[[EnableResult], None] | None,
+) -> EnableResult:
     if profile:
         raise UsageError(
             "--profile is for Yoi packages; an Insomnia plugin's grants are in plugins.toml",
@@ -188,7 +215,7 @@ def enable(
         )
     if grant_requested and grants:
         raise UsageError("use --grant-requested or --grant, not both", rule="usage")
-    return _enable_plugins_toml(store, entry, grant_requested, grants or [], revoke or [], confirm)
+    return _enable_plugins_toml(store, entry, grant_requested, grants, revoke, confirm)
 
 
 def _enable_plugins_toml(
@@ -276,32 +303,16 @@ def _new_grants(
     return caps.revoke_grants(granted, revoke) if revoke else granted
 
 
-def same_install(store: Store, entry: LockEntry) -> LockEntry:
-    """Under the store lock: the install a grant is about to name is still the store's (and,
-    for Yoi, so is the version waiting for a grant)."""
-    now = read_lock(store).get(entry.id)
-    if now is None or (now.install_id, now.content_digest, now.pending) != (
-        entry.install_id,
-        entry.content_digest,
-        entry.pending,
-    ):
-        raise InstallError(
-            f"{store.ref(entry.id)} changed while this command ran",
-            rule="store-changed",
-            place=str(store.lock_path),
-            hint="run the command again",
-        )
-    return now
-
-
-def disable(ref: str, workspace: Path | None, *, profile: str | None = None) -> Any:
+def disable(
+    ref: str, workspace: Path | None, *, profile: str | None = None, host: str | None = None
+) -> Any:
     """Insomnia: mark the enable inactive, its grants kept for a later enable. Yoi: remove the
     Profile's entry for it."""
-    store, entry = resolve_ref(ref, workspace)
-    if store.host.enablement != INSOMNIA.enablement:
-        from plugin_kit.installer import yoi_manage
+    store, entry = resolve_ref(ref, workspace, host)
+    return _manager(store).disable(store, entry, profile=profile)
 
-        return yoi_manage.disable(store, entry, profile=profile)
+
+def _disable_insomnia(store: Store, entry: LockEntry, *, profile: str | None) -> EnableResult:
     full_ref = store.ref(entry.id)
     found: list[Enablement] = []
 
@@ -317,22 +328,24 @@ def disable(ref: str, workspace: Path | None, *, profile: str | None = None) -> 
     return EnableResult(full_ref, entry.version, entry.content_digest, False, grants, [])
 
 
-def uninstall(ref: str, workspace: Path | None, *, profile: str | None = None) -> dict[str, Any]:
+def uninstall(
+    ref: str, workspace: Path | None, *, profile: str | None = None, host: str | None = None
+) -> dict[str, Any]:
     """Remove the store file, its lock entry and its grants; the cache stays until `cache gc`.
 
     The grants stop applying at the store's commit (they name an install that is gone) and
     are removed under the same lock; a re-run after a kill removes what is left. A Yoi
     package's Profile entry is removed first (yoi_manage.py)."""
     try:
-        store, entry = resolve_ref(ref, workspace)
+        store, entry = resolve_ref(ref, workspace, host)
     except InstallError as err:
         if err.rule != "not-installed":
             raise
-        return _finish_uninstall(ref, workspace, err)
-    if store.host.enablement != INSOMNIA.enablement:
-        from plugin_kit.installer import yoi_manage
+        return _finish_uninstall(ref, workspace, host, err)
+    return _manager(store).uninstall(store, entry, profile=profile)
 
-        return yoi_manage.uninstall(store, entry, profile=profile)
+
+def _uninstall_insomnia(store: Store, entry: LockEntry, *, profile: str | None) -> dict[str, Any]:
     full_ref = store.ref(entry.id)
     remove_installed(store, entry, then=lambda: settle_grants(store, prune=[entry.id]))
     audit(
@@ -341,35 +354,30 @@ def uninstall(ref: str, workspace: Path | None, *, profile: str | None = None) -
     return {"ref": full_ref, "version": entry.version, "digest": entry.content_digest}
 
 
-def remove_installed(store: Store, entry: LockEntry, then: Callable[[], object] = tuple) -> None:
-    """Delete the store file and the lock entry in one transaction; `then` runs under the same
-    lock right after the commit (dropping what applied to that install)."""
-    with store_transaction(store) as txn:
-        entries = read_lock(store)
-        if entries.pop(entry.id, None) is None:
-            raise InstallError(f"{store.ref(entry.id)} is not installed", rule="not-installed")
-        txn.delete(store.archive_path(entry.id).name)
-        txn.put_bytes(store.lock_path.name, render_lock(entries))
-        txn.commit()
-        then()
-
-
-def _finish_uninstall(ref: str, workspace: Path | None, err: InstallError) -> dict[str, Any]:
+def _finish_uninstall(
+    ref: str, workspace: Path | None, host: str | None, err: InstallError
+) -> dict[str, Any]:
     """REF is not installed; if grants for it are left (an uninstall killed after its commit),
     remove them and report the uninstall finished, else re-raise `err`."""
-    candidates, plugin_id = _candidates(ref, workspace)
-    records = load_enablements()
-    for store in (s for s in candidates if s.host.enablement == INSOMNIA.enablement):
-        rec = find_enablement(records, store.ref(plugin_id), store.workspace)
-        if rec is None:
-            continue
-        with locked_store(store):
-            if plugin_id in read_lock(store):
-                break  # installed again meanwhile: not ours to remove
-            settle_grants(store, prune=[plugin_id])
-        audit("uninstall", outcome="finished", ref=rec.id, version=rec.version, digest=rec.digest)
-        return {"ref": rec.id, "version": rec.version, "digest": rec.digest, "finished": True}
+    candidates, plugin_id = _candidates(ref, workspace, host)
+    for store in candidates:
+        done = _manager(store).finish_uninstall(store, plugin_id)
+        if done is not None:
+            return done
     raise err
+
+
+def _finish_uninstall_insomnia(store: Store, plugin_id: str) -> dict[str, Any] | None:
+    """Grants left in plugins.toml for an install that is gone: remove them."""
+    rec = find_enablement(load_enablements(), store.ref(plugin_id), store.workspace)
+    if rec is None:
+        return None
+    with locked_store(store):
+        if plugin_id in read_lock(store):
+            return None  # installed again meanwhile: not ours to remove
+        settle_grants(store, prune=[plugin_id])
+    audit("uninstall", outcome="finished", ref=rec.id, version=rec.version, digest=rec.digest)
+    return {"ref": rec.id, "version": rec.version, "digest": rec.digest, "finished": True}
 
 
 @dataclass
@@ -406,21 +414,12 @@ def _upgrade_one(
     cand = resolve_name(NameRef(catalog, entry.id, None), host_api=host_api)
     from plugin_kit.validators.versions import parse_version
 
+    manager = _manager(store)
     if parse_version(cand.version) <= parse_version(entry.version):
-        rec = find_enablement(load_enablements(), ref, store.workspace)
-        if rec is not None and rec.pending is not None:  # an upgrade killed after its commit
-            with locked_store(store):
-                settle_grants(store)
+        manager.settle(store, entry)
         return UpgradeResult(ref, entry.version, cand.version, "up-to-date")
     plan = plan_candidate(cand, store, f"{catalog}/{entry.id}")
-    if store.host.enablement != INSOMNIA.enablement:  # Yoi: what grew, if the Profile enables it
-        from plugin_kit.installer import yoi_store
-
-        extra = yoi_store.planned_growth(store, entry, plan.capabilities or {})
-    else:
-        rec = find_enablement(load_enablements(), ref, store.workspace)
-        granted = rec is not None and rec.active and rec.binding(entry) is not None
-        extra = caps.uncovered(plan.capabilities or {}, rec.grants) if granted and rec else []
+    extra = manager.growth(store, entry, plan.capabilities or {})
     if dry_run:
         return UpgradeResult(
             ref,
@@ -447,15 +446,34 @@ def _upgrade_one(
             digest=installed.content_digest,
             previous_digest=entry.content_digest,
         )
-        return UpgradeResult(
-            ref, entry.version, installed.version, "upgraded", note="grants carried over"
-        )
+        note = "; ".join(["grants carried over", *installed.notes])
+        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note=note)
     if installed.waiting:  # Yoi: the store keeps the old package, the Profile its pin
         return UpgradeResult(ref, entry.version, installed.version, "needs-grant",
                              installed.grown or [],
                              f"{entry.version} keeps running; review and run `plugin enable {ref}`")  # fmt: skip
-    if store.host.enablement != INSOMNIA.enablement:
-        return UpgradeResult(ref, entry.version, installed.version, "upgraded", note="not enabled")
+    return manager.upgraded(store, entry, installed)
+
+
+def _settle_insomnia(store: Store, entry: LockEntry) -> None:
+    """Finish an upgrade killed after its commit (its grant still `pending` in plugins.toml)."""
+    rec = find_enablement(load_enablements(), store.ref(entry.id), store.workspace)
+    if rec is not None and rec.pending is not None:
+        with locked_store(store):
+            settle_grants(store)
+
+
+def _growth_insomnia(store: Store, entry: LockEntry, capabilities: dict[str, Any]) -> list[str]:
+    """What a catalog entry's capabilities ask beyond the grants of an enabled install."""
+    rec = find_enablement(load_enablements(), store.ref(entry.id), store.workspace)
+    granted = rec is not None and rec.active and rec.binding(entry) is not None
+    return caps.uncovered(capabilities, rec.grants) if granted and rec else []
+
+
+def _upgraded_insomnia(store: Store, entry: LockEntry, installed: Any) -> UpgradeResult:
+    """An upgrade placed without carrying grants: not enabled, carried by a concurrent
+    upgrade, or asking for more (the new version waits, the old one keeps its grant)."""
+    ref = store.ref(entry.id)
     # Judge by what the verified manifest requests (recorded at placing), not the catalog's copy.
     placed = read_lock(store).get(entry.id)
     rec = find_enablement(load_enablements(), ref, store.workspace)
@@ -466,7 +484,6 @@ def _upgrade_one(
         return UpgradeResult(
             ref, entry.version, installed.version, "upgraded", note="grants carried over"
         )
-    # More capabilities: the new version waits, the old one keeps its grant.
     return UpgradeResult(
         ref,
         entry.version,
@@ -475,6 +492,56 @@ def _upgrade_one(
         caps.uncovered(placed.requested_capabilities, rec.grants),
         f"{entry.version} keeps running; review and run `plugin enable {ref}`",
     )
+
+
+def _upgraded_yoi(store: Store, entry: LockEntry, installed: Any) -> UpgradeResult:
+    """Neither carried nor waiting: no Profile enables it (yoi_store.py)."""
+    return UpgradeResult(
+        store.ref(entry.id), entry.version, installed.version, "upgraded", note="not enabled"
+    )
+
+
+@dataclass(frozen=True)
+class _Manager:
+    """What enable, disable, uninstall and upgrade do for one host's enablement: our
+    plugins.toml (Insomnia) or a Yoi Profile (yoi_manage.py, yoi_store.py). Keyed by
+    `Host.enablement`, as place.py's `_ENABLERS`."""
+
+    enable: Callable[
+        ..., Any
+    ]  # (store, entry, *, profile, grant_requested, grants, revoke, confirm)
+    disable: Callable[..., Any]  # (store, entry, *, profile)
+    uninstall: Callable[..., dict[str, Any]]  # (store, entry, *, profile)
+    finish_uninstall: Callable[[Store, str], dict[str, Any] | None]  # REF no longer installed
+    settle: Callable[[Store, LockEntry], None]  # an up-to-date upgrade finishes a killed one
+    growth: Callable[[Store, LockEntry, dict[str, Any]], list[str]]  # upgrade --dry-run
+    upgraded: Callable[[Store, LockEntry, Any], UpgradeResult]  # placed, not carried/waiting
+
+
+_MANAGERS = {
+    INSOMNIA.enablement: _Manager(
+        _enable_insomnia,
+        _disable_insomnia,
+        _uninstall_insomnia,
+        _finish_uninstall_insomnia,
+        _settle_insomnia,
+        _growth_insomnia,
+        _upgraded_insomnia,
+    ),
+    YOI.enablement: _Manager(
+        yoi_manage.enable,
+        yoi_manage.disable,
+        yoi_manage.uninstall,
+        lambda _store, _id: None,  # a Yoi uninstall re-run finds the package still installed
+        lambda _store, _entry: None,  # yoi_store.settle runs under every store transaction
+        yoi_store.planned_growth,
+        _upgraded_yoi,
+    ),
+}
+
+
+def _manager(store: Store) -> _Manager:
+    return _MANAGERS[store.host.enablement]
 
 
 def upgrade(
@@ -486,15 +553,17 @@ def upgrade(
     accept_new_key: bool = False,
     host_api: str | None = None,
     progress: Any = None,
+    host: str | None = None,
 ) -> list[UpgradeResult]:
-    from plugin_kit.installer.api import stores_for
+    """Upgrade `refs` (or every installed package); `host` picks between the same id
+    installed for both hosts, and with `all_` keeps to that host's stores."""
     from plugin_kit.installer.resolve import host_api_version
 
     api = host_api_version(host_api)
     targets = (
-        [resolve_ref(r, workspace) for r in refs]
+        [resolve_ref(r, workspace, host) for r in refs]
         if not all_
-        else [(s, e) for s in stores_for(workspace) for e in read_lock(s).values()]
+        else [(s, e) for s in _stores(workspace, host) for e in read_lock(s).values()]
     )
     return [
         _upgrade_one(
@@ -608,20 +677,27 @@ def _pin_problem(entry: LockEntry) -> str | None:
     return None
 
 
-def verify_installed(
-    refs: list[str], workspace: Path | None, *, all_: bool = False
-) -> VerifyReport:
-    """Re-hash store files and cache trees against the locks; also flag files nobody installed."""
+def _stores(workspace: Path | None, host: str | None) -> list[Store]:
+    """Every store `--all` covers: all hosts', or those of `host`."""
     from plugin_kit.installer.api import stores_for
+
+    return [s for s in stores_for(workspace) if host in (None, s.host.name)]
+
+
+def verify_installed(
+    refs: list[str], workspace: Path | None, *, all_: bool = False, host: str | None = None
+) -> VerifyReport:
+    """Re-hash store files and cache trees against the locks; also flag files nobody installed.
+    `host` picks between the same id installed for both hosts (with `all_`: its stores only)."""
     from plugin_kit.installer.stores import recover_if_needed
 
     report = VerifyReport()
     if not all_:
         for ref in refs:
-            store, entry = resolve_ref(ref, workspace)
+            store, entry = resolve_ref(ref, workspace, host)
             _verify_entry(store, entry, report)
         return report
-    for store in stores_for(workspace):
+    for store in _stores(workspace, host):
         recover_if_needed(store)
         try:
             lock = read_lock(store)

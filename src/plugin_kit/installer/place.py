@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.errors import UsageError, VerificationError
+from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.hosts import INSOMNIA, YOI, Host
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.cache import StagedTree, ensure_cached, keep_archive, staged_tree
@@ -39,6 +39,7 @@ class InstalledPackage:
     host: str = INSOMNIA.name
     waiting: bool = False  # (Yoi) verified and cached, the store keeps the old one: needs a grant
     grown: list[str] | None = None  # what it requests beyond the version it upgrades
+    notes: list[str] = dataclasses.field(default_factory=list)  # (Yoi) what a re-pin did
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,8 +53,11 @@ class _Enabler:
     settle: Callable[[Store, StoreTransaction], object]  # finish what a killed run left
     # Before the commit of an upgrade from `old` to `new` (entries: the lock being written):
     # "carried" (grants moved), "wait" (keep the old package, the new one needs a grant) or
-    # "" (nothing enabled to carry).
-    carry: Callable[[Store, StoreTransaction, dict[str, LockEntry], LockEntry, LockEntry], str]
+    # "" (nothing enabled to carry); with what to report (what grew, what was re-pinned).
+    carry: Callable[
+        [Store, StoreTransaction, dict[str, LockEntry], LockEntry, LockEntry],
+        tuple[str, list[str]],
+    ]
     prune: Callable[[Store, str], None]  # after the commit: drop grants of no install
 
 
@@ -63,8 +67,8 @@ def _insomnia_carry(
     _entries: dict[str, LockEntry],
     old: LockEntry,
     new: LockEntry,
-) -> str:
-    return "carried" if carry_grant(store, old, new) else ""
+) -> tuple[str, list[str]]:
+    return ("carried" if carry_grant(store, old, new) else ""), []
 
 
 # The Yoi side is imported when a Yoi store is placed into (its grants, Profiles and manifest
@@ -87,20 +91,27 @@ def _yoi_carry(
     entries: dict[str, LockEntry],
     old: LockEntry,
     new: LockEntry,
-) -> str:
-    """Grown requests wait; otherwise the new version is committed as `pending` first, then the
-    Profile re-pinned, so that a kill before the swap is finished by `yoi_store.settle`."""
+) -> tuple[str, list[str]]:
+    """Grown requests wait; otherwise the new version is committed as `pending` first, then
+    every Profile that enables it re-pinned, so that a kill before the swap is finished by
+    `yoi_store.settle`. A Profile whose hand-narrowed surfaces the new version declares
+    none of cannot be re-pinned: the new version waits for the user, as grown requests do."""
     from plugin_kit.installer import yoi_store
 
-    if yoi_store.profile_entry(store, old.id, strict=True) is None:
-        return ""
-    if yoi_store.grown_requests(old, new):
-        return "wait"
+    if not yoi_store.enabling_profiles(store, old.id, strict=True):
+        return "", []
+    if grown := yoi_store.grown_requests(old, new):
+        return "wait", grown
+    try:
+        plans = yoi_store.plan_repin(store, old, new)
+    except InstallError as err:
+        if err.rule != "yoi-surfaces-gone":
+            raise
+        return "wait", [f"{err.message} ({err.place})"]
     pending = dataclasses.replace(old, pending=dataclasses.replace(new, previous=None).to_dict())
     txn.put_bytes(store.lock_path.name, render_lock({**entries, old.id: pending}))
     txn.commit()
-    yoi_store.repin(store, new)
-    return "carried"
+    return "carried", yoi_store.apply_repin(plans)
 
 
 _ENABLERS = {
@@ -200,6 +211,7 @@ def _place(
     api, requested = hooks.facts(manifest)
     carried = waiting = False
     grown: list[str] | None = None
+    notes: list[str] = []
     with store_transaction(store) as txn:
         hooks.settle(store, txn)  # finish or roll back what a killed run left
         txn.commit()
@@ -245,11 +257,11 @@ def _place(
                 install_id=install_id,
                 host=store.host.name,
             )
-            outcome = hooks.carry(store, txn, entries, old, new) if carry_grants and old else ""
+            outcome, notes = (
+                hooks.carry(store, txn, entries, old, new) if carry_grants and old else ("", [])
+            )
             if outcome == "wait" and old is not None:  # the store and the pin stay; it waits
-                from plugin_kit.installer import yoi_store
-
-                grown = yoi_store.grown_requests(old, new)
+                grown = notes
                 entries[manifest.id] = dataclasses.replace(
                     old, pending=dataclasses.replace(new, previous=None).to_dict()
                 )
@@ -277,4 +289,5 @@ def _place(
         host=store.host.name,
         waiting=waiting,
         grown=grown,
+        notes=notes if carried else [],
     )

@@ -10,7 +10,7 @@ and `PluginGrantConfig`; crates/manifest/src/config.rs `FeatureConfigPartial`):
     id = "user:example.echo"          # source-qualified
     version = "1.0.0"                 # exact
     digest = "sha256:<hex>"
-    surfaces = ["tool", "wasm"]       # the manifest's declared surfaces
+    surfaces = ["tool", "wasm"]       # the declared surfaces (a list narrowed by hand is kept)
 
     [plugins.enabled.grants]          # bound to the same id, version and digest
     id = "user:example.echo"
@@ -39,14 +39,19 @@ from plugin_kit.installer.paths import locks_dir
 from plugin_kit.installer.yoi_grants import Grant, GrantSet, parse_grant, requested_grants
 from plugin_kit.installer.yoi_profiles import (
     ProfileTarget,
+    checked_dumps,
+    child_table,
+    editing,
     locate_profile,
     parse_for_edit,
     read_config,
     read_profile_artifact,
     registry_update,
     write_config,
+    written_inline,
 )
 from plugin_kit.installer.yoi_status import (
+    SURFACE_ORDER,
     YoiPluginStatus,
     YoiStorePackage,
     declared_surfaces,
@@ -136,6 +141,7 @@ class EnablePlan:
             "revoked": [g.label for g in self.revoked],
             "previous": list(self.previous) if self.previous else None,
             "switch": self.switch,
+            "notes": list(self.notes),
             "predicted": self.predicted.to_dict() if self.predicted else None,
             "lines": self.lines(),
         }
@@ -200,6 +206,46 @@ def _refuse_unknown_revokes(granted: GrantSet, removed: list[Grant]) -> None:
             )
 
 
+def _kept_surfaces(
+    target: ProfileTarget,
+    entry: Mapping[str, Any] | None,
+    package: YoiStorePackage,
+    known: Mapping[str, Sequence[str]] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(surfaces to write, notes). plugin.rs `PluginEnablementConfig.surfaces`: omitted or
+    empty selects every declared surface, a list selects those. A list that is every surface
+    the pinned version declares (what `enable` writes) follows the new version; a list
+    narrowed by hand is kept, less the surfaces the new version no longer declares (Yoi
+    would reject the entry for them); if none is left the enable is refused (an empty list
+    would select them all)."""
+    declared = declared_surfaces(package.manifest)
+    listed = entry.get("surfaces") if entry else None
+    if not listed or not isinstance(listed, list):
+        return declared, ()
+    pinned = entry.get("digest") if entry else None
+    was = {package.digest: declared, **(known or {})}.get(str(pinned), declared)
+    if set(listed) in (set(was), set(declared)):
+        return declared, ()
+    kept = tuple(s for s in SURFACE_ORDER if s in listed and s in declared)
+    dropped = sorted({str(s) for s in listed} - set(declared))
+    version = package.manifest.version
+    if not kept:
+        raise InstallError(
+            f"the Profile narrows {package.reference} to surfaces {version} does not declare:"
+            f" {', '.join(dropped)}",
+            rule="yoi-surfaces-gone",
+            place=f"{target.artifact}:plugins.enabled[id={package.reference}].surfaces",
+            hint=f"{version} declares {', '.join(declared) or 'none'}: edit that `surfaces` list,"
+            f" or `plugin disable {package.reference}` then `plugin enable {package.reference}`"
+            " to select them all.",
+        )
+    notes = [f"keep surfaces {', '.join(kept)} (narrowed in the Profile; declared: "
+             f"{', '.join(declared)})"]  # fmt: skip
+    if dropped:
+        notes.append(f"drop surfaces {', '.join(dropped)} ({version} no longer declares them)")
+    return kept, tuple(notes)
+
+
 def plan_enable(
     package: YoiStorePackage,
     *,
@@ -208,12 +254,15 @@ def plan_enable(
     grants: Sequence[str | Grant] = (),
     revoke: Sequence[str | Grant] = (),
     env: Mapping[str, str] | None = None,
+    known_surfaces: Mapping[str, Sequence[str]] | None = None,
 ) -> EnablePlan:
     """What enabling `package` in the Profile `profile` (or the default) will write; writes nothing.
 
     Grants already in the Profile for this package are kept (re-bound to this version and
     digest); `grant_requested` adds what the manifest requests, `grants` add one each
-    (`KIND=VALUE`, see yoi_grants.py) and `revoke` removes."""
+    (`KIND=VALUE`, see yoi_grants.py) and `revoke` removes. A `surfaces` list narrowed by
+    hand is kept (`_kept_surfaces`); `known_surfaces` maps digests of other versions to the
+    surfaces they declare (from the store's lock), to tell a narrowed list from a full one."""
     target = locate_profile(profile, env=env)
     doc = _current(target)
     mine = [e for e in enabled_entries(doc) if e.get("id") == package.reference]
@@ -233,16 +282,17 @@ def plan_enable(
     notes = (
         (f"remove {len(mine) - 1} more entries for {package.reference}",) if len(mine) > 1 else ()
     )
+    surfaces, kept = _kept_surfaces(target, mine[0] if mine else None, package, known_surfaces)
     plan = EnablePlan(
         target,
         package,
-        declared_surfaces(package.manifest),
+        surfaces,
         after,
         added=tuple(g for g in after.items() if g not in before.items()),
         revoked=tuple(g for g in before.items() if g not in after.items()),
         previous=previous,
         switch=_switch_change(doc),
-        notes=notes,
+        notes=(*kept, *notes),
     )
     _edited(target.artifact, plan.entry())  # a Profile the host would refuse stops here
     return replace(plan, predicted=yoi_statuses([plan.entry()], [package])[0])
@@ -258,6 +308,7 @@ class _Doc:
     path: Path
     data: Any = None
     toml: bool = True
+    text: str = ""  # as read (line numbers for errors)
 
     @classmethod
     def load(cls, path: Path) -> _Doc:
@@ -266,8 +317,8 @@ class _Doc:
             return cls(path, cls._new(toml), toml)
         text = read_config(path)
         if not toml:
-            return cls(path, json.loads(text), toml)
-        return cls(path, parse_for_edit(text, path), toml)
+            return cls(path, json.loads(text), toml, text)
+        return cls(path, parse_for_edit(text, path), toml, text)
 
     @staticmethod
     def _new(toml: bool) -> Any:
@@ -281,6 +332,14 @@ class _Doc:
         doc.add(tomlkit.nl())
         return doc
 
+    def editing(self, key: str) -> Any:
+        """Edits of the top-level `key`: what tomlkit cannot do is refused naming its line."""
+        return editing(self.path, self.text, key)
+
+    def inline(self, key: str) -> bool:
+        """New tables under the top-level `key` go inline (it is written inline or dotted)."""
+        return self.toml and written_inline(self.data, key)
+
     def table(self) -> Any:
         if not self.toml:
             return {}
@@ -292,12 +351,9 @@ class _Doc:
         """`entry` as this document writes it: a table holding arrays of inline tables in TOML."""
         if not self.toml:
             return dict(entry)
+        if inline:  # into an `enabled = [...]` array or an inline table written by hand
+            return child_table(entry, inline=True)
         import tomlkit
-
-        if inline:  # into an `enabled = [...]` array written by hand
-            table = tomlkit.inline_table()
-            table.update(entry)
-            return table
 
         out = tomlkit.table()
         for key, value in entry.items():
@@ -306,9 +362,7 @@ class _Doc:
             elif isinstance(value, list) and value and isinstance(value[0], Mapping):
                 arr = tomlkit.array()
                 for v in value:
-                    row = tomlkit.inline_table()
-                    row.update(v)
-                    arr.append(row)
+                    arr.append(child_table(v, inline=True))
                 value = arr.multiline(True)
             out[key] = value
         return out
@@ -320,14 +374,13 @@ class _Doc:
         if "enabled" not in plugins:
             import tomlkit
 
-            plugins["enabled"] = tomlkit.aot() if self.toml else []
+            fresh = tomlkit.array() if self.inline("plugins") else tomlkit.aot()
+            plugins["enabled"] = fresh if self.toml else []
         return plugins["enabled"]
 
     def dumps(self) -> bytes:
         if self.toml:
-            import tomlkit
-
-            return tomlkit.dumps(self.data).encode("utf-8")
+            return checked_dumps(self.data, self.path, self.text)
         return (json.dumps(self.data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -337,17 +390,27 @@ def _is_aot(value: Any) -> bool:
     return isinstance(value, AoT)
 
 
+def _is_inline(value: Any) -> bool:
+    from tomlkit.items import InlineTable
+
+    return isinstance(value, InlineTable)
+
+
 def _set_entry(doc: _Doc, entry: dict[str, Any]) -> None:
     enabled = doc.enabled()
     at = [i for i, e in enumerate(enabled) if isinstance(e, Mapping) and e.get("id") == entry["id"]]
     for i in reversed(at[1:]):  # one entry per package; its position and `config` stay
         del enabled[i]
-    new = doc.item(entry, inline=doc.toml and not _is_aot(enabled))
+    inline = doc.toml and not _is_aot(enabled)
     if not at:
-        enabled.append(new)
+        enabled.append(doc.item(entry, inline=inline))
         return
+    mine = enabled[at[0]]
     for key in ("id", "version", "digest", "surfaces", "grants"):
-        enabled[at[0]][key] = new[key]
+        value = entry[key]
+        if isinstance(value, Mapping):  # a table the user wrote inline stays inline
+            value = doc.item(value, inline=inline or _is_inline(mine.get(key)))
+        mine[key] = value
 
 
 def _set_switch(doc: _Doc) -> None:
@@ -358,7 +421,7 @@ def _set_switch(doc: _Doc) -> None:
     if not isinstance(data.get("feature"), Mapping):
         data["feature"] = doc.table()
     if not isinstance(data["feature"].get("plugins"), Mapping):
-        data["feature"]["plugins"] = doc.item({"enabled": True})
+        data["feature"]["plugins"] = doc.item({"enabled": True}, inline=doc.inline("feature"))
     data["feature"]["plugins"]["enabled"] = True
 
 
@@ -398,8 +461,10 @@ def _check(doc: _Doc) -> None:
 def _edited(path: Path, entry: dict[str, Any]) -> _Doc:
     """The Profile at `path` with `entry` set and the switch on, checked; nothing written."""
     doc = _Doc.load(path)
-    _set_entry(doc, entry)
-    _set_switch(doc)
+    with doc.editing("plugins"):
+        _set_entry(doc, entry)
+    with doc.editing("feature"):
+        _set_switch(doc)
     _check(doc)
     return doc
 
@@ -436,24 +501,26 @@ def plan_disable(
     return DisablePlan(target, reference, found)
 
 
+def _remove_entries(doc: _Doc, reference: str) -> list[int]:
+    enabled = doc.enabled()
+    at = [i for i, e in enumerate(enabled) if isinstance(e, Mapping) and e.get("id") == reference]
+    for i in reversed(at):
+        del enabled[i]
+    if not enabled:  # an empty array of tables would be written as `plugins.enabled = []`
+        del doc.data["plugins"]["enabled"]
+    if not doc.data["plugins"]:
+        del doc.data["plugins"]
+    return at
+
+
 def apply_disable(plan: DisablePlan) -> int:
     """Remove `reference`'s entries (and only them); returns how many were removed."""
     if not plan.found:
         return 0
     with _lock():
         doc = _Doc.load(plan.profile.artifact)
-        enabled = doc.enabled()
-        at = [
-            i
-            for i, e in enumerate(enabled)
-            if isinstance(e, Mapping) and e.get("id") == plan.reference
-        ]
-        for i in reversed(at):
-            del enabled[i]
-        if not enabled:  # an empty array of tables would be written as `plugins.enabled = []`
-            del doc.data["plugins"]["enabled"]
-        if not doc.data["plugins"]:
-            del doc.data["plugins"]
+        with doc.editing("plugins"):
+            at = _remove_entries(doc, plan.reference)
         if at:
             write_config(doc.path, doc.dumps())
     return len(at)

@@ -19,8 +19,8 @@ from plugin_kit.errors import PluginKitError
 from plugin_kit.hosts import YOI
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.audit import audit
+from plugin_kit.installer.installed import remove_installed, same_install
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
-from plugin_kit.installer.manage import remove_installed, same_install
 from plugin_kit.installer.stores import Store, store_transaction
 from plugin_kit.installer.yoi_enable import (
     DisablePlan,
@@ -30,7 +30,13 @@ from plugin_kit.installer.yoi_enable import (
     plan_disable,
     plan_enable,
 )
-from plugin_kit.installer.yoi_store import settle, store_package, swap_in
+from plugin_kit.installer.yoi_store import (
+    enabling_profiles,
+    known_surfaces,
+    settle,
+    store_package,
+    swap_in,
+)
 
 __all__ = ["YoiEnableResult", "YoiDisableResult", "enable", "disable", "uninstall"]
 
@@ -39,6 +45,8 @@ __all__ = ["YoiEnableResult", "YoiDisableResult", "enable", "disable", "uninstal
 class YoiEnableResult:
     plan: EnablePlan
     swaps_from: str | None = None  # the version the store file held, when enable swaps it
+    # Other Profiles pinning the version the swap replaces: Yoi rejects their entry after it.
+    stale: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -53,7 +61,14 @@ class YoiEnableResult:
         swap = (
             [f"swap the store file {self.swaps_from} -> {self.version}"] if self.swaps_from else []
         )
-        return [*self.plan.lines(), *swap]
+        return [*self.plan.lines(), *swap, *self._stale_lines()]
+
+    def _stale_lines(self) -> list[str]:
+        return [
+            f"Profile {p} still pins {self.swaps_from}, which the store will no longer hold:"
+            f" run `plugin enable {self.ref} --profile {p}`"
+            for p in self.stale
+        ]
 
     def summary_lines(self) -> list[str]:
         return [f"Enabled {self.ref} {self.version} in Profile {self.plan.profile.reference}"]
@@ -63,10 +78,8 @@ class YoiEnableResult:
         st = self.plan.predicted
         if st is None or st.status == "active":
             return []
-        return [
-            f"  Yoi will report: {st.status}"
-            + (f" ({'; '.join(st.reasons)})" if st.reasons else "")
-        ]
+        why = f" ({'; '.join(st.reasons)})" if st.reasons else ""
+        return [f"  Yoi will report: {st.status}{why}"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +89,7 @@ class YoiEnableResult:
             "digest": self.plan.package.digest,
             "active": True,
             "swapped_from": self.swaps_from,
+            "stale_profiles": list(self.stale),
             **{k: v for k, v in self.plan.to_dict().items() if k not in ("reference",)},
         }
 
@@ -120,8 +134,10 @@ def enable(
             grant_requested=grant_requested,
             grants=grants,
             revoke=revoke,
+            known_surfaces=known_surfaces(entry, target),
         )
-        result = YoiEnableResult(plan, entry.version if entry.pending else None)
+        result = YoiEnableResult(plan, entry.version if entry.pending else None,
+                                 _stale(store, entry, plan) if entry.pending else ())  # fmt: skip
         if confirm is not None:
             confirm(result)
         with store_transaction(store) as txn:
@@ -141,6 +157,16 @@ def enable(
           host=YOI.name, profile=str(plan.profile.artifact), granted=[g.label for g in plan.grants.items()],
           previous=result.swaps_from)  # fmt: skip
     return result
+
+
+def _stale(store: Store, entry: LockEntry, plan: EnablePlan) -> tuple[str, ...]:
+    """The other Profiles that pin the installed version: enabling the pending one here swaps
+    the store file, and each of them needs its own consent to the new requests."""
+    return tuple(
+        selector
+        for selector, pinned in enabling_profiles(store, entry.id)
+        if selector != plan.profile.reference and pinned.get("digest") == entry.content_digest
+    )
 
 
 def disable(store: Store, entry: LockEntry, *, profile: str | None = None) -> YoiDisableResult:

@@ -24,7 +24,8 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ __all__ = [
     "locate_profile",
     "parse_for_edit",
     "registry_update",
+    "line_of",
+    "edit_refused",
+    "editing",
+    "written_inline",
+    "child_table",
+    "checked_dumps",
     "write_config",
 ]
 
@@ -332,21 +339,91 @@ def locate_profile(
 
 
 def parse_for_edit(text: str, path: Path) -> Any:
-    """A tomlkit document of `text` (comments kept), or InstallError if tomlkit cannot edit it."""
+    """A tomlkit document of `text` (comments kept), or InstallError naming the line of the key
+    tomlkit cannot edit (a table split in parts it cannot join: valid TOML, a layout it loses)."""
     import tomlkit
-    from tomlkit.exceptions import TOMLKitError
+    from tomlkit.exceptions import ParseError, TOMLKitError
 
     try:
         doc = tomlkit.parse(text)
-        doc.unwrap()  # tomlkit resolves out-of-order tables lazily: fail here, not mid-edit
-    except TOMLKitError as exc:  # valid TOML whose layout tomlkit cannot keep
-        raise InstallError(
-            f"cannot edit {path.name} without losing its layout: {exc}",
-            rule="yoi-profile-edit",
-            place=str(path),
-            hint="Keep each table's sub-tables right below it (e.g. under its [[plugins.enabled]]), then run again.",
-        ) from exc
+    except ParseError as exc:  # tomllib read it already; tomlkit is stricter
+        raise _edit_error(path, exc.line, str(exc)) from exc
+    for key in list(doc):  # tomlkit resolves out-of-order tables lazily: fail here, not mid-edit
+        try:
+            value = doc[key]
+            getattr(value, "unwrap", lambda: None)()
+        except TOMLKitError as exc:
+            raise _edit_error(path, line_of(text, key), f"`{key}`: {exc}") from exc
     return doc
+
+
+def _edit_error(path: Path, line: int, why: str) -> InstallError:
+    return InstallError(
+        f"cannot edit {path.name} without losing its layout: {why}",
+        rule="yoi-profile-edit",
+        place=f"{path}:{line}",
+        hint="Write that key as plain [tables], each table's sub-tables right below it"
+        " (e.g. under its [[plugins.enabled]]), then run again.",
+    )
+
+
+def line_of(text: str, key: str) -> int:
+    """The first line (1-based) that writes the top-level `key` (`key =`, `key.x =`, `[key]`,
+    `[key.x]`, `[[key.x]]`); 1 when none does (a new key)."""
+    pattern = re.compile(rf"\s*\[{{0,2}}\s*[\"']?{re.escape(key)}[\"']?\s*[.\]=]")
+    lines = text.splitlines()
+    return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), 1)
+
+
+def edit_refused(path: Path, text: str, key: str, why: str) -> InstallError:
+    return _edit_error(path, line_of(text, key), f"`{key}`: {why}")
+
+
+@contextmanager
+def editing(path: Path, text: str, key: str) -> Iterator[None]:
+    """Edit the top-level `key` of a tomlkit document: a layout tomlkit cannot edit becomes an
+    InstallError naming the file and the key's line, never a traceback."""
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        yield
+    except (TOMLKitError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise edit_refused(path, text, key, str(exc) or type(exc).__name__) from exc
+
+
+def written_inline(doc: Any, key: str) -> bool:
+    """Is the top-level `key` of a tomlkit document an inline table or a dotted key
+    (`feature = { web = ... }`, `feature.web.enabled = true`)? A new `[header]` under it could
+    not go there, or would move the keys written after it into the new table."""
+    from tomlkit.items import InlineTable
+
+    if isinstance(doc.get(key), InlineTable):
+        return True
+    return any(k is not None and k.key == key and k.is_dotted() for k, _ in doc.body)
+
+
+def child_table(mapping: Mapping[str, Any], *, inline: bool) -> Any:
+    """`mapping` as a new tomlkit table: inline (see `written_inline`) or a `[header]` table."""
+    import tomlkit
+
+    table = tomlkit.inline_table() if inline else tomlkit.table()
+    for key, value in mapping.items():
+        table[key] = child_table(value, inline=inline) if isinstance(value, Mapping) else value
+    return table
+
+
+def checked_dumps(doc: Any, path: Path, text: str) -> bytes:
+    """`doc` as text, refused when that text reads back other than the document tomlkit holds
+    (a layout it renders wrongly must not move a user's keys into another table)."""
+    import tomlkit
+
+    out = tomlkit.dumps(doc)
+    data = doc.unwrap()
+    back = tomllib.loads(out)
+    if back != data:
+        key = next(k for k in sorted(set(back) | set(data)) if back.get(k) != data.get(k))
+        raise edit_refused(path, text, key, "tomlkit would write it in another table")
+    return out.encode("utf-8")
 
 
 def registry_update(creation: ProfileCreation) -> bytes | None:
@@ -359,21 +436,26 @@ def registry_update(creation: ProfileCreation) -> bytes | None:
 
     path = creation.registry
     try:
-        doc = parse_for_edit(read_config(path), path)
+        text = read_config(path)
     except FileNotFoundError:
-        doc = tomlkit.document()
+        text = ""
+    doc = parse_for_edit(text, path)
     if creation.register:
         key = "entries" if "entries" in doc and "profile" not in doc else "profile"
-        if key not in doc:
-            doc[key] = tomlkit.table(is_super_table=True)
-        entry = tomlkit.table()
-        # Relative to the registry's folder as Yoi names it (load_profile_registry_file).
-        entry["path"] = os.path.relpath(creation.artifact, creation.registry.parent)
-        entry["description"] = _DESCRIPTION
-        doc[key][creation.name] = entry  # type: ignore[index]
+        with editing(path, text, key):
+            if key not in doc:
+                doc[key] = tomlkit.table(is_super_table=True)
+            # Relative to the registry's folder as Yoi names it (load_profile_registry_file).
+            rel = os.path.relpath(creation.artifact, creation.registry.parent)
+            entry = {"path": rel, "description": _DESCRIPTION}
+            new = child_table(entry, inline=written_inline(doc, key))
+            doc[key][creation.name] = new  # type: ignore[index]
     if creation.set_default:
-        doc["default"] = f"user:{creation.name}"  # tomlkit keeps a top-level key above the tables
-    return tomlkit.dumps(doc).encode("utf-8")
+        with editing(path, text, "default"):
+            doc["default"] = (
+                f"user:{creation.name}"  # tomlkit keeps a top-level key above the tables
+            )
+    return checked_dumps(doc, path, text)
 
 
 def write_config(path: Path, data: bytes) -> None:

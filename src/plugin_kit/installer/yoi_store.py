@@ -5,9 +5,10 @@ never falls back to an older one (crates/manifest/src/plugin.rs `resolve_enabled
 a digest or version mismatch is a diagnostic, the package is not loaded). So:
 
 - an upgrade whose requests (permissions, request/websocket targets, surfaces) did not grow
-  re-pins the Profile entry with the same grants and swaps the store file;
-- an upgrade whose requests grew, of a package the Profile enables, leaves the old package in
-  the store and the old pin in place (Yoi keeps running it) and records the verified new
+  re-pins every Profile entry that pins the old version (`enabling_profiles`: each user
+  Profile the registry names) with its grants and surface list, and swaps the store file;
+- an upgrade whose requests grew, of a package a Profile enables, leaves the old package in
+  the store and the old pins in place (Yoi keeps running it) and records the verified new
   version in the lock entry's `pending` (its archive waits in the cache); `plugin enable`
   then pins it and swaps the store file.
 
@@ -22,23 +23,32 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plugin_kit.errors import InstallError, PluginKitError
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
 from plugin_kit.installer.stores import Store, StoreTransaction
 from plugin_kit.installer.yoi_grants import GrantSet, parse_grant, requested_grants
-from plugin_kit.installer.yoi_profiles import locate_profile, read_profile_artifact
+from plugin_kit.installer.yoi_profiles import (
+    read_profile_artifact,
+    read_registry,
+    user_profiles_path,
+)
 from plugin_kit.installer.yoi_status import YoiStorePackage, declared_surfaces, enabled_entries
+
+if TYPE_CHECKING:
+    from plugin_kit.installer.yoi_enable import EnablePlan
 
 __all__ = [
     "lock_facts",
     "grown_requests",
     "planned_growth",
-    "profile_entry",
+    "enabling_profiles",
     "store_package",
-    "repin",
+    "plan_repin",
+    "apply_repin",
+    "known_surfaces",
     "swap_in",
     "settle",
 ]
@@ -67,7 +77,7 @@ def grown_requests(old: LockEntry, new: LockEntry) -> list[str]:
 def planned_growth(store: Store, entry: LockEntry, capabilities: Mapping[str, Any]) -> list[str]:
     """For `upgrade --dry-run`: what a catalog entry's `capabilities` (catalog/risk.py's Yoi
     form: permission labels and targets) request beyond `entry`, if the Profile enables it."""
-    if profile_entry(store, entry.id) is None:
+    if not enabling_profiles(store, entry.id):
         return []
     try:
         perms = [parse_grant(f"permission={label}").to_table()
@@ -87,23 +97,37 @@ def _grown(old_requested: Mapping[str, Any], new_requested: Mapping[str, Any]) -
     return sorted(grown)
 
 
-def profile_entry(
+def enabling_profiles(
     store: Store, plugin_id: str, *, strict: bool = False
-) -> Mapping[str, Any] | None:
-    """The default Profile's `[[plugins.enabled]]` entry for this package, if it has one.
-    `strict` (an upgrade deciding what to do): a Profile that cannot be read stops it, rather
-    than counting as "not enabled" and swapping a package whose pin would then not match."""
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every user Profile the registry names whose `[[plugins.enabled]]` holds this package:
+    (selector `user:NAME`, its entry). Built-in Profiles hold no enablement, and a Profile
+    only ever passed as `yoi --profile path:FILE` is not known here. `strict` (an upgrade
+    deciding what to do): a Profile that cannot be read stops it, rather than counting as
+    "not enabled" and swapping a package whose pin would then not match."""
+    ref = store.ref(plugin_id)
     try:
-        target = locate_profile(None)
-        if target.creation or not target.artifact.exists():
-            return None
-        doc = read_profile_artifact(target.artifact)
+        reg = read_registry(user_profiles_path())
     except PluginKitError:
         if strict:
             raise
-        return None
-    ref = store.ref(plugin_id)
-    return next((e for e in enabled_entries(doc) if e.get("id") == ref), None)
+        return []
+    out, seen = [], set()
+    for item in reg.entries:
+        path = item.path
+        if path is None or not path.exists() or path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        try:
+            doc = read_profile_artifact(path)
+        except PluginKitError:
+            if strict:
+                raise
+            continue
+        entry = next((e for e in enabled_entries(doc) if e.get("id") == ref), None)
+        if entry is not None:
+            out.append((item.qualified, entry))
+    return out
 
 
 def store_package(store: Store, entry: LockEntry) -> YoiStorePackage:
@@ -147,15 +171,41 @@ def _holds(store: Store, entry: LockEntry) -> bool:
         return False
 
 
-def repin(store: Store, entry: LockEntry) -> bool:
-    """Pin the Profile entry of this package to `entry` with the grants it has; False when
-    the Profile does not enable it. Callers hold the store lock."""
-    from plugin_kit.installer.yoi_enable import apply_enable, plan_enable
+def plan_repin(store: Store, old: LockEntry, new: LockEntry) -> list[EnablePlan]:
+    """Plans pinning every Profile entry of this package that pins `old` (or no digest) to
+    `new`, with the grants and the surface narrowing each has (yoi_enable.plan_enable); an
+    entry pinning some other digest is the user's and is left alone. Nothing is written: a
+    narrowing the new version cannot keep (`yoi-surfaces-gone`) stops here."""
+    from plugin_kit.installer.yoi_enable import plan_enable
 
-    if profile_entry(store, entry.id) is None:
-        return False
-    apply_enable(plan_enable(store_package(store, entry)))
-    return True
+    package = store_package(store, new)
+    return [
+        plan_enable(package, profile=selector, known_surfaces=known_surfaces(old, new))
+        for selector, entry in enabling_profiles(store, new.id, strict=True)
+        if entry.get("digest") in (None, old.content_digest, new.content_digest)
+    ]
+
+
+def apply_repin(plans: list[EnablePlan]) -> list[str]:
+    """Write the plans (callers hold the store lock); returns what to report: each Profile
+    re-pinned, and each surface narrowing kept."""
+    from plugin_kit.installer.yoi_enable import apply_enable
+
+    notes = []
+    for plan in plans:
+        apply_enable(plan)
+        notes.append(f"re-pinned in Profile {plan.profile.reference}")
+        notes += [f"{plan.profile.reference}: {n}" for n in plan.notes if "surfaces" in n]
+    return notes
+
+
+def known_surfaces(*entries: LockEntry) -> dict[str, tuple[str, ...]]:
+    """Content digest -> the surfaces that version declares, as its lock entry recorded them
+    (lock_facts), for telling a Profile's full `surfaces` list from one narrowed by hand."""
+    return {
+        e.content_digest: tuple(str(s) for s in e.requested_capabilities.get("surfaces", ()))
+        for e in entries
+    }
 
 
 def swap_in(
@@ -191,8 +241,10 @@ def settle(store: Store, txn: StoreTransaction) -> list[str]:
     done = []
     for plugin_id, entry in entries.items():
         waiting = entry.waiting()
-        pinned = profile_entry(store, plugin_id) if waiting else None
-        if waiting and pinned and pinned.get("digest") == waiting.content_digest:
+        pins = [e.get("digest") for _, e in enabling_profiles(store, plugin_id)] if waiting else []
+        if waiting and waiting.content_digest in pins:
+            if not grown_requests(entry, waiting):  # an upgrade's re-pin: finish the others
+                apply_repin(plan_repin(store, entry, waiting))
             done.append(plugin_id)
     for plugin_id in done:
         swap_in(store, txn, entries, plugin_id)

@@ -41,9 +41,14 @@ def parse_version(text: str) -> semver.Version:
     import semver
 
     try:
-        return semver.Version.parse(text)
+        version = semver.Version.parse(text)
     except (ValueError, TypeError) as exc:
         raise VersionRangeError(f"{text!r} is not a SemVer 2.0 version") from exc
+    # semver before 3.1 anchors with `$`, which also matches before a final newline; a valid
+    # version prints back exactly as written, so this refuses "1.0.0\n" with every release.
+    if str(version) != text:
+        raise VersionRangeError(f"{text!r} is not a SemVer 2.0 version")
+    return version
 
 
 def _clauses(text: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from plugin_kit.dev.policy import CapabilityReport
 from plugin_kit.errors import DevError
 
 if TYPE_CHECKING:
+    from plugin_kit.dev.component_request import Upstream
     from plugin_kit.dev.hooksfile import HookOutcome, HookSet
 
 __all__ = ["HostOptions", "LoadContext", "ToolInfo", "CallResult", "LoadedPlugin"]
@@ -19,12 +20,15 @@ __all__ = ["HostOptions", "LoadContext", "ToolInfo", "CallResult", "LoadedPlugin
 @dataclass(frozen=True)
 class HostOptions:
     """What the author chose for a component (Yoi) plugin: `--grant`s, `--fixtures`, `--limits`,
-    and the opaque config its instance is started with."""
+    the opaque config its instance is started with, the loopback `--upstream` for requests, and
+    the Yoi `--profile` whose grants apply when there is no `--grant` (None: Yoi's default)."""
 
     grants: tuple[str, ...] = ()
     fixtures: Mapping[str, Any] = field(default_factory=dict)
     limits: str = "host"
     config: Mapping[str, Any] = field(default_factory=dict)
+    upstream: Upstream | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True)

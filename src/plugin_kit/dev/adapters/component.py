@@ -3,16 +3,20 @@
 As the host runs it (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785,
 `run_plugin_component_tool_with_request_client`, `PluginComponentInstanceRuntime`): only
 `yoi:host/{request,websocket,fs}@1.0.0` are linked, every host call is grant-checked, the store
-has the host's limits, and each call gets the host's fuel. The tool world gets a fresh instance
-per call; the instance world keeps one instance from `start` to `stop`. The host also compiles
-the component on every tool call; the dev host compiles once per load (bench_dev.py measures both).
+has the host's limits, and each call gets the host's fuel; a tool call and an ingress event also
+get its 1 s wall-clock timeout (component_timeout.py), and a memory.grow past 2 MiB traps
+(component_memory.py). The tool world gets a fresh instance per call; the instance world keeps
+one instance from `start` to `stop`. The host also compiles the component on every tool call; the
+dev host compiles once per load (bench_dev.py measures both).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -22,6 +26,7 @@ from plugin_kit.dev.adapters.base import CallResult, LoadContext, LoadedPlugin, 
 from plugin_kit.dev.component_grants import ComponentGrants, parse_component_grants
 from plugin_kit.dev.component_host import IMPORTS, HostApis
 from plugin_kit.dev.component_limits import (
+    HOST_LIMITS,
     LIMITS,
     ComponentLimits,
     LimitBreak,
@@ -30,6 +35,9 @@ from plugin_kit.dev.component_limits import (
     shape_breaks,
     size_break,
 )
+from plugin_kit.dev.component_memory import grow_break, guard_memory_grow
+from plugin_kit.dev.component_profile import profile_grants
+from plugin_kit.dev.component_timeout import NEVER, Watchdog
 from plugin_kit.dev.hooksfile import HookSet
 from plugin_kit.dev.policy import CapabilityReport, Enforcement
 from plugin_kit.errors import DevError
@@ -53,7 +61,8 @@ WORLD_EXPORTS = {
 
 @functools.cache
 def engine() -> Any:
-    """One engine per process, configured as the host's: component model, fuel, an 8 MiB stack.
+    """One engine per process, configured as the host's: component model, fuel, an 8 MiB stack;
+    and epoch interruption, the dev host's way to stop a call at the host's timeout.
 
     wasmtime aborts the process when max_wasm_stack exceeds the async stack size, so that is
     raised first (the Python API has no setter for it; the C API has)."""
@@ -63,6 +72,7 @@ def engine() -> Any:
     config = wasmtime.Config()
     config.wasm_component_model = True
     config.consume_fuel = True
+    config.epoch_interruption = True
     _bindings.wasmtime_config_async_stack_size_set(config.ptr(), 9 * MiB)
     config.max_wasm_stack = 8 * MiB
     made = wasmtime.Engine(config)
@@ -70,11 +80,21 @@ def engine() -> Any:
     return made
 
 
+@functools.cache
+def _watchdog() -> Watchdog:
+    return Watchdog(engine())
+
+
+def _deadline(timeout_ms: int | None) -> contextlib.AbstractContextManager[None]:
+    return _watchdog().armed(timeout_ms / 1000) if timeout_ms else contextlib.nullcontext()
+
+
 def _store(limits: ComponentLimits) -> Any:
     import wasmtime
 
     store = wasmtime.Store(engine())
     store.set_fuel(limits.fuel)
+    store.set_epoch_deadline(NEVER)  # with epoch interruption on, a store's deadline starts at now
     if limits.enforced:
         store.set_limits(memory_size=limits.memory_bytes, table_elements=limits.table_elements,
                          instances=limits.instances, tables=limits.tables, memories=limits.memories)  # fmt: skip
@@ -106,23 +126,44 @@ class ComponentPlugin(LoadedPlugin):
                            place="runtime.component") from exc  # fmt: skip
 
     def _invoke(
-        self, store: Any, instance: Any, export: str, *args: Any
+        self, store: Any, instance: Any, export: str, *args: Any, timed: bool = False
     ) -> tuple[str, list[LimitBreak]]:
-        """Call one export with the host's fuel; a trap, a spent budget or a refused host call raise."""
+        """Call one export with the host's fuel and, when `timed` (a tool call, an ingress event),
+        its wall-clock timeout; a trap, a spent budget or a refused host call raise."""
         import wasmtime
 
+        timeout = self.limits.timeout if timed else None
         store.set_fuel(self.limits.fuel)
+        store.set_epoch_deadline(1 if timeout else NEVER)
         func = instance.get_func(store, export)
+        started = time.monotonic()
         try:
-            out = func(store, *args)
-            func.post_return(store)
+            with _deadline(timeout):
+                out = func(store, *args)
+                func.post_return(store)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-            if store.get_fuel() == 0:
-                raise _out_of_fuel(export, self.limits) from exc
-            raise DevError(f"{export} trapped: {str(exc).splitlines()[0]}", rule="yoi-trap",
-                           place=f"export {export}") from exc  # fmt: skip
-        used = self.limits.fuel - store.get_fuel()
-        return str(out), [b for b in (size_break("fuel", used),) if b is not None]
+            raise self._trap(str(exc), export, store.get_fuel(), _ms_since(started)) from exc
+        breaks = [size_break("fuel", self.limits.fuel - store.get_fuel())]
+        if timed:
+            late = size_break("timeout", _ms_since(started), said="ran")
+            if late and self.limits.enforced:
+                raise late.error(f"export {export}")  # back from a slow host call after the time
+            breaks.append(late)
+        return str(out), [b for b in breaks if b is not None]
+
+    def _trap(self, message: str, export: str, fuel: int, ran_ms: int) -> DevError:
+        """Why the call stopped: spent fuel, a guarded memory.grow, the timeout, or a trap."""
+        place = f"export {export}"
+        if fuel == 0:
+            return _out_of_fuel(export, self.limits)
+        grown = grow_break(message, HOST_LIMITS.memory_bytes)
+        if grown:
+            return grown.error(place)
+        if "wasm trap: interrupt" in message:  # the epoch moves only when a call's time is up
+            stopped = LimitBreak("timeout", ran_ms, HOST_LIMITS.timeout or 0, "stopped after")
+            return stopped.error(place)
+        first = message.splitlines()[0]
+        return DevError(f"{export} trapped: {first}", rule="yoi-trap", place=place)
 
     def _enforce(self, breaks: list[LimitBreak], place: str) -> list[dict[str, object]]:
         """Under the host's limits a break is an error; relaxed, it is reported with the result."""
@@ -152,7 +193,7 @@ class ToolComponent(ComponentPlugin):
         self._enforce(breaks, f"tool {tool} input")
         store = _store(self.limits)
         instance = self._instantiate(store)
-        out, fuel = self._invoke(store, instance, "call", tool, text)
+        out, fuel = self._invoke(store, instance, "call", tool, text, timed=True)
         self.apis.close_all()
         return self._tool_result(tool, out, breaks + fuel)
 
@@ -173,7 +214,7 @@ class InstanceComponent(ComponentPlugin):
         self.started = self._lifecycle("start", json.dumps(dict(config)))
 
     def _invoke(
-        self, store: Any, instance: Any, export: str, *args: Any
+        self, store: Any, instance: Any, export: str, *args: Any, timed: bool = False
     ) -> tuple[str, list[LimitBreak]]:
         """As the host, a call that traps (a refused host call included) fails the instance: it
         gets nothing more until a reload starts a new one (wasmtime would not enter it anyway)."""
@@ -182,7 +223,7 @@ class InstanceComponent(ComponentPlugin):
                            rule="yoi-instance-failed", place=f"export {export}",
                            hint="Save a change (or run plugin dev again) to start a new instance.")  # fmt: skip
         try:
-            return super()._invoke(store, instance, export, *args)
+            return super()._invoke(store, instance, export, *args, timed=timed)
         except DevError as err:
             self._failed = err
             raise
@@ -206,7 +247,7 @@ class InstanceComponent(ComponentPlugin):
     def call(self, tool: str, arguments: dict[str, Any]) -> CallResult:
         text, breaks = self._input(tool, arguments)
         self._enforce(breaks, f"tool {tool} input")
-        out, fuel = self._invoke(self._store, self._instance, "handle-tool", tool, text)
+        out, fuel = self._invoke(self._store, self._instance, "handle-tool", tool, text, timed=True)
         return self._tool_result(tool, out, breaks + fuel)
 
     def drive_event(self, event: Mapping[str, Any]) -> dict[str, object]:
@@ -215,8 +256,9 @@ class InstanceComponent(ComponentPlugin):
         text = json.dumps(envelope)
         breaks = [b for b in (size_break("input_bytes", len(text.encode())),) if b]
         self._enforce(breaks, "--event")
+        name = envelope["ingress_name"]
         out, fuel = self._invoke(
-            self._store, self._instance, "handle-ingress", envelope["ingress_name"], text
+            self._store, self._instance, "handle-ingress", name, text, timed=True
         )
         notes = self._enforce([b for b in (size_break("output_bytes", len(out.encode())), *fuel) if b],
                               "handle-ingress")  # fmt: skip
@@ -266,6 +308,10 @@ def _envelope(event: Mapping[str, Any], ingresses: list[str]) -> dict[str, Any]:
     }
 
 
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
 def _out_of_fuel(export: str, limits: ComponentLimits) -> DevError:
     if limits.enforced:
         return LimitBreak("fuel", limits.fuel + 1, limits.fuel).error(f"export {export}")
@@ -285,7 +331,9 @@ def _capabilities(apis: HostApis, imported: set[str]) -> CapabilityReport:
     return CapabilityReport(items=items)
 
 
-def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[LimitBreak], set[str]]:
+def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, dict[str, object], set[str]]:
+    """The compiled component, what its limits report says (the host limits it would break and,
+    under the host's, whether its memory.grow is guarded), and the host APIs it imports."""
     import wasmtime
     from wasmtime import component as wc
 
@@ -299,6 +347,9 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[Limit
     if breaks and limits.enforced:
         every = "component breaks the host's limits: " + "; ".join(b.message for b in breaks)
         raise breaks[0].error(f"runtime.component {rel}", every)
+    report: dict[str, object] = {"name": limits.name, "would_break": [b.to_dict() for b in breaks]}
+    if limits.enforced and limits.memory_bytes:
+        data, report["memory_grow"] = guard_memory_grow(data, limits.memory_bytes)
     try:
         component = wc.Component(engine(), data)
     except wasmtime.WasmtimeError as exc:
@@ -316,7 +367,16 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, list[Limit
         raise DevError(f"component does not implement {world or 'a known world'}: missing {missing}",
                        rule="yoi-world-mismatch", place="runtime.world",
                        hint="Build against the WIT of runtime.world: " + ", ".join(WORLD_EXPORTS))  # fmt: skip
-    return component, breaks, {IMPORTS[i] for i in imports}
+    return component, report, {IMPORTS[i] for i in imports}
+
+
+def _grants(ctx: LoadContext) -> tuple[ComponentGrants, str]:
+    """--grant items when there are any (only them); otherwise what Yoi's Profile grants, read
+    again on every load so a `plugin enable` between saves applies at the next reload."""
+    if ctx.options.grants:
+        return parse_component_grants(list(ctx.options.grants), ctx.manifest), "from --grant"
+    return profile_grants(ctx.manifest.id, ctx.workspace, selector=ctx.options.profile,
+                          env=ctx.environ)  # fmt: skip
 
 
 def load(ctx: LoadContext) -> ComponentPlugin:
@@ -324,20 +384,17 @@ def load(ctx: LoadContext) -> ComponentPlugin:
     (the instance world also starts)."""
     options = ctx.options
     limits = LIMITS[options.limits]
-    component, breaks, imported = _compile(ctx, limits)
-    grants = (
-        parse_component_grants(list(options.grants), ctx.manifest)
-        if options.grants
-        else ComponentGrants()
-    )
-    apis = HostApis(ctx.manifest, grants, options.fixtures)
+    component, limits_report, imported = _compile(ctx, limits)
+    grants, grants_source = _grants(ctx)
+    apis = HostApis(ctx.manifest, grants, options.fixtures, options.upstream)
     m = ctx.manifest
     tools = [ToolInfo(t["name"], t.get("description", ""), t.get("input_schema")) for t in m.tools]
     details: dict[str, object] = {
         "world": m.world,
         "component": m.runtime_section.get("component"),
         "host_apis": apis.report(imported),
-        "limits": {"name": limits.name, "would_break": [b.to_dict() for b in breaks]},
+        "grants_source": grants_source,
+        "limits": limits_report,
         "ingresses": [i.get("name") for i in m.raw.get("ingresses", [])],
     }
     kw: dict[str, Any] = dict(runtime=m.runtime, tools=tools, hooks=HookSet(),
