@@ -15,7 +15,7 @@ NAME = st.text(st.sampled_from("aB-._é~#Σ*"), min_size=1, max_size=4)
 LINE = st.one_of(
     st.builds(
         lambda lead, segs, trail: lead + "/".join(segs) + trail,
-        st.sampled_from(["", "/", "#", "!", "**/"]),
+        st.sampled_from(["", "/", "#", "\\#", "!", "**/"]),
         st.lists(NAME, min_size=1, max_size=3),
         st.sampled_from(["", "/", "/*", "/**", " ", "?"]),
     ),

@@ -26,9 +26,10 @@ __all__ = [
 ]  # fmt: skip
 
 # Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
+# (`\#*#`: a line starting with `#` is a comment in gitignore syntax; `#*#` excluded nothing.)
 NEVER_PACKED = [
     ".git/", ".hg/", ".svn/", ".bzr/", "__pycache__/", "*.pyc", ".pytest_cache/",
-    "*.swp", "*.swo", "*~", ".#*", "#*#", ".DS_Store",
+    "*.swp", "*.swo", "*~", ".#*", "\\#*#", ".DS_Store",
     "/dist/", "/.insomnia/", "*.insomnia-plugin", "*.minisig.tmp",
     "/.yoi/", "*.yoi-plugin", f"/{SIDECAR_NAME}",
 ]  # fmt: skip

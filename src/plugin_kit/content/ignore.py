@@ -1,11 +1,11 @@
 """Gitignore-style lines ([package] include/exclude, the never-packed list) as one matcher.
 
-The lines nearly every project writes (`dist/`, `*.pyc`, `/plugin-kit.toml`, `docs/a.md`:
-literal names, `*` inside a name, a leading or trailing `/`) are translated here into the
-regular expression pathspec would build for them, so `validate` and `pack` do not import
-pathspec (~10 ms); any other line (`**`, `!`, `?`, `[...]`, `\\`, spaces, a segment that is
-only `*`) hands the whole list to pathspec's GitIgnoreSpec. tests/format/test_ignore.py keeps
-both verdicts equal.
+The lines nearly every project writes (`dist/`, `*.pyc`, `/plugin-kit.toml`, `docs/a.md`,
+`\\#*#`: literal names, `*` inside a name, a leading or trailing `/`, a leading `\\#`) are
+translated here into the regular expression pathspec would build for them, so `validate` and
+`pack` do not import pathspec (~10 ms); any other line (`**`, `!`, `?`, `[...]`, any other
+`\\`, spaces, a segment that is only `*`) hands the whole list to pathspec's GitIgnoreSpec.
+tests/format/test_ignore.py keeps both verdicts equal.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def _regex(line: str) -> str | None:
     """The regex of one simple line; "" for a line that matches nothing (empty, a comment)."""
     if not line or line.startswith("#"):
         return ""
+    if line.startswith("\\#"):  # `\#`: a name that starts with `#`, not a comment
+        line = line[1:]
     dir_only = line.endswith("/")
     body = line[:-1] if dir_only else line
     anchored = "/" in body
