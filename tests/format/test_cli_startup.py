@@ -87,7 +87,6 @@ AUTHOR = [
     "minisign",
     "filelock",
     "tomlkit",
-    "pathspec",  # content.ignore reads simple include/exclude lines itself
     "semver",  # validators.versions checks a version's syntax itself
 ]
 # Schema documents are loaded only to explain a refusal (importlib.resources, zipfile); the
@@ -95,7 +94,7 @@ AUTHOR = [
 NO_SCHEMA_FILES = ["zipfile", "decimal"]
 NO_WRITES = [*NO_SCHEMA_FILES, "tempfile", "shutil"]
 CHECKER = [*AUTHOR, *NO_WRITES]
-READER = [*CHECKER, "plugin_kit.content.project"]
+READER = [*CHECKER, "pathspec", "plugin_kit.content.project"]
 # No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
 NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
 # plugins.lock, plugins.toml and catalogs.toml are written by installer/_toml.py; tomlkit only

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin_kit.content.digest import CHUNK, FileRecord, path_order
-from plugin_kit.content.ignore import ignore_spec
 from plugin_kit.errors import PackError, ValidationError
 from plugin_kit.hosts import SIDECAR_NAME, Host, host_for_project
 from plugin_kit.validators.hostpaths import host_path_violation
@@ -57,10 +56,20 @@ def archive_order(path: str) -> tuple[int, bytes]:
     return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
+def _spec(lines: list[str] | None):  # type: ignore[no-untyped-def]
+    """pathspec's gitignore matcher for `lines`; None (and pathspec not imported) for none."""
+    if not lines:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.stat_result]]:
     """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
-    folders and files matching a gitignore-style line of `never` are skipped (content.ignore)."""
-    skip = ignore_spec(never) if never else None
+    folders and files matching a gitignore-style line of `never` are skipped (without `never`,
+    pathspec is not imported: install and list walk trees this way)."""
+    skip = _spec(never)
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -89,7 +98,7 @@ def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ig
     )  # a linked folder counts if its contents would
     if include is not None and not (include.match_file(rel) or include.match_file(probe)):
         return False
-    return not exclude.match_file(rel)
+    return exclude is None or not exclude.match_file(rel)
 
 
 def _check(rel: str, st: os.stat_result, checker: CollisionChecker, host: Host) -> None:
@@ -140,8 +149,8 @@ def collect_files(
     host = host if isinstance(host, Host) else host_for_project(root, host)
     manifest = manifest or load_project_manifest(root, host)
     settings = pack_settings(root, manifest, host)
-    include = ignore_spec(settings.include) if settings.include else None
-    exclude = ignore_spec(settings.exclude)
+    include = _spec(settings.include)
+    exclude = _spec(settings.exclude)
     try:
         walked = walk_tree(root, NEVER_PACKED)
     except OSError as exc:

@@ -28,14 +28,14 @@ class IgnoreRules:
     """Matches project-relative paths against NEVER_PACKED, IGNORED and the project's .gitignore."""
 
     def __init__(self, root: Path) -> None:
-        from plugin_kit.content.ignore import ignore_spec
+        import pathspec
 
         self.root = Path(root).resolve()
         lines = [*NEVER_PACKED, *IGNORED]
         gitignore = self.root / ".gitignore"
         if gitignore.is_file():
             lines += gitignore.read_text("utf-8", "replace").splitlines()
-        self._spec = ignore_spec(lines)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def ignored(self, rel: str, *, is_dir: bool = False) -> bool:
         if rel in ("", "."):
