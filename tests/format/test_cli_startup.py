@@ -87,7 +87,6 @@ AUTHOR = [
     "minisign",
     "filelock",
     "tomlkit",
-    "semver",  # validators.versions checks a version's syntax itself
 ]
 # Schema documents are loaded only to explain a refusal (importlib.resources, zipfile); the
 # compiled checks need no decimal; only writing or extracting needs tempfile and shutil.
@@ -183,7 +182,7 @@ EVERYDAY_COMMANDS = [
     (["search", "weather"], [*CONSUMER, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
     # No Yoi store or config folder in this home: Yoi's discovery is not imported.
-    (["list"], [*CONSUMER, "minisign", "semver", "plugin_kit.installer.yoi_discover"]),
+    (["list"], [*CONSUMER, "minisign", "plugin_kit.installer.yoi_discover"]),
 ]
 
 

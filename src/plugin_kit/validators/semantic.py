@@ -10,7 +10,7 @@ from collections.abc import Callable
 from plugin_kit.validators.hooks import hook_tables
 from plugin_kit.validators.manifest import RUNTIME_KEYS, Manifest
 from plugin_kit.validators.problems import Problem
-from plugin_kit.validators.versions import VersionRangeError, check_range, check_version
+from plugin_kit.validators.versions import VersionRangeError, parse_range, parse_version
 
 __all__ = [
     "semantic_problems",
@@ -46,11 +46,11 @@ def _runtime_problems(m: Manifest) -> list[Problem]:
 def _version_problems(m: Manifest) -> list[Problem]:
     out = []
     try:
-        check_version(m.version)
+        parse_version(m.version)
     except VersionRangeError as exc:
         out.append(_p("semver", str(exc), "plugin.version", "Use SemVer 2.0, for example 1.2.3."))
     try:
-        check_range(m.api)
+        parse_range(m.api)
     except VersionRangeError as exc:
         out.append(
             _p("api-range", str(exc), "plugin.api", 'Write a range such as ">=1.0.0, <2.0.0".')
