@@ -96,17 +96,16 @@ CHECKER = [*AUTHOR, *NO_WRITES]
 READER = [*CHECKER, "pathspec", "plugin_kit.content.project"]
 # No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
 NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
-# plugins.lock, plugins.toml and catalogs.toml are written by installer/_toml.py; tomlkit only
-# edits Yoi's own files in place.
 CONSUMER = [
     *EVERYDAY,
     *NETWORK,
     "plugin_kit.publisher",
     "pathspec",
     "plugin_kit.content.project",
-    "tomlkit",
     "filelock",  # installer/_fs.py takes its locks with flock(2) itself
 ]
+# tomlkit writes plugins.lock, plugins.toml and catalogs.toml: only commands that write them.
+READ_ONLY = [*CONSUMER, "tomlkit"]
 # An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
 # are imported only for a Yoi store (installer/place.py).
 YOI_SIDE = [
@@ -179,10 +178,10 @@ EVERYDAY_COMMANDS = [
     (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
-    (["search", "weather"], [*CONSUMER, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
+    (["search", "weather"], [*READ_ONLY, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
     # No Yoi store or config folder in this home: Yoi's discovery is not imported.
-    (["list"], [*CONSUMER, "minisign", "plugin_kit.installer.yoi_discover"]),
+    (["list"], [*READ_ONLY, "minisign", "plugin_kit.installer.yoi_discover"]),
 ]
 
 
