@@ -102,10 +102,10 @@ CONSUMER = [
     "plugin_kit.publisher",
     "pathspec",
     "plugin_kit.content.project",
-    "filelock",  # installer/_fs.py takes its locks with flock(2) itself
 ]
-# tomlkit writes plugins.lock, plugins.toml and catalogs.toml: only commands that write them.
-READ_ONLY = [*CONSUMER, "tomlkit"]
+# tomlkit writes plugins.lock, plugins.toml and catalogs.toml, and filelock guards the writes:
+# only commands that write import them.
+READ_ONLY = [*CONSUMER, "tomlkit", "filelock"]
 # An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
 # are imported only for a Yoi store (installer/place.py).
 YOI_SIDE = [

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
-import time
 from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
@@ -28,7 +26,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 _CRASH_ENV = "PLUGIN_KIT_CRASH_AT"
-_LOCK_POLL = 0.05  # seconds between tries for a taken lock
 _crash_counter = 0
 
 
@@ -115,57 +112,35 @@ def _write_owner(path: Path) -> None:
             os.close(fd)
 
 
-def _open_lock(path: Path) -> int:
-    """The lock file, created if missing and left in place (waiters share its inode); never
-    through a link, never blocking on a FIFO."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    return os.open(path, flags, 0o644)
-
-
-def _locked(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
 @contextlib.contextmanager
 def file_lock(path: Path, *, what: str) -> Iterator[None]:
-    """An inter-process lock: flock(2) on `path`, polled until PLUGIN_KIT_LOCK_TIMEOUT (the
-    filelock library did the same and took ~15 ms to import on every install); a timeout
-    becomes LockTimeoutError (exit 5). The lock goes with its file descriptor, so a killed
-    holder never leaves it taken.
+    """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5).
 
     The holder writes its pid to LOCK.pid, so a waiter can say whom it waits for (a note on
     the "plugin_kit" log, which the CLI shows on stderr)."""
+    from filelock import FileLock, Timeout
+
     make_dir(path.parent)
+    lock = FileLock(str(path), timeout=lock_timeout())
     try:
-        fd = _open_lock(path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            _log.info("waiting for the %s lock held by %s (%s)", what, _holder(path), path)
+            lock.acquire()
+    except Timeout as exc:
+        raise LockTimeoutError(
+            f"timed out waiting for the {what} lock held by {_holder(path)}",
+            rule="lock-timeout",
+            place=str(path),
+            hint="another plugin command is running; wait for it or raise PLUGIN_KIT_LOCK_TIMEOUT",
+        ) from exc
     except OSError as exc:
         raise InstallError(
             f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
         ) from exc
     try:
-        try:
-            if not _locked(fd):
-                _log.info("waiting for the %s lock held by %s (%s)", what, _holder(path), path)
-                deadline = time.monotonic() + lock_timeout()
-                while not _locked(fd):
-                    if time.monotonic() >= deadline:
-                        raise LockTimeoutError(
-                            f"timed out waiting for the {what} lock held by {_holder(path)}",
-                            rule="lock-timeout",
-                            place=str(path),
-                            hint="another plugin command is running; wait for it or raise"
-                            " PLUGIN_KIT_LOCK_TIMEOUT",
-                        )
-                    time.sleep(_LOCK_POLL)
-        except OSError as exc:
-            raise InstallError(
-                f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
-            ) from exc
         _write_owner(path)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        lock.release()
