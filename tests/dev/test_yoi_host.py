@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from dev.yoi_components import core_wat, yoi_project
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_limits import HOST_LIMITS
@@ -68,7 +70,13 @@ def test_tool_call_returns_the_components_output(tmp_path, sessions):
     assert event.offers["world"] == "yoi:plugin/tool@1.0.0"
     assert [t["name"] for t in event.offers["tools"]] == list(TOOLS)
     assert event.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(arguments)}
-    assert event.offers["limits"] == {"name": "host", "would_break": [], "memory_grow": "guarded"}
+    limits = {
+        "name": "host",
+        "would_break": [],
+        "memory_grow": "guarded",
+        "table_grow": "no table.grow",
+    }
+    assert event.offers["limits"] == limits
 
 
 def test_the_component_is_loaded_from_the_digest_keyed_cache(tmp_path, sessions):
@@ -361,17 +369,123 @@ def test_a_memory_grow_past_the_host_limit_traps_as_in_yoi(tmp_path, sessions):
     assert relaxed.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(over)}
 
 
+def table_project(tmp_path: Path) -> Path:
+    """The tool component with one table of one funcref, whose m(em) tool grows that table, not
+    the memory, by one element per byte of input, without looking at table.grow's answer."""
+    wat = core_wat("tool", extra="(table 1 funcref)").replace(
+        "(memory.grow (local.get $in))", "(table.grow 0 (ref.null func) (local.get $in))"
+    )
+    return yoi_project(tmp_path / "plugin", wat, tools=TOOLS)
+
+
+def test_a_table_grow_past_the_host_limit_traps_as_in_yoi(tmp_path, sessions):
+    """Yoi traps a table.grow past its 256 elements as it does a memory.grow past 2 MiB."""
+    root = table_project(tmp_path)
+    over = {"pad": "x" * 300}  # 311 bytes of input: 1 + 311 elements
+    session, event = sessions(root, Probe("mem", over))
+    limits = event.offers["limits"]
+    assert (limits["memory_grow"], limits["table_grow"]) == ("no memory.grow", "guarded")
+    error = event.probe["call"]["error"]
+    assert (error["rule"], error["place"]) == ("yoi-limit-table-elements", "export call")
+    assert error["message"] == ("table_elements: table.grow asked for 312 table elements; "
+                                "the host allows 256 (56 over)")  # fmt: skip
+    plugin = session.host.current.plugin
+    within = {"pad": "x" * 244}  # 1 + 255 elements: within
+    assert plugin.call("mem", within).output == {"summary": "hello", "content": json.dumps(within)}
+    _, relaxed = sessions(root, Probe("mem", over), limits="relaxed")
+    assert relaxed.probe["call"]["output"] == {"summary": "hello", "content": json.dumps(over)}
+    assert "table_grow" not in relaxed.offers["limits"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(0, 256), more=st.integers(0, 2**32 - 1), memory=st.booleans())
+@example(size=1, more=255, memory=False)  # exactly at the limit
+@example(size=1, more=256, memory=True)  # one past it
+@example(size=256, more=2**32 - 1, memory=True)  # past what an address can carry
+def test_a_guarded_table_grow_traps_exactly_past_the_limit(size, more, memory):
+    """From any size within the limit, a grow to at most 256 elements answers the old size and
+    one past it traps with the count asked for; with no memory to fault in, the guard cannot
+    read it out and says "at least" (as it does past what an address can carry)."""
+    import wasmtime
+    from wasmtime import component as wc
+    from wasmtime import wat2wasm
+
+    from plugin_kit.dev.adapters.component import _store, engine
+    from plugin_kit.dev.component_grow import grow_break, guard_grows
+
+    text = f"""(component
+      (core module $m (table {size} funcref) {"(memory 1)" if memory else ""}
+        (func (export "g") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0))))
+      (core instance $i (instantiate $m))
+      (func (export "g") (param "n" u32) (result s32) (canon lift (core func $i "g"))))"""
+    data, done = guard_grows(bytes(wat2wasm(text)), 2 << 20, 256)
+    assert done == {"memory_grow": "no memory.grow", "table_grow": "guarded"}
+    store = _store(HOST_LIMITS)
+    grow = wc.Linker(engine()).instantiate(store, wc.Component(engine(), data)).get_func(store, "g")
+    if size + more <= 256:
+        assert grow(store, more) == size
+        return
+    with pytest.raises((wasmtime.Trap, wasmtime.WasmtimeError)) as trap:
+        grow(store, more)
+    found = grow_break(str(trap.value), 2 << 20, 256)
+    assert found is not None and found.rule == "yoi-limit-table-elements"
+    exact = memory and size + more < 2**31 - 1
+    said = "asked for" if exact else "asked for at least"
+    needed = size + more if exact else (257 if not memory else 2**31 - 1)
+    assert found.message == (f"table_elements: table.grow {said} {needed} table elements; "
+                             f"the host allows 256 ({needed - 256} over)")  # fmt: skip
+
+
+def test_the_table_guard_takes_each_grown_tables_type():
+    """A guard per grown table, named or by index, imported or declared, with its reference
+    type; a 64-bit table's grow (it takes an i64) is left to the store."""
+    import subprocess
+
+    from wasmtime import wat2wasm
+
+    from plugin_kit.components.build import wasm_tools_executable
+    from plugin_kit.dev.component_grow import guard_grows
+
+    text = """(component
+      (core module $wide (table i64 1 externref)
+        (func (param i64) (result i64) (table.grow 0 (ref.null extern) (local.get 0))))
+      (core module $typed (type $ft (func)) (table $f 2 (ref null $ft)) (table 1 externref)
+        (func (param i32) (result i32) (table.grow $f (ref.null $ft) (local.get 0)))
+        (func (param i32) (result i32) (table.grow 1 (ref.null extern) (local.get 0)))
+        (func (param i32) (result i32) (table.grow $f (ref.null $ft) (local.get 0))))
+      (core module $lent (import "x" "m" (memory 1)) (import "x" "t" (table $t 1 funcref))
+        (func (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0)))))"""
+    data, done = guard_grows(bytes(wat2wasm(text)), 2 << 20, 256)
+    assert done == {"memory_grow": "no memory.grow", "table_grow": "guarded (not a 64-bit table)"}
+    printed = subprocess.run([wasm_tools_executable(), "print", "-"], input=data,
+                             capture_output=True, text=False, check=True).stdout.decode()  # fmt: skip
+    wide, rest = printed.split("(core module $typed")
+    typed, lent = rest.split("(core module $lent")
+    assert "yoi_dev_table_grow" not in wide and "table.grow 0" in wide
+    assert (
+        typed.count("call $yoi_dev_table_grow_0") == 2
+        and typed.count("call $yoi_dev_table_grow_1") == 1
+    )
+    assert "(param $init (ref null $ft))" in typed and "(param $init externref)" in typed
+    assert "i32.load8_u" not in typed  # no memory to read
+    assert lent.count("call $yoi_dev_table_grow_0") == 1 and "(param $init funcref)" in lent
+    assert "i32.load8_u" in lent
+
+
 def test_a_component_without_memory_grow_runs_as_built(tmp_path):
     from plugin_kit.components.build import build_component
-    from plugin_kit.dev.component_memory import guard_memory_grow
+    from plugin_kit.dev.component_grow import guard_grows
 
     root = tool_project(tmp_path)
     wat = root / "src" / "component.wat"
     wat.write_text(wat.read_text().replace("(memory.grow (local.get $in))", "(i32.const 0)"))
     built = build_component(wat, root / "wit", "tool", tmp_path / "c.wasm")
     data = Path(built.output).read_bytes()
-    same, done = guard_memory_grow(data, 2 << 20)
-    assert (same is data, done) == (True, "no memory.grow")
+    same, done = guard_grows(data, 2 << 20, 256)
+    assert (same is data, done) == (
+        True,
+        {"memory_grow": "no memory.grow", "table_grow": "no table.grow"},
+    )
 
 
 def test_the_guard_goes_into_each_32_bit_memorys_module():
@@ -382,14 +496,14 @@ def test_the_guard_goes_into_each_32_bit_memorys_module():
     from wasmtime import wat2wasm
 
     from plugin_kit.components.build import wasm_tools_executable
-    from plugin_kit.dev.component_memory import guard_memory_grow
+    from plugin_kit.dev.component_grow import guard_grows
 
     text = """(component
       (core module $wide (memory i64 1) (func (drop (memory.grow (i64.const 1)))))
       (core module $empty)
       (core module $lent (import "x" "m" (memory 1)) (func (drop (memory.grow (i32.const 1))))))"""
-    data, done = guard_memory_grow(bytes(wat2wasm(text)), 2 << 20)
-    assert done == "guarded (not a module with a 64-bit memory)"
+    data, done = guard_grows(bytes(wat2wasm(text)), 2 << 20, 256)
+    assert done["memory_grow"] == "guarded (not a module with a 64-bit memory)"
     printed = subprocess.run([wasm_tools_executable(), "print", "-"], input=data,
                              capture_output=True, text=False, check=True).stdout.decode()  # fmt: skip
     wide, lent = printed.split("(core module $lent")

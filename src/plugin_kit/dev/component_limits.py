@@ -95,13 +95,15 @@ _HINTS = {
     "to go on while the host catches up.",
     "memory_bytes": "Use less memory (Yoi traps a memory.grow past its limit), or run with "
     "--limits relaxed to go on while the host catches up.",
+    "table_elements": "Use fewer table elements (Yoi traps a table.grow past its limit), or "
+    "run with --limits relaxed to go on while the host catches up.",
 }
 
 
 @dataclass(frozen=True)
 class LimitBreak:
     """One host limit a component breaks: which, what it needs, what the host allows. `said`
-    words what happened when "needs" is not it (a call stopped, a memory.grow refused)."""
+    words what happened when "needs" is not it (a call stopped, a grow refused)."""
 
     limit: str
     needed: int

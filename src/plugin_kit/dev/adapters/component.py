@@ -4,10 +4,10 @@ As the host runs it (HareK02/yoi crates/worker/src/feature/plugin.rs @ b12e0785,
 `run_plugin_component_tool_with_request_client`, `PluginComponentInstanceRuntime`): only
 `yoi:host/{request,websocket,fs}@1.0.0` are linked, every host call is grant-checked, the store
 has the host's limits, and each call gets the host's fuel; a tool call and an ingress event also
-get its 1 s wall-clock timeout (component_timeout.py), and a memory.grow past 2 MiB traps
-(component_memory.py). The tool world gets a fresh instance per call; the instance world keeps
-one instance from `start` to `stop`. The host also compiles the component on every tool call; the
-dev host compiles once per load (bench_dev.py measures both).
+get its 1 s wall-clock timeout (component_timeout.py), and a memory.grow past 2 MiB or a
+table.grow past 256 elements traps (component_grow.py). The tool world gets a fresh instance per
+call; the instance world keeps one instance from `start` to `stop`. The host also compiles the
+component on every tool call; the dev host compiles once per load (bench_dev.py measures both).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from plugin_kit.dev.adapters.base import CallResult, LoadContext, LoadedPlugin, ToolInfo
 from plugin_kit.dev.component_grants import ComponentGrants, parse_component_grants
+from plugin_kit.dev.component_grow import grow_break, guard_grows
 from plugin_kit.dev.component_host import IMPORTS, HostApis
 from plugin_kit.dev.component_limits import (
     HOST_LIMITS,
@@ -35,7 +36,6 @@ from plugin_kit.dev.component_limits import (
     shape_breaks,
     size_break,
 )
-from plugin_kit.dev.component_memory import grow_break, guard_memory_grow
 from plugin_kit.dev.component_profile import profile_grants
 from plugin_kit.dev.component_timeout import NEVER, Watchdog
 from plugin_kit.dev.hooksfile import HookSet
@@ -152,11 +152,11 @@ class ComponentPlugin(LoadedPlugin):
         return str(out), [b for b in breaks if b is not None]
 
     def _trap(self, message: str, export: str, fuel: int, ran_ms: int) -> DevError:
-        """Why the call stopped: spent fuel, a guarded memory.grow, the timeout, or a trap."""
+        """Why the call stopped: spent fuel, a guarded grow, the timeout, or a trap."""
         place = f"export {export}"
         if fuel == 0:
             return _out_of_fuel(export, self.limits)
-        grown = grow_break(message, HOST_LIMITS.memory_bytes)
+        grown = grow_break(message, HOST_LIMITS.memory_bytes or 0, HOST_LIMITS.table_elements or 0)
         if grown:
             return grown.error(place)
         if "wasm trap: interrupt" in message:  # the epoch moves only when a call's time is up
@@ -333,7 +333,8 @@ def _capabilities(apis: HostApis, imported: set[str]) -> CapabilityReport:
 
 def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, dict[str, object], set[str]]:
     """The compiled component, what its limits report says (the host limits it would break and,
-    under the host's, whether its memory.grow is guarded), and the host APIs it imports."""
+    under the host's, whether its memory.grow and table.grow are guarded), and the host APIs it
+    imports."""
     import wasmtime
     from wasmtime import component as wc
 
@@ -348,8 +349,9 @@ def _compile(ctx: LoadContext, limits: ComponentLimits) -> tuple[Any, dict[str, 
         every = "component breaks the host's limits: " + "; ".join(b.message for b in breaks)
         raise breaks[0].error(f"runtime.component {rel}", every)
     report: dict[str, object] = {"name": limits.name, "would_break": [b.to_dict() for b in breaks]}
-    if limits.enforced and limits.memory_bytes:
-        data, report["memory_grow"] = guard_memory_grow(data, limits.memory_bytes)
+    if limits.enforced and limits.memory_bytes and limits.table_elements:
+        data, grows = guard_grows(data, limits.memory_bytes, limits.table_elements)
+        report.update(grows)
     try:
         component = wc.Component(engine(), data)
     except wasmtime.WasmtimeError as exc:
