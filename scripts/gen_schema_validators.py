@@ -88,6 +88,12 @@ def _strip(code: str) -> str:
     )
     for name in ("JsonSchemaValueException", "JsonSchemaValuesException"):
         code = code.replace(name, "SchemaRefused")
+    # Our documents come from tomllib and json, which never make a Decimal: no decimal import
+    # (a millisecond of every validate, pack and inspect) for an isinstance test that cannot hold.
+    code = code.replace(
+        "from decimal import Decimal\n",
+        "Decimal = float  # documents come from tomllib and json: never a decimal.Decimal\n",
+    )
     code = re.sub(r", definition=.*?, rule='(\w+)'\)$", r", rule='\1')", code, flags=re.M)
     # The schemas' own control characters appear raw in messages: escape (only strings hold them).
     code = re.sub(r"[^\x20-\x7e\n]", lambda m: f"\\U{ord(m.group()):08x}", code)

@@ -7,7 +7,6 @@ import errno
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +27,8 @@ __all__ = [
 
 
 def _temp_sibling(path: Path, data: bytes, mode: int) -> Path:
+    import tempfile  # with shutil, bz2, lzma and random: only commands that write need it
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:

@@ -88,8 +88,33 @@ AUTHOR = [
     "filelock",
     "tomlkit",
 ]
-READER = [*AUTHOR, "pathspec", "plugin_kit.content.project"]
-CONSUMER = [*EVERYDAY, "plugin_kit.publisher", "pathspec", "plugin_kit.content.project"]
+# Schema documents are loaded only to explain a refusal (importlib.resources, zipfile); the
+# compiled checks need no decimal; only writing or extracting needs tempfile and shutil.
+NO_SCHEMA_FILES = ["zipfile", "decimal"]
+NO_WRITES = [*NO_SCHEMA_FILES, "tempfile", "shutil"]
+CHECKER = [*AUTHOR, *NO_WRITES]
+READER = [*CHECKER, "pathspec", "plugin_kit.content.project"]
+# No HTTP stack for a file:// catalog (installer/_http.py is imported for http and https only).
+NETWORK = ["http", "ssl", "email", "socket", "plugin_kit.installer._http"]
+CONSUMER = [
+    *EVERYDAY,
+    *NETWORK,
+    "plugin_kit.publisher",
+    "pathspec",
+    "plugin_kit.content.project",
+]
+# tomlkit writes plugins.lock, plugins.toml and catalogs.toml, and filelock guards the writes:
+# only commands that write import them.
+READ_ONLY = [*CONSUMER, "tomlkit", "filelock"]
+# An Insomnia install places into an Insomnia store: Yoi's grants, Profiles and manifest shapes
+# are imported only for a Yoi store (installer/place.py).
+YOI_SIDE = [
+    "plugin_kit.installer.yoi_store",
+    "plugin_kit.installer.yoi_grants",
+    "plugin_kit.installer.yoi_profiles",
+    "plugin_kit.validators.yoi_manifest",
+    "plugin_kit.components",
+]
 COMMAND_PROBE = """
 import sys
 from plugin_kit.cli.main import main
@@ -145,17 +170,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Pat
 
 
 EVERYDAY_COMMANDS = [
-    (["validate", "ins"], [*AUTHOR, "plugin_kit.components"]),  # Yoi's component reader
-    (["validate", "yoi"], AUTHOR),
-    (["pack", "ins", "-o", "out"], [*AUTHOR, "plugin_kit.components"]),
-    (["pack", "--no-build", "yoi", "-o", "out"], AUTHOR),
+    (["validate", "ins"], [*CHECKER, "plugin_kit.components"]),  # Yoi's component reader
+    (["validate", "yoi"], CHECKER),
+    (["pack", "ins", "-o", "out"], [*AUTHOR, *NO_SCHEMA_FILES, "plugin_kit.components"]),
+    (["pack", "--no-build", "yoi", "-o", "out"], [*AUTHOR, *NO_SCHEMA_FILES]),
     (["inspect", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["inspect", "dist/example.tool-0.1.0.yoi-plugin"], READER),
     (["digest", "dist/weather-tools-0.3.1.insomnia-plugin"], READER),
     (["digest", "dist/example.tool-0.1.0.yoi-plugin"], READER),
-    (["search", "weather"], [*CONSUMER, "minisign", "zstandard", "plugin_kit.packer"]),
-    (["install", "weather-tools", "--yes"], CONSUMER),
-    (["list"], [*CONSUMER, "minisign"]),
+    (["search", "weather"], [*READ_ONLY, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
+    (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
+    # No Yoi store or config folder in this home: Yoi's discovery is not imported.
+    (["list"], [*READ_ONLY, "minisign", "plugin_kit.installer.yoi_discover"]),
 ]
 
 

@@ -249,7 +249,8 @@ def test_pack_refuses_what_the_reader_would_refuse(
 def test_never_packed_junk(make_plugin, tmp_path: Path) -> None:
     root = make_plugin(manifest=_include_all())
     for junk in (".git/config", "__pycache__/x.pyc", "dist/old.insomnia-plugin", ".insomnia/plugins/x",
-                 "schemas/.x.json.swp", "schemas/x.json~", "old-1.0.0.insomnia-plugin"):  # fmt: skip
+                 "schemas/.x.json.swp", "schemas/x.json~", "old-1.0.0.insomnia-plugin",
+                 "#notes.txt#", "schemas/#x.json#", "schemas/.#x.json"):  # fmt: skip
         p = root / junk
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("junk")
@@ -257,6 +258,7 @@ def test_never_packed_junk(make_plugin, tmp_path: Path) -> None:
     assert "notes.txt" in paths
     assert not any(p.startswith((".git", "__pycache__", "dist", ".insomnia")) for p in paths)
     assert not any(p.endswith(("~", ".swp", ".insomnia-plugin")) for p in paths)
+    assert not any("#" in p for p in paths)  # Emacs autosaves and lock links
 
 
 def test_invalid_plugin_is_not_packed(make_plugin, tmp_path: Path) -> None:

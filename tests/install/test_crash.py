@@ -281,15 +281,13 @@ def test_two_installs_of_different_versions_at_once_one_is_refused(
 ) -> None:
     """Both plan while nothing is installed (the test holds the store lock until both have
     downloaded); then one places its version and the other is refused under the lock."""
-    from filelock import FileLock
-
     site.release(make_archive("weather-tools", "1.1.0"))
     assert plugin("catalog", "refresh").code == 0
     store = user_store()
     store.root.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "plugin_kit", "install", "--yes", "--json"]
     downloads = Path(os.environ["XDG_CACHE_HOME"]) / "insomnia" / "downloads"
-    with FileLock(str(store.mutex_path)):
+    with _fs.file_lock(store.mutex_path, what="store"):
         procs = [
             subprocess.Popen(
                 [*cmd, f"weather-tools@{v}"],

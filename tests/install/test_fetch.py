@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plugin_kit.errors import VerificationError
-from plugin_kit.installer.fetch import _CheckedRedirect, check_url
+from plugin_kit.installer._http import _CheckedRedirect
+from plugin_kit.installer.fetch import check_url
 from plugin_kit.installer.paths import config_dir
 
 HTTPS = "https://cdn.example.org/r/w.insomnia-plugin"
@@ -252,3 +253,23 @@ def test_headers_sent_a_byte_at_a_time_are_stopped_by_the_deadline(
     assert err.value.rule == "fetch-deadline"
     r = plugin("install", header_trickler, "--sha256", "ab" * 32, "--yes")
     assert r.code == 1 and "fetch-deadline" in r.err, r.err
+
+
+def test_the_deadline_timer_starts_with_the_first_socket_only() -> None:
+    """A file:// fetch has no socket to shut down, so it starts no timer thread (a thread
+    per fetch, eight per install); an http fetch arms the timer as its socket connects."""
+    import socket
+
+    from plugin_kit.installer.fetch import _Deadline
+
+    deadline = _Deadline()
+    deadline.extend_for(1 << 20)
+    assert deadline._timer is None
+    a, b = socket.socketpair()
+    try:
+        deadline.watch(a)
+        assert deadline._timer is not None and deadline._timer.is_alive()
+    finally:
+        deadline.close()
+        a.close()
+        b.close()

@@ -4,9 +4,10 @@ tomllib, whatever the keys and values hold: newlines, quotes, control characters
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from plugin_kit.installer.catalogs import CatalogSource, _save_registry, registry
@@ -52,6 +53,7 @@ def _lock_entry(text: str, table: dict) -> LockEntry:
 
 @_FUNCTION_HOME
 @given(text=_TEXT, table=_TABLES)
+@example(text="\x1b", table={"\x1b": "\x1b"})  # tomlkit 0.15.1 wrote ESC as "\e" (TOML 1.1 only)
 def test_plugins_lock_round_trips(tmp_path: Path, text: str, table: dict) -> None:
     store = Store("user", tmp_path / "store")
     store.root.mkdir(exist_ok=True)
@@ -103,3 +105,38 @@ def test_the_key_zero_newline_is_quoted(tmp_path: Path) -> None:
     store.lock_path.write_bytes(render_lock({entry.id: entry}))
     doc = tomllib.loads(store.lock_path.read_text("utf-8"))
     assert doc["plugin"][0]["source"] == {HOSTILE_KEY: "weather-tools"}
+
+
+_KEYS = st.one_of(st.sampled_from(["a", "x-y", HOSTILE_KEY, 'q"', "é", " ", "", "plugin"]), _TEXT)
+_SCALARS = st.one_of(
+    _TEXT,
+    st.integers(-(2**63), 2**63 - 1),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.dates(),
+    # What tomllib reads: naive, or a whole-minute offset.
+    st.datetimes(
+        timezones=st.one_of(
+            st.none(), st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))])
+        )
+    ),
+)
+_DOCS = st.dictionaries(
+    _KEYS,
+    st.recursive(
+        _SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3)
+        ),
+        max_leaves=10,
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCS)
+def test_any_document_of_our_shapes_reads_back_equal(doc: dict) -> None:
+    from plugin_kit.installer._toml import dumps
+
+    assert tomllib.loads(dumps(doc, header="a header\nof two lines")) == doc

@@ -283,3 +283,19 @@ def test_a_file_named_for_another_id_is_listed_as_yoi_reads_it(
     assert pkgs["user:example.echo"]["path"] == str(store / "renamed.yoi-plugin")
     assert pkgs["user:renamed"]["status"] == "rejected"
     assert pkgs["user:renamed"]["diagnostics"][0]["rule"] == "id-mismatch"
+
+
+def test_a_profile_enabling_a_package_whose_store_is_gone_is_still_listed_missing(
+    plugin, make_yoi_archive, isolated_home, tmp_path
+):
+    """`plugin list` skips Yoi's discovery only when nothing of Yoi's exists (no store folder,
+    no config folder); a Profile alone still names what it enables."""
+    import shutil
+
+    pkg = make_yoi_archive()
+    assert plugin("install", pkg.path, "--sha256", pkg.sha256, "--yes").code == 0
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    shutil.rmtree(data_store(isolated_home))
+    assert listed(plugin, tmp_path)["user:example.echo"]["status"] == "missing"
+    shutil.rmtree(isolated_home / ".config" / "yoi")
+    assert "user:example.echo" not in listed(plugin, tmp_path)

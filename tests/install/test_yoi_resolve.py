@@ -78,19 +78,24 @@ def test_every_check_passes_then_it_is_placed_in_the_yoi_store(yoi_site, yoi_sto
 
 
 def test_the_placer_seam_gets_the_verified_package(yoi_site, yoi_store, monkeypatch) -> None:
-    """What a Yoi placer registered in install.PLACERS is handed: the verified ArchiveInfo."""
+    """What a Yoi placer registered in install.PLACERS is handed: the verified ArchiveInfo
+    and the tree the one reading pass extracted it into (removed once the placer returns)."""
     seen = {}
 
     def place_yoi(archive: Path, store: Store, **kw):
-        seen.update(kw, archive=archive.read_bytes(), store=store)
+        tree = kw["staged"].tree
+        files = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+        seen.update(kw, archive=archive.read_bytes(), store=store, files=files)
         raise InstallError("recorded", rule="test-recorded")
 
     monkeypatch.setitem(install_module.PLACERS, YOI.name, place_yoi)
     plan = plan_install(YOI_ID, yoi_store)
     with pytest.raises(InstallError, match="recorded"):
         run_install(plan)
-    info = seen["info"]
+    info = seen["staged"].info
     release = yoi_site.root / "releases" / YOI_ID / "1.0.0"
+    assert seen["files"] == sorted(f.path for f in info.files)
+    assert not seen["staged"].tree.exists()
     assert info.host is YOI and info.manifest.id == YOI_ID
     assert info.digest == plan.digest == seen["expected_digest"]
     assert seen["archive"] == (release / ARCHIVE).read_bytes() and seen["store"] is yoi_store
@@ -247,7 +252,8 @@ def test_search_reads_an_index_written_before_rows_carried_a_host(yoi_site) -> N
     from plugin_kit.installer.paths import catalog_cache_dir
 
     (index,) = catalog_cache_dir("acme").glob("*.index.json")
-    rows = [r for r in json.loads(index.read_text()) if r["host"] == "insomnia"]
+    lines = index.read_text("utf-8").splitlines()
+    rows = [r for r in map(json.loads, lines) if r["host"] == "insomnia"]
     index.write_text(json.dumps([{k: v for k, v in r.items() if k != "host"} for r in rows]))
     assert [(h.name, h.host) for h in search()] == [("weather-tools", "insomnia")]
     assert [h.name for h in search(host="insomnia")] == ["weather-tools"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 from plugin_kit.catalog.model import entry_host
@@ -28,6 +27,8 @@ _PLACE = "extensions.json"
 
 @lru_cache(maxsize=1)
 def _schema_text() -> str:
+    from importlib.resources import files
+
     return files("plugin_kit.validators").joinpath("schemas/catalog.schema.json").read_text("utf-8")
 
 
@@ -46,7 +47,7 @@ def _schema_problems(doc: Any) -> list[Problem]:
 
     return [
         _problem("catalog-schema", schema_message(e), field_path(e.absolute_path), "schema")
-        for e in schema_errors(doc, compiled.validate, catalog_schema())
+        for e in schema_errors(doc, compiled.validate, catalog_schema)
     ]
 
 

@@ -193,18 +193,25 @@ def install(
     or <workspace>/.yoi/plugins with --project.
     """
     from plugin_kit.hosts import INSOMNIA
-    from plugin_kit.installer.install import plan_install, run_install, target_host
+    from plugin_kit.installer.install import plan_install, resolve_target, run_install
     from plugin_kit.installer.stores import user_store, workspace_store
 
     # The store of the package's host: a catalog entry's `host`, a file's bytes, a URL's suffix
     # (a URL that does not say is placed by what its verified bytes are).
-    host = target_host(target, host_api=host_api, host=host_name) or INSOMNIA
+    found = resolve_target(target, host_api=host_api, host=host_name)
+    host = found.host or INSOMNIA
     ws = workspace or Path.cwd()
     store = workspace_store(ws, host) if project or workspace else user_store(host)
     if pubkey_file is not None:
         pubkey = _key_from_file(pubkey, pubkey_file)
     plan = plan_install(
-        target, store, host_api=host_api, pubkey=pubkey, sha256=sha256, host=host_name
+        target,
+        store,
+        host_api=host_api,
+        pubkey=pubkey,
+        sha256=sha256,
+        host=host_name,
+        candidate=found.candidate,
     )
     repair = force and plan.already_installed
     if plan.already_installed and not force:

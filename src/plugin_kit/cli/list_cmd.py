@@ -27,12 +27,15 @@ def list_cmd(workspace: Path | None, as_json: bool) -> None:
       plugin list --workspace ~/src/project --json
     """
     from plugin_kit.installer.api import discover
-    from plugin_kit.installer.yoi_discover import discover_yoi
 
     ws = workspace or Path.cwd()
     packages = discover(ws)
-    _, yoi = discover_yoi(ws)
-    notes = yoi.to_dict()["notes"] if yoi and any(p.host != INSOMNIA.name for p in packages) else []
+    notes = []
+    if any(p.host != INSOMNIA.name for p in packages):  # Yoi's notes are about Yoi packages
+        from plugin_kit.installer.yoi_discover import discover_yoi
+
+        _, yoi = discover_yoi(ws)
+        notes = yoi.to_dict()["notes"] if yoi else []
     if as_json:
         emit_json({"ok": True, "packages": [p.to_dict() for p in packages], "yoi_notes": notes})
         return

@@ -25,9 +25,10 @@ __all__ = [
 ]  # fmt: skip
 
 # Never packed, whatever [package] says: VCS folders, caches, editor droppings, our own outputs.
+# (`\#*#`: a line starting with `#` is a comment in gitignore syntax; `#*#` excluded nothing.)
 NEVER_PACKED = [
     ".git/", ".hg/", ".svn/", ".bzr/", "__pycache__/", "*.pyc", ".pytest_cache/",
-    "*.swp", "*.swo", "*~", ".#*", "#*#", ".DS_Store",
+    "*.swp", "*.swo", "*~", ".#*", "\\#*#", ".DS_Store",
     "/dist/", "/.insomnia/", "*.insomnia-plugin", "*.minisig.tmp",
     "/.yoi/", "*.yoi-plugin", f"/{SIDECAR_NAME}",
 ]  # fmt: skip
@@ -55,7 +56,10 @@ def archive_order(path: str) -> tuple[int, bytes]:
     return (0 if path == MANIFEST_NAME else 1, path_order(path))
 
 
-def _spec(lines: list[str]):  # type: ignore[no-untyped-def]
+def _spec(lines: list[str] | None):  # type: ignore[no-untyped-def]
+    """pathspec's gitignore matcher for `lines`; None (and pathspec not imported) for none."""
+    if not lines:
+        return None
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(lines)
@@ -65,7 +69,7 @@ def walk_tree(root: Path, never: list[str] | None = None) -> list[tuple[str, os.
     """Every non-folder entry below `root` with its lstat, `/`-separated, links not followed;
     folders and files matching a gitignore-style line of `never` are skipped (without `never`,
     pathspec is not imported: install and list walk trees this way)."""
-    skip = _spec(never) if never else None
+    skip = _spec(never)
     found: list[tuple[str, os.stat_result]] = []
     stack = [""]
     while stack:
@@ -94,7 +98,7 @@ def _wanted(rel: str, st: os.stat_result, include, exclude) -> bool:  # type: ig
     )  # a linked folder counts if its contents would
     if include is not None and not (include.match_file(rel) or include.match_file(probe)):
         return False
-    return not exclude.match_file(rel)
+    return exclude is None or not exclude.match_file(rel)
 
 
 def _check(rel: str, st: os.stat_result, checker: CollisionChecker, host: Host) -> None:
@@ -145,7 +149,7 @@ def collect_files(
     host = host if isinstance(host, Host) else host_for_project(root, host)
     manifest = manifest or load_project_manifest(root, host)
     settings = pack_settings(root, manifest, host)
-    include = _spec(settings.include) if settings.include else None
+    include = _spec(settings.include)
     exclude = _spec(settings.exclude)
     try:
         walked = walk_tree(root, NEVER_PACKED)

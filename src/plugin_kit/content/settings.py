@@ -56,7 +56,7 @@ def sidecar_problems(data: bytes, *, place: str) -> tuple[dict[str, Any] | None,
     problems = [
         Problem("sidecar-schema", e.message, file=place, field=field_path(e.absolute_path),
                 hint="plugin-kit.toml holds only [package] include/exclude and [build] command.")
-        for e in schema_errors(doc, compiled.validate, _sidecar_schema())
+        for e in schema_errors(doc, compiled.validate, _sidecar_schema)
     ]  # fmt: skip
     return doc, problems
 

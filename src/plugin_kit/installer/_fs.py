@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
@@ -55,6 +54,8 @@ def fsync_file(path: Path) -> None:
 
 def temp_sibling(path: Path, suffix: str = "") -> Path:
     """A fresh, unused name beside `path` (same filesystem, so a rename is atomic)."""
+    import tempfile  # with shutil: only commands that write need it
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     return Path(name)

@@ -259,13 +259,26 @@ def _insomnia_stores(workspace: Path | None) -> list[Store]:
     return [user_store(), *([workspace_store(workspace)] if workspace is not None else [])]
 
 
+def _no_yoi(workspace: Path | None) -> bool:
+    """Nothing of Yoi's to read: no Yoi store folder (the user's, `workspace`'s) and no Yoi
+    config folder. Yoi then finds no package and enables none (its Profile would be created
+    on first enable), so its discovery, ~15 modules, is not imported."""
+    from plugin_kit.hosts import YOI
+    from plugin_kit.installer.yoi_profiles import yoi_config_dir
+
+    stores = [user_store(YOI), *([workspace_store(workspace, YOI)] if workspace else [])]
+    return not any(s.root.exists() for s in stores) and not yoi_config_dir().exists()
+
+
 def discover(workspace: Path | None = None) -> list[DiscoveredPackage]:
     """Every package in the user stores and (if given) the workspace stores, with a status
     each: Insomnia's from our plugins.toml, Yoi's the host's own words (yoi_discover.py)."""
-    from plugin_kit.installer.yoi_discover import discover_yoi
-
     records = load_enablements()
     ours = [pkg for s in _insomnia_stores(workspace) for pkg in _discover_store(s, records)]
+    if _no_yoi(workspace):
+        return ours
+    from plugin_kit.installer.yoi_discover import discover_yoi
+
     return ours + discover_yoi(workspace)[0]
 
 
@@ -277,7 +290,6 @@ def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
     plugins feature switch is on (yoi_discover.enabled_yoi).
     """
     from plugin_kit.installer.cache import cache_path
-    from plugin_kit.installer.yoi_discover import enabled_yoi
 
     out = []
     records = load_enablements()
@@ -303,4 +315,8 @@ def resolve_enabled(workspace: Path | None = None) -> list[EnabledPlugin]:
                 pkg.workspace,
             )
         )
+    if _no_yoi(workspace):
+        return out
+    from plugin_kit.installer.yoi_discover import enabled_yoi
+
     return out + enabled_yoi(workspace)

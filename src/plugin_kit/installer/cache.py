@@ -9,8 +9,11 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from plugin_kit.errors import FileRefusedError, PluginKitError, VerificationError
 from plugin_kit.hosts import INSOMNIA, Host
@@ -26,6 +29,8 @@ from plugin_kit.installer.paths import (
 __all__ = [
     "digest_hex",
     "cache_path",
+    "StagedTree",
+    "staged_tree",
     "ensure_cached",
     "keep_archive",
     "kept_archive",
@@ -36,6 +41,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# A tree being extracted and checked: hidden, beside the digest-named trees (so its rename into
+# place stays in one folder, which needs no write permission on the read-only tree itself),
+# named by its writer's pid so gc and the next install leave it alone while the writer lives.
+_STAGED = re.compile(r"\.+(\d+)-[0-9a-f]+\.staged")
 
 
 def digest_hex(digest: str) -> str:
@@ -67,12 +76,42 @@ def _reusable(tree: Path, hexpart: str, host: Host) -> bool:
         return False
 
 
-def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
-    """Extract `archive` into the cache under its content digest, once, atomically.
+@dataclass(frozen=True)
+class StagedTree:
+    """An archive read once by the strict reader into a hidden folder of the cache: what it
+    read (`info`, the reader's ArchiveInfo) and where (`tree`, read-only and fsynced)."""
+
+    info: Any
+    tree: Path
+
+
+@contextmanager
+def staged_tree(extract: Callable[[Path], Any]) -> Iterator[StagedTree]:
+    """The one reading pass of an install: `extract(dest)` (the strict reader extracting into
+    `dest`, read-only and durable; it writes nothing at `dest` unless every rule passed) into a
+    new hidden name of the cache folder. `ensure_cached` renames it to its digest's name once
+    every later check has passed; whatever is left when the block ends (a refusal, an error,
+    a tree another process had already cached) is removed."""
+    from plugin_kit.packer.reader import remove_tree
+
+    folder = make_dir(plugin_cache_dir())
+    tree = folder / f".{os.getpid()}-{os.urandom(8).hex()}.staged"
+    try:
+        yield StagedTree(extract(tree), tree)
+    finally:
+        remove_tree(tree)
+
+
+def ensure_cached(
+    archive: Path, digest: str, host: Host = INSOMNIA, staged: Path | None = None
+) -> Path:
+    """Put the tree of `archive` into the cache under its content digest, once, atomically.
 
     Under the per-digest lock: reuse a finished tree only after re-hashing it (a cache entry
-    is never trusted unverified), else remove it, extract into a temp sibling, recompute the
-    digest from the written files (the host's digest), fsync, make read-only, rename.
+    is never trusted unverified), else remove it; take `staged` (a tree `staged_tree` read),
+    or extract the archive into such a hidden sibling; recompute the digest from the written
+    files (the host's digest) and rename the tree into place. A `staged` tree that is not
+    used is left to its `staged_tree` block to remove.
     """
     from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
@@ -87,16 +126,12 @@ def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
             final.unlink()
         elif final.exists():
             remove_tree(final)  # tampered or torn: rebuilt below from the verified archive
-        for stale in final.parent.glob(
-            f"{hexpart}.tmp-*"
-        ):  # writers of these are gone (we hold the lock)
-            remove_tree(stale)
-        staging = Path(tempfile.mkdtemp(prefix=f"{hexpart}.tmp-", dir=final.parent))
+        tree = staged or final.parent / f".{os.getpid()}-{os.urandom(8).hex()}.staged"
         try:
-            tree = staging / "tree"
-            extract_archive(
-                archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
-            )
+            if staged is None:
+                extract_archive(
+                    archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
+                )
             checkpoint("cache:extracted")
             if extracted_digest(tree, host) != f"sha256:{hexpart}":  # re-hash what reached the disk
                 raise VerificationError(
@@ -109,7 +144,8 @@ def ensure_cached(archive: Path, digest: str, host: Host = INSOMNIA) -> Path:
             _log.debug("extracted %s into %s", archive.name, final)
             checkpoint("cache:renamed")
         finally:
-            remove_tree(staging)
+            if staged is None:
+                remove_tree(tree)
     return final
 
 
@@ -160,18 +196,35 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _writer_alive(pid_text: str) -> bool:
+    return pid_text.isdigit() and int(pid_text) != os.getpid() and _pid_alive(int(pid_text))
+
+
+def _staged_of_live_writer(name: str) -> bool:
+    """A staged tree of this process or of another running one (its block removes it)."""
+    found = _STAGED.match(name)
+    return found is not None and (
+        int(found.group(1)) == os.getpid() or _writer_alive(found.group(1))
+    )
+
+
 def clean_downloads() -> list[Path]:
-    """Delete partial downloads whose process is gone (a failure leaves only these)."""
+    """Delete partial downloads, and trees staged in the cache, whose process is gone (a
+    failure that kills the process leaves only these)."""
+    from plugin_kit.packer.reader import remove_tree
+
     removed = []
     folder = downloads_dir()
-    if not folder.is_dir():
-        return removed
-    for part in folder.iterdir():
-        pid_text = part.name.split("-", 1)[0]
-        if pid_text.isdigit() and _pid_alive(int(pid_text)) and int(pid_text) != os.getpid():
+    for part in folder.iterdir() if folder.is_dir() else []:
+        if _writer_alive(part.name.split("-", 1)[0]):
             continue
         part.unlink(missing_ok=True)
         removed.append(part)
+    folder = plugin_cache_dir()
+    for tree in folder.iterdir() if folder.is_dir() else []:
+        if _STAGED.match(tree.name) and not _staged_of_live_writer(tree.name):
+            remove_tree(tree)
+            removed.append(tree)
     return removed
 
 
@@ -205,7 +258,9 @@ def collect_garbage(
         if path.name in keep_hex:
             result.kept += 1
             continue
-        is_temp = ".tmp-" in path.name
+        if _staged_of_live_writer(path.name):  # an install in progress
+            continue
+        is_temp = ".tmp-" in path.name or _STAGED.match(path.name) is not None
         if not dry_run:
             lock = _digest_lock(hexpart) if _HEX64.fullmatch(hexpart) else locks_dir() / "gc.lock"
             from plugin_kit.packer.reader import remove_tree

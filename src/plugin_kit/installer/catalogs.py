@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import tomllib
 import urllib.parse
 from collections.abc import Callable
@@ -329,11 +328,18 @@ def _index(name: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _index_lines(rows: list[dict[str, Any]]) -> bytes:
+    """One JSON row per line, non-ASCII as UTF-8: search finds a query's text in a line's bytes
+    before it parses the line (`search_index`). JSON escapes every control character, so a row
+    never spans two lines."""
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode("utf-8")
+
+
 def _store_cache(name: str, data: bytes, signature: str, doc: dict[str, Any], sha: str) -> None:
     folder = catalog_cache_dir(name)
     atomic_write(folder / f"{sha}.json", data)
     atomic_write(folder / f"{sha}.json.minisig", signature.encode("ascii"))
-    atomic_write(folder / f"{sha}.index.json", json.dumps(_index(name, doc)).encode())
+    atomic_write(folder / f"{sha}.index.json", _index_lines(_index(name, doc)))
 
 
 def _drop_old_cache(name: str, keep_sha: str) -> None:
@@ -502,6 +508,8 @@ def remove_catalog(
         src = _get(sources, name)
         del sources[name]
         _save_registry(sources)
+    import shutil  # only a removal needs it, not search
+
     shutil.rmtree(catalog_cache_dir(name), ignore_errors=True)
     audit("catalog_rm", outcome="ok", catalog=name, catalog_id=src.catalog_id)
     return src
@@ -585,12 +593,27 @@ def load_catalog(src: CatalogSource, *, check_signature: bool = True) -> LoadedC
         ) from exc
 
 
-def search_index(sources: list[CatalogSource]) -> list[dict[str, Any]]:
-    """Compact rows for search, from the index written when the catalog verified."""
+def _rows(data: bytes, needle: str) -> list[dict[str, Any]]:
+    """The rows of one index that can hold `needle` (lowercase) in their `text`: the lines
+    whose bytes hold it are parsed, together (one parse of 10,000 rows is far cheaper than
+    10,000). A needle JSON would escape (`"`, `\\`, a control character) is not looked for in
+    the bytes. An index written before rows had a line each (one JSON array) is parsed whole."""
+    if data.startswith(b"["):
+        return list(_json(data))
+    lines = data.split(b"\n")
+    if needle and not any(c in needle for c in '"\\') and min(map(ord, needle)) >= 0x20:
+        probe = needle.encode("utf-8")
+        lines = [line for line in lines if probe in line]
+    return list(_json(b"[" + b",".join(lines) + b"]")) if lines and lines != [b""] else []
+
+
+def search_index(sources: list[CatalogSource], needle: str = "") -> list[dict[str, Any]]:
+    """Compact rows for search, from the index written when the catalog verified; with
+    `needle` (lowercase), at least the rows whose `text` holds it."""
     rows: list[dict[str, Any]] = []
     for src in sources:
         try:
-            rows.extend(_json(_cached_bytes(src, ".index.json")))
+            rows.extend(_rows(_cached_bytes(src, ".index.json"), needle))
         except (InstallError, FileRefusedError, ValueError):
             continue  # one unreadable cache does not break search across the others
     return rows

@@ -8,24 +8,24 @@ bounded retries for transient failures, and re-checks the scheme after each redi
 from __future__ import annotations
 
 import hashlib
-import http.client
-import ipaddress
 import logging
 import os
-import socket
+import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugin_kit.errors import FileRefusedError, InstallError, UsageError, VerificationError
 from plugin_kit.fsio import open_regular
 from plugin_kit.installer._fs import checkpoint
 from plugin_kit.installer.paths import downloads_dir, make_dir
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = [
     "check_url",
@@ -56,6 +56,9 @@ def _is_loopback(host: str) -> bool:
     with or without the final dot), 127/8, ::1, the unspecified addresses (a connect to
     0.0.0.0 reaches local services), their IPv4-mapped forms, and the short or numeric IPv4
     spellings the resolver accepts (127.1, 2130706433)."""
+    import ipaddress  # a host name to judge: an http(s) URL, whose fetch loads socket anyway
+    import socket
+
     name = host.strip("[]").rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
@@ -140,14 +143,6 @@ def sibling_url(url: str, name: str) -> str:
     )
 
 
-class _CheckedRedirect(urllib.request.HTTPRedirectHandler):
-    max_redirections = 5
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        check_url(newurl, within=req.full_url)  # no downgrade, no remote-to-loopback hop
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def _deadline_seconds(size: int) -> float:
     """Time one fetch of `size` bytes may take: max(floor, size at 64 KiB/s).
 
@@ -170,13 +165,16 @@ class _Deadline:
         self.expired = False
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._arm()
+        self._timer: threading.Timer | None = None  # armed with the first socket
 
     def remaining(self) -> float:
         return max(0.0, self.start + self.budget - time.monotonic())
 
     def _arm(self) -> None:
+        """The timer only shuts sockets down, so a fetch without one (file://) starts no
+        thread; `check` still ends a read that took too long."""
+        if not self._socks:
+            return
         if self._timer is not None:
             self._timer.cancel()
         self._timer = threading.Timer(self.remaining(), self._fire)
@@ -193,6 +191,8 @@ class _Deadline:
             self._socks.append(sock)
             if self.expired:
                 _shut(sock)
+        if self._timer is None:
+            self._arm()
 
     def _fire(self) -> None:
         with self._lock:
@@ -216,60 +216,19 @@ class _Deadline:
 
 
 def _shut(sock: socket.socket) -> None:
+    import socket  # loaded already: there is a socket
+
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # already closed
 
 
-def _connection_class(base, deadline: _Deadline):  # type: ignore[no-untyped-def]
-    """`base` (HTTPConnection or HTTPSConnection) whose socket the deadline can shut down;
-    the connect itself waits at most what is left of the deadline."""
-
-    def make(*args, **kwargs):  # type: ignore[no-untyped-def]
-        conn = base(*args, **kwargs)
-
-        def create(address, timeout=TIMEOUT, source_address=None):  # type: ignore[no-untyped-def]
-            wait = min(
-                timeout if isinstance(timeout, int | float) else TIMEOUT, deadline.remaining()
-            )
-            sock = socket.create_connection(address, max(wait, 0.001), source_address)
-            deadline.watch(sock)
-            return sock
-
-        conn._create_connection = create
-        return conn
-
-    return make
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def http_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(_connection_class(http.client.HTTPConnection, self.deadline), req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def https_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(
-            _connection_class(http.client.HTTPSConnection, self.deadline),
-            req,
-            context=self._context,
-        )
-
-
 def _open(url: str, within: str | None, deadline: _Deadline):  # type: ignore[no-untyped-def]
     parts = check_url(url, within=within)
     _log.debug("fetching %s", redact_url(url))
     if parts.scheme == "file":
-        path = Path(urllib.request.url2pathname(parts.path))
+        path = Path(_url2pathname(parts.path))
         try:
             stream = open_regular(path, what=redact_url(url), follow_symlinks=True)
         except (OSError, FileRefusedError) as exc:
@@ -278,28 +237,43 @@ def _open(url: str, within: str | None, deadline: _Deadline):  # type: ignore[no
                 f"cannot read {path}: {reason}", rule="fetch-failed", place=str(path)
             ) from exc
         return stream, os.fstat(stream.fileno()).st_size
-    req = urllib.request.Request(
-        url,
-        headers={"User-Agent": "insomnia-plugin-kit", "Accept": "application/octet-stream, */*"},
-    )
-    opener = urllib.request.build_opener(
-        _CheckedRedirect(), _HTTPHandler(deadline), _HTTPSHandler(deadline)
-    )
-    resp = opener.open(req, timeout=TIMEOUT)
-    length = resp.headers.get("Content-Length")
-    return resp, int(length) if length and length.isdigit() else None
+    from plugin_kit.installer._http import open_http
+
+    return open_http(url, deadline)
 
 
+def _url2pathname(path: str) -> str:
+    """urllib.request's url2pathname, without importing urllib.request's HTTP stack for a
+    file:// URL."""
+    if os.name == "nt":
+        from nturl2path import url2pathname
+
+        return url2pathname(path)
+    return urllib.parse.unquote(path)
+
+
+# urllib.error (which loads urllib.response, tempfile and shutil) only on a failed fetch.
 def _transient(exc: BaseException) -> bool:
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code == 429
-    return isinstance(
-        exc, urllib.error.URLError | TimeoutError | ConnectionError | http.client.HTTPException
+    return isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError) or _http_error(
+        exc
     )
+
+
+def _http_error(exc: BaseException) -> bool:
+    """An http.client.HTTPException: only possible once http.client is loaded (for an http or
+    https URL), so a file:// fetch never imports it."""
+    client = sys.modules.get("http.client")
+    return client is not None and isinstance(exc, client.HTTPException)
 
 
 def _why(exc: BaseException) -> str:
     """The reason a fetch failed, as the server or the system gave it ("HTTP 404 Not Found")."""
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}".strip()
     if isinstance(exc, urllib.error.URLError):
@@ -313,6 +287,8 @@ def _why(exc: BaseException) -> str:
 
 
 def _fetch_hint(exc: BaseException) -> str:
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError) and exc.code == 404:
         return "nothing is at that URL: check it (a release asset may not be uploaded yet)"
     if isinstance(exc, urllib.error.HTTPError) and exc.code in (401, 403):
@@ -326,7 +302,9 @@ def _with_retries(url: str, body: Callable[[_Deadline], object]) -> object:
         deadline = _Deadline()
         try:
             return body(deadline)
-        except (OSError, http.client.HTTPException) as exc:  # URLError and timeouts are OSErrors
+        except Exception as exc:  # URLError and timeouts are OSErrors
+            if not isinstance(exc, OSError) and not _http_error(exc):
+                raise
             if deadline.expired:  # the timer shut the socket: report the deadline, not the EOF
                 deadline.check(url, 0)
             if not _transient(exc) or attempt == RETRIES - 1:

@@ -12,6 +12,7 @@ import re
 import shutil
 import urllib.parse
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from plugin_kit.errors import (
 from plugin_kit.fsio import read_bounded
 from plugin_kit.hosts import INSOMNIA, YOI, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
-from plugin_kit.installer.cache import clean_downloads
+from plugin_kit.installer.cache import StagedTree, clean_downloads, staged_tree
 from plugin_kit.installer.fetch import (
     Downloaded,
     Progress,
@@ -64,7 +65,9 @@ __all__ = [
     "placer",
     "plan_install",
     "plan_candidate",
+    "resolve_target",
     "run_install",
+    "Target",
     "target_host",
     "target_kind",
 ]
@@ -193,8 +196,9 @@ def _key_change(old: LockEntry | None, key: PublicKey | None) -> tuple[str | Non
 
 Placer = Callable[..., InstalledPackage]
 """(archive: Path, store: Store, *, source: dict, expected_digest: str, signature: dict,
-info: ArchiveInfo, replace: bool, carry_grants: bool) -> InstalledPackage: `place_archive`'s
-signature. Called only after every check passed, with the verified `info` (`info.host`)."""
+staged: StagedTree, replace: bool, carry_grants: bool, force: bool) -> InstalledPackage:
+`place_archive`'s signature. Called only after every check passed, with the install's one
+reading pass of the verified archive (`staged.info` says what was read, `staged.tree` holds it)."""
 
 # How each host's packages are placed into its stores. A host without one is refused after
 # every check ran and before anything is placed (host-unsupported).
@@ -402,12 +406,15 @@ def plan_install(
     pubkey: str | None = None,
     sha256: str | None = None,
     host: str | None = None,
+    candidate: Candidate | None = None,
 ) -> InstallPlan:
     """Resolve `target` (NAME[@VERSION], FILE or URL) into a plan; downloads nothing.
 
     `host` (a hosts.HOSTS name) picks among catalog entries of several hosts. The plan's
     `host` is the package's; a package of another host than `store.host` is refused
-    (host-unsupported) here when known, else after the download, before placing."""
+    (host-unsupported) here when known, else after the download, before placing.
+    `candidate`: the catalog entry `resolve_target` already found for `target` (the catalogs
+    are then not loaded and verified a second time)."""
     kind = target_kind(target)
     if kind != "catalog":
         return _plan_local(target, kind, store, pubkey, sha256)
@@ -416,7 +423,7 @@ def plan_install(
             "--pubkey and --sha256 are for a local file or URL; catalog entries are pinned",
             rule="usage",
         )
-    cand = resolve_name(
+    cand = candidate or resolve_name(
         parse_name_ref(target),
         host_api=host_api_version(host_api),
         host=get_host(host) if host else None,
@@ -424,20 +431,35 @@ def plan_install(
     return plan_candidate(cand, store, target)
 
 
+@dataclass(frozen=True)
+class Target:
+    """What `target` names before any download: its host (None: a URL that does not say) and,
+    for a catalog name, the entry it resolved to."""
+
+    host: Host | None
+    candidate: Candidate | None = None
+
+
+def resolve_target(target: str, *, host_api: str | None = None, host: str | None = None) -> Target:
+    """The host of what `target` names, before any download: a catalog entry's `host`, a
+    file's bytes, a URL's file suffix (None when the URL does not say). For choosing the
+    store to pass to `plan_install`, with the entry found (`candidate=`)."""
+    kind = target_kind(target)
+    if kind == "file":
+        return Target(host_for_archive(Path(target), host))
+    if kind == "url":
+        return Target(get_host(host) if host else host_for_name(_url_file_name(target)))
+    ref = parse_name_ref(target)
+    chosen = get_host(host) if host else None
+    cand = resolve_name(ref, host_api=host_api_version(host_api), host=chosen)
+    return Target(cand.host, cand)
+
+
 def target_host(
     target: str, *, host_api: str | None = None, host: str | None = None
 ) -> Host | None:
-    """The host of what `target` names, before any download: a catalog entry's `host`, a
-    file's bytes, a URL's file suffix (None when the URL does not say). For choosing the
-    store to pass to `plan_install`."""
-    kind = target_kind(target)
-    if kind == "file":
-        return host_for_archive(Path(target), host)
-    if kind == "url":
-        return get_host(host) if host else host_for_name(_url_file_name(target))
-    ref = parse_name_ref(target)
-    chosen = get_host(host) if host else None
-    return resolve_name(ref, host_api=host_api_version(host_api), host=chosen).host
+    """`resolve_target(...).host`."""
+    return resolve_target(target, host_api=host_api, host=host).host
 
 
 def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
@@ -460,12 +482,14 @@ def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
     return download(str(plan.url), expected_size=plan.size, progress=progress, within=within)
 
 
-def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
+def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
+    """The checks before the archive is read: its sha256 and size, SHA256SUMS and the archive's
+    signature, all with the publisher key; the signature record to keep."""
     from plugin_kit.signing.keys import load_public_key
 
     cand = plan._candidate
     assert cand is not None and plan.url and plan.sha256
-    place = f"{cand.qualified}@{cand.version}"
+    place = _place_name(plan)
     asset = plan.source["asset"]
     within = cand.source.url
     check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=plan.size, place=place)
@@ -484,8 +508,7 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
         "ascii", "replace"
     )
     verified = check_signature(got.path, sig_text, key, asset=asset)
-    info = _read_planned(plan, got.path, place)
-    return info, {
+    return {
         "algorithm": "minisign-ed25519-prehashed",
         "key_id": key.key_id,
         "public_key": key.base64,
@@ -495,8 +518,10 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> tuple[Any, d
     }
 
 
-def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, Any]]:
-    place = _shareable_url(plan.target)
+def _verify_local(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
+    """--sha256 and the signature beside the file or URL (--pubkey), before the archive is
+    read; the signature record to keep."""
+    place = _place_name(plan)
     if plan.sha256:
         check_sha256(got.sha256, got.size, expected=plan.sha256, expected_size=None, place=place)
     signature: dict[str, Any] = {}
@@ -530,14 +555,28 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> tuple[Any, dict[str, An
             "signed_files": [asset],
             "trusted_comment": verified.trusted_comment,
         }
-    info = _read_planned(plan, got.path, place)
-    return info, signature
+    return signature
 
 
-def _read_planned(plan: InstallPlan, path: Path, place: str) -> Any:
-    """The strict reader as the plan's host (an entry's `host`, a file's, a URL name's; the
-    bytes' own when the plan does not know it), then id, version and digest against the plan."""
-    info = read_strict(path, place, host=plan.host)
+def _place_name(plan: InstallPlan) -> str:
+    cand = plan._candidate
+    return f"{cand.qualified}@{cand.version}" if cand else str(_shareable_url(plan.target))
+
+
+def _read_planned(plan: InstallPlan, got: Downloaded, dest: Path) -> Any:
+    """The install's one reading pass: the strict reader as the plan's host (an entry's
+    `host`, a file's, a URL name's; the bytes' own when the plan does not know it) extracting
+    into `dest` as it checks; then the bytes it read must be the verified ones, and id,
+    version and digest the plan's."""
+    place = _place_name(plan)
+    info = read_strict(got.path, place, host=plan.host, into=dest)
+    if info.sha256 != got.sha256:
+        raise VerificationError(
+            "the archive changed after it was verified",
+            rule="archive-sha256",
+            place=place,
+            hint=f"verified {got.sha256}, read {info.sha256}",
+        )
     check_manifest(info, plugin_id=plan.id, version=plan.version, digest=plan.digest, place=place)
     return info
 
@@ -612,6 +651,7 @@ def run_install(
         "source": plan.source.get("type"),
     }
     got: Downloaded | None = None
+    staging = ExitStack()  # the staged tree: renamed into the cache when placed, else removed
     try:
         _check_key(plan, accept_new_key)
         if plan.replaces and not allow_replace:
@@ -623,10 +663,14 @@ def run_install(
         clean_downloads()
         got = _obtain(plan, progress)
         shown = _shown(plan)
-        if plan.kind == "catalog":
-            info, signature = _verify_catalog_download(plan, got)
-        else:
-            info, signature = _verify_local(plan, got)
+        verify = _verify_catalog_download if plan.kind == "catalog" else _verify_local
+        signature = verify(plan, got)
+        downloaded = got
+        staged: StagedTree = staging.enter_context(
+            staged_tree(lambda dest: _read_planned(plan, downloaded, dest))
+        )
+        info = staged.info
+        if plan.kind != "catalog":
             if plan.host is None:  # a URL that did not say: its bytes name the host's store
                 plan._store = store = store.for_host(info.host)
             _fill_from_archive(plan, info, store)
@@ -655,7 +699,7 @@ def run_install(
             source=source,
             expected_digest=info.digest,
             signature=signature,
-            info=info,
+            staged=staged,
             replace=allow_replace,
             carry_grants=carry_grants,
             force=force,
@@ -677,6 +721,7 @@ def run_install(
             place=getattr(exc, "filename", None),
         ) from exc
     finally:
+        staging.close()
         if got is not None:
             got.path.unlink(missing_ok=True)
     audit(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import InstallError, UsageError, VerificationError
 from plugin_kit.hosts import INSOMNIA, YOI, Host
-from plugin_kit.installer import yoi_store
 from plugin_kit.installer.audit import now_iso
-from plugin_kit.installer.cache import ensure_cached, keep_archive
+from plugin_kit.installer.cache import StagedTree, ensure_cached, keep_archive, staged_tree
 from plugin_kit.installer.enablement import carry_grant, settle_grants
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
 from plugin_kit.installer.stores import Store, StoreTransaction, store_transaction
@@ -71,6 +71,20 @@ def _insomnia_carry(
     return ("carried" if carry_grant(store, old, new) else ""), []
 
 
+# The Yoi side is imported when a Yoi store is placed into (its grants, Profiles and manifest
+# shapes are ~20 modules an Insomnia install or list never needs).
+def _yoi_facts(manifest: Any) -> tuple[str, dict[str, Any]]:
+    from plugin_kit.installer import yoi_store
+
+    return yoi_store.lock_facts(manifest)
+
+
+def _yoi_settle(store: Store, txn: StoreTransaction) -> object:
+    from plugin_kit.installer import yoi_store
+
+    return yoi_store.settle(store, txn)
+
+
 def _yoi_carry(
     store: Store,
     txn: StoreTransaction,
@@ -82,6 +96,8 @@ def _yoi_carry(
     every Profile that enables it re-pinned, so that a kill before the swap is finished by
     `yoi_store.settle`. A Profile whose hand-narrowed surfaces the new version declares
     none of cannot be re-pinned: the new version waits for the user, as grown requests do."""
+    from plugin_kit.installer import yoi_store
+
     if not yoi_store.enabling_profiles(store, old.id, strict=True):
         return "", []
     if grown := yoi_store.grown_requests(old, new):
@@ -105,9 +121,7 @@ _ENABLERS = {
         _insomnia_carry,
         lambda store, plugin_id: settle_grants(store, prune=[plugin_id]),
     ),
-    YOI.enablement: _Enabler(
-        yoi_store.lock_facts, yoi_store.settle, _yoi_carry, lambda _store, _id: None
-    ),
+    YOI.enablement: _Enabler(_yoi_facts, _yoi_settle, _yoi_carry, lambda _store, _id: None),
 }
 
 
@@ -122,7 +136,7 @@ def place_archive(
     source: dict[str, Any],
     expected_digest: str | None = None,
     signature: dict[str, Any] | None = None,
-    info: Any = None,
+    staged: StagedTree | None = None,
     replace: bool = True,
     carry_grants: bool = False,
     force: bool = False,
@@ -130,7 +144,9 @@ def place_archive(
     """Extract `archive` into the digest-keyed cache and make it the store's copy of its id.
 
     Callers that need signature checks run them first (`install` does; `plugin dev` places
-    local builds). `info` is the reader's ArchiveInfo when the caller has already read it.
+    local builds). `staged` is the caller's one reading pass of `archive` (`staged_tree`:
+    the strict reader extracting into a hidden folder of the cache), renamed into the cache
+    here; without it the archive is read here the same way, once.
     Under the store lock: with `replace=False` a different installed version is refused
     (two installs at once cannot replace each other); with `carry_grants` an enabled old
     version's grant moves to the new one in the same commit if it covers its requests (a Yoi
@@ -140,9 +156,41 @@ def place_archive(
     re-hashed and rebuilt by ensure_cached); it stays the same install, so its grants still
     apply. Grants that apply to no install of this id any more are removed.
     """
-    from plugin_kit.packer.reader import read_archive
+    with ExitStack() as stack:
+        if staged is None:
+            staged = stack.enter_context(staged_tree(_extractor(archive)))
+        return _place(
+            archive,
+            store,
+            staged,
+            source=source,
+            expected_digest=expected_digest,
+            signature=signature,
+            replace=replace,
+            carry_grants=carry_grants,
+            force=force,
+        )
 
-    info = info or read_archive(archive)
+
+def _extractor(archive: Path) -> Callable[[Path], Any]:
+    from plugin_kit.packer.reader import extract_archive
+
+    return lambda dest: extract_archive(archive, dest, read_only=True, durable=True)
+
+
+def _place(
+    archive: Path,
+    store: Store,
+    staged: StagedTree,
+    *,
+    source: dict[str, Any],
+    expected_digest: str | None,
+    signature: dict[str, Any] | None,
+    replace: bool,
+    carry_grants: bool,
+    force: bool,
+) -> InstalledPackage:
+    info = staged.info
     if info.host != store.host:
         raise UsageError(
             f"a {info.host.title} package cannot go into a {store.host.title} store",
@@ -156,7 +204,7 @@ def place_archive(
             place=str(archive),
             hint=f"expected {expected_digest}, archive has {info.digest}",
         )
-    tree = ensure_cached(archive, info.digest, info.host)
+    tree = ensure_cached(archive, info.digest, info.host, staged.tree)
     keep_archive(archive, info.sha256)
     manifest = info.manifest
     hooks = enabler(store.host)

@@ -63,7 +63,7 @@ def search(
     needle = query.lower().strip()
     wanted = get_host(host).name if host else None
     hits = []
-    for row in search_index(_sources(catalog)):
+    for row in search_index(_sources(catalog), needle):
         # An index written before rows carried a host lists Insomnia entries only.
         row_host = str(row.get("host") or INSOMNIA.name)
         if runtime and row.get("runtime") != runtime:

@@ -77,14 +77,17 @@ def check_signature(path: Path, signature: str, key: Any, *, asset: str) -> Any:
     return verified
 
 
-def read_strict(path: Path, place: str, host: str | None = None) -> Any:
+def read_strict(path: Path, place: str, host: str | None = None, into: Path | None = None) -> Any:
     """The strict reader, as `host`'s package when given (an entry's host: the bytes must be
     that host's format), else the host the bytes show; its refusals become verification
-    failures naming the entry."""
+    failures naming the entry. With `into` it extracts as it checks (one pass, read-only and
+    durable), and `into` exists only if every rule passed."""
     from plugin_kit.errors import PluginKitError
-    from plugin_kit.packer.reader import read_archive
+    from plugin_kit.packer.reader import extract_archive, read_archive
 
     try:
+        if into is not None:
+            return extract_archive(path, into, host=host, read_only=True, durable=True)
         return read_archive(path, host=host)
     except VerificationError:
         raise

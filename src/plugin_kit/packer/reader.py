@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -526,6 +524,8 @@ def _make_read_only(root: str) -> None:
 
 def remove_tree(path: str | Path) -> None:
     """Remove a tree even when it was made read-only."""
+    import shutil  # with tempfile below: extraction only, not inspect or digest
+
     for dirpath, _dirs, _files in os.walk(path):
         os.chmod(dirpath, 0o755)
     shutil.rmtree(path, ignore_errors=True)
@@ -543,6 +543,8 @@ def extract_archive(
 ) -> ArchiveInfo:
     """Validate and extract in one pass into a new directory `dest` (all or nothing: a temporary
     sibling renamed into place when every rule passed); `dest` must not exist."""
+    import tempfile
+
     from plugin_kit.packer.formats import archive_format
 
     path, dest = Path(path), Path(dest)

@@ -11,7 +11,6 @@ import json
 import re
 import tomllib
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 from plugin_kit.links import docs_url
@@ -25,6 +24,8 @@ _HINT = f"Fix the hooks file; see {docs_url('authoring.md', 'The hooks file')}."
 
 @lru_cache(maxsize=1)
 def hooks_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
     text = files("plugin_kit.validators").joinpath("schemas/hooks.schema.json").read_text("utf-8")
     return json.loads(text)
 
@@ -48,7 +49,7 @@ def _where(err: Any) -> str:
 def _schema_problems(doc: dict[str, Any], file: str) -> list[Problem]:
     from plugin_kit.validators.compiled import hooks_schema as compiled
 
-    errors = schema_errors(doc, compiled.validate, hooks_schema())
+    errors = schema_errors(doc, compiled.validate, hooks_schema)
     return [_problem(err.message, file, _where(err)) for err in errors]
 
 

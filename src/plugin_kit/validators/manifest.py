@@ -7,7 +7,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +85,8 @@ class Manifest:
 
 @lru_cache(maxsize=1)
 def manifest_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
     text = files("plugin_kit.validators").joinpath("schemas/plugin.schema.json").read_text("utf-8")
     return json.loads(text)
 
@@ -111,7 +112,7 @@ def _schema_problems(doc: dict[str, Any], place: str) -> list[Problem]:
     from plugin_kit.validators.compiled import plugin_schema
 
     out = []
-    for err in schema_errors(doc, plugin_schema.validate, manifest_schema()):
+    for err in schema_errors(doc, plugin_schema.validate, manifest_schema):
         out.append(
             Problem(
                 "manifest-schema",

@@ -15,9 +15,12 @@ from typing import Any
 __all__ = ["schema_errors"]
 
 
-def schema_errors(doc: Any, check: Callable[[Any], Any], schema: dict[str, Any]) -> list[Any]:
+def schema_errors(
+    doc: Any, check: Callable[[Any], Any], schema: Callable[[], dict[str, Any]]
+) -> list[Any]:
     """`jsonschema`'s errors for `doc` (sorted by field path, then message); [] when `check`,
-    the schema's compiled check, accepts it."""
+    the schema's compiled check, accepts it. `schema` loads the schema document, which only a
+    refused document needs."""
     try:
         check(doc)
     except Exception:  # noqa: BLE001 - any refusal (or surprise) is settled by jsonschema below
@@ -26,5 +29,5 @@ def schema_errors(doc: Any, check: Callable[[Any], Any], schema: dict[str, Any])
         return []
     from jsonschema import Draft202012Validator
 
-    errors = Draft202012Validator(schema).iter_errors(doc)
+    errors = Draft202012Validator(schema()).iter_errors(doc)
     return sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))

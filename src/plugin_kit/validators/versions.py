@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import semver
+if TYPE_CHECKING:
+    import semver
 
 __all__ = ["VersionRangeError", "parse_version", "parse_range", "range_matches"]
 
@@ -16,6 +18,8 @@ class VersionRangeError(ValueError):
 
 
 def parse_version(text: str) -> semver.Version:
+    import semver  # imported by the commands that check or compare a version only
+
     try:
         version = semver.Version.parse(text)
     except (ValueError, TypeError) as exc:

@@ -28,6 +28,7 @@ from plugin_kit.links import docs_url
 from plugin_kit.textsafe import visible
 from plugin_kit.validators.hostpaths import yoi_name_violation
 from plugin_kit.validators.problems import Problem, Severity, problems_error
+from plugin_kit.validators.versions import VersionRangeError, parse_version
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
 
@@ -57,11 +58,6 @@ REQUEST_SCHEMES = ("http", "https", "*")
 WEBSOCKET_SCHEMES = ("ws", "wss", "*")
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(-((0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
-    r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
-)
 _DOCS = f"See {docs_url('format.md', 'Yoi plugin.toml')}."
 
 
@@ -652,7 +648,11 @@ def _ingress_warnings(m: YoiManifest) -> list[Problem]:
 
 
 def _version_warnings(m: YoiManifest) -> list[Problem]:
-    if _SEMVER.fullmatch(m.version):
+    try:
+        parse_version(m.version)  # the semver library: catalogs and upgrades order by it
+    except VersionRangeError:
+        pass
+    else:
         return []
     return [_warn("version-semver", "version",
                   f"version {m.version!r} is not SemVer; the host compares versions as exact strings, "

@@ -11,7 +11,7 @@ class SchemaRefused(ValueError):
         super().__init__(message)
 
 VERSION = "2.22.2"
-from decimal import Decimal
+Decimal = float  # documents come from tomllib and json: never a decimal.Decimal
 
 
 NoneType = type(None)
