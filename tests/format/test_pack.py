@@ -130,8 +130,9 @@ def test_reused_read_buffer_gives_the_serial_archive(make_plugin) -> None:
     assert digest == content_digest(records)
 
 
-# The archive of a fixed tree, as the serial writer made it before the reader thread (the bytes
-# depend only on the tree and the pinned zstandard wheel: a change here breaks reproducibility).
+# The archive of a fixed tree, as the serial writer makes it (and made it while a reader thread
+# fed it; the bytes depend only on the tree and the pinned zstandard wheel: a change here breaks
+# reproducibility).
 PINNED_SHA256 = "5d1a39d005b1d8c4c95edb9d422b66787888ff35fbdd29dfd411066b40b7c0f6"
 
 
