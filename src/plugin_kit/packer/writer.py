@@ -113,12 +113,10 @@ def write_archive(
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[str, int, str]:
-    (
-        """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest).
+    """Write the archive of `files` (already in archive order) to `out`; return (sha256, size, digest).
 
-    `threads` is zstd's worker count (>= 1; the bytes are the same for any), one by default."""
-        ""
-    )
+    `threads` is zstd's worker count (>= 1; the bytes are the same for any), one by default.
+    """
     import zstandard
 
     workers = threads if threads is not None else ZSTD_WORKERS
