@@ -206,6 +206,23 @@ def test_a_redirect_is_handed_back_not_followed(server, plugin_with):
     assert len(server.seen) == 1
 
 
+def test_non_ascii_in_the_url_and_header_values_is_sent_as_utf8(server, plugin_with):
+    # Yoi accepts both (HeaderValue::from_str takes bytes past ASCII; the URL parser
+    # percent-encodes the path and query); they reached http.client as str and raised past the call
+    plugin = plugin_with(server.url)
+    answer = fetch(plugin, method="GET", url=FORECAST + "/é?q=日本 x",
+                   headers=[{"name": "X-Place", "value": "Zürich 日本"}])  # fmt: skip
+    assert answer["status"] == 200
+    [seen] = server.seen
+    assert seen["path"] == "/v1/forecast/%C3%A9?q=%E6%97%A5%E6%9C%AC%20x"
+    assert seen["headers"]["X-Place"].encode("latin-1").decode() == "Zürich 日本"
+
+
+def test_an_international_host_name_is_sent_as_idna(server):
+    parse_upstream(server.url).forward("GET", "https://bücher.example/v1/x", [], None)
+    assert server.seen[0]["headers"]["Host"] == "xn--bcher-kva.example"
+
+
 def test_an_upstream_that_does_not_answer_in_time_fails_the_call(server, plugin_with):
     server.reply = (0, [], b"")  # the handler hangs
     plugin = plugin_with(server.url, timeout=0.2)

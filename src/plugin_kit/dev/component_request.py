@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from plugin_kit.dev.component_grants import REQUEST_METHODS
 from plugin_kit.errors import DevError, UsageError
@@ -47,6 +47,9 @@ _SECRET_WORDS = ("authorization", "proxy-authorization", "cookie", "set-cookie",
                  "x-auth-token", "api-key", "token", "secret", "password")  # fmt: skip
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP header name (RFC 9110 token)
 UPSTREAM_RULE = "yoi-upstream-not-loopback"
+# what a request target keeps as it is; the rest (non-ASCII, space, controls) is percent-encoded
+# as UTF-8, as reqwest's URL parser does before the request is sent
+_TARGET_SAFE = "".join(chr(c) for c in range(33, 127))
 PLACE = "host_api.request"
 
 
@@ -206,6 +209,8 @@ class Upstream:
 
         parts = urlsplit(url)
         target = self.base_path + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = quote(target, safe=_TARGET_SAFE)
+        host = _host_header(parts.netloc, url)
         shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # safe_url: no query
         end = time.monotonic() + self.timeout
         conn = None
@@ -213,11 +218,11 @@ class Upstream:
             conn = self._connect(shown, end)
             sock = conn.sock  # the response reads from it after conn lets go of it
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            conn.putheader("Host", parts.netloc)  # the target the component asked for
+            conn.putheader("Host", host)  # the target the component asked for
             if not any(n.lower() == "user-agent" for n, _ in headers):
                 conn.putheader("User-Agent", USER_AGENT)
             for name, value in headers:
-                conn.putheader(name, value)
+                conn.putheader(name, value.encode())  # the host sends a value's UTF-8 bytes
             data = body.encode() if body is not None else None
             if data is not None:
                 conn.putheader("Content-Length", str(len(data)))
@@ -257,6 +262,15 @@ class Upstream:
                 conn.close()
                 last = exc
         raise _failed(f"request to {shown} failed: upstream {self.url} is not answering ({last})")
+
+
+def _host_header(netloc: str, url: str) -> bytes:
+    """The Host header: the name as IDNA (ASCII), as the URL parser writes it; an unencodable name
+    fails the call instead of raising past it."""
+    try:
+        return netloc.encode("idna")
+    except UnicodeError as exc:
+        raise _failed(f"request URL host is invalid: {url}") from exc
 
 
 def _left(end: float) -> float:
