@@ -175,6 +175,26 @@ def test_search_and_show_work_offline_and_rm_drops_the_catalog(added, plugin) ->
     assert gone.code == 2 and gone.json()["error"]["rule"] == "no-catalogs"
 
 
+def test_a_lone_surrogate_in_a_signed_catalog_is_kept_and_found(added, plugin) -> None:
+    # valid JSON with no UTF-8 form: the search index once failed to encode it (a traceback
+    # from catalog refresh), and a query holding one (an argument that is not UTF-8) as well
+    from install.conftest import sign_bytes
+
+    from plugin_kit.publisher.catalog import catalog_signature_comment, dump_catalog
+
+    doc = added.bumped()
+    doc["entries"][0]["description"] = "rain SURROGATE"
+    data = dump_catalog(doc).replace(b"SURROGATE", b"\\ud800")
+    added.catalog_path.write_bytes(data)
+    sig = sign_bytes(data, added.catalog_key.secret, trusted_comment=catalog_signature_comment(doc))
+    added.catalog_path.with_name("extensions.json.minisig").write_text(sig)
+    assert plugin("catalog", "refresh", "acme", "--json").code == 0
+    for query in ("rain", "\ud800"):
+        hits = plugin("search", query, "--json").json()["hits"]
+        assert [h["description"] for h in hits] == ["rain \ud800"]
+    assert plugin("search", "\udcff", "--json").json()["hits"] == []
+
+
 def test_tampered_cache_is_refused_by_show(added, plugin) -> None:
     from plugin_kit.installer.paths import catalog_cache_dir
 

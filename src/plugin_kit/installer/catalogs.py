@@ -328,11 +328,16 @@ def _index(name: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _index_lines(rows: list[dict[str, Any]]) -> bytes:
     """One JSON row per line, non-ASCII as UTF-8: search finds a query's text in a line's bytes
     before it parses the line (`search_index`). JSON escapes every control character, so a row
-    never spans two lines."""
-    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode("utf-8")
+    never spans two lines. A lone surrogate (a catalog's `\\ud800`: valid JSON, no UTF-8) stays
+    escaped, as it was in the catalog."""
+    text = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode("utf-8")
 
 
 def _store_cache(name: str, data: bytes, signature: str, doc: dict[str, Any], sha: str) -> None:
@@ -601,7 +606,12 @@ def _rows(data: bytes, needle: str) -> list[dict[str, Any]]:
     if data.startswith(b"["):
         return list(_json(data))
     lines = data.split(b"\n")
-    if needle and not any(c in needle for c in '"\\') and min(map(ord, needle)) >= 0x20:
+    if (
+        needle
+        and not any(c in needle for c in '"\\')
+        and min(map(ord, needle)) >= 0x20
+        and not _SURROGATE.search(needle)  # escaped in the index, and no UTF-8 to look for
+    ):
         probe = needle.encode("utf-8")
         lines = [line for line in lines if probe in line]
     return list(_json(b"[" + b",".join(lines) + b"]")) if lines and lines != [b""] else []
