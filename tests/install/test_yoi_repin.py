@@ -137,6 +137,31 @@ def test_upgrade_keeps_hand_narrowed_surfaces_and_grants(
     assert _status("plugins")[0] in ("active", "partial")
 
 
+@pytest.mark.parametrize(
+    "bad", ['surfaces = [{ a = 1 }]', 'surfaces = [["tool"]]', 'surfaces = "tool"',
+            'surfaces = ["tool", "gui"]'],
+)  # fmt: skip
+def test_a_surfaces_list_yoi_cannot_read_is_refused_naming_the_profile(
+    plugin, installed, isolated_home, bad
+) -> None:
+    # plugin.rs `surfaces: Vec<PluginSurface>`: Yoi refuses the Profile; enable and list once
+    # raised TypeError (unhashable) or read "tool" as the letters t, o, l
+    assert plugin("enable", "user:example.echo", "--grant-requested", "--yes").code == 0
+    path = _profile_path(isolated_home, "plugins")
+    _narrow(path, 'surfaces = ["tool", "wasm"]', bad)
+    before = path.read_bytes()
+    r = plugin("enable", "user:example.echo", "--grant-requested", "--yes", "--json")
+    assert r.code == 1, r.out
+    error = r.json()["error"]
+    assert error["rule"] == "yoi-profile-parse" and str(path) in error["place"], error
+    assert "surfaces must be a list" in error["message"]
+    assert path.read_bytes() == before
+    listed = plugin("list", "--json")  # the package's diagnostics say why Yoi loads nothing
+    assert listed.code == 0, listed.err
+    [pkg] = listed.json()["packages"]
+    assert any(d.get("rule") == "yoi-profile-parse" for d in pkg["diagnostics"]), pkg
+
+
 def test_upgrade_that_cannot_keep_the_narrowing_waits(
     plugin, make_yoi_archive, installed, isolated_home
 ) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 from plugin_kit.errors import FileRefusedError, InstallError, UsageError
 from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._fs import atomic_write
+from plugin_kit.validators.yoi_shape import SURFACES
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -197,7 +198,24 @@ def read_profile_artifact(path: Path) -> dict[str, Any]:
         ) from exc
     if not isinstance(doc, dict):
         raise InstallError("a Profile must be an object", rule="yoi-profile-parse", place=str(path))
+    _check_surfaces(doc, path)
     return doc
+
+
+def _check_surfaces(doc: Mapping[str, Any], path: Path) -> None:
+    """plugin.rs `PluginEnablementConfig.surfaces: Vec<PluginSurface>`: a list of surface
+    names, or Yoi refuses the whole Profile (and the readers here would misread it)."""
+    plugins = doc.get("plugins")
+    enabled = plugins.get("enabled") if isinstance(plugins, Mapping) else None
+    for i, entry in enumerate(enabled if isinstance(enabled, list) else []):
+        listed = entry.get("surfaces", []) if isinstance(entry, Mapping) else []
+        if not isinstance(listed, list) or not all(s in SURFACES for s in listed):
+            raise InstallError(
+                f"plugins.enabled[{i}].surfaces must be a list of {', '.join(SURFACES)}",
+                rule="yoi-profile-parse",
+                place=f"{path}:plugins.enabled[{i}].surfaces",
+                hint="Yoi refuses this Profile too; fix it by hand, then run the command again.",
+            )
 
 
 @dataclass(frozen=True)
