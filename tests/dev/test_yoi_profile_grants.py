@@ -171,6 +171,20 @@ def test_profile_grants_still_confine_every_call_to_the_root(project, data, load
     assert "traversal" in event.probe["call"]["error"]["message"]
 
 
+def test_a_relative_fs_root_in_the_profile_is_denied_as_yoi_denies_it(
+    project, data, load, monkeypatch
+):
+    # plugin.rs `resolve_plugin_fs_grant_root`: "must be an absolute path"; the dev host once
+    # resolved it against its working directory and let the call through
+    profile = enable(project, "permission=host_api.fs", f"fs={data}:read")
+    profile.write_text(profile.read_text().replace(f'"{data}"', '"data"'))
+    monkeypatch.chdir(data.parent)
+    event = load(project)
+    error = event.probe["call"]["error"]
+    assert error["rule"] == "yoi-grant-denied"
+    assert "must be an absolute path" in error["message"]
+
+
 def test_profile_with_grant_items_is_a_usage_error(project, capsys):
     code = run(cli, ["dev", str(project), "--grant", "fs=.", "--profile", "user:work"])
     assert code == 2

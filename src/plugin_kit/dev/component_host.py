@@ -285,6 +285,8 @@ def _relative(path: str, place: str) -> PurePosixPath:
 def _resolve(root: Path, rel: PurePosixPath, place: str, *, leaf: bool) -> Path:
     """The real path of `rel` below `root`; no symlink on the way; it must stay inside the root.
     For a write (`leaf=False`) the file itself may be missing, but must not be a link or folder."""
+    if not root.is_absolute():  # a Profile's root as written; resolve_plugin_fs_grant_root
+        raise denied("configured fs grant root must be an absolute path", place)
     if root.is_symlink() or not root.is_dir():
         raise denied("configured fs grant root is unavailable or a symlink", place)
     root = root.resolve()
