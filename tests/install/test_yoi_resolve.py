@@ -15,7 +15,7 @@ from plugin_kit.errors import InstallError, PluginKitError, VerificationError
 from plugin_kit.hosts import INSOMNIA, YOI
 from plugin_kit.installer import install as install_module
 from plugin_kit.installer.audit import read_audit
-from plugin_kit.installer.install import plan_install, run_install, target_host
+from plugin_kit.installer.install import plan_install, resolve_target, run_install
 from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.paths import plugin_cache_dir
 from plugin_kit.installer.query import search, show
@@ -51,7 +51,7 @@ def _untouched(store: Store) -> None:
 
 
 def test_a_yoi_entry_plans_with_its_host_and_what_it_requests(yoi_site, yoi_store) -> None:
-    assert target_host(YOI_ID) is YOI and target_host("weather-tools") is INSOMNIA
+    assert resolve_target(YOI_ID).host is YOI and resolve_target("weather-tools").host is INSOMNIA
     plan = plan_install(YOI_ID, yoi_store)
     assert (plan.host, plan.id, plan.version, plan.kind) == ("yoi", YOI_ID, "1.0.0", "catalog")
     assert plan.runtime == "tool" and plan.risk == "medium"
@@ -234,9 +234,9 @@ def test_a_yoi_file_is_planned_from_its_bytes_and_checked_the_same_way(
 ) -> None:
     archive = _release(yoi_site) / ARCHIVE
     sha = yoi_site.doc["entries"][0]["source"]["assets"][2]["sha256"]
-    assert target_host(str(archive)) is YOI
-    assert target_host("https://example.org/dl/" + ARCHIVE) is YOI
-    assert target_host("https://example.org/dl/package") is None  # the bytes decide later
+    assert resolve_target(str(archive)).host is YOI
+    assert resolve_target("https://example.org/dl/" + ARCHIVE).host is YOI
+    assert resolve_target("https://example.org/dl/package").host is None  # the bytes decide later
     with pytest.raises(InstallError) as err:
         plan_install(str(archive), user_store(), sha256=sha)
     assert err.value.rule == "host-unsupported"

@@ -68,7 +68,6 @@ __all__ = [
     "resolve_target",
     "run_install",
     "Target",
-    "target_host",
     "target_kind",
 ]
 
@@ -453,13 +452,6 @@ def resolve_target(target: str, *, host_api: str | None = None, host: str | None
     chosen = get_host(host) if host else None
     cand = resolve_name(ref, host_api=host_api_version(host_api), host=chosen)
     return Target(cand.host, cand)
-
-
-def target_host(
-    target: str, *, host_api: str | None = None, host: str | None = None
-) -> Host | None:
-    """`resolve_target(...).host`."""
-    return resolve_target(target, host_api=host_api, host=host).host
 
 
 def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
