@@ -190,6 +190,22 @@ def test_a_fixture_answers_before_the_upstream(server, plugin_with):
     assert server.seen == []
 
 
+@pytest.mark.parametrize(
+    "fixture",
+    [{"status": "abc"}, 5, [1, 2], {"headers": [1]}, {"headers": {"X": "v"}, "status": None},
+     {"messages": 5}],
+)  # fmt: skip
+def test_a_fixture_that_is_not_a_response_is_refused_before_anything_runs(tmp_path, fixture):
+    # these once raised ValueError or TypeError out of the component's request call
+    from plugin_kit.dev.component_host import load_fixtures
+
+    path = tmp_path / "fixtures.json"
+    path.write_text(json.dumps({FORECAST: fixture}))
+    with pytest.raises(UsageError, match="not a response") as err:
+        load_fixtures(path)
+    assert err.value.rule == "usage" and err.value.place == f"{path}: {FORECAST}"
+
+
 def test_the_response_is_bounded_as_the_host_bounds_it(server, plugin_with):
     headers = [(f"X-H{i:02}", "v") for i in range(20)]
     server.reply = (200, headers, "é".encode() * 40_000)  # 80 000 bytes

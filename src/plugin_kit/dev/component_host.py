@@ -54,7 +54,26 @@ def load_fixtures(path: Path) -> dict[str, Any]:
         ) from exc
     if not isinstance(data, dict):
         raise UsageError("the fixtures file must hold a JSON object", rule="usage", place=str(path))
+    for key, value in data.items():
+        _check_fixture(value, f"{path}: {key}")
     return data
+
+
+def _check_fixture(value: Any, place: str) -> None:
+    """Refuse here, before anything runs, a fixture a request or WebSocket call could not
+    answer with (it would raise out of the component's host call)."""
+    messages = value.get("messages", []) if isinstance(value, Mapping) else []
+    try:
+        if not isinstance(messages, list):
+            raise TypeError("`messages` must be a list")
+        fixture_response(value)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(
+            'the fixture is not a response ({"status", "headers", "body"}, a body, or'
+            f' {{"messages": [...]}}): {exc}',
+            rule="usage",
+            place=place,
+        ) from exc
 
 
 def _failed(message: str, place: str) -> DevError:
