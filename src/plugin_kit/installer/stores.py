@@ -288,8 +288,8 @@ class StoreTransaction:
 
 def _refuse_symlinked(store: Store) -> None:
     """A checkout could make .insomnia or .insomnia/plugins (.yoi, .yoi/plugins) a symlink to
-    any folder we may write, or the store's lock file a symlink (file_lock never opens one
-    through a link either; refused here first, with the store's own rule)."""
+    any folder we may write, or the store's lock file a symlink to a file the lock library would
+    open (filelock before 4 opens it with O_TRUNC, following the link)."""
     if store.workspace is None:
         return
     for path in (store.root.parent, store.root, store.mutex_path):
