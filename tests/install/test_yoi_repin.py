@@ -160,6 +160,8 @@ def test_a_surfaces_list_yoi_cannot_read_is_refused_naming_the_profile(
     assert listed.code == 0, listed.err
     [pkg] = listed.json()["packages"]
     assert any(d.get("rule") == "yoi-profile-parse" for d in pkg["diagnostics"]), pkg
+    assert plugin("disable", "user:example.echo").code == 0  # the way out: the entry goes
+    assert "plugins" not in host.read_profile(path)
 
 
 def test_upgrade_that_cannot_keep_the_narrowing_waits(

@@ -493,11 +493,12 @@ def plan_disable(
     reference: str, *, profile: str | None = None, env: Mapping[str, str] | None = None
 ) -> DisablePlan:
     target = locate_profile(profile, env=env)
-    found = (
-        0
-        if not target.artifact.exists()
-        else sum(e.get("id") == reference for e in enabled_entries(_current(target)))
+    doc = (
+        read_profile_artifact(target.artifact, surfaces_checked=False)
+        if target.artifact.exists()
+        else {}
     )
+    found = sum(e.get("id") == reference for e in enabled_entries(doc))
     return DisablePlan(target, reference, found)
 
 

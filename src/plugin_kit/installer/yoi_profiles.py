@@ -177,8 +177,10 @@ def _profile_ref(raw: str) -> tuple[str, str]:
     return (prefix, name) if sep and prefix in SOURCES else ("user", raw)
 
 
-def read_profile_artifact(path: Path) -> dict[str, Any]:
-    """profile.rs `read_profile_artifact_file`: a `.toml` or `.json` object."""
+def read_profile_artifact(path: Path, *, surfaces_checked: bool = True) -> dict[str, Any]:
+    """profile.rs `read_profile_artifact_file`: a `.toml` or `.json` object. Its entries'
+    `surfaces` are checked (`_check_surfaces`) unless the caller only removes entries
+    (`plugin disable` may take out the one Yoi refuses)."""
     if path.suffix not in (".toml", ".json"):
         raise InstallError(
             f"the Profile {path.name} is neither .toml nor .json, so Yoi cannot read it",
@@ -198,7 +200,8 @@ def read_profile_artifact(path: Path) -> dict[str, Any]:
         ) from exc
     if not isinstance(doc, dict):
         raise InstallError("a Profile must be an object", rule="yoi-profile-parse", place=str(path))
-    _check_surfaces(doc, path)
+    if surfaces_checked:
+        _check_surfaces(doc, path)
     return doc
 
 
