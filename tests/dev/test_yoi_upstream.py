@@ -235,8 +235,12 @@ def test_non_ascii_in_the_url_and_header_values_is_sent_as_utf8(server, plugin_w
 
 
 def test_an_international_host_name_is_sent_as_idna(server):
-    parse_upstream(server.url).forward("GET", "https://bücher.example/v1/x", [], None)
+    upstream = parse_upstream(server.url)
+    upstream.forward("GET", "https://bücher.example/v1/x", [], None)
     assert server.seen[0]["headers"]["Host"] == "xn--bcher-kva.example"
+    with pytest.raises(DevError, match="host is invalid"):  # a label IDNA cannot encode
+        upstream.forward("GET", "https://" + "ü" * 70 + ".example/v1/x", [], None)
+    assert len(server.seen) == 1
 
 
 def test_an_upstream_that_does_not_answer_in_time_fails_the_call(server, plugin_with):

@@ -267,6 +267,8 @@ class Upstream:
 def _host_header(netloc: str, url: str) -> bytes:
     """The Host header: the name as IDNA (ASCII), as the URL parser writes it; an unencodable name
     fails the call instead of raising past it."""
+    if netloc.isascii():
+        return netloc.encode()
     try:
         return netloc.encode("idna")
     except UnicodeError as exc:
