@@ -72,6 +72,27 @@ def test_urls_other_than_https_loopback_http_and_file_are_refused(url: str, plug
     assert r.code == 2 and "url-scheme" in r.err
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://\udcff/c.json", "https://日本.example/c.json", "https://127.0.0.1:1/é.json",
+     "http://127.0.0.1:1/c.json?q=é", "https://" + "ü" * 70 + ".example/c.json"],
+)  # fmt: skip
+def test_http_urls_that_are_not_ascii_are_refused_naming_the_rule(url: str, plugin) -> None:
+    # http.client sends only ASCII: these once raised UnicodeEncodeError out of the fetch (a
+    # catalog's asset URL or a redirect's Location as well as the user's)
+    r = plugin("catalog", "add", url, "--pubkey", "RWQ", "--json")
+    assert r.code == 2 and r.json()["error"]["rule"] == "url-not-ascii", r.out
+    human = plugin("catalog", "add", url, "--pubkey", "RWQ")
+    assert human.code == 2 and "url-not-ascii" in human.err
+
+
+def test_a_file_url_may_name_a_non_ascii_path(tmp_path) -> None:
+    from plugin_kit.installer.fetch import check_url
+
+    assert check_url((tmp_path / "é.json").as_uri()).scheme == "file"
+    assert check_url("file:///srv/日本/c.json").path == "/srv/日本/c.json"
+
+
 def test_refresh_accepts_a_newer_serial(added, plugin, make_archive) -> None:
     added.release(make_archive("rain-tools", "1.0.0"))
     r = plugin("catalog", "refresh", "acme", "--json")

@@ -101,6 +101,14 @@ def check_url(url: str, *, within: str | None = None) -> urllib.parse.SplitResul
             place="url",
             hint="use https://, file://, or http:// to 127.0.0.1 / localhost only",
         )
+    if parts.scheme != "file" and not url.isascii():  # http.client sends ASCII only
+        raise UsageError(
+            f"refusing URL {redact_url(url)}: an http(s) URL must be ASCII",
+            rule="url-not-ascii",
+            place="url",
+            hint="percent-encode the path and query (é as %C3%A9), write the host as"
+            " punycode (xn--...)",
+        )
     ceiling = _locality(urllib.parse.urlsplit(within)) if within else None
     if ceiling is not None and level > ceiling:
         raise VerificationError(
