@@ -294,7 +294,9 @@ def plan_enable(
         switch=_switch_change(doc),
         notes=(*kept, *notes),
     )
-    _edited(target.artifact, plan.entry())  # a Profile the host would refuse stops here
+    # A Profile the host would refuse, or one that cannot be written back as read, stops here,
+    # before anything is written (an upgrade re-pins several Profiles after planning them all).
+    _edited(target.artifact, plan.entry()).dumps()
     return replace(plan, predicted=yoi_statuses([plan.entry()], [package])[0])
 
 
