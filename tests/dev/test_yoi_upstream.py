@@ -174,6 +174,7 @@ def test_a_target_not_granted_is_denied_and_the_upstream_sees_nothing(
         ({"method": "get"}, "request method `get` is not allowed"),
         ({"method": "HEAD"}, "request method `HEAD` is not allowed"),
         ({"url": "wss://api.example.com/v1/forecast"}, "WebSocket URLs are not supported"),
+        ({"url": "https://api.example.com:99999/v1/forecast"}, "invalid request URL"),
     ],
 )
 def test_requests_the_host_refuses_never_reach_the_upstream(server, plugin_with, descriptor, why):
@@ -291,6 +292,7 @@ def test_loopback_upstreams_are_accepted(url):
         ("http://user:pw@127.0.0.1:8080", "credentials"),
         ("http://127.0.0.1:8080/?q=1", "a query"),
         ("http://127.0.0.1:99999", "not a URL"),
+        ("http://127.0.0.1:0", "port 0"),
     ],
 )
 def test_other_upstreams_are_refused_naming_the_rule(url, why):

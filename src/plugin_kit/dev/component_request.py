@@ -112,6 +112,10 @@ def check_request(method: str, url: str, headers: Any, body: Any) -> list[tuple[
         raise _failed("WebSocket URLs are not supported by host_api.request")
     if scheme not in ("http", "https"):
         raise _failed(f"unsupported request URL scheme {scheme!r}; only http and https are allowed")
+    try:
+        _ = urlsplit(url).port  # reqwest refuses a URL whose port is out of range
+    except ValueError as exc:
+        raise _failed(f"invalid request URL: {exc}") from exc
     return out
 
 
@@ -287,9 +291,11 @@ def parse_upstream(text: str, *, timeout: float = REQUEST_TIMEOUT) -> Upstream:
     for anything that is not plain HTTP to a loopback address."""
     try:
         parts = urlsplit(text)
-        port = parts.port or 80
+        port = 80 if parts.port is None else parts.port
     except ValueError as exc:
         raise _refused(text, f"not a URL ({exc})") from exc
+    if port == 0:
+        raise _refused(text, "port 0 is no server's port")
     if parts.scheme != "http" or not parts.hostname:
         raise _refused(text, "it must be an http:// URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:
