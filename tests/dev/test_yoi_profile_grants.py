@@ -190,3 +190,35 @@ def test_profile_with_grant_items_is_a_usage_error(project, capsys):
     assert code == 2
     assert "with --grant only the --grant items apply" in capsys.readouterr().err
     assert not (project / "plugin.component.wasm").exists()
+
+
+def test_watch_reloads_when_the_profile_changes(project, data, dev_process):
+    """Under --watch, `plugin enable` granting the read reloads the component with the new grants
+    without a save of the project, and the event names the Profile as what changed."""
+    profile = enable(project, "permission=host_api.fs", f"fs={data}:list")
+    args = [
+        "--watch",
+        "--json",
+        "--limits",
+        "relaxed",
+        "--call",
+        "read",
+        "--input",
+        json.dumps(READ),
+    ]
+    dev = dev_process(args, cwd=project)
+    first = dev.next("reloaded", "error")
+    assert first["event"] == "reloaded", first
+    assert first["probe"]["call"]["is_error"] is True
+    assert str(profile) in first["offers"]["grants_source"]
+
+    assert enable(project, "permission=host_api.fs", f"fs={data}:read") == profile
+    second = dev.next("reloaded", "error")
+    assert second["event"] == "reloaded", second
+    assert second["changed"] == [f"Profile {profile}"]
+    assert second["digest"] == first["digest"]  # the same package, loaded again with new grants
+    assert str(profile) in second["offers"]["grants_source"]
+    call = second["probe"]["call"]
+    assert call["is_error"] is False, call
+    assert json.loads(call["output"]["content"])["content"] == "from the granted root\n"
+    assert dev.interrupt() == 0

@@ -21,7 +21,7 @@ from plugin_kit.installer.yoi_profiles import locate_profile, read_profile_artif
 from plugin_kit.installer.yoi_status import enabled_entries, plugins_switch_on
 from plugin_kit.installer.yoi_workspace import workspace_enablement_notes
 
-__all__ = ["profile_grants"]
+__all__ = ["profile_grants", "profile_files"]
 
 
 def _component_grants(grants: GrantSet) -> ComponentGrants:
@@ -81,3 +81,16 @@ def profile_grants(
         f"from {where}, entry {entry.get('id')} (pinned to {pin}; the dev host does not "
         f"compare the pin){switch}"
     )
+
+
+def profile_files(selector: str | None, env: Mapping[str, str] | None) -> dict[Path, str]:
+    """The files whose edit changes what `profile_grants` returns, each with a label for the
+    reload event: the selected Profile (or the one `plugin enable` would create) and the
+    registry that selects it. Empty when they cannot be located."""
+    try:
+        target = locate_profile(selector, env=env)
+    except PluginKitError:
+        return {}
+    artifact = target.creation.artifact if target.creation else target.artifact
+    registry = target.creation.registry if target.creation else target.registry
+    return {artifact: f"Profile {artifact}", registry: f"Profile registry {registry}"}

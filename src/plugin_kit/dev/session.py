@@ -113,6 +113,7 @@ class DevSession:
         self.target = host_for_project(self.project)
         self.host = DevHost(self.workspace, environ, options)
         self._handled: set[str] = set()
+        self._loaded_grants = ""
 
     def cycle(
         self, emit: Callable[[DevEvent], None], changed: list[str] | None = None
@@ -120,7 +121,7 @@ class DevSession:
         """Run one cycle unless the watched files are unchanged; emit its event, then retire the old version."""
         timer = _Timer()
         with timer.phase("scan"):
-            before = tree_digest(self.rules)
+            before = tree_digest(self.rules) + self.grant_stamp()
         if before in self._handled:
             return None
         self._handled = {before}
@@ -162,12 +163,13 @@ class DevSession:
         command = pack_settings(self.project, manifest, self.target).build
         if command:
             run_dev_build(self.project, command)
-            self._handled.add(tree_digest(self.rules))
+            self._handled.add(tree_digest(self.rules) + self.grant_stamp())
 
     def _run(self, timer: _Timer) -> tuple[DevEvent, Loaded | None]:
         staged, manifest = _STAGES[self.target.name](self, timer)
         current = self.host.current
-        if current is not None and current.digest == staged.digest:
+        stamp = self.grant_stamp()
+        if current is not None and current.digest == staged.digest and stamp == self._loaded_grants:
             return DevEvent("unchanged", digest=staged.digest, id=staged.id,
                             version=staged.version), None  # fmt: skip
         with timer.phase("load"):
@@ -181,6 +183,7 @@ class DevSession:
             loaded.close()
             raise
         retired = self.host.activate(loaded)
+        self._loaded_grants = stamp
         event = DevEvent("reloaded", digest=loaded.digest, id=loaded.id, version=loaded.version,
                          offers=loaded.plugin.offers(), probe=probe)  # fmt: skip
         return event, retired
@@ -200,6 +203,26 @@ class DevSession:
             except DevError as err:
                 out[key] = {"error": err.to_dict()}
         return out or None
+
+    def grant_files(self) -> dict[Path, str]:
+        """Files outside the project that decide the grants (watched too), with their labels."""
+        if self.host.options.grants:
+            return {}
+        return _GRANT_FILES.get(self.target.name, lambda _s: {})(self)
+
+    def grant_stamp(self) -> str:
+        """What the grant files hold now: a change reloads even when the package did not change."""
+        import hashlib
+
+        files = self.grant_files()
+        h = hashlib.sha256()
+        for path in sorted(files):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"\0missing"
+            h.update(f"{path}\0".encode() + hashlib.sha256(data).digest())
+        return h.hexdigest() if files else ""
 
     def close(self) -> None:
         self.host.close()
@@ -249,3 +272,13 @@ _STAGES: dict[str, Callable[[DevSession, _Timer], tuple[Staged, Any]]] = {
     "insomnia": _stage_insomnia,
     "yoi": _stage_yoi,
 }
+
+
+def _yoi_grant_files(session: DevSession) -> dict[Path, str]:
+    from plugin_kit.dev.component_profile import profile_files
+
+    return profile_files(session.host.options.profile, session.host.environ)
+
+
+# Per host (hosts.Host.name): the files outside the project that supply the dev host's grants.
+_GRANT_FILES: dict[str, Callable[[DevSession], dict[Path, str]]] = {"yoi": _yoi_grant_files}

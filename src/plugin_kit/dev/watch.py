@@ -42,7 +42,7 @@ def polling_mode(force: bool) -> str | None:
     return None
 
 
-def _changed(root: Path, changes: set[tuple[object, str]]) -> list[str]:
+def _changed(root: Path, changes: set[tuple[object, str]], labels: dict[str, str]) -> list[str]:
     """Relative paths of the batch, without an editor's temp file that came and went within it."""
     import watchfiles
 
@@ -53,6 +53,9 @@ def _changed(root: Path, changes: set[tuple[object, str]]) -> list[str]:
     out = set()
     for path, seen in kinds.items():
         if transient <= seen and not os.path.exists(path):
+            continue
+        if path in labels:
+            out.add(labels[path])
             continue
         try:
             out.add(Path(path).relative_to(root).as_posix())
@@ -75,9 +78,23 @@ def watch(
     # while that build runs is not lost.
     initial = True
     checked = time.monotonic()
+    # The Profile and registry that supply the grants: their folders are watched (a file that does
+    # not exist yet cannot be), and only those files in them count.
+    labels = {str(p): label for p, label in session.grant_files().items()}
+    parents = {str(Path(p).parent) for p in labels}
+    folders = [
+        f
+        for f in sorted(parents)
+        if os.path.isdir(f) and not Path(f).is_relative_to(session.project)
+    ]
+
+    def keep(change: object, path: str) -> bool:
+        return path in labels or session.rules.watch_filter(change, path)
+
     for changes in watchfiles.watch(
         session.project,
-        watch_filter=lambda change, path: session.rules.watch_filter(change, path),
+        *folders,
+        watch_filter=keep,
         step=STEP_MS,
         debounce=DEBOUNCE_MS,
         force_polling=polling,
@@ -91,7 +108,7 @@ def watch(
             initial = False
             session.cycle(emit)
         if changes:
-            changed = _changed(session.project, changes)
+            changed = _changed(session.project, changes, labels)
             if ".gitignore" in changed:
                 session.rules = IgnoreRules(session.project)
             session.cycle(emit, changed)
