@@ -6,6 +6,9 @@ Yoi modules as the host finds it (yoi_profiles.py), and its `[[plugins.enabled]]
 `project:ID` (the workspace store), else `user:ID`. The entry's version and digest pins are
 not compared: every save makes a new digest, and the point is to try the grants Yoi would use.
 Files a workspace carries that Yoi no longer reads (yoi_workspace.py) grant nothing here either.
+Host facts, through those modules (HareK02/yoi @ b12e0785): the Profile Yoi selects,
+crates/manifest/src/profile.rs `ProfileDiscovery::for_cwd`; what an entry enables and grants,
+crates/manifest/src/plugin.rs `resolve_enabled_plugins`.
 """
 
 from __future__ import annotations
