@@ -44,6 +44,21 @@ def test_start_up_imports_nothing_heavy(args: list[str]) -> None:
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_import_no_more_than_click(args: list[str]) -> None:
+    """Their goal is click's own start-up (issue 15): the library's log routing (logging),
+    JSON output and dataclasses load with a command, not before."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True
+    )
+    loaded = set(proc.stdout.rsplit("MODULES", 1)[1].split())
+    assert not loaded & {"logging", "json", "dataclasses"}, loaded & {
+        "logging",
+        "json",
+        "dataclasses",
+    }
+
+
 def test_help_lists_the_format_commands_with_examples() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "plugin_kit", "--help"], capture_output=True, text=True

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import click
 
 
-@dataclass(frozen=True)
-class LazyCommand:
+class LazyCommand(NamedTuple):  # not a dataclass: `--help` need not import dataclasses
     """Where a command lives ("module:attribute"), its help section and a one-line summary.
 
     The summary lets `--help` list every command without importing any of them."""

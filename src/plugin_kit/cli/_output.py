@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import io
-import json
-import logging
 import os
 import re
 import sys
@@ -30,6 +28,8 @@ def emit_json(obj: Any) -> None:
 
     Every command's object has an `ok` key (false with an `error` on failure), so one check
     reads them all; a result that does not say otherwise succeeded."""
+    import json  # here: `--help` and `--version` write no JSON
+
     if isinstance(obj, dict) and "ok" not in obj:
         obj = {"ok": True, **obj}
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
@@ -47,6 +47,8 @@ def emit_report(report: dict[str, Any], failed: PluginKitError | None) -> None:
 
 
 def emit_json_line(obj: Any) -> None:
+    import json
+
     click.echo(json.dumps(obj, sort_keys=True, default=str))
 
 
@@ -142,23 +144,6 @@ def prompt(question: str, default: str, check: Callable[[str], str | None] | Non
     )
 
 
-class _NotesToStderr(logging.Handler):
-    """The library's notes (logger "plugin_kit": a lock being waited for; with --verbose the
-    URLs fetched and files written) as stderr lines, made visible like every other line."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        info(record.getMessage())
-
-
-def show_library_notes(*, verbose: bool = False) -> None:
-    """Route the library's log to stderr: INFO always, DEBUG with --verbose. Idempotent."""
-    log = logging.getLogger("plugin_kit")
-    if not any(isinstance(h, _NotesToStderr) for h in log.handlers):
-        log.addHandler(_NotesToStderr())
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
-    log.propagate = False
-
-
 def render_error(err: PluginKitError, *, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": False, "error": err.to_dict()})
@@ -224,7 +209,6 @@ def run(group: click.Group, argv: list[str] | None = None, prog_name: str | None
     """Invoke a click command, mapping library errors to their exit codes in one place."""
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
-    show_library_notes()
     try:
         # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
         code = group.main(args=args, prog_name=prog_name, standalone_mode=False)

@@ -92,11 +92,13 @@ def create(
     --update renders the template recorded in DEST/.create-plugin.json only if it is
     built-in: rendering a template runs its code, so name any other one with --template.
     """
+    from plugin_kit.cli._notes import show_library_notes
     from plugin_kit.errors import UsageError
     from plugin_kit.hosts import get_host
     from plugin_kit.scaffold.answers import parse_set
     from plugin_kit.scaffold.templates import builtin_spec, default_runtime
 
+    show_library_notes()
     if update:
         _refuse_with_update(click.get_current_context())
         _update(dest, template, resolved, delete, dry_run, as_json)

@@ -8,7 +8,7 @@ import click
 
 from plugin_kit import __version__
 from plugin_kit.cli._lazy import LazyCommand, LazyGroup
-from plugin_kit.cli._output import run, show_library_notes
+from plugin_kit.cli._output import run
 
 _A, _S, _O = "Authoring", "Signing and publishing", "Installing and managing"
 _COMMANDS = {
@@ -60,6 +60,8 @@ _VERBOSE_HELP = "Say what is done: URLs fetched, files written (on stderr)."
 
 def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
+        from plugin_kit.cli._notes import show_library_notes
+
         show_library_notes(verbose=True)
 
 
@@ -88,8 +90,9 @@ def cli(verbose: bool) -> None:
 
     Run `plugin COMMAND --help` for the options and examples of each command.
     """
-    if verbose:
-        show_library_notes(verbose=True)
+    from plugin_kit.cli._notes import show_library_notes  # here: --help and --version need none
+
+    show_library_notes(verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> None:
