@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import struct
@@ -61,6 +60,8 @@ def content_digest(records: Iterable[FileRecord], host: Host = INSOMNIA) -> str:
 
     Yoi's form is plugin.rs `deterministic_digest` (no mode); ours adds the exec bit.
     """
+    import hashlib  # here: `plugin validate` hashes nothing, and _hashlib loads OpenSSL
+
     h = hashlib.sha256(host.digest_tag)
     for rec in sorted(records, key=lambda r: path_order(r.path)):
         h.update(rec.path.encode("utf-8") + b"\0")
@@ -72,6 +73,8 @@ def content_digest(records: Iterable[FileRecord], host: Host = INSOMNIA) -> str:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes, read in chunks."""
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
