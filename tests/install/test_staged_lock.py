@@ -175,3 +175,42 @@ def test_a_lock_file_with_nothing_staged_goes_once_a_day_old_and_free(stager: St
     _kill(proc)
     clean_downloads()
     assert _staged_locks() == []
+
+
+DEV_STAGER = """
+import shutil, sys
+from pathlib import Path
+from plugin_kit.dev.component_package import cache_package
+
+real = shutil.copyfile
+def pause_once(src, dst, **kw):  # after the first file: the package is half copied
+    shutil.copyfile = real
+    out = real(src, dst, **kw)
+    print(Path(dst).parent.name, flush=True)
+    sys.stdin.readline()
+    return out
+shutil.copyfile = pause_once
+folder, _ = cache_package([("plugin.toml", Path(sys.argv[1])), ("b.txt", Path(sys.argv[1]))])
+print(folder.name, flush=True)
+"""
+
+
+def test_plugin_dev_caching_a_package_is_a_staged_tree_gc_leaves_alone(
+    tmp_path: Path, plugin
+) -> None:
+    """`plugin dev` copies a Yoi package into the cache (dev/component_package.py); gc used to
+    remove its half-copied folder, failing the reload."""
+    src = tmp_path / "f"
+    src.write_text("x")
+    proc = subprocess.Popen([sys.executable, "-c", DEV_STAGER, str(src)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    staged = plugin_cache_dir() / proc.stdout.readline().strip()
+    assert staged.name.endswith(".staged") and (staged / "plugin.toml").is_file()
+    gc = plugin("cache", "gc", "--json")
+    assert gc.code == 0 and gc.json()["removed_temp"] == [] and gc.json()["removed_trees"] == []
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    final = plugin_cache_dir() / proc.stdout.readline().strip()
+    assert proc.wait() == 0 and (final / "b.txt").read_text() == "x"
+    assert not staged.exists() and _staged_locks() == []
