@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_grants import parse_component_grants, target_allows
 from plugin_kit.dev.session import DevSession, Probe
-from plugin_kit.dev.yoi_url import normalize_path, parse_url
 from plugin_kit.errors import DevError
+from plugin_kit.validators.yoi_url import normalize_path, parse_url, prefix_as_parsed
 
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"],
        "path_prefixes": ["/api/", "/b%C3%BCcher/", "/ünï/"]}  # fmt: skip
@@ -121,7 +121,7 @@ def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
 @pytest.mark.parametrize(
     "url",
     ["http://h:65536/", "http://h:8o/", "http:///", "http://a b/", "http://1.2.3.256/",
-     "http://[::1/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/"],
+     "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/"],
 )  # fmt: skip
 def test_urls_the_parser_refuses_are_refused(url):
     with pytest.raises(ValueError):
@@ -162,3 +162,26 @@ def test_normalising_is_idempotent_and_leaves_no_dot_segment(path):
     assert once.startswith("/") and once.isascii()
     segments = [s.lower() for s in once.split("/")]
     assert not {".", "..", "%2e", "%2e%2e", ".%2e", "%2e."} & set(segments)
+
+
+@given(prefix=PREFIXES, path=PATHS)
+def test_a_prefix_the_validator_flags_matches_no_parsed_path(prefix, path):
+    written = prefix_as_parsed(prefix)
+    if normalize_path(path).startswith(prefix):
+        assert written is None
+    if written is not None:
+        assert prefix_as_parsed(written) is None  # the hint is itself a prefix that can match
+
+
+@pytest.mark.parametrize(
+    ("prefix", "written"),
+    [
+        ("/v1/", None),
+        ("/v1/.", None),
+        ("/v1/./", "/v1/"),
+        ("/bü/", "/b%C3%BC/"),
+        ("/a b", "/a%20b"),
+    ],
+)
+def test_the_validator_hint_is_the_prefix_as_parsed(prefix, written):
+    assert prefix_as_parsed(prefix) == written

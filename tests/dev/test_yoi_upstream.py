@@ -18,8 +18,8 @@ from plugin_kit.cli.main import cli
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_request import UPSTREAM_RULE, parse_upstream, redact
 from plugin_kit.dev.session import DevSession, Probe
-from plugin_kit.dev.yoi_url import parse_url
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import parse_url
 
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET", "POST"],
        "path_prefixes": ["/v1/"]}  # fmt: skip

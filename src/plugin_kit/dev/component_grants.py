@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin_kit.dev.yoi_url import ParsedUrl, ascii_lower, normalize_host_literal, parse_url
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, ascii_lower, normalize_host_literal, parse_url
 
 __all__ = [
     "HOST_APIS",

@@ -26,8 +26,8 @@ from plugin_kit.dev.component_grants import (
     target_allows,
 )
 from plugin_kit.dev.component_request import Upstream, check_request, fixture_response
-from plugin_kit.dev.yoi_url import ParsedUrl, parse_url
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, parse_url
 
 __all__ = ["HostApis", "IMPORTS", "load_fixtures"]
 

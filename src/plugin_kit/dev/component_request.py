@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin_kit.dev.component_grants import REQUEST_METHODS
-from plugin_kit.dev.yoi_url import ParsedUrl, normalize_path, parse_url
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, normalize_path, parse_url
 
 __all__ = ["Upstream", "parse_upstream", "check_request", "fixture_response", "redact"]
 

@@ -13,12 +13,18 @@ request sent depend on it; another scheme is read as its name alone (the host re
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
-__all__ = ["ParsedUrl", "parse_url", "normalize_path", "normalize_host_literal", "ascii_lower"]
+__all__ = [
+    "ParsedUrl",
+    "parse_url",
+    "normalize_path",
+    "normalize_host_literal",
+    "ascii_lower",
+    "prefix_as_parsed",
+]
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # what the url crate keeps as it is in a path (`PATH`: C0 controls, space, " # < > ? ` { } and
@@ -94,6 +100,15 @@ def normalize_path(path: str) -> str:
     return "/" + "/".join(segments)
 
 
+def prefix_as_parsed(prefix: str) -> str | None:
+    """A path prefix as it must be written to match the paths it reads as (non-ASCII encoded,
+    no `.`/`..` segment before a `/`), or None when it is written so already. Yoi compares a
+    prefix with the parsed path as it is written, so one that differs matches nothing."""
+    probe = prefix + "x"  # a last segment the prefix may leave open is kept as written
+    parsed = normalize_path(probe)[:-1] if prefix.startswith("/") else None
+    return None if parsed == prefix or parsed is None else parsed
+
+
 def parse_url(text: str) -> ParsedUrl:
     """`Url::parse` as far as a grant match depends on it; ValueError where it fails."""
     text = text.strip("".join(chr(c) for c in range(0x21)))
@@ -144,7 +159,11 @@ def _host_and_port(authority: str, scheme: str) -> tuple[str, int | None]:
 def _ipv6(text: str) -> str:
     """An IPv6 literal serialised as the URL Standard does: lower-case hex pieces, the first
     longest run of two or more zero pieces compressed to `::`."""
+    import ipaddress  # only IP literals need it; the validator imports this module
+
     try:
+        if "%" in text:  # Python takes a zone (`%eth0`), the URL Standard does not
+            raise ValueError(text)
         value = int(ipaddress.IPv6Address(text))
     except ValueError as exc:
         raise ValueError("invalid IPv6 address") from exc
@@ -208,7 +227,7 @@ def _ipv4(labels: list[str]) -> str:
     value = numbers[-1]
     for i, n in enumerate(numbers[:-1]):
         value += n << (8 * (3 - i))
-    return str(ipaddress.IPv4Address(value))
+    return ".".join(str((value >> shift) & 0xFF) for shift in (24, 16, 8, 0))
 
 
 def _ipv4_number(label: str) -> int:
