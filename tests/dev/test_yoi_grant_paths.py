@@ -138,6 +138,19 @@ def test_a_url_grant_is_written_as_the_paths_it_must_match():
     assert not target_allows(target, "GET", parse_url("https://bücher.example:8443/bücher/a"))
 
 
+@pytest.mark.parametrize(
+    ("url", "credentials"),
+    [
+        ("http://u:p@h/", (True, "p")),
+        ("http://:@h/", (False, None)),
+        ("http://a@b@h/", (True, None)),
+    ],
+)
+def test_credentials_are_what_precedes_the_last_at(url, credentials):
+    parsed = parse_url(url)  # the host refuses a URL with either
+    assert (parsed.host, bool(parsed.username), parsed.password) == ("h", *credentials)
+
+
 def test_the_query_is_encoded_as_a_special_url_query():
     assert parse_url("https://h/p?a='b c'&d=é#frag").target == "/p?a=%27b%20c%27&d=%C3%A9"
 

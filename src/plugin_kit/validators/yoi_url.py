@@ -48,7 +48,7 @@ class ParsedUrl:
     port: int | None = None  # port(): None when absent or the scheme's default
     path: str = ""  # path()
     query: str | None = None  # query()
-    username: str = ""
+    username: str = ""  # as written, not encoded: the host only asks whether there is one
     password: str | None = None
 
     @property
@@ -126,7 +126,7 @@ def parse_url(text: str) -> ParsedUrl:
     if "@" in authority:
         userinfo, _, authority = authority.rpartition("@")
         name, colon, secret = userinfo.partition(":")
-        username, password = name, (secret if colon else None)
+        username, password = name, (secret if colon and secret else None)  # `u:@h` has none
     host, port = _host_and_port(authority, scheme)
     path_end = re.search(r"[?#]", rest)
     path = rest[: path_end.start()] if path_end else rest
