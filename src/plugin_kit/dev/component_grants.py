@@ -82,9 +82,11 @@ def requested_apis(permissions: list[Any]) -> set[str]:
 
 
 def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
-    """A grant for the URL as Yoi would parse it: its host in ASCII (IDNA), its port (the
-    scheme's default when none is written) and its path normalised, so the prefix is written
-    as the request paths it must match are."""
+    """A grant for the URL as Yoi would parse it: its host in ASCII (IDNA), its port and its
+    path normalised, so the prefix is written as the request paths it must match are. No port
+    written (or the scheme's default) grants any port, as the same `--grant` of `plugin enable`
+    writes it in the Profile (installer/yoi_grants.py; plugin.rs: a grant without a port
+    matches any)."""
     schemes = ("ws", "wss") if websocket else ("http", "https")
     try:
         url = parse_url(text)
@@ -100,7 +102,7 @@ def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
     target: dict[str, Any] = {
         "scheme": url.scheme,
         "host": normalize_host_literal(url.host),
-        "port": url.port_or_default,
+        "port": url.port,
         "path_prefixes": [url.path],
     }
     if not websocket:
