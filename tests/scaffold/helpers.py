@@ -74,9 +74,9 @@ def listing(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
 
 
-def assert_own_tests_pass(project: Path, home: Path, *paths: str) -> None:
-    """The generated project's own tests (or some of them), run as its author would, all pass."""
-    proc = subprocess.run(
+def own_tests(project: Path, home: Path, *paths: str) -> subprocess.CompletedProcess[str]:
+    """The generated project's own tests (or some of them), run as its author would."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
         cwd=project,
         env={**isolated_env(home), "PYTHONDONTWRITEBYTECODE": "1"},
@@ -84,5 +84,10 @@ def assert_own_tests_pass(project: Path, home: Path, *paths: str) -> None:
         text=True,
         timeout=300,
     )
+
+
+def assert_own_tests_pass(project: Path, home: Path, *paths: str) -> None:
+    """The generated project's own tests (or some of them), run as its author would, all pass."""
+    proc = own_tests(project, home, *paths)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " passed" in proc.stdout and "skipped" not in proc.stdout
