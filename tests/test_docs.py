@@ -1,0 +1,210 @@
+"""README.md and docs/*.md are true to the code where a machine can tell.
+
+- Every `plugin COMMAND ... --option` (and `create-plugin ... --option`) written in a doc, in a
+  code span or a code block, is an option of that command: a renamed or removed option fails here.
+- Every rule id a doc names as one (the first column of a `| rule |` table, `(`id`, exit N)`,
+  `rule `id``) is a rule the code can raise: a string in src/, or made by an f-string whose fixed
+  part matches (`f"{api}-target-missing"`, `"yoi-limit-" + name`).
+
+Each check is also run on a planted mismatch, so it cannot pass by finding nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+import click
+
+from plugin_kit.cli.create import create
+from plugin_kit.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+# ---------------------------------------------------------------- options of commands
+
+_SPAN = re.compile(r"`([^`\n]+)`")
+_BLOCK = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
+# A command line inside a span or block line: up to a shell separator, a comment or an arrow.
+_COMMAND = re.compile(r"(?:^|[\s(;&$])((?:plugin|create-plugin) [^;&#►→]*)")
+_OPTION = re.compile(r"(?<![\w/.=:-])(--?[a-zA-Z][\w-]*)")
+
+
+def _snippets(text: str) -> list[tuple[int, str]]:
+    """(line, text) of every code span and every line of every code block."""
+    out = [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _SPAN.finditer(text)]
+    for m in _BLOCK.finditer(text):
+        first = text.count("\n", 0, m.start(1)) + 1
+        out += [(first + i, line) for i, line in enumerate(m.group(1).splitlines())]
+    return out
+
+
+def _resolve(words: list[str]) -> tuple[click.Command, click.Group | None, list[str]] | None:
+    """The command a line names, its group and the words after it; None for prose
+    (`the plugin folder`)."""
+    if words[0] == "create-plugin":
+        return create, None, words[1:]
+    cmd: click.Command = cli
+    group: click.Group | None = None
+    rest = words[1:]
+    while isinstance(cmd, click.Group) and rest:
+        sub = cmd.get_command(click.Context(cmd), rest[0])
+        if sub is None:
+            break
+        group, cmd, rest = cmd, sub, rest[1:]
+    if cmd is cli and rest and not rest[0].startswith("-"):
+        return None
+    return cmd, group, rest
+
+
+def _options(cmd: click.Command) -> set[str]:
+    names = {"-h", "--help", "-v", "--verbose"}  # the root's, taken after any command name too
+    for param in cmd.params:
+        names.update(param.opts, param.secondary_opts)
+    return names
+
+
+def _split(words: list[str]) -> list[list[str]]:
+    """Words split at each `|` that stands alone: `NAME | FILE | URL`, or a synopsis of
+    sibling commands, `plugin catalog ls | rm NAME [--force]`."""
+    parts: list[list[str]] = [[]]
+    for word in words:
+        if word == "|":
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return parts
+
+
+def _name(cmd: click.Command) -> str:
+    return "create-plugin" if cmd is create else str(cmd.name)
+
+
+def unknown_options(text: str) -> list[str]:
+    """`LINE: COMMAND OPTION` for each option a doc writes after a command that lacks it."""
+    out = []
+    for line, snippet in _snippets(text):
+        for m in _COMMAND.finditer(snippet):
+            found = _resolve(m.group(1).split())
+            if found is None:
+                continue
+            cmd, group, rest = found
+            for words in _split(rest):
+                sibling = group and words and group.get_command(click.Context(group), words[0])
+                if sibling:
+                    cmd, words = sibling, words[1:]
+                for option in _OPTION.findall(" ".join(words)):
+                    if option not in _options(cmd):
+                        out.append(f"{line}: {_name(cmd)} {option}")
+    return out
+
+
+def test_every_option_a_doc_writes_after_a_command_is_one_of_its_options() -> None:
+    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_options(doc.read_text())]
+    assert not wrong, "options the command does not have:\n" + "\n".join(wrong)
+
+
+def test_the_option_check_finds_a_planted_mismatch() -> None:
+    doc = (
+        "Run `plugin install NAME --projekt`, then\n\n```sh\n"
+        "plugin catalog ls | rm NAME [--force] | refresh [--allow-expired] [--all]\n"
+        "create-plugin x --no-input --runtime wasm --colour\n"
+        "plugin pack -o dist   # the --nothing here is a comment\n```\n"
+        "The plugin folder (--not-a-command) is prose.\n"
+    )
+    assert unknown_options(doc) == [
+        "1: install --projekt",
+        "4: refresh --all",
+        "5: create-plugin --colour",
+    ]
+
+
+# ---------------------------------------------------------------- rule ids
+
+_RULE = r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*(?:-\*)?"
+_TABLE_HEAD = re.compile(r"^\| *rule *\|")
+_NAMED = [
+    re.compile(rf"\(`({_RULE})`(?:, exit \d+| otherwise)"),  # (`store-symlink`, exit 1)
+    re.compile(rf"\brules? `({_RULE})`"),  # the rule `yoi-trap`
+]
+
+
+def rule_ids_named(text: str) -> list[tuple[int, str]]:
+    """(line, id) of every rule id the text names as one."""
+    out: list[tuple[int, str]] = []
+    in_table = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if _TABLE_HEAD.match(line):
+            in_table = True
+            continue
+        in_table = in_table and line.startswith("|")
+        if in_table and not line.startswith("|---"):
+            first = line.split("|")[1]
+            # `component-limit-instances`, `-tables`: the second is a suffix of the first's stem
+            out += [(number, rule) for rule in re.findall(rf"`({_RULE})`", first)]
+        for pattern in _NAMED:
+            out += [(number, m.group(1)) for m in pattern.finditer(line)]
+    return out
+
+
+@cache
+def _rules_in_src() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    """Every string constant of src/, and a pattern for every f-string or `"prefix-" + x`
+    whose fixed part looks like part of a rule id."""
+    strings: set[str] = set()
+    made: list[re.Pattern[str]] = []
+    for path in (ROOT / "src").rglob("*.py"):
+        if "templates" in path.parts:  # cookiecutter sources, not our Python
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+            elif isinstance(node, ast.JoinedStr):
+                fixed = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if re.search(r"[a-z]{2,}-|-[a-z]{2,}", fixed) and not re.search(r"\s", fixed):
+                    made.append(re.compile("".join(
+                        re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z0-9_.-]+"
+                        for v in node.values
+                    )))  # fmt: skip
+            elif (
+                isinstance(node, ast.BinOp)
+                and isinstance(node.op, ast.Add)
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.left.value, str)
+                and re.fullmatch(r"[a-z]+(-[a-z]+)*-", node.left.value)
+            ):
+                made.append(re.compile(re.escape(node.left.value) + "[a-z0-9_.-]+"))
+    return frozenset(strings), tuple(made)
+
+
+def rule_exists(rule: str) -> bool:
+    strings, made = _rules_in_src()
+    if rule.endswith("-*"):  # `limit-*`: a family
+        stem = rule[:-1]
+        return any(s.startswith(stem) for s in strings) or any(
+            p.pattern.startswith(re.escape(stem)) for p in made
+        )
+    return rule in strings or any(p.fullmatch(rule) for p in made)
+
+
+def unknown_rules(text: str) -> list[str]:
+    return [f"{line}: {rule}" for line, rule in rule_ids_named(text) if not rule_exists(rule)]
+
+
+def test_every_rule_id_a_doc_names_exists_in_the_code() -> None:
+    named = [rule for doc in DOCS for _line, rule in rule_ids_named(doc.read_text())]
+    assert len(named) > 150 and "store-symlink" in named and "component-placeholder" in named
+    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_rules(doc.read_text())]
+    assert not wrong, "rule ids no code raises:\n" + "\n".join(wrong)
+
+
+def test_the_rule_check_finds_a_planted_id() -> None:
+    doc = (
+        "| rule | what |\n|---|---|\n| `store-symlink`, `no-such-rule` | x |\n| `limit-*` | y |\n"
+        "\nrefused (`catalog-unheard-of`, exit 3); the rule `yoi-limit-fuel`, the rule `yoi-limits-fuel`\n"
+        "and `request-target-missing` but not `request-target-absent` (prose, no rule)\n"
+    )
+    assert unknown_rules(doc) == ["3: no-such-rule", "6: catalog-unheard-of"]
