@@ -129,6 +129,7 @@ _TABLE_HEAD = re.compile(r"^\| *rule *\|")
 _NAMED = [
     re.compile(rf"\(`({_RULE})`(?:, exit \d+| otherwise)"),  # (`store-symlink`, exit 1)
     re.compile(rf"\brules? `({_RULE})`"),  # the rule `yoi-trap`
+    re.compile(r"\(`([a-z]+(?:[-.][a-z]+)*-[a-z]+)`\)"),  # (`catalog-expiry`): kebab, no digit
 ]
 
 
@@ -206,5 +207,10 @@ def test_the_rule_check_finds_a_planted_id() -> None:
         "| rule | what |\n|---|---|\n| `store-symlink`, `no-such-rule` | x |\n| `limit-*` | y |\n"
         "\nrefused (`catalog-unheard-of`, exit 3); the rule `yoi-limit-fuel`, the rule `yoi-limits-fuel`\n"
         "and `request-target-missing` but not `request-target-absent` (prose, no rule)\n"
+        "refused (`catalog-never-said`); Rust (`wasm32-wasip1`) or (`ci.yml`) are no rules\n"
     )
-    assert unknown_rules(doc) == ["3: no-such-rule", "6: catalog-unheard-of"]
+    assert unknown_rules(doc) == [
+        "3: no-such-rule",
+        "6: catalog-unheard-of",
+        "8: catalog-never-said",
+    ]
