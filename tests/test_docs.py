@@ -214,3 +214,40 @@ def test_the_rule_check_finds_a_planted_id() -> None:
         "6: catalog-unheard-of",
         "8: catalog-never-said",
     ]
+
+
+# ---------------------------------------------------------------- environment variables
+
+_ENV_VAR = re.compile(r"\b((?:PLUGIN_KIT|INSOMNIA|YOI)_[A-Z0-9_]*[A-Z0-9])\b")
+
+
+@cache
+def _strings_in(folder: str) -> frozenset[str]:
+    return frozenset(
+        node.value
+        for path in (ROOT / folder).rglob("*.py")
+        if "templates" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def unknown_env_vars(text: str) -> list[str]:
+    """Our variables a doc names that neither src/ nor the suite (PLUGIN_KIT_SKIP_*) reads.
+    Yoi's own (`PLUGIN_WASM_TIMEOUT`) carry no prefix of ours and are not checked."""
+    known = _strings_in("src") | _strings_in("tests")
+    return [
+        f"{text.count(chr(10), 0, m.start()) + 1}: {m.group(1)}"
+        for m in _ENV_VAR.finditer(text)
+        if m.group(1) not in known
+    ]
+
+
+def test_every_environment_variable_a_doc_names_is_read() -> None:
+    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_env_vars(doc.read_text())]
+    assert not wrong, "variables nothing reads:\n" + "\n".join(wrong)
+
+
+def test_the_environment_check_finds_a_planted_variable() -> None:
+    doc = "`PLUGIN_KIT_LOCK_TIMEOUT` and `YOI_HOME` are read;\n`PLUGIN_KIT_FETCH_RETRIES` is not.\n"
+    assert unknown_env_vars(doc) == ["2: PLUGIN_KIT_FETCH_RETRIES"]
