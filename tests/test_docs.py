@@ -12,6 +12,7 @@ Each check is also run on a planted mismatch, so it cannot pass by finding nothi
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from functools import cache
 from pathlib import Path
@@ -251,3 +252,60 @@ def test_every_environment_variable_a_doc_names_is_read() -> None:
 def test_the_environment_check_finds_a_planted_variable() -> None:
     doc = "`PLUGIN_KIT_LOCK_TIMEOUT` and `YOI_HOME` are read;\n`PLUGIN_KIT_FETCH_RETRIES` is not.\n"
     assert unknown_env_vars(doc) == ["2: PLUGIN_KIT_FETCH_RETRIES"]
+
+
+# ---------------------------------------------------------------- paths and names in the code
+
+_REPO_PATH = re.compile(
+    r"`((?:src/plugin_kit|plugin_kit|tests|scripts|bench|tools|action|\.ci)/[^`\s]*)`"
+)
+_DOTTED = re.compile(r"`(plugin_kit(?:\.[A-Za-z_]\w*)+)`")
+
+
+def _resolves(dotted: str) -> bool:
+    """`plugin_kit.a.b.c`: the longest importable module, then attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def missing_code_references(text: str) -> list[str]:
+    """Repository paths (`tests/format/test_pack.py`, `plugin_kit/validators/schemas/...`) that do
+    not exist, and `plugin_kit.module.name` references that do not resolve."""
+    out = []
+    for m in _REPO_PATH.finditer(text):
+        path = m.group(1).split("#")[0].rstrip(":")
+        path = "src/" + path if path.startswith("plugin_kit/") else path
+        if not (ROOT / path).exists():
+            out.append(f"{text.count(chr(10), 0, m.start()) + 1}: {m.group(1)}")
+    for m in _DOTTED.finditer(text):
+        if not _resolves(m.group(1)):
+            out.append(f"{text.count(chr(10), 0, m.start()) + 1}: {m.group(1)}")
+    return out
+
+
+def test_every_file_and_module_a_doc_names_exists() -> None:
+    wrong = [f"{d.name}:{hit}" for d in DOCS for hit in missing_code_references(d.read_text())]
+    assert not wrong, "no such file or name in the code:\n" + "\n".join(wrong)
+
+
+def test_the_reference_check_finds_planted_ones() -> None:
+    doc = (
+        "`tests/format/test_pack.py`, `plugin_kit/validators/schemas/hooks.schema.json`,\n"
+        "`tests/format/test_nothing.py`, `plugin_kit.installer.api.discover`,\n"
+        "`plugin_kit.installer.api.discovered`, `plugin_kit.no_such_module`\n"
+    )
+    assert missing_code_references(doc) == [
+        "2: tests/format/test_nothing.py",
+        "3: plugin_kit.installer.api.discovered",
+        "3: plugin_kit.no_such_module",
+    ]
