@@ -5,6 +5,9 @@
 - Every rule id a doc names as one (the first column of a `| rule |` table, `(`id`, exit N)`,
   `rule `id``) is a rule the code can raise: a string in src/, or made by an f-string whose fixed
   part matches (`f"{api}-target-missing"`, `"yoi-limit-" + name`).
+- Every `PLUGIN_KIT_*`, `INSOMNIA_*` and `YOI_*` variable a doc names is read by src/ or the suite.
+- Every repository path (`tests/...`, `plugin_kit/validators/schemas/...`) a doc names exists, and
+  every `plugin_kit.module.name` resolves.
 
 Each check is also run on a planted mismatch, so it cannot pass by finding nothing.
 """
