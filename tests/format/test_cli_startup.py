@@ -198,7 +198,16 @@ EVERYDAY_COMMANDS = [
     (["search", "weather"], [*READ_ONLY, *NO_WRITES, "minisign", "zstandard", "plugin_kit.packer"]),
     (["install", "weather-tools", "--yes"], [*CONSUMER, *YOI_SIDE]),
     # No Yoi store or config folder in this home: Yoi's discovery is not imported.
-    (["list"], [*READ_ONLY, "minisign", "plugin_kit.installer.yoi_discover"]),
+    (
+        ["list"],
+        [
+            *READ_ONLY,
+            "minisign",
+            "plugin_kit.installer.yoi_discover",
+            "plugin_kit.installer.yoi_profiles",
+            "plugin_kit.validators.yoi_shape",
+        ],
+    ),
 ]
 
 

@@ -11,8 +11,9 @@ from helpers import yoi_host_config as host
 from helpers.yoi_packages import MANIFESTS, isolate_yoi, package
 
 from plugin_kit.errors import InstallError, UsageError
+from plugin_kit.installer.paths import user_profiles_path, yoi_config_dir
 from plugin_kit.installer.yoi_enable import apply_enable, plan_enable
-from plugin_kit.installer.yoi_profiles import locate_profile, user_profiles_path, yoi_config_dir
+from plugin_kit.installer.yoi_profiles import locate_profile
 from plugin_kit.installer.yoi_resolve import resolve_enabled
 
 

@@ -264,7 +264,7 @@ def _no_yoi(workspace: Path | None) -> bool:
     config folder. Yoi then finds no package and enables none (its Profile would be created
     on first enable), so its discovery, ~15 modules, is not imported."""
     from plugin_kit.hosts import YOI
-    from plugin_kit.installer.yoi_profiles import yoi_config_dir
+    from plugin_kit.installer.paths import yoi_config_dir
 
     stores = [user_store(YOI), *([workspace_store(workspace, YOI)] if workspace else [])]
     return not any(s.root.exists() for s in stores) and not yoi_config_dir().exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from plugin_kit.fsio import ensure_dir
@@ -20,6 +21,8 @@ __all__ = [
     "catalog_cache_dir",
     "audit_log_path",
     "lock_timeout",
+    "yoi_config_dir",
+    "user_profiles_path",
 ]
 
 
@@ -86,3 +89,27 @@ def lock_timeout() -> float:
         return float(os.environ.get("PLUGIN_KIT_LOCK_TIMEOUT", "60"))
     except ValueError:
         return 60.0
+
+
+# Yoi's config folder (crates/manifest/src/paths.rs in Yoi): here, not in yoi_profiles.py, so that a command
+# can ask whether Yoi has any config without importing Yoi's Profile code.
+def _env_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None  # paths.rs `path_from_env_value`: empty = unset
+
+
+def yoi_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """paths.rs `config_dir`."""
+    env = os.environ if env is None else env
+    if (explicit := _env_path(env, "YOI_CONFIG_DIR")) is not None:
+        return explicit
+    if (home := _env_path(env, "YOI_HOME")) is not None:
+        return home / "config"
+    if (xdg := _env_path(env, "XDG_CONFIG_HOME")) is not None:
+        return xdg / "yoi"
+    return (_env_path(env, "HOME") or Path.home()) / ".config" / "yoi"
+
+
+def user_profiles_path(env: Mapping[str, str] | None = None) -> Path:
+    """paths.rs `user_profiles_path`: `<config_dir>/profiles.toml`."""
+    return yoi_config_dir(env) / "profiles.toml"

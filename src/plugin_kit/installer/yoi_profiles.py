@@ -33,6 +33,7 @@ from typing import Any
 from plugin_kit.errors import FileRefusedError, InstallError, UsageError
 from plugin_kit.fsio import read_bounded
 from plugin_kit.installer._fs import atomic_write
+from plugin_kit.installer.paths import user_profiles_path
 from plugin_kit.validators.yoi_shape import SURFACES
 
 __all__ = [
@@ -41,8 +42,6 @@ __all__ = [
     "ProfileTarget",
     "RegistryEntry",
     "ProfileRegistry",
-    "yoi_config_dir",
-    "user_profiles_path",
     "read_config",
     "read_registry",
     "read_profile_artifact",
@@ -72,28 +71,6 @@ CONFIG_CAP = 4 << 20
 NEW_DEFAULT_NAME = "plugins"  # the Profile created when the registry names no default
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 _DESCRIPTION = "Created by plugin-kit to enable Yoi plugins."
-
-
-def _env_path(env: Mapping[str, str], name: str) -> Path | None:
-    value = env.get(name)
-    return Path(value) if value else None  # paths.rs `path_from_env_value`: empty = unset
-
-
-def yoi_config_dir(env: Mapping[str, str] | None = None) -> Path:
-    """paths.rs `config_dir`."""
-    env = os.environ if env is None else env
-    if (explicit := _env_path(env, "YOI_CONFIG_DIR")) is not None:
-        return explicit
-    if (home := _env_path(env, "YOI_HOME")) is not None:
-        return home / "config"
-    if (xdg := _env_path(env, "XDG_CONFIG_HOME")) is not None:
-        return xdg / "yoi"
-    return (_env_path(env, "HOME") or Path.home()) / ".config" / "yoi"
-
-
-def user_profiles_path(env: Mapping[str, str] | None = None) -> Path:
-    """paths.rs `user_profiles_path`: `<config_dir>/profiles.toml`."""
-    return yoi_config_dir(env) / "profiles.toml"
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,10 @@ from typing import TYPE_CHECKING, Any
 from plugin_kit.errors import InstallError, PluginKitError
 from plugin_kit.installer.audit import now_iso
 from plugin_kit.installer.lockfile import LockEntry, read_lock, render_lock
+from plugin_kit.installer.paths import user_profiles_path
 from plugin_kit.installer.stores import Store, StoreTransaction
 from plugin_kit.installer.yoi_grants import GrantSet, parse_grant, requested_grants
-from plugin_kit.installer.yoi_profiles import (
-    read_profile_artifact,
-    read_registry,
-    user_profiles_path,
-)
+from plugin_kit.installer.yoi_profiles import read_profile_artifact, read_registry
 from plugin_kit.installer.yoi_status import YoiStorePackage, declared_surfaces, enabled_entries
 
 if TYPE_CHECKING:
