@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import itertools
 import re
+import shlex
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import click
 from plugin_kit.cli.create import create
 from plugin_kit.cli.main import cli
 
+_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -312,3 +315,79 @@ def test_the_reference_check_finds_planted_ones() -> None:
         "3: plugin_kit.installer.api.discovered",
         "3: plugin_kit.no_such_module",
     ]
+
+
+# ---------------------------------------------------------------- whole command lines
+
+_SHELL_BLOCK = re.compile(r"^```(?:sh|bash|)\n(.*?)^```", re.S | re.M)
+_SYNOPSIS = re.compile(r"[\[\]►]|\.\.\.")  # `plugin install NAME[@VERSION] [--project]`: a synopsis
+
+
+def _parse(cmd: click.Command, args: list[str]) -> None:
+    """Parse as click would, descending into groups; arity and required parameters too."""
+    ctx = click.Context(cmd, info_name=cmd.name)
+    values, rest, _order = cmd.make_parser(ctx).parse_args(args=list(args))
+    if isinstance(cmd, click.Group):
+        sub = cmd.get_command(ctx, rest[0]) if rest else None
+        if sub is None:
+            raise click.UsageError(f"no command {rest[:1]}")
+        _parse(sub, rest[1:])
+        return
+    for param in cmd.params:
+        if param.required and values.get(param.name) in (None, ()):
+            raise click.UsageError(f"missing {param.human_readable_name}")
+    if rest:
+        raise click.UsageError(f"unexpected argument(s) {rest}")
+
+
+_COMMAND_LINE = re.compile(r"^\s*(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:plugin|create-plugin)\s")
+
+
+def _logical_lines(body: str) -> list[tuple[int, str]]:
+    """(offset of the first line, text) with backslash continuations joined."""
+    out: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for offset, line in enumerate(body.splitlines()):
+        start, text = pending if pending else (offset, "")
+        text += line
+        if line.endswith("\\"):
+            pending = (start, text[:-1] + " ")
+            continue
+        pending = None
+        out.append((start, text))
+    return out
+
+
+def unparsable_examples(text: str) -> list[str]:
+    """Command lines of shell code blocks (not synopses) that the command's parser refuses."""
+    out = []
+    for block in _SHELL_BLOCK.finditer(text):
+        first = text.count("\n", 0, block.start(1)) + 1
+        for offset, raw in _logical_lines(block.group(1)):
+            if not _COMMAND_LINE.match(raw) or _SYNOPSIS.search(raw):
+                continue
+            words = [w for w in shlex.split(raw, comments=True) if not _ENV.match(w)]
+            words = list(itertools.takewhile(lambda w: w not in ("&&", "|", ";"), words))
+            if _resolve(words) is None:
+                continue
+            try:
+                _parse(create if words[0] == "create-plugin" else cli, words[1:])
+            except click.UsageError as exc:
+                out.append(f"{first + offset}: {' '.join(words)}: {exc.format_message()}")
+    return out
+
+
+def test_every_command_line_in_a_shell_block_parses() -> None:
+    wrong = [f"{d.name}:{hit}" for d in DOCS for hit in unparsable_examples(d.read_text())]
+    assert not wrong, "examples their command refuses:\n" + "\n".join(wrong)
+
+
+def test_the_example_check_finds_planted_ones() -> None:
+    doc = (
+        "```sh\nplugin pack -o\nplugin verify SHA256SUMS --pubkey-file release.pub\n"
+        "KEY_PW=x plugin keygen -o ci --password-env KEY_PW extra\n"
+        "plugin wat2wasm src/plugin.wat\nplugin install NAME[@VERSION] [--project]\n"
+        "plugin catalog\ncreate-plugin x --no-input && cd x\n"
+        "plugin catalog build out --from rel \\\n    --key k.key --expires-in\n```\n"
+    )
+    assert [hit.split(":")[0] for hit in unparsable_examples(doc)] == ["2", "4", "5", "7", "9"]
