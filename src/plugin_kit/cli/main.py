@@ -82,7 +82,7 @@ def _verbose_option() -> click.Option:
 @click.version_option(__version__, prog_name="plugin")
 @click.option("--verbose", "-v", is_flag=True, help=_VERBOSE_HELP)
 def cli(verbose: bool) -> None:
-    """Build, sign, publish and install plugins for the Insomnia agent host.
+    """Build, sign, publish and install plugins for both hosts: Insomnia and Yoi.
 
     \b
     Authors:   create-plugin, plugin dev --watch, plugin pack, plugin publish
