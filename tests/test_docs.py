@@ -19,6 +19,7 @@ import importlib
 import itertools
 import re
 import shlex
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from plugin_kit.cli.main import cli
 _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _findings(check: Callable[[str], list[str]]) -> list[str]:
+    """`check` over every doc: `PAGE:LINE: what`."""
+    return [f"{doc.name}:{hit}" for doc in DOCS for hit in check(doc.read_text())]
+
 
 # ---------------------------------------------------------------- options of commands
 
@@ -110,7 +117,7 @@ def unknown_options(text: str) -> list[str]:
 
 
 def test_every_option_a_doc_writes_after_a_command_is_one_of_its_options() -> None:
-    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_options(doc.read_text())]
+    wrong = _findings(unknown_options)
     assert not wrong, "options the command does not have:\n" + "\n".join(wrong)
 
 
@@ -205,7 +212,7 @@ def unknown_rules(text: str) -> list[str]:
 def test_every_rule_id_a_doc_names_exists_in_the_code() -> None:
     named = [rule for doc in DOCS for _line, rule in rule_ids_named(doc.read_text())]
     assert len(named) > 150 and "store-symlink" in named and "component-placeholder" in named
-    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_rules(doc.read_text())]
+    wrong = _findings(unknown_rules)
     assert not wrong, "rule ids no code raises:\n" + "\n".join(wrong)
 
 
@@ -251,7 +258,7 @@ def unknown_env_vars(text: str) -> list[str]:
 
 
 def test_every_environment_variable_a_doc_names_is_read() -> None:
-    wrong = [f"{doc.name}:{hit}" for doc in DOCS for hit in unknown_env_vars(doc.read_text())]
+    wrong = _findings(unknown_env_vars)
     assert not wrong, "variables nothing reads:\n" + "\n".join(wrong)
 
 
@@ -300,7 +307,7 @@ def missing_code_references(text: str) -> list[str]:
 
 
 def test_every_file_and_module_a_doc_names_exists() -> None:
-    wrong = [f"{d.name}:{hit}" for d in DOCS for hit in missing_code_references(d.read_text())]
+    wrong = _findings(missing_code_references)
     assert not wrong, "no such file or name in the code:\n" + "\n".join(wrong)
 
 
@@ -378,7 +385,7 @@ def unparsable_examples(text: str) -> list[str]:
 
 
 def test_every_command_line_in_a_shell_block_parses() -> None:
-    wrong = [f"{d.name}:{hit}" for d in DOCS for hit in unparsable_examples(d.read_text())]
+    wrong = _findings(unparsable_examples)
     assert not wrong, "examples their command refuses:\n" + "\n".join(wrong)
 
 
