@@ -74,3 +74,22 @@ def test_two_locks_of_one_process_on_one_file_exclude_each_other(
             pass
     with file_lock(lock, what="test"):  # released: taken again at once
         pass
+
+
+def test_a_take_without_waiting_gets_false_while_held_and_true_once_free(holder) -> None:  # type: ignore[no-untyped-def]
+    lock, proc = holder
+    with file_lock(lock, what="test", wait=False) as free:
+        assert free is False
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with file_lock(lock, what="test", wait=False) as free:
+        assert free is True
+
+
+def test_a_take_without_a_label_writes_no_owner_file(isolated_home: Path, tmp_path: Path) -> None:
+    from plugin_kit.installer.paths import locks_dir
+
+    with file_lock(tmp_path / "quiet.lock", what="test", label=False):
+        assert not locks_dir().exists() or list(locks_dir().glob("owner-*.pid")) == []
+    with file_lock(tmp_path / "told.lock", what="test"):
+        assert len(list(locks_dir().glob("owner-*.pid"))) == 1

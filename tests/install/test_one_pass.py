@@ -6,8 +6,6 @@ removed. Nothing is visible in the cache or a store before; nothing is left afte
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +15,6 @@ from helpers.zips import Entry, yoi_entries, zip_bytes
 
 from plugin_kit.errors import UsageError, VerificationError
 from plugin_kit.hosts import YOI
-from plugin_kit.installer.cache import clean_downloads, collect_garbage
 from plugin_kit.installer.install import plan_install, run_install
 from plugin_kit.installer.lockfile import read_lock
 from plugin_kit.installer.paths import downloads_dir, plugin_cache_dir
@@ -137,24 +134,6 @@ def test_a_hostile_yoi_package_is_refused_by_its_rule_and_leaves_nothing(
         _url_install(bad, user_store(YOI))
     assert getattr(err.value, "rule", None) == f"archive:{rule}", err.value
     assert _left_behind() == [] and read_lock(user_store(YOI)) == {}
-
-
-def test_gc_and_the_next_install_remove_staged_trees_of_gone_processes_only(
-    isolated_home: Path,
-) -> None:
-    gone = subprocess.Popen(["true"])
-    gone.wait()  # reaped: its pid names no running process
-    root = plugin_cache_dir()
-    root.mkdir(parents=True)
-    dead = root / f".{gone.pid}-00ff.staged"
-    live = root / f".{os.getppid()}-00ff.staged"  # a running process: our parent
-    for tree in (dead, live):
-        (tree / "sub").mkdir(parents=True)
-        (tree / "sub" / "f").write_bytes(b"x")
-    assert dead in clean_downloads() and not dead.exists() and live.exists()
-    dead.mkdir()
-    result = collect_garbage(set(), set())
-    assert result.removed_temp == [dead.name] and not dead.exists() and live.exists()
 
 
 def test_bytes_swapped_after_verification_are_refused_by_the_read(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,24 +58,25 @@ def cache_package(files: list[tuple[str, Path]]) -> tuple[Path, str]:
     its key disagree; the copies are renamed into place, so a reader never sees half a package."""
     from plugin_kit.content.collect import SourceFile
     from plugin_kit.content.digest import content_digest
+    from plugin_kit.installer.cache import staged_tree
     from plugin_kit.installer.paths import plugin_cache_dir
 
-    base = plugin_cache_dir()
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".yoi-dev-", dir=base))
-    try:
+    def copy(tree: Path) -> str:
         for rel, source in files:
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, tmp / rel)
-        records = [SourceFile(rel, tmp / rel, 0o644, (tmp / rel).stat().st_size).record()
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tree / rel)
+        records = [SourceFile(rel, tree / rel, 0o644, (tree / rel).stat().st_size).record()
                    for rel, _ in files]  # fmt: skip
-        digest = content_digest(records, YOI)
-        final = base / digest.removeprefix("sha256:")
-        if final.is_dir():
-            shutil.rmtree(tmp)
-        else:
-            os.replace(tmp, final)
+        return content_digest(records, YOI)
+
+    base = plugin_cache_dir()
+    try:
+        # A staged tree of the cache: `plugin cache gc` leaves it alone while this runs.
+        with staged_tree(copy) as staged:
+            digest = staged.info
+            final = base / digest.removeprefix("sha256:")
+            if not final.is_dir():
+                os.replace(staged.tree, final)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise DevError(f"cannot cache the package: {exc}", rule="io", place=str(base)) from exc
     return final, digest

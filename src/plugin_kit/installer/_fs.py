@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import Any
 
 from plugin_kit.errors import FileRefusedError, InstallError, LockTimeoutError
 from plugin_kit.fsio import fsync_dir, write_atomic
@@ -113,19 +114,38 @@ def _write_owner(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, *, what: str) -> Iterator[None]:
+def file_lock(path: Path, *, what: str, wait: bool = True, label: bool = True) -> Iterator[bool]:
     """An inter-process lock (filelock); a timeout becomes LockTimeoutError (exit 5).
 
     The holder writes its pid to LOCK.pid, so a waiter can say whom it waits for (a note on
-    the "plugin_kit" log, which the CLI shows on stderr)."""
-    from filelock import FileLock, Timeout
+    the "plugin_kit" log, which the CLI shows on stderr); `label=False` writes none (a lock
+    whose file goes away with what it guards would leave its label behind). With
+    `wait=False` the lock is taken only if it is free now: the block gets False, and holds
+    nothing, when another process (or another take in this one) holds it."""
+    from filelock import FileLock
 
     make_dir(path.parent)
     lock = FileLock(str(path), timeout=lock_timeout())
+    if not _take(lock, path, what=what, wait=wait):
+        yield False
+        return
+    try:
+        if label:
+            _write_owner(path)
+        yield True
+    finally:
+        lock.release()
+
+
+def _take(lock: Any, path: Path, *, what: str, wait: bool) -> bool:
+    from filelock import Timeout
+
     try:
         try:
             lock.acquire(timeout=0)
         except Timeout:
+            if not wait:
+                return False
             _log.info("waiting for the %s lock held by %s (%s)", what, _holder(path), path)
             lock.acquire()
     except Timeout as exc:
@@ -139,8 +159,4 @@ def file_lock(path: Path, *, what: str) -> Iterator[None]:
         raise InstallError(
             f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
         ) from exc
-    try:
-        _write_owner(path)
-        yield
-    finally:
-        lock.release()
+    return True

@@ -9,8 +9,9 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "cache_path",
     "StagedTree",
     "staged_tree",
+    "staging",
     "ensure_cached",
     "keep_archive",
     "kept_archive",
@@ -43,8 +45,17 @@ _log = logging.getLogger(__name__)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # A tree being extracted and checked: hidden, beside the digest-named trees (so its rename into
 # place stays in one folder, which needs no write permission on the read-only tree itself),
-# named by its writer's pid so gc and the next install leave it alone while the writer lives.
-_STAGED = re.compile(r"\.+(\d+)-[0-9a-f]+\.staged")
+# named `.<pid>-<random>.staged` (the reader's `..<that>.<random>.tmp` beside it while it
+# extracts). The group is the staging's key. Its stager holds the OS lock locks/<key>.lock
+# for the whole life of what is staged under the key; a cleaner removes it only if it can
+# take that lock without waiting (`_clean_staged`). The pid is a label only (and what earlier
+# versions, sharing this cache, go by to leave a live stager's tree alone).
+_STAGED = re.compile(r"\.+(\d+-[0-9a-f]+\.staged)")
+# Staged entries without a lock file (an earlier version's, which went by the pid alone and
+# may still be running) and lock files with nothing staged under their key (maybe a stager
+# between making its lock file and locking it) are removed once older than this: a day, far
+# longer than any install.
+_LEFTOVER_AGE = 24 * 3600.0
 
 
 def digest_hex(digest: str) -> str:
@@ -92,14 +103,32 @@ def staged_tree(extract: Callable[[Path], Any]) -> Iterator[StagedTree]:
     new hidden name of the cache folder. `ensure_cached` renames it to its digest's name once
     every later check has passed; whatever is left when the block ends (a refusal, an error,
     a tree another process had already cached) is removed."""
+    with staging(_new_staged(make_dir(plugin_cache_dir()))) as tree:
+        yield StagedTree(extract(tree), tree)
+
+
+def _new_staged(folder: Path) -> Path:
+    return folder / f".{os.getpid()}-{os.urandom(8).hex()}.staged"
+
+
+def _staged_lock(key: str) -> Path:
+    return locks_dir() / f"{key}.lock"
+
+
+@contextmanager
+def staging(tree: Path) -> Iterator[Path]:
+    """Hold the lock of `tree` (a `.<pid>-<random>.staged` name in the cache folder) while the
+    block stages there; at its end remove what is left under that name, then the lock file,
+    still held (why that is safe: `_clean_staged`)."""
     from plugin_kit.packer.reader import remove_tree
 
-    folder = make_dir(plugin_cache_dir())
-    tree = folder / f".{os.getpid()}-{os.urandom(8).hex()}.staged"
-    try:
-        yield StagedTree(extract(tree), tree)
-    finally:
-        remove_tree(tree)
+    lock = _staged_lock(tree.name.lstrip("."))
+    with file_lock(lock, what="staged tree", label=False):
+        try:
+            yield tree
+        finally:
+            remove_tree(tree)
+            _drop(lock)
 
 
 def ensure_cached(
@@ -119,33 +148,30 @@ def ensure_cached(
     hexpart = digest_hex(digest)
     final = plugin_cache_dir() / hexpart
     make_dir(final.parent)
-    with file_lock(_digest_lock(hexpart), what="cache"):
+    with file_lock(_digest_lock(hexpart), what="cache"), ExitStack() as own:
         if _reusable(final, hexpart, host):  # another process may have finished while we waited
             return final
         if final.is_symlink() or final.is_file():
             final.unlink()
         elif final.exists():
             remove_tree(final)  # tampered or torn: rebuilt below from the verified archive
-        tree = staged or final.parent / f".{os.getpid()}-{os.urandom(8).hex()}.staged"
-        try:
-            if staged is None:
-                extract_archive(
-                    archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
-                )
-            checkpoint("cache:extracted")
-            if extracted_digest(tree, host) != f"sha256:{hexpart}":  # re-hash what reached the disk
-                raise VerificationError(
-                    "the extracted tree does not have the expected content digest",
-                    rule="digest-mismatch",
-                    place=str(archive),
-                )
-            os.rename(tree, final)
-            fsync_dir(final.parent)
-            _log.debug("extracted %s into %s", archive.name, final)
-            checkpoint("cache:renamed")
-        finally:
-            if staged is None:
-                remove_tree(tree)
+        tree = staged
+        if tree is None:
+            tree = own.enter_context(staging(_new_staged(final.parent)))
+            extract_archive(
+                archive, tree, expected_digest=f"sha256:{hexpart}", read_only=True, durable=True
+            )
+        checkpoint("cache:extracted")
+        if extracted_digest(tree, host) != f"sha256:{hexpart}":  # re-hash what reached the disk
+            raise VerificationError(
+                "the extracted tree does not have the expected content digest",
+                rule="digest-mismatch",
+                place=str(archive),
+            )
+        os.rename(tree, final)
+        fsync_dir(final.parent)
+        _log.debug("extracted %s into %s", archive.name, final)
+        checkpoint("cache:renamed")
     return final
 
 
@@ -200,19 +226,9 @@ def _writer_alive(pid_text: str) -> bool:
     return pid_text.isdigit() and int(pid_text) != os.getpid() and _pid_alive(int(pid_text))
 
 
-def _staged_of_live_writer(name: str) -> bool:
-    """A staged tree of this process or of another running one (its block removes it)."""
-    found = _STAGED.match(name)
-    return found is not None and (
-        int(found.group(1)) == os.getpid() or _writer_alive(found.group(1))
-    )
-
-
 def clean_downloads() -> list[Path]:
-    """Delete partial downloads, and trees staged in the cache, whose process is gone (a
-    failure that kills the process leaves only these)."""
-    from plugin_kit.packer.reader import remove_tree
-
+    """Delete partial downloads whose process is gone, and what is staged in the cache
+    under a key nobody stages any more (a failure that kills the process leaves only these)."""
     removed = []
     folder = downloads_dir()
     for part in folder.iterdir() if folder.is_dir() else []:
@@ -220,12 +236,80 @@ def clean_downloads() -> list[Path]:
             continue
         part.unlink(missing_ok=True)
         removed.append(part)
+    return removed + _clean_staged()
+
+
+def _clean_staged(*, dry_run: bool = False) -> list[Path]:
+    """Remove (unless `dry_run`) what is staged in the cache folder under a key whose lock is
+    free now, and return it; then remove lock files with nothing staged, once old.
+
+    Why unlinking a lock file never removes one a live stager holds: a lock file is unlinked
+    only by a process holding its lock, once nothing is staged under its key. A stager takes
+    its lock (a new random key) before it stages anything and never makes it again; so while
+    anything is staged under a key, the file at locks/<key>.lock is the one its stager holds
+    (nobody else can take that lock to unlink it) or its stager is gone. A cleaner may take the
+    lock of an inode another cleaner unlinked meanwhile, or make the file anew: either way the
+    key is a gone stager's, and all it removes is that stager's leftovers. The one process
+    that could be between making its lock file and locking it is a stager with nothing staged
+    yet, which only the sweep of lock files sees, and that leaves a file alone until it is
+    `_LEFTOVER_AGE` old. Entries without a lock file are an earlier version's (a stager's
+    lock file exists before and after what it stages): removed on age too, not by pid, which
+    means nothing in another PID namespace and may name an unrelated, recycled process."""
+    by_key: dict[str, list[Path]] = {}
     folder = plugin_cache_dir()
-    for tree in folder.iterdir() if folder.is_dir() else []:
-        if _STAGED.match(tree.name) and not _staged_of_live_writer(tree.name):
-            remove_tree(tree)
-            removed.append(tree)
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if found := _STAGED.match(entry.name):
+            by_key.setdefault(found.group(1), []).append(entry)
+    removed = [
+        e for key, entries in by_key.items() if _stale(key, entries, dry_run) for e in entries
+    ]
+    if not dry_run:
+        _sweep_staged_locks(set(by_key))
     return removed
+
+
+def _stale(key: str, entries: list[Path], dry_run: bool) -> bool:
+    """Whether nobody stages under `key`; if so, and not `dry_run`, its entries are removed."""
+    from plugin_kit.packer.reader import remove_tree
+
+    lock = _staged_lock(key)
+    if not os.path.lexists(lock):
+        stale = all(map(_leftover, entries))
+        for entry in entries if stale and not dry_run else []:
+            remove_tree(entry)
+        return stale
+    with file_lock(lock, what="staged tree", wait=False, label=False) as free:
+        if free and not dry_run:
+            for entry in entries:
+                remove_tree(entry)
+            _drop(lock)
+    return free
+
+
+def _drop(lock: Path) -> None:
+    """Unlink a staged tree's lock file, which the caller holds (why: `_clean_staged`); one
+    that cannot be is swept later."""
+    with suppress(OSError):
+        lock.unlink()
+
+
+def _leftover(path: Path) -> bool:
+    try:
+        return time.time() - os.lstat(path).st_mtime > _LEFTOVER_AGE
+    except OSError:
+        return False
+
+
+def _sweep_staged_locks(seen: set[str]) -> None:
+    """Lock files a killed stager or cleaner left with nothing staged under their key."""
+    folder = locks_dir()
+    for lock in folder.glob("*.staged.lock") if folder.is_dir() else []:
+        key = lock.name.removesuffix(".lock")
+        if key in seen or not _STAGED.fullmatch(f".{key}") or not _leftover(lock):
+            continue
+        with file_lock(lock, what="staged tree", wait=False, label=False) as free:
+            if free:
+                _drop(lock)
 
 
 @dataclass
@@ -258,9 +342,9 @@ def collect_garbage(
         if path.name in keep_hex:
             result.kept += 1
             continue
-        if _staged_of_live_writer(path.name):  # an install in progress
+        if _STAGED.match(path.name):  # staged: by its lock, below
             continue
-        is_temp = ".tmp-" in path.name or _STAGED.match(path.name) is not None
+        is_temp = ".tmp-" in path.name
         if not dry_run:
             lock = _digest_lock(hexpart) if _HEX64.fullmatch(hexpart) else locks_dir() / "gc.lock"
             from plugin_kit.packer.reader import remove_tree
@@ -276,6 +360,6 @@ def collect_garbage(
         if not dry_run:
             path.unlink(missing_ok=True)
         result.removed_archives.append(path.name)
-    if not dry_run:
-        result.removed_temp.extend(p.name for p in clean_downloads())
+    left = _clean_staged(dry_run=True) if dry_run else clean_downloads()
+    result.removed_temp.extend(p.name for p in left)
     return result
