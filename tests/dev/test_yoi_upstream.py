@@ -19,6 +19,7 @@ from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_request import UPSTREAM_RULE, parse_upstream, redact
 from plugin_kit.dev.session import DevSession, Probe
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import parse_url
 
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET", "POST"],
        "path_prefixes": ["/v1/"]}  # fmt: skip
@@ -138,6 +139,12 @@ def test_the_upstream_path_is_a_prefix(server, plugin_with):
     assert server.seen[0]["path"] == "/mock/v1/forecast"
 
 
+def test_an_upstream_path_is_encoded_as_the_targets_below_it(server, plugin_with):
+    plugin = plugin_with(server.url + "/mö ck/./")
+    assert fetch(plugin, method="GET", url=FORECAST)["status"] == 200
+    assert server.seen[0]["path"] == "/m%C3%B6%20ck/v1/forecast"
+
+
 @pytest.mark.parametrize(
     ("url", "why"),
     [
@@ -235,12 +242,22 @@ def test_non_ascii_in_the_url_and_header_values_is_sent_as_utf8(server, plugin_w
     assert seen["headers"]["X-Place"].encode("latin-1").decode() == "Zürich 日本"
 
 
+def test_the_path_query_and_host_are_sent_as_parsed(server, plugin_with):
+    # granted as Yoi parses it (/v1/forecast) and sent as reqwest sends it
+    plugin = plugin_with(server.url)
+    url = "https://API.example.com:443/v1/x/%2E%2E/forecast/./?q='a b'#frag"
+    assert fetch(plugin, method="GET", url=url)["status"] == 200
+    [seen] = server.seen
+    assert seen["path"] == "/v1/forecast/?q=%27a%20b%27"
+    assert seen["headers"]["Host"] == "api.example.com"
+
+
 def test_an_international_host_name_is_sent_as_idna(server):
     upstream = parse_upstream(server.url)
-    upstream.forward("GET", "https://bücher.example/v1/x", [], None)
+    upstream.forward("GET", parse_url("https://bücher.example/v1/x"), [], None)
     assert server.seen[0]["headers"]["Host"] == "xn--bcher-kva.example"
     with pytest.raises(DevError, match="host is invalid"):  # a label IDNA cannot encode
-        upstream.forward("GET", "https://" + "ü" * 70 + ".example/v1/x", [], None)
+        upstream.forward("GET", parse_url("https://" + "ü" * 70 + ".example/v1/x"), [], None)
     assert len(server.seen) == 1
 
 

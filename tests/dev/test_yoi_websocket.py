@@ -66,12 +66,28 @@ def test_granted_socket_replays_the_fixture_messages():
             ROOM,
             "not covered by enabled websocket grants",
         ),
+        # matched as Yoi parses the URL: the path below is /admin
+        (("websocket=requested",), ROOM + "/../../admin", "not declared by the plugin manifest"),
+        (
+            ("websocket=requested",),
+            ROOM + "/%2e%2e/%2E%2E/admin",
+            "not declared by the plugin manifest",
+        ),
     ],
 )
 def test_socket_not_granted_is_denied(grants, url, why):
     with pytest.raises(DevError, match=why) as err:
         apis(*grants).ws_open(json.dumps({"url": url}))
     assert err.value.rule == "yoi-grant-denied"
+
+
+@pytest.mark.parametrize(
+    "url", ["WSS://Chat.Example.com./rooms/1", "wss://chat.example.com:443/lobby/../rooms/1"]
+)
+def test_a_socket_is_matched_as_its_url_parses(url):
+    host = apis("websocket=requested")
+    host.fixtures = {url: {"messages": []}}
+    assert json.loads(host.ws_open(json.dumps({"url": url})))["url"] == url
 
 
 def test_handshake_headers_are_refused():

@@ -18,7 +18,7 @@ import pytest
 
 from plugin_kit.installer.cache import clean_downloads, staged_tree
 from plugin_kit.installer.install import plan_install, run_install
-from plugin_kit.installer.paths import locks_dir, plugin_cache_dir
+from plugin_kit.installer.paths import downloads_dir, locks_dir, plugin_cache_dir
 from plugin_kit.installer.stores import user_store
 
 STAGER = """
@@ -214,3 +214,63 @@ def test_plugin_dev_caching_a_package_is_a_staged_tree_gc_leaves_alone(
     final = plugin_cache_dir() / proc.stdout.readline().strip()
     assert proc.wait() == 0 and (final / "b.txt").read_text() == "x"
     assert not staged.exists() and _staged_locks() == []
+
+
+# A partial download is guarded by its lock as a staged tree is (cache.download_slot holds
+# locks/<part name>.lock while the install downloads into the part and reads it).
+PART_HOLDER = """
+import sys
+from pathlib import Path
+from plugin_kit.installer._fs import file_lock
+from plugin_kit.installer.cache import download_slot
+from plugin_kit.installer.paths import locks_dir
+
+if len(sys.argv) > 1:  # a part named with someone else's pid: another PID namespace's install
+    part = Path(sys.argv[1])
+    with file_lock(locks_dir() / f"{part.name}.lock", what="download", label=False):
+        part.write_bytes(b"partial")
+        print(part.name, flush=True)
+        sys.stdin.read()
+else:
+    with download_slot() as part:
+        part.write_bytes(b"partial")
+        print(part.name, flush=True)
+        sys.stdin.read()
+"""
+
+
+def _hold_part(*args: str) -> tuple[subprocess.Popen[str], Path]:
+    downloads_dir().mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", PART_HOLDER, *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    return proc, downloads_dir() / proc.stdout.readline().strip()
+
+
+@pytest.mark.parametrize("whose", ["its own", "a dead pid's"])
+def test_a_live_download_keeps_its_part_until_it_is_killed(whose: str) -> None:
+    named = [] if whose == "its own" else [str(downloads_dir() / f"{_dead_pid()}-00ff.part")]
+    proc, part = _hold_part(*named)
+    try:
+        assert part.is_file() and clean_downloads() == [] and part.is_file()
+    finally:
+        _kill(proc)
+    assert clean_downloads() == [part] and not part.exists()
+    assert not list(locks_dir().glob("*.part.lock"))
+
+
+def test_a_part_whose_lock_is_free_goes_whatever_running_pid_its_name_has() -> None:
+    """A recycled pid, or a pid of another namespace that means someone else here."""
+    proc, part = _hold_part(str(downloads_dir() / f"{os.getppid()}-00ff.part"))
+    _kill(proc)
+    assert part.is_file() and clean_downloads() == [part] and not part.exists()
+
+
+def test_a_lockless_part_of_an_earlier_version_goes_once_a_day_old() -> None:
+    folder = downloads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{_dead_pid()}-00ff.part"
+    part.write_bytes(b"partial")
+    assert clean_downloads() == [] and part.exists()
+    _age(part, DAY + 60)
+    assert clean_downloads() == [part] and not part.exists()

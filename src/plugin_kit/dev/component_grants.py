@@ -6,7 +6,7 @@ roots with explicit operations (write implies nothing else), and the `host_api` 
 The checks follow `authorize_plugin_host_api`, `request_target_allows` and
 `websocket_target_allows` in crates/worker/src/feature/plugin.rs: an API is usable only when the
 manifest requests it and the grant gives it, and a target must be declared by the manifest and
-covered by a grant.
+covered by a grant. The URL is matched as the host parses it (yoi_url.py), the targets as written.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, ascii_lower, normalize_host_literal, parse_url
 
 __all__ = [
     "HOST_APIS",
@@ -82,9 +82,15 @@ def requested_apis(permissions: list[Any]) -> set[str]:
 
 
 def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
-    parts = urlsplit(text)
+    """A grant for the URL as Yoi would parse it: its host in ASCII (IDNA), its port (the
+    scheme's default when none is written) and its path normalised, so the prefix is written
+    as the request paths it must match are."""
     schemes = ("ws", "wss") if websocket else ("http", "https")
-    if parts.scheme not in schemes or not parts.hostname:
+    try:
+        url = parse_url(text)
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in schemes:
         raise UsageError(
             f"not a {' or '.join(schemes)} URL: {text!r}",
             rule="usage",
@@ -92,10 +98,10 @@ def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
             hint=f"Use {GRANT_HELP}.",
         )
     target: dict[str, Any] = {
-        "scheme": parts.scheme,
-        "host": parts.hostname,
-        "port": parts.port,
-        "path_prefixes": [parts.path or "/"],
+        "scheme": url.scheme,
+        "host": normalize_host_literal(url.host),
+        "port": url.port_or_default,
+        "path_prefixes": [url.path],
     }
     if not websocket:
         target["methods"] = list(REQUEST_METHODS)
@@ -137,22 +143,22 @@ def parse_component_grants(items: list[str], manifest: Any) -> ComponentGrants:
     return grants
 
 
-def target_allows(target: Mapping[str, Any], method: str | None, url: str) -> bool:
-    """One request/websocket target against a URL (and method, for requests), as the host matches."""
-    parts = urlsplit(url)
-    scheme = str(target.get("scheme", "")).strip().lower()
-    if not scheme or scheme not in ("*", parts.scheme):
+def target_allows(target: Mapping[str, Any], method: str | None, url: ParsedUrl) -> bool:
+    """One request/websocket target against a parsed URL (and method, for requests), as the host
+    matches: the grant's host, scheme and prefixes as written, the URL as parsed (yoi_url.py), so
+    `/v1/../admin` is `/admin` and a prefix is compared with the percent-encoded path."""
+    scheme = ascii_lower(str(target.get("scheme", "")).strip())
+    if not scheme or scheme not in ("*", url.scheme):
         return False
-    host = str(target.get("host", "")).strip().lower().strip("[]")
-    if not host or host not in ("*", (parts.hostname or "").lower()):
+    host = normalize_host_literal(str(target.get("host", "")))
+    if not host or host not in ("*", normalize_host_literal(url.host)):
         return False
     port = target.get("port")
-    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(parts.scheme)
-    if port is not None and (parts.port or default) != port:
+    if port is not None and url.port_or_default != port:
         return False
     if method is not None:
-        methods = [str(m).strip().upper() for m in target.get("methods") or []]
-        if method not in methods:
+        methods = [ascii_lower(str(m).strip()) for m in target.get("methods") or []]
+        if ascii_lower(method) not in methods:
             return False
     prefixes = target.get("path_prefixes") or []
-    return not prefixes or any(p and (parts.path or "/").startswith(p) for p in prefixes)
+    return not prefixes or any(p and url.path.startswith(p) for p in prefixes)

@@ -27,6 +27,7 @@ from plugin_kit.dev.component_grants import (
 )
 from plugin_kit.dev.component_request import Upstream, check_request, fixture_response
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, parse_url
 
 __all__ = ["HostApis", "IMPORTS", "load_fixtures"]
 
@@ -179,30 +180,33 @@ class HostApis:
         body = _json(request, place, {"method", "url", "headers", "body"}, {"method", "url"})
         method, url = str(body["method"]), str(body["url"])
         headers = check_request(method, url, body.get("headers"), body.get("body"))
-        self._allow("request", method, url, place)
+        parsed = self._allow("request", method, url, place)
         fixture = self.fixtures.get(f"{method} {url}", self.fixtures.get(url))
         if fixture is not None:
             return _response_json(fixture_response(fixture))
         if self.upstream is None:
             raise _failed(f"no fixture for {method} {url} and no --upstream: the dev host never "
                           "reaches the network", place)  # fmt: skip
-        return _response_json(self.upstream.forward(method, url, headers, body.get("body")))
+        return _response_json(self.upstream.forward(method, parsed, headers, body.get("body")))
 
-    def _allow(self, api: str, method: str | None, url: str, place: str) -> None:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        if not parts.hostname or parts.username or parts.password:
+    def _allow(self, api: str, method: str | None, url: str, place: str) -> ParsedUrl:
+        """The URL as the host parses it, once it is declared and granted; else DevError."""
+        try:
+            parsed = parse_url(url)
+        except ValueError as exc:
+            raise _failed(f"invalid {api} URL: {exc}", place) from exc
+        if not parsed.host or parsed.username or parsed.password is not None:
             raise _failed(f"{api} URL must have a host and no credentials: {url}", place)
         what = f"{method} {url}" if method else url
-        if not any(target_allows(t, method, url) for t in getattr(self.manifest, api)):
+        if not any(target_allows(t, method, parsed) for t in getattr(self.manifest, api)):
             raise denied(
                 f"host_api.{api} target {what} is not declared by the plugin manifest", place
             )
-        if not any(target_allows(t, method, url) for t in getattr(self.grants, api)):
+        if not any(target_allows(t, method, parsed) for t in getattr(self.grants, api)):
             raise denied(
                 f"host_api.{api} target {what} is not covered by enabled {api} grants", place
             )
+        return parsed
 
     # -- websocket ---------------------------------------------------------------------------
 
@@ -215,7 +219,11 @@ class HostApis:
         if body.get("protocols") or body.get("headers"):
             raise _failed("WebSocket subprotocols and handshake headers are not supported", place)
         url = str(body["url"])
-        if not url.startswith(("ws://", "wss://")):
+        try:
+            scheme = parse_url(url).scheme  # parsed first: `WSS://` is a wss URL
+        except ValueError as exc:
+            raise _failed(f"invalid WebSocket URL: {exc}", place) from exc
+        if scheme not in ("ws", "wss"):
             raise _failed("only ws and wss URLs are allowed", place)
         self._allow("websocket", None, url, place)
         if len(self._sockets) >= WEBSOCKET_MAX_CONNECTIONS:

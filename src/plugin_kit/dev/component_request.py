@@ -24,10 +24,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from plugin_kit.dev.component_grants import REQUEST_METHODS
 from plugin_kit.errors import DevError, UsageError
+from plugin_kit.validators.yoi_url import ParsedUrl, normalize_path, parse_url
 
 __all__ = ["Upstream", "parse_upstream", "check_request", "fixture_response", "redact"]
 
@@ -47,9 +48,6 @@ _SECRET_WORDS = ("authorization", "proxy-authorization", "cookie", "set-cookie",
                  "x-auth-token", "api-key", "token", "secret", "password")  # fmt: skip
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP header name (RFC 9110 token)
 UPSTREAM_RULE = "yoi-upstream-not-loopback"
-# what a request target keeps as it is; the rest (non-ASCII, space, controls) is percent-encoded
-# as UTF-8, as reqwest's URL parser does before the request is sent
-_TARGET_SAFE = "".join(chr(c) for c in range(33, 127))
 PLACE = "host_api.request"
 
 
@@ -107,15 +105,14 @@ def check_request(method: str, url: str, headers: Any, body: Any) -> list[tuple[
         raise _failed("request body must be a string")
     if len((body or "").encode()) > REQUEST_MAX_BODY:
         raise _failed(f"request body exceeds {REQUEST_MAX_BODY} bytes")
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = parse_url(url).scheme  # Url::parse: an out-of-range port fails it too
+    except ValueError as exc:
+        raise _failed(f"invalid request URL: {exc}") from exc
     if scheme in ("ws", "wss"):
         raise _failed("WebSocket URLs are not supported by host_api.request")
     if scheme not in ("http", "https"):
         raise _failed(f"unsupported request URL scheme {scheme!r}; only http and https are allowed")
-    try:
-        _ = urlsplit(url).port  # reqwest refuses a URL whose port is out of range
-    except ValueError as exc:
-        raise _failed(f"invalid request URL: {exc}") from exc
     return out
 
 
@@ -205,17 +202,16 @@ class Upstream:
     timeout: float = REQUEST_TIMEOUT
 
     def forward(
-        self, method: str, url: str, headers: Sequence[tuple[str, str]], body: str | None
+        self, method: str, url: ParsedUrl, headers: Sequence[tuple[str, str]], body: str | None
     ) -> dict[str, Any]:
         """Send one checked, granted request here; the response as the host bounds it. The time-out
-        holds for the whole request, as reqwest's does: each socket wait gets what is left of it."""
+        holds for the whole request, as reqwest's does: each socket wait gets what is left of it.
+        The path, query and `Host:` are the parsed URL's (yoi_url.py), as reqwest sends them."""
         import http.client
 
-        parts = urlsplit(url)
-        target = self.base_path + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        target = quote(target, safe=_TARGET_SAFE)
-        host = _host_header(parts.netloc, url)
-        shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # safe_url: no query
+        target = self.base_path + url.target
+        shown = f"{url.scheme}://{url.authority}{url.path}"  # safe_url: no query
+        host = _host_header(url.authority, shown)
         end = time.monotonic() + self.timeout
         conn = None
         try:
@@ -268,15 +264,12 @@ class Upstream:
         raise _failed(f"request to {shown} failed: upstream {self.url} is not answering ({last})")
 
 
-def _host_header(netloc: str, url: str) -> bytes:
-    """The Host header: the name as IDNA (ASCII), as the URL parser writes it; an unencodable name
-    fails the call instead of raising past it."""
-    if netloc.isascii():
-        return netloc.encode()
-    try:
-        return netloc.encode("idna")
-    except UnicodeError as exc:
-        raise _failed(f"request URL host is invalid: {url}") from exc
+def _host_header(authority: str, shown: str) -> str:
+    """The Host header: the parsed URL's host (ASCII already) and port. A label over 63 bytes
+    names nothing DNS can resolve, so the call fails as Yoi's would at its lookup."""
+    if any(len(label) > 63 for label in authority.split(":")[0].split(".")):
+        raise _failed(f"request URL host is invalid: {shown}")
+    return authority
 
 
 def _left(end: float) -> float:
@@ -301,4 +294,5 @@ def parse_upstream(text: str, *, timeout: float = REQUEST_TIMEOUT) -> Upstream:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise _refused(text, "it must not carry credentials, a query or a fragment")
     addresses = _loopback_addresses(parts.hostname, port, text)
-    return Upstream(text, addresses, port, parts.path.rstrip("/"), timeout)
+    base_path = normalize_path(parts.path).rstrip("/")  # encoded, as the targets put below it
+    return Upstream(text, addresses, port, base_path, timeout)

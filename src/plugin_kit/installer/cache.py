@@ -33,6 +33,7 @@ __all__ = [
     "StagedTree",
     "staged_tree",
     "staging",
+    "download_slot",
     "ensure_cached",
     "keep_archive",
     "kept_archive",
@@ -51,6 +52,10 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 # take that lock without waiting (`_clean_staged`). The pid is a label only (and what earlier
 # versions, sharing this cache, go by to leave a live stager's tree alone).
 _STAGED = re.compile(r"\.+(\d+-[0-9a-f]+\.staged)")
+_STAGED_KEY = re.compile(r"\d+-[0-9a-f]+\.staged")
+# A partial download, `<pid>-<random>.part` in the downloads folder, is guarded the same way
+# by its lock, locks/<its name>.lock (`download_slot`).
+_PART = re.compile(r"\d+-[0-9a-f]+\.part")
 # Staged entries without a lock file (an earlier version's, which went by the pid alone and
 # may still be running) and lock files with nothing staged under their key (maybe a stager
 # between making its lock file and locking it) are removed once older than this: a day, far
@@ -212,30 +217,32 @@ def keep_archive(archive: Path, sha256: str) -> Path:
     return dest
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _writer_alive(pid_text: str) -> bool:
-    return pid_text.isdigit() and int(pid_text) != os.getpid() and _pid_alive(int(pid_text))
+@contextmanager
+def download_slot() -> Iterator[Path]:
+    """A new `<pid>-<random>.part` path in the downloads folder for the block to download into
+    and read, guarded as a staged tree is: its lock (locks/<name>.lock) is held while the block
+    runs, and the part and then the lock file are removed at its end (why that is safe:
+    `_clean_staged`)."""
+    part = make_dir(downloads_dir()) / f"{os.getpid()}-{os.urandom(6).hex()}.part"
+    lock = _staged_lock(part.name)
+    with file_lock(lock, what="download", label=False):
+        try:
+            yield part
+        finally:
+            part.unlink(missing_ok=True)
+            _drop(lock)
 
 
 def clean_downloads() -> list[Path]:
-    """Delete partial downloads whose process is gone, and what is staged in the cache
-    under a key nobody stages any more (a failure that kills the process leaves only these)."""
-    removed = []
+    """Delete partial downloads nobody downloads into any more (their lock is free) and what
+    is staged in the cache under a key nobody stages any more: a failure that kills the
+    process leaves only these."""
     folder = downloads_dir()
-    for part in folder.iterdir() if folder.is_dir() else []:
-        if _writer_alive(part.name.split("-", 1)[0]):
-            continue
-        part.unlink(missing_ok=True)
-        removed.append(part)
+    parts = (
+        [p for p in sorted(folder.iterdir()) if _PART.fullmatch(p.name)] if folder.is_dir() else []
+    )
+    removed = [part for part in parts if _stale(part.name, [part], dry_run=False)]
+    _sweep_locks(_PART, {p.name for p in parts})
     return removed + _clean_staged()
 
 
@@ -264,24 +271,31 @@ def _clean_staged(*, dry_run: bool = False) -> list[Path]:
         e for key, entries in by_key.items() if _stale(key, entries, dry_run) for e in entries
     ]
     if not dry_run:
-        _sweep_staged_locks(set(by_key))
+        _sweep_locks(_STAGED_KEY, set(by_key))
     return removed
 
 
 def _stale(key: str, entries: list[Path], dry_run: bool) -> bool:
-    """Whether nobody stages under `key`; if so, and not `dry_run`, its entries are removed."""
+    """Whether nobody stages (or downloads) under `key`; if so, and not `dry_run`, its entries
+    are removed."""
     from plugin_kit.packer.reader import remove_tree
+
+    def remove(entry: Path) -> None:  # a tree, or a partial download's file
+        if entry.is_dir() and not entry.is_symlink():
+            remove_tree(entry)
+        else:
+            entry.unlink(missing_ok=True)
 
     lock = _staged_lock(key)
     if not os.path.lexists(lock):
         stale = all(map(_leftover, entries))
         for entry in entries if stale and not dry_run else []:
-            remove_tree(entry)
+            remove(entry)
         return stale
     with file_lock(lock, what="staged tree", wait=False, label=False) as free:
         if free and not dry_run:
             for entry in entries:
-                remove_tree(entry)
+                remove(entry)
             _drop(lock)
     return free
 
@@ -300,12 +314,13 @@ def _leftover(path: Path) -> bool:
         return False
 
 
-def _sweep_staged_locks(seen: set[str]) -> None:
-    """Lock files a killed stager or cleaner left with nothing staged under their key."""
+def _sweep_locks(key: re.Pattern[str], seen: set[str]) -> None:
+    """Lock files a killed stager or cleaner left with nothing staged under their key (a
+    staged tree's or a partial download's, by `key`)."""
     folder = locks_dir()
-    for lock in folder.glob("*.staged.lock") if folder.is_dir() else []:
-        key = lock.name.removesuffix(".lock")
-        if key in seen or not _STAGED.fullmatch(f".{key}") or not _leftover(lock):
+    for lock in folder.glob("*.lock") if folder.is_dir() else []:
+        name = lock.name.removesuffix(".lock")
+        if name in seen or not key.fullmatch(name) or not _leftover(lock):
             continue
         with file_lock(lock, what="staged tree", wait=False, label=False) as free:
             if free:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from plugin_kit.errors import FileRefusedError, InstallError, UsageError, VerificationError
 from plugin_kit.fsio import open_regular
 from plugin_kit.installer._fs import checkpoint
-from plugin_kit.installer.paths import downloads_dir, make_dir
 
 if TYPE_CHECKING:
     import socket
@@ -380,26 +379,20 @@ class Downloaded:
     sha256: str
 
 
-def _part_path() -> Path:
-    folder = downloads_dir()
-    make_dir(folder)
-    # The pid prefix lets a later run tell a dead run's leftovers from a live one's.
-    return folder / f"{os.getpid()}-{os.urandom(6).hex()}.part"
-
-
 def download(
     url: str,
+    part: Path,
     *,
     expected_size: int | None,
     max_bytes: int = MAX_ARCHIVE_BYTES,
     progress: Progress | None = None,
     within: str | None = None,
 ) -> Downloaded:
-    """Stream `url` to a .part file while hashing; stop at the expected size + 1 byte.
+    """Stream `url` to `part` (cache.download_slot) while hashing; stop at the expected size
+    + 1 byte.
 
     `within`: the catalog that named `url` (see check_url)."""
     cap = min(expected_size, max_bytes) if expected_size is not None else max_bytes
-    part = _part_path()
 
     def body(deadline: _Deadline) -> Downloaded:
         stream, length = _open(url, within, deadline)

@@ -7,7 +7,6 @@ file in the downloads folder, which the next run deletes.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import urllib.parse
@@ -29,7 +28,7 @@ from plugin_kit.errors import (
 from plugin_kit.fsio import read_bounded
 from plugin_kit.hosts import INSOMNIA, YOI, Host, get_host, host_for_archive, host_for_name
 from plugin_kit.installer.audit import audit
-from plugin_kit.installer.cache import StagedTree, clean_downloads, staged_tree
+from plugin_kit.installer.cache import StagedTree, clean_downloads, download_slot, staged_tree
 from plugin_kit.installer.fetch import (
     Downloaded,
     Progress,
@@ -41,7 +40,6 @@ from plugin_kit.installer.fetch import (
     suffixed_url,
 )
 from plugin_kit.installer.lockfile import LockEntry, read_lock
-from plugin_kit.installer.paths import downloads_dir, make_dir
 from plugin_kit.installer.place import InstalledPackage, place_archive
 from plugin_kit.installer.resolve import Candidate, host_api_version, parse_name_ref, resolve_name
 from plugin_kit.installer.stores import Store
@@ -458,10 +456,9 @@ def _fetch_text(url: str, cap: int, within: str | None = None) -> bytes:
     return fetch_bytes(url, max_bytes=cap, within=within)
 
 
-def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
+def _obtain(plan: InstallPlan, part: Path, progress: Progress | None) -> Downloaded:
+    """The archive in `part` (cache.download_slot): downloaded, or a local file copied."""
     if plan.kind == "file":
-        part = downloads_dir() / f"{os.getpid()}-{os.urandom(6).hex()}.part"
-        make_dir(part.parent)
         shutil.copyfile(
             plan.source["path"], part
         )  # verify the copy, so a later edit cannot slip in
@@ -471,7 +468,7 @@ def _obtain(plan: InstallPlan, progress: Progress | None) -> Downloaded:
                 h.update(chunk)
         return Downloaded(part, part.stat().st_size, h.hexdigest())
     within = plan._candidate.source.url if plan._candidate else None
-    return download(str(plan.url), expected_size=plan.size, progress=progress, within=within)
+    return download(str(plan.url), part, expected_size=plan.size, progress=progress, within=within)
 
 
 def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
@@ -642,8 +639,9 @@ def run_install(
         "public_key": plan.signer_public_key,
         "source": plan.source.get("type"),
     }
-    got: Downloaded | None = None
-    staging = ExitStack()  # the staged tree: renamed into the cache when placed, else removed
+    # The download's part, then the staged tree (renamed into the cache when placed): what is
+    # left of them is removed, and their locks released, when the install ends.
+    staging = ExitStack()
     try:
         _check_key(plan, accept_new_key)
         if plan.replaces and not allow_replace:
@@ -653,13 +651,12 @@ def run_install(
                 hint=f"use `plugin upgrade {plan.ref}` to move to {plan.version}",
             )
         clean_downloads()
-        got = _obtain(plan, progress)
+        got = _obtain(plan, staging.enter_context(download_slot()), progress)
         shown = _shown(plan)
         verify = _verify_catalog_download if plan.kind == "catalog" else _verify_local
         signature = verify(plan, got)
-        downloaded = got
         staged: StagedTree = staging.enter_context(
-            staged_tree(lambda dest: _read_planned(plan, downloaded, dest))
+            staged_tree(lambda dest: _read_planned(plan, got, dest))
         )
         info = staged.info
         if plan.kind != "catalog":
@@ -714,8 +711,6 @@ def run_install(
         ) from exc
     finally:
         staging.close()
-        if got is not None:
-            got.path.unlink(missing_ok=True)
     audit(
         action,
         outcome="ok",

@@ -31,6 +31,7 @@ from plugin_kit.validators.problems import Problem, Severity, problems_error
 from plugin_kit.validators.versions import VersionRangeError, parse_version
 from plugin_kit.validators.yoi_input_schema import input_schema_problems
 from plugin_kit.validators.yoi_shape import Issue, shape_problems
+from plugin_kit.validators.yoi_url import prefix_as_parsed
 
 __all__ = [
     "YoiManifest",
@@ -594,12 +595,21 @@ def _target_warnings(m: YoiManifest) -> list[Problem]:
 
 
 def _prefix_warnings(t: dict[str, Any], where: str) -> list[Problem]:
-    bad = [p for p in t.get("path_prefixes", []) if not p.startswith("/")]
-    if not bad:
-        return []
-    return [_warn("target-path-prefix", f"{where}.path_prefixes",
-                  f"path prefixes are compared with the URL path, which starts with '/'; {bad[0]!r} never matches.",
-                  "Start each prefix with '/'.")]  # fmt: skip
+    prefixes = t.get("path_prefixes", [])
+    bad = [p for p in prefixes if not p.startswith("/")]
+    if bad:
+        return [_warn("target-path-prefix", f"{where}.path_prefixes",
+                      f"path prefixes are compared with the URL path, which starts with '/'; {bad[0]!r} never matches.",
+                      "Start each prefix with '/'.")]  # fmt: skip
+    # the host compares the prefix as written with the parsed path (yoi_url.py)
+    for prefix in prefixes:
+        parsed = prefix_as_parsed(prefix)
+        if parsed is not None:
+            return [_warn("target-path-prefix", f"{where}.path_prefixes",
+                          f"path prefixes are compared with the URL path as Yoi parses it (non-ASCII and "
+                          f"spaces percent-encoded, '.' and '..' resolved); {prefix!r} never matches.",
+                          f"Write it as {parsed!r}.")]  # fmt: skip
+    return []
 
 
 def _grant_warnings(m: YoiManifest) -> list[Problem]:
