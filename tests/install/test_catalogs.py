@@ -40,6 +40,13 @@ def test_add_pins_id_key_and_serial(added, plugin) -> None:
     assert read_audit()[-1]["action"] == "catalog_add"
 
 
+def test_ls_shows_each_catalogs_key_serial_and_expiry(added, plugin) -> None:
+    # `plugin catalog ls --help`: "with their pinned key, serial and expiry".
+    (row,) = plugin("catalog", "ls").out.splitlines()
+    assert f"key {added.catalog_key.public}" in row and f"serial {added.doc['serial']}" in row
+    assert f"expires {added.doc['expires_at']}" in row
+
+
 def test_add_without_key_needs_the_user_and_yes_trusts_the_published_key(
     publisher, make_archive, plugin
 ) -> None:

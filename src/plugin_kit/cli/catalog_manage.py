@@ -90,7 +90,8 @@ def ls(as_json: bool) -> None:
         return
     for s in sources.values():
         flag = "  EXPIRED" if s.to_dict()["expired"] else ""
-        echo_row(s.name, s.catalog_id, f"key {s.pubkey}", f"serial {s.last_serial}", s.url + flag)
+        echo_row(s.name, s.catalog_id, f"key {s.pubkey}", f"serial {s.last_serial}",
+                 f"expires {s.expires_at}{flag}", s.url)  # fmt: skip
 
 
 @click.command()

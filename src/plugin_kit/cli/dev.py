@@ -153,7 +153,7 @@ def _graceful_stop(stop: threading.Event) -> list[Any]:
 @click.option("--limits", type=click.Choice(["host", "relaxed"]), default="host", show_default=True,
               help="Yoi components: the host's runtime limits, or lifted (breaks are still reported).")  # fmt: skip
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              help="Workspace whose store receives the build (default: the plugin folder).")  # fmt: skip
+              help="Workspace whose store receives the build (Insomnia plugins; default: the plugin folder).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="One JSON event per line on stdout.")
 def dev(
     directory: Path,
@@ -176,7 +176,8 @@ def dev(
     which of them the dev host could not enforce. A failed change keeps the last good version
     loaded. Ctrl-C stops the loop and the plugin's processes.
 
-    A Yoi component runs as the Yoi host runs it: only its host APIs linked, each call checked
+    A Yoi component is not installed: it is built, copied into the digest-keyed cache and loaded
+    from there, and runs as the Yoi host runs it: only its host APIs linked, each call checked
     against the --grant items (without any: the grants of its entry in Yoi's Profile), within
     the host's limits (--limits relaxed lifts them). Each reload says where the grants came from.
     A granted request is answered from --fixtures, else by the --upstream loopback server.

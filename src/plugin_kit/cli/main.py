@@ -14,7 +14,7 @@ _A, _S, _O = "Authoring", "Signing and publishing", "Installing and managing"
 _COMMANDS = {
     "validate": LazyCommand("plugin_kit.cli.validate:validate", _A, "Report every problem of plugin.toml and its files."),
     "dev": LazyCommand("plugin_kit.cli.dev:dev", _A, "Rebuild, reinstall and reload into a dev host on every save."),
-    "pack": LazyCommand("plugin_kit.cli.pack:pack", _A, "Build a deterministic <id>-<version>.insomnia-plugin."),
+    "pack": LazyCommand("plugin_kit.cli.pack:pack", _A, "Build a deterministic .insomnia-plugin or .yoi-plugin."),
     "inspect": LazyCommand("plugin_kit.cli.inspect:inspect", _A, "Show what an archive holds and asks for; runs nothing."),
     "digest": LazyCommand("plugin_kit.cli.digest:digest", _A, "Content digest of a plugin folder or an archive."),
     "wat2wasm": LazyCommand("plugin_kit.cli.wat2wasm:wat2wasm", _A, "Compile WebAssembly text to a module (a build step)."),
@@ -29,7 +29,7 @@ _COMMANDS = {
     "install": LazyCommand("plugin_kit.cli.install:install", _O, "Install by name, file or URL; verified, placed disabled."),
     "list": LazyCommand("plugin_kit.cli.list_cmd:list_cmd", _O, "Installed plugins of both stores, with their status."),
     "enable": LazyCommand("plugin_kit.cli.enable:enable", _O, "Enable a plugin with explicit capability grants."),
-    "disable": LazyCommand("plugin_kit.cli.enable:disable", _O, "Disable a plugin, keeping its grants."),
+    "disable": LazyCommand("plugin_kit.cli.enable:disable", _O, "Disable a plugin (Insomnia: its grants are kept)."),
     "upgrade": LazyCommand("plugin_kit.cli.upgrade:upgrade", _O, "Upgrade one or all; more capabilities need a new grant."),
     "uninstall": LazyCommand("plugin_kit.cli.uninstall:uninstall", _O, "Remove a plugin from its store."),
     "cache": LazyCommand("plugin_kit.cli.cache:cache", _O, "Clean the digest-keyed cache (gc)."),
@@ -82,7 +82,7 @@ def _verbose_option() -> click.Option:
 @click.version_option(__version__, prog_name="plugin")
 @click.option("--verbose", "-v", is_flag=True, help=_VERBOSE_HELP)
 def cli(verbose: bool) -> None:
-    """Build, sign, publish and install plugins for the Insomnia agent host.
+    """Build, sign, publish and install plugins for both hosts: Insomnia and Yoi.
 
     \b
     Authors:   create-plugin, plugin dev --watch, plugin pack, plugin publish

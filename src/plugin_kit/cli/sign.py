@@ -79,8 +79,8 @@ def sign(
 
     The key comes from --key, or from $MINISIGN_SECRET_KEY holding the key file's text; an
     encrypted key takes its password from $MINISIGN_PASSWORD, or asks on a terminal.
-    An .insomnia-plugin archive is read strictly first, and its signature names its id and
-    version. Check the result with `plugin verify` or `minisign -V -H`.
+    A plugin archive (.insomnia-plugin or .yoi-plugin) is read strictly first, and its
+    signature names its id and version. Check the result with `plugin verify` or `minisign -V -H`.
 
     \b
     Examples:
