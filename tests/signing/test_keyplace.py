@@ -26,6 +26,15 @@ def test_default_location_is_the_config_folder(plugin, tmp_path: Path, monkeypat
     assert not list(tmp_path.glob("*.key"))  # nothing in the current folder
 
 
+def test_a_refused_keygen_makes_no_keys_folder(plugin, tmp_path: Path, monkeypatch) -> None:
+    """No terminal to ask the password on: refused, and nothing is left behind."""
+    config = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    code, _, err = plugin("keygen")
+    assert code != 0 and "keygen.no-tty" in err, err
+    assert not config.exists()
+
+
 def test_refuses_a_key_git_would_track(plugin, tmp_path: Path) -> None:
     _git_init(tmp_path)
     code, out, _ = plugin("keygen", "-o", "release", "--no-password", "--json")

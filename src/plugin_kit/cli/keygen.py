@@ -73,12 +73,12 @@ def keygen(base: Path | None, no_password: bool, password_env: str | None, as_js
         raise UsageError(
             "--no-password and --password-env exclude each other", rule="keygen.options"
         )
-    if base is None:
-        folder = default_key_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        base = folder / DEFAULT_KEY_NAME
+    folder = default_key_dir() if base is None else None
+    base = base or default_key_dir() / DEFAULT_KEY_NAME
     check_untracked(key_paths(base)[0])  # before a password is asked
     password = _password(no_password, password_env)
+    if folder is not None:  # made once the command can go on: a refusal leaves nothing behind
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if password is not None and not as_json:
         info("encrypting the secret key (scrypt, 1 GiB, a few seconds)...")
     result = generate_keypair(base, password)
