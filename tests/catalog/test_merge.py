@@ -16,6 +16,7 @@ from plugin_kit.catalog.validate import validate_catalog
 from plugin_kit.errors import PublishError
 from plugin_kit.publisher.catalog import dump_catalog, merge_entries, write_signed_catalog
 from plugin_kit.publisher.catalog_build import release_entries
+from plugin_kit.signing.caps import MAX_CATALOG_BYTES
 from plugin_kit.signing.signatures import verify_bytes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -220,3 +221,21 @@ def test_top_level_fields_the_schema_allows_are_kept_and_change_nothing(entries)
         edited, entries("beta-two", "2.0.0"), catalog_id="acme", now=T0 + timedelta(days=1)
     )
     assert newer["maintainer"] == "plugins@acme.example" and newer["serial"] > base["serial"]
+
+
+def test_plugin_verify_reads_a_catalog_as_large_as_installs_accept(
+    entries, catalog_key, plugin, tmp_path: Path
+) -> None:
+    """One cap for both sides (signing/caps.py): `plugin verify` refused a catalog over 4 MiB
+    that `plugin catalog add` and install accept up to 32 MiB."""
+    doc = merge_entries(None, entries("alpha-one", "1.0.0"), catalog_id="acme", now=T0)
+    one = json.dumps(doc["entries"][0])
+    doc["entries"] = [json.loads(one.replace("alpha-one", f"alpha-{i:05d}")) for i in range(2500)]
+    path = tmp_path / "site" / "extensions.json"
+    write_signed_catalog(path, doc, catalog_key)
+    assert 4 << 20 < path.stat().st_size < MAX_CATALOG_BYTES
+    code, out, err = plugin(
+        "verify", str(path), "--pubkey", catalog_key.public_key.base64, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["catalog"]["entries"] == 2500

@@ -105,7 +105,7 @@ def test_install_file_minisig(kind: str, tmp_path: Path, plugin, make_archive, p
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("suffix", [".json", ".index.json"])
 def test_catalog_cache(kind: str, suffix: str, site, plugin, plant) -> None:
-    from plugin_kit.installer.catalogs import MAX_CATALOG_BYTES
+    from plugin_kit.signing.caps import MAX_CATALOG_BYTES
 
     src = registry()["acme"]
     plant(catalog_cache_dir("acme") / f"{src.last_sha256}{suffix}", kind, MAX_CATALOG_BYTES)

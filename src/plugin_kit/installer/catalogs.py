@@ -33,6 +33,7 @@ from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.audit import audit, now_iso
 from plugin_kit.installer.fetch import check_url, fetch_bytes, redact_url, suffixed_url
 from plugin_kit.installer.paths import catalog_cache_dir, config_dir
+from plugin_kit.signing.caps import MAX_CATALOG_BYTES, MAX_SIGNATURE_BYTES
 
 __all__ = [
     "CatalogSource",
@@ -46,11 +47,8 @@ __all__ = [
     "trust_catalog",
     "load_catalog",
     "search_index",
-    "MAX_CATALOG_BYTES",
 ]
 
-MAX_CATALOG_BYTES = 32 << 20
-MAX_SIGNATURE_BYTES = 16 << 10
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _INDEX_FIELDS = ("id", "name", "display_name", "description", "version", "runtime")
 

@@ -51,6 +51,7 @@ from plugin_kit.installer.verify import (
     check_sums,
     read_strict,
 )
+from plugin_kit.signing.caps import MAX_SIGNATURE_BYTES, MAX_SUMS_BYTES
 
 if TYPE_CHECKING:
     from plugin_kit.signing.keys import PublicKey
@@ -69,7 +70,6 @@ __all__ = [
     "target_kind",
 ]
 
-_SIG_CAP = 16 << 10
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
@@ -485,17 +485,17 @@ def _verify_catalog_download(plan: InstallPlan, got: Downloaded) -> dict[str, An
     key = load_public_key(str(plan._pubkey), place=f"{place} publisher key")
     checksum_asset = (cand.entry.get("source") or {}).get("checksum_asset") or "SHA256SUMS"
     sums_url = _asset_url(cand.entry, checksum_asset, plan.url)
-    sums = _fetch_text(sums_url, 1 << 20, within)
+    sums = _fetch_text(sums_url, MAX_SUMS_BYTES, within)
     sums_sig = _fetch_text(
-        _asset_url(cand.entry, checksum_asset + ".minisig", plan.url), _SIG_CAP, within
+        _asset_url(cand.entry, checksum_asset + ".minisig", plan.url), MAX_SIGNATURE_BYTES, within
     )
     verified_sums = check_sums(
         sums, sums_sig.decode("ascii", "replace"), key, asset=asset, sha256=got.sha256, place=place
     )
     sig_name = (cand.entry.get("signatures") or {}).get("signature_asset") or asset + ".minisig"
-    sig_text = _fetch_text(_asset_url(cand.entry, sig_name, plan.url), _SIG_CAP, within).decode(
-        "ascii", "replace"
-    )
+    sig_text = _fetch_text(
+        _asset_url(cand.entry, sig_name, plan.url), MAX_SIGNATURE_BYTES, within
+    ).decode("ascii", "replace")
     verified = check_signature(got.path, sig_text, key, asset=asset)
     return {
         "algorithm": "minisign-ed25519-prehashed",
@@ -521,7 +521,7 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
         if plan.kind == "file":
             sig_path = Path(plan.source["path"] + ".minisig")
             try:
-                sig_text = read_bounded(sig_path, _SIG_CAP, what=sig_path.name).decode(
+                sig_text = read_bounded(sig_path, MAX_SIGNATURE_BYTES, what=sig_path.name).decode(
                     "ascii", "replace"
                 )
             except OSError as exc:
@@ -534,7 +534,7 @@ def _verify_local(plan: InstallPlan, got: Downloaded) -> dict[str, Any]:
             asset = Path(plan.source["path"]).name
         else:
             sig_url = suffixed_url(str(plan.url), ".minisig")
-            sig_text = _fetch_text(sig_url, _SIG_CAP).decode("ascii", "replace")
+            sig_text = _fetch_text(sig_url, MAX_SIGNATURE_BYTES).decode("ascii", "replace")
             asset = _url_file_name(str(plan.url))
         verified = check_signature(got.path, sig_text, key, asset=asset)
         signature = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plugin_kit.fsio import read_limited
+from plugin_kit.signing.caps import MAX_CATALOG_BYTES, MAX_SIGNATURE_BYTES, MAX_SUMS_BYTES
 from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey
 from plugin_kit.signing.signatures import (
@@ -15,7 +16,7 @@ from plugin_kit.signing.signatures import (
     verify_bytes,
     verify_file,
 )
-from plugin_kit.signing.sums import MAX_SUMS_BYTES, parse_sums
+from plugin_kit.signing.sums import parse_sums
 
 __all__ = ["CatalogReader", "SignedFileReport", "SumCheck", "check_signed_file"]
 
@@ -24,8 +25,6 @@ CatalogReader = Callable[[bytes, str], dict[str, object]]
 
 SUMS_NAME = "SHA256SUMS"
 CATALOG_NAME = "extensions.json"
-_MAX_CATALOG = 4 << 20  # what consumers fetch at most (Dispatch's cap too)
-_MAX_SIGNATURE_FILE = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class SignedFileReport:
 
 def _read_signature(path: Path) -> str:
     try:
-        data = read_limited(path, _MAX_SIGNATURE_FILE)
+        data = read_limited(path, MAX_SIGNATURE_BYTES)
     except OSError as exc:
         raise SignatureInvalid(
             f"no such file: {path}"
@@ -95,7 +94,7 @@ def check_signed_file(
         check_names_file(verified, path.name, place=str(path))
         return SignedFileReport(path, sig_path, verified)
     # Read once, then verify and parse the same bytes: the file cannot change in between.
-    data = _read_small(path, _MAX_CATALOG if path.name == CATALOG_NAME else MAX_SUMS_BYTES)
+    data = _read_small(path, MAX_CATALOG_BYTES if path.name == CATALOG_NAME else MAX_SUMS_BYTES)
     verified = verify_bytes(data, signature, key, place=str(path))
     check_names_file(verified, path.name, place=str(path))
     if path.name == SUMS_NAME:

@@ -15,6 +15,7 @@ from typing import BinaryIO
 import minisign
 
 from plugin_kit.fsio import write_atomic
+from plugin_kit.signing.caps import MAX_SIGNATURE_BYTES
 from plugin_kit.signing.errors import SignatureInvalid, SigningError
 from plugin_kit.signing.keys import PublicKey, SecretKey, _key_id
 
@@ -29,9 +30,6 @@ __all__ = [
     "verify_file",
     "write_signature",
 ]
-
-# A .minisig is four lines; the trusted comment may hold up to 8 KiB.
-_MAX_SIGNATURE_TEXT = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def write_signature(path: Path, key: SecretKey, *, trusted_comment: str | None =
 
 
 def _parse(signature: str, place: str) -> minisign.Signature:
-    if len(signature) > _MAX_SIGNATURE_TEXT:
+    if len(signature) > MAX_SIGNATURE_BYTES:
         raise SignatureInvalid(
             "signature file is too large", rule="signing.bad-signature-format", place=place
         )

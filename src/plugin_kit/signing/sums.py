@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from plugin_kit.signing.caps import MAX_SUMS_BYTES
 from plugin_kit.signing.errors import SumsError
 
-__all__ = ["MAX_SUMS_BYTES", "format_sums", "parse_sums"]
-
-# Dispatch caps its checksum download at 1 MiB; so do we.
-MAX_SUMS_BYTES = 1 << 20
+__all__ = ["format_sums", "parse_sums"]
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 _LINE = re.compile(r"([0-9A-Fa-f]{64}) ([ *])(.*)")
