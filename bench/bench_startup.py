@@ -177,6 +177,29 @@ def measure(work: Path, rows: list[Row], runs: int, compare: str | None) -> list
     return out
 
 
+_STDLIB = "import click, pathlib, tomllib, dataclasses, logging, json"
+LIBRARIES = ("pathspec", "semver", "hashlib", "zstandard", "minisign", "tomlkit", "filelock")
+
+
+def library_costs(runs: int) -> list[str]:
+    """What importing each chosen library adds, in one process, to click and the standard
+    modules every command loads; interleaved, medians."""
+    plan = [("click", "import click"), ("+ pathlib, tomllib, dataclasses, logging, json", _STDLIB)]
+    plan += [(f"+ {lib}", f"{_STDLIB}, {lib}") for lib in LIBRARIES]
+    samples: list[list[float]] = [[] for _ in plan]
+    for _ in range(runs):
+        for i, (_, code) in enumerate(plan):
+            t = time.perf_counter()
+            subprocess.run([PY, "-c", code], check=True, capture_output=True)
+            samples[i].append(time.perf_counter() - t)
+    med = [statistics.median(x) for x in samples]
+    rows = []
+    for i, ((label, _), m) in enumerate(zip(plan, med, strict=True)):
+        added = f"+{(m - med[1]) * 1000:.1f} ms" if i > 1 else ""
+        rows.append(f"| {label} | {m * 1000:.1f} ms | {added} |")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=9)
@@ -200,6 +223,10 @@ def main() -> None:
           "| ratio | goal |")  # fmt: skip
     print("|---|---|---|" + ("---|" if args.compare else "") + "---|---|---|---|---|")
     print("\n".join(rows))
+    print("\nWhat each library adds to click and the standard modules every command loads:\n")
+    print("| import | time | added |")
+    print("|---|---|---|")
+    print("\n".join(library_costs(args.runs)))
 
 
 if __name__ == "__main__":
