@@ -121,7 +121,8 @@ def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
 @pytest.mark.parametrize(
     "url",
     ["http://h:65536/", "http://h:8o/", "http:///", "http://a b/", "http://1.2.3.256/",
-     "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/"],
+     "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/",
+     "http://0..1/", "http://.1.2/"],
 )  # fmt: skip
 def test_urls_the_parser_refuses_are_refused(url):
     with pytest.raises(ValueError):

@@ -231,6 +231,8 @@ def _ipv4(labels: list[str]) -> str:
 
 
 def _ipv4_number(label: str) -> int:
+    if not label:  # `0..1`, `.1.2`: an empty part fails; only `0x` alone is 0
+        raise ValueError("invalid IPv4 address")
     base, digits = 10, label
     if label[:2] in ("0x", "0X"):
         base, digits = 16, label[2:]
