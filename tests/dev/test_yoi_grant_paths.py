@@ -141,6 +141,11 @@ def test_a_url_grant_is_written_as_the_paths_it_must_match():
     [pinned] = parse_component_grants(["request=https://h.example:8443/x/"], None).request
     assert pinned["port"] == 8443
     assert not target_allows(pinned, "GET", parse_url("https://h.example/x/a"))
+    # the scheme's default written pins it too, as `plugin enable --grant` writes `:443`
+    [default] = parse_component_grants(["request=https://h.example:0443/x/"], None).request
+    assert default["port"] == 443
+    assert not target_allows(default, "GET", parse_url("https://h.example:8443/x/a"))
+    assert target_allows(default, "GET", parse_url("https://h.example/x/a"))
 
 
 @pytest.mark.parametrize(

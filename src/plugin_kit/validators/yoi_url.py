@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote_to_bytes
 __all__ = [
     "ParsedUrl",
     "parse_url",
+    "written_port",
     "normalize_path",
     "normalize_host_literal",
     "ascii_lower",
@@ -111,6 +112,16 @@ def prefix_as_parsed(prefix: str) -> str | None:
 
 def parse_url(text: str) -> ParsedUrl:
     """`Url::parse` as far as a grant match depends on it; ValueError where it fails."""
+    return _parse(text)[0]
+
+
+def written_port(text: str) -> int | None:
+    """The port `text` writes, also when it is the scheme's default, which `ParsedUrl.port`
+    drops (a grant written with `:443` pins 443); ValueError where the parse fails."""
+    return _parse(text)[1]
+
+
+def _parse(text: str) -> tuple[ParsedUrl, int | None]:
     text = text.strip("".join(chr(c) for c in range(0x21)))
     text = re.sub(r"[\t\n\r]", "", text)
     match = _SCHEME.match(text)
@@ -118,7 +129,7 @@ def parse_url(text: str) -> ParsedUrl:
         raise ValueError("relative URL without a base")
     scheme = ascii_lower(match.group())
     if scheme not in DEFAULT_PORTS:
-        return ParsedUrl(scheme)
+        return ParsedUrl(scheme), None
     rest = text[match.end() + 1 :].lstrip("/\\")  # special authority ignore slashes state
     end = re.search(r"[/\\?#]", rest)
     authority, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
@@ -127,16 +138,17 @@ def parse_url(text: str) -> ParsedUrl:
         userinfo, _, authority = authority.rpartition("@")
         name, colon, secret = userinfo.partition(":")
         username, password = name, (secret if colon and secret else None)  # `u:@h` has none
-    host, port = _host_and_port(authority, scheme)
+    host, written = _host_and_port(authority)
+    port = None if written == DEFAULT_PORTS[scheme] else written
     path_end = re.search(r"[?#]", rest)
     path = rest[: path_end.start()] if path_end else rest
     query = None
     if path_end and path_end.group() == "?":
         query = quote(rest[path_end.end() :].partition("#")[0], safe=_QUERY_KEEP)
-    return ParsedUrl(scheme, host, port, normalize_path(path), query, username, password)
+    return ParsedUrl(scheme, host, port, normalize_path(path), query, username, password), written
 
 
-def _host_and_port(authority: str, scheme: str) -> tuple[str, int | None]:
+def _host_and_port(authority: str) -> tuple[str, int | None]:
     if authority.startswith("["):
         close = authority.find("]")
         if close < 0:
@@ -153,7 +165,7 @@ def _host_and_port(authority: str, scheme: str) -> tuple[str, int | None]:
     port = int(port_text) if port_text else None
     if port is not None and port > 65535:
         raise ValueError("invalid port number")
-    return host, None if port == DEFAULT_PORTS[scheme] else port
+    return host, port
 
 
 def _ipv6(text: str) -> str:
