@@ -296,3 +296,19 @@ def test_a_lock_file_no_one_can_take_leaves_its_leftover_and_fails_nothing(
         os.utime(lock, (1, 1), follow_symlinks=False)
     assert clean_downloads() == [] and part.is_file() and os.path.lexists(orphan)
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_gc_dry_run_lists_a_killed_downloads_part_as_gc_removes_it(plugin) -> None:
+    live, kept = _hold_part()
+    killed, part = _hold_part()
+    _kill(killed)
+    try:
+        gc = plugin("cache", "gc", "--dry-run", "--json")
+        assert gc.code == 0 and gc.json()["removed_temp"] == [part.name]
+        assert part.is_file() and kept.is_file()
+        assert (locks_dir() / f"{part.name}.lock").exists()
+        gc = plugin("cache", "gc", "--json")
+        assert gc.code == 0 and gc.json()["removed_temp"] == [part.name]
+        assert not part.exists() and kept.is_file()
+    finally:
+        _kill(live)
