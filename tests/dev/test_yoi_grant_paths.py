@@ -111,6 +111,8 @@ def test_paths_are_normalised_as_the_url_standard_says(path, parsed):
         ("http://[1:0:0:2:0:0:0:3]/", "[1:0:0:2::3]", 80),
         ("https://Faß.example/", "xn--fa-hia.example", 443),
         ("http:example.com/x", "example.com", 80),
+        ("http://XN--BCHER-KVA.example/", "xn--bcher-kva.example", 80),
+        ("http://\u0915\u094d\u200d\u0937/", "xn--11b2ezcw70k", 80),  # a joiner after a virama
     ],
 )
 def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
@@ -122,7 +124,8 @@ def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
     "url",
     ["http://h:65536/", "http://h:8o/", "http:///", "http://a b/", "http://1.2.3.256/",
      "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/",
-     "http://0..1/", "http://.1.2/"],
+     "http://0..1/", "http://.1.2/", "http://xn--a/", "http://a.xn--/", "http://XN--AB.x/",
+     "http://\u0301a/", "http://a\u200db/", "http://a\u200cb.x/"],
 )  # fmt: skip
 def test_urls_the_parser_refuses_are_refused(url):
     with pytest.raises(ValueError):

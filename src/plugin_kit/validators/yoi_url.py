@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 __all__ = [
@@ -201,7 +202,7 @@ def _domain(raw: str) -> str:
     if not raw:
         raise ValueError("empty host")
     name = unquote_to_bytes(raw).decode("utf-8", "replace")
-    if not name.isascii():
+    if not name.isascii() or "xn--" in ascii_lower(name):
         name = _idna(name)
     name = ascii_lower(name)
     if _FORBIDDEN_HOST & set(name) or not name:
@@ -214,16 +215,41 @@ def _domain(raw: str) -> str:
 
 
 def _idna(name: str) -> str:
+    """UTS #46 ToASCII as the URL Standard asks it: mapped (non-transitional, no STD3 rules),
+    and every label valid: an `xn--` label must decode to a label that maps to itself, none
+    may start with a combining mark, a joiner needs its context (CheckJoiners)."""
     import idna  # installed with PyGithub's requests; only non-ASCII host names need it
 
     try:
         mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
-    except idna.IDNAError as exc:
+        labels = mapped.split(".")
+        for label in labels:
+            _check_label(_unicode_label(label, idna), idna)
+    except (idna.IDNAError, UnicodeError) as exc:
         raise ValueError(f"invalid international domain name: {exc}") from exc
     return ".".join(
         label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-        for label in mapped.split(".")
+        for label in labels
     )
+
+
+def _unicode_label(label: str, idna: Any) -> str:
+    """An `xn--` label decoded (Punycode), which must map to itself; another as it is."""
+    if not label.startswith("xn--"):  # mapped: lower case already
+        return label
+    decoded = label[4:].encode("ascii").decode("punycode")
+    if not decoded or idna.uts46_remap(decoded, std3_rules=False, transitional=False) != decoded:
+        raise idna.IDNAError(f"{label!r} is not a valid A-label")
+    return decoded
+
+
+def _check_label(label: str, idna: Any) -> None:
+    if label.isascii():
+        return
+    idna.core.check_initial_combiner(label)
+    for pos, char in enumerate(label):
+        if char in "\u200c\u200d" and not idna.core.valid_contextj(label, pos):
+            raise idna.IDNAError(f"a joiner out of its context in {label!r}")
 
 
 def _ipv4(labels: list[str]) -> str:
