@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_grants import parse_component_grants, target_allows
 from plugin_kit.dev.session import DevSession, Probe
-from plugin_kit.errors import DevError
+from plugin_kit.errors import DevError, UsageError
 from plugin_kit.validators.yoi_url import normalize_path, parse_url, prefix_as_parsed
 
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"],
@@ -211,3 +211,14 @@ def test_a_prefix_the_validator_flags_matches_no_parsed_path(prefix, path):
 )
 def test_the_validator_hint_is_the_prefix_as_parsed(prefix, written):
     assert prefix_as_parsed(prefix) == written
+
+
+@pytest.mark.parametrize("url", ["https://./api/x", "https://.../api/x", "https://%2E/api/x"])
+def test_a_host_of_dots_alone_is_no_host_even_for_a_wildcard_grant(plugin, url):
+    """plugin.rs `canonical_host`: the host without its trailing dots must not be empty."""
+    assert parse_url(url).host  # the URL Standard keeps the dots
+    assert not target_allows(dict(API, host="*", path_prefixes=[]), "GET", parse_url(url))
+    with pytest.raises(DevError, match="must have a host"):
+        plugin.call("fetch", {"method": "GET", "url": url})
+    with pytest.raises(UsageError, match="not a http or https URL"):
+        parse_component_grants([f"request={url}"], None)

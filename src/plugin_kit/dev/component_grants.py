@@ -98,7 +98,7 @@ def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
         url, port = parse_url(text), written_port(text)
     except ValueError:
         url = port = None
-    if url is None or url.scheme not in schemes:
+    if url is None or url.scheme not in schemes or not normalize_host_literal(url.host):
         raise UsageError(
             f"not a {' or '.join(schemes)} URL: {text!r}",
             rule="usage",
@@ -158,8 +158,9 @@ def target_allows(target: Mapping[str, Any], method: str | None, url: ParsedUrl)
     scheme = ascii_lower(str(target.get("scheme", "")).strip())
     if not scheme or scheme not in ("*", url.scheme):
         return False
+    url_host = normalize_host_literal(url.host)  # `canonical_host`: none when empty
     host = normalize_host_literal(str(target.get("host", "")))
-    if not host or host not in ("*", normalize_host_literal(url.host)):
+    if not url_host or not host or host not in ("*", url_host):
         return False
     port = target.get("port")
     if port is not None and url.port_or_default != port:
