@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from plugin_kit.dev.adapters.base import HostOptions
 from plugin_kit.dev.component_grants import parse_component_grants, target_allows
 from plugin_kit.dev.session import DevSession, Probe
-from plugin_kit.errors import DevError
+from plugin_kit.errors import DevError, UsageError
 from plugin_kit.validators.yoi_url import normalize_path, parse_url, prefix_as_parsed
 
 API = {"scheme": "https", "host": "api.example.com", "methods": ["GET"],
@@ -111,6 +111,8 @@ def test_paths_are_normalised_as_the_url_standard_says(path, parsed):
         ("http://[1:0:0:2:0:0:0:3]/", "[1:0:0:2::3]", 80),
         ("https://Faß.example/", "xn--fa-hia.example", 443),
         ("http:example.com/x", "example.com", 80),
+        ("http://XN--BCHER-KVA.example/", "xn--bcher-kva.example", 80),
+        ("http://\u0915\u094d\u200d\u0937/", "xn--11b2ezcw70k", 80),  # a joiner after a virama
     ],
 )
 def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
@@ -121,7 +123,9 @@ def test_hosts_and_ports_are_parsed_as_the_url_standard_says(url, host, port):
 @pytest.mark.parametrize(
     "url",
     ["http://h:65536/", "http://h:8o/", "http:///", "http://a b/", "http://1.2.3.256/",
-     "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/"],
+     "http://[::1/", "http://[fe80::1%25eth0]/", "/relative", "http://0x1.0x2.0x3.0x4.0x5/",
+     "http://0..1/", "http://.1.2/", "http://xn--a/", "http://a.xn--/", "http://XN--AB.x/",
+     "http://\u0301a/", "http://a\u200db/", "http://a\u200cb.x/"],
 )  # fmt: skip
 def test_urls_the_parser_refuses_are_refused(url):
     with pytest.raises(ValueError):
@@ -140,6 +144,11 @@ def test_a_url_grant_is_written_as_the_paths_it_must_match():
     [pinned] = parse_component_grants(["request=https://h.example:8443/x/"], None).request
     assert pinned["port"] == 8443
     assert not target_allows(pinned, "GET", parse_url("https://h.example/x/a"))
+    # the scheme's default written pins it too, as `plugin enable --grant` writes `:443`
+    [default] = parse_component_grants(["request=https://h.example:0443/x/"], None).request
+    assert default["port"] == 443
+    assert not target_allows(default, "GET", parse_url("https://h.example:8443/x/a"))
+    assert target_allows(default, "GET", parse_url("https://h.example/x/a"))
 
 
 @pytest.mark.parametrize(
@@ -202,3 +211,14 @@ def test_a_prefix_the_validator_flags_matches_no_parsed_path(prefix, path):
 )
 def test_the_validator_hint_is_the_prefix_as_parsed(prefix, written):
     assert prefix_as_parsed(prefix) == written
+
+
+@pytest.mark.parametrize("url", ["https://./api/x", "https://.../api/x", "https://%2E/api/x"])
+def test_a_host_of_dots_alone_is_no_host_even_for_a_wildcard_grant(plugin, url):
+    """plugin.rs `canonical_host`: the host without its trailing dots must not be empty."""
+    assert parse_url(url).host  # the URL Standard keeps the dots
+    assert not target_allows(dict(API, host="*", path_prefixes=[]), "GET", parse_url(url))
+    with pytest.raises(DevError, match="must have a host"):
+        plugin.call("fetch", {"method": "GET", "url": url})
+    with pytest.raises(UsageError, match="not a http or https URL"):
+        parse_component_grants([f"request={url}"], None)

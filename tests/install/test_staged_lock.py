@@ -274,3 +274,41 @@ def test_a_lockless_part_of_an_earlier_version_goes_once_a_day_old() -> None:
     assert clean_downloads() == [] and part.exists()
     _age(part, DAY + 60)
     assert clean_downloads() == [part] and not part.exists()
+
+
+@pytest.mark.parametrize("planted", ["folder", "symlink"])
+def test_a_lock_file_no_one_can_take_leaves_its_leftover_and_fails_nothing(
+    planted: str, tmp_path: Path
+) -> None:
+    """A lock path the cleanup cannot lock (a folder, a link: filelock opens it O_NOFOLLOW)
+    counts as held: its part stays, and the install or gc that cleans up goes on."""
+    folder = downloads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    locks_dir().mkdir(parents=True, exist_ok=True)
+    part = folder / f"{_dead_pid()}-00ff.part"
+    part.write_bytes(b"partial")
+    orphan = locks_dir() / f"{_dead_pid()}-11ee.part.lock"  # nothing downloaded under it
+    for lock in (locks_dir() / f"{part.name}.lock", orphan):
+        if planted == "folder":
+            lock.mkdir()
+        else:
+            lock.symlink_to(tmp_path / "elsewhere")
+        os.utime(lock, (1, 1), follow_symlinks=False)
+    assert clean_downloads() == [] and part.is_file() and os.path.lexists(orphan)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_gc_dry_run_lists_a_killed_downloads_part_as_gc_removes_it(plugin) -> None:
+    live, kept = _hold_part()
+    killed, part = _hold_part()
+    _kill(killed)
+    try:
+        gc = plugin("cache", "gc", "--dry-run", "--json")
+        assert gc.code == 0 and gc.json()["removed_temp"] == [part.name]
+        assert part.is_file() and kept.is_file()
+        assert (locks_dir() / f"{part.name}.lock").exists()
+        gc = plugin("cache", "gc", "--json")
+        assert gc.code == 0 and gc.json()["removed_temp"] == [part.name]
+        assert not part.exists() and kept.is_file()
+    finally:
+        _kill(live)

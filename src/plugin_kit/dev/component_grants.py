@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from plugin_kit.errors import DevError, UsageError
-from plugin_kit.validators.yoi_url import ParsedUrl, ascii_lower, normalize_host_literal, parse_url
+from plugin_kit.validators.yoi_url import (
+    ParsedUrl,
+    ascii_lower,
+    normalize_host_literal,
+    parse_url,
+    written_port,
+)
 
 __all__ = [
     "HOST_APIS",
@@ -84,15 +90,15 @@ def requested_apis(permissions: list[Any]) -> set[str]:
 def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
     """A grant for the URL as Yoi would parse it: its host in ASCII (IDNA), its port and its
     path normalised, so the prefix is written as the request paths it must match are. No port
-    written (or the scheme's default) grants any port, as the same `--grant` of `plugin enable`
-    writes it in the Profile (installer/yoi_grants.py; plugin.rs: a grant without a port
-    matches any)."""
+    written grants any port, a port written (the scheme's default too) pins it, as the same
+    `--grant` of `plugin enable` writes it in the Profile (installer/yoi_grants.py; plugin.rs:
+    a grant without a port matches any)."""
     schemes = ("ws", "wss") if websocket else ("http", "https")
     try:
-        url = parse_url(text)
+        url, port = parse_url(text), written_port(text)
     except ValueError:
-        url = None
-    if url is None or url.scheme not in schemes:
+        url = port = None
+    if url is None or url.scheme not in schemes or not normalize_host_literal(url.host):
         raise UsageError(
             f"not a {' or '.join(schemes)} URL: {text!r}",
             rule="usage",
@@ -102,7 +108,7 @@ def _url_target(text: str, *, websocket: bool) -> dict[str, Any]:
     target: dict[str, Any] = {
         "scheme": url.scheme,
         "host": normalize_host_literal(url.host),
-        "port": url.port,
+        "port": port,
         "path_prefixes": [url.path],
     }
     if not websocket:
@@ -152,8 +158,9 @@ def target_allows(target: Mapping[str, Any], method: str | None, url: ParsedUrl)
     scheme = ascii_lower(str(target.get("scheme", "")).strip())
     if not scheme or scheme not in ("*", url.scheme):
         return False
+    url_host = normalize_host_literal(url.host)  # `canonical_host`: none when empty
     host = normalize_host_literal(str(target.get("host", "")))
-    if not host or host not in ("*", normalize_host_literal(url.host)):
+    if not url_host or not host or host not in ("*", url_host):
         return False
     port = target.get("port")
     if port is not None and url.port_or_default != port:

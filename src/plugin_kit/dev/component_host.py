@@ -27,7 +27,7 @@ from plugin_kit.dev.component_grants import (
 )
 from plugin_kit.dev.component_request import Upstream, check_request, fixture_response
 from plugin_kit.errors import DevError, UsageError
-from plugin_kit.validators.yoi_url import ParsedUrl, parse_url
+from plugin_kit.validators.yoi_url import ParsedUrl, normalize_host_literal, parse_url
 
 __all__ = ["HostApis", "IMPORTS", "load_fixtures"]
 
@@ -195,7 +195,8 @@ class HostApis:
             parsed = parse_url(url)
         except ValueError as exc:
             raise _failed(f"invalid {api} URL: {exc}", place) from exc
-        if not parsed.host or parsed.username or parsed.password is not None:
+        host = normalize_host_literal(parsed.host)  # plugin.rs `canonical_host`: `.` is none
+        if not host or parsed.username or parsed.password is not None:
             raise _failed(f"{api} URL must have a host and no credentials: {url}", place)
         what = f"{method} {url}" if method else url
         if not any(target_allows(t, method, parsed) for t in getattr(self.manifest, api)):

@@ -120,8 +120,10 @@ def file_lock(path: Path, *, what: str, wait: bool = True, label: bool = True) -
     The holder writes its pid to LOCK.pid, so a waiter can say whom it waits for (a note on
     the "plugin_kit" log, which the CLI shows on stderr); `label=False` writes none (a lock
     whose file goes away with what it guards would leave its label behind). With
-    `wait=False` the lock is taken only if it is free now: the block gets False, and holds
-    nothing, when another process (or another take in this one) holds it."""
+    `wait=False` (a cleanup) the lock is taken only if it is free now: the block gets False,
+    and holds nothing, when another process (or another take in this one) holds it, or when
+    its file cannot be locked at all (a folder, a link, no permission), so a leftover there is
+    left alone rather than failing the command that cleans up."""
     from filelock import FileLock
 
     make_dir(path.parent)
@@ -156,6 +158,9 @@ def _take(lock: Any, path: Path, *, what: str, wait: bool) -> bool:
             hint="another plugin command is running; wait for it or raise PLUGIN_KIT_LOCK_TIMEOUT",
         ) from exc
     except OSError as exc:
+        if not wait:
+            _log.debug("leaving %s alone: %s", path, exc.strerror)
+            return False
         raise InstallError(
             f"cannot take the {what} lock: {exc.strerror}", rule="lock-io", place=str(path)
         ) from exc

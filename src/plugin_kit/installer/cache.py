@@ -233,17 +233,18 @@ def download_slot() -> Iterator[Path]:
             _drop(lock)
 
 
-def clean_downloads() -> list[Path]:
-    """Delete partial downloads nobody downloads into any more (their lock is free) and what
-    is staged in the cache under a key nobody stages any more: a failure that kills the
-    process leaves only these."""
+def clean_downloads(*, dry_run: bool = False) -> list[Path]:
+    """Delete (unless `dry_run`) partial downloads nobody downloads into any more (their lock
+    is free) and what is staged in the cache under a key nobody stages any more, and return
+    them: a failure that kills the process leaves only these."""
     folder = downloads_dir()
     parts = (
         [p for p in sorted(folder.iterdir()) if _PART.fullmatch(p.name)] if folder.is_dir() else []
     )
-    removed = [part for part in parts if _stale(part.name, [part], dry_run=False)]
-    _sweep_locks(_PART, {p.name for p in parts})
-    return removed + _clean_staged()
+    removed = [part for part in parts if _stale(part.name, [part], dry_run)]
+    if not dry_run:
+        _sweep_locks(_PART, {p.name for p in parts})
+    return removed + _clean_staged(dry_run=dry_run)
 
 
 def _clean_staged(*, dry_run: bool = False) -> list[Path]:
@@ -375,6 +376,6 @@ def collect_garbage(
         if not dry_run:
             path.unlink(missing_ok=True)
         result.removed_archives.append(path.name)
-    left = _clean_staged(dry_run=True) if dry_run else clean_downloads()
+    left = clean_downloads(dry_run=dry_run)
     result.removed_temp.extend(p.name for p in left)
     return result

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 __all__ = [
     "ParsedUrl",
     "parse_url",
+    "written_port",
     "normalize_path",
     "normalize_host_literal",
     "ascii_lower",
@@ -111,6 +113,16 @@ def prefix_as_parsed(prefix: str) -> str | None:
 
 def parse_url(text: str) -> ParsedUrl:
     """`Url::parse` as far as a grant match depends on it; ValueError where it fails."""
+    return _parse(text)[0]
+
+
+def written_port(text: str) -> int | None:
+    """The port `text` writes, also when it is the scheme's default, which `ParsedUrl.port`
+    drops (a grant written with `:443` pins 443); ValueError where the parse fails."""
+    return _parse(text)[1]
+
+
+def _parse(text: str) -> tuple[ParsedUrl, int | None]:
     text = text.strip("".join(chr(c) for c in range(0x21)))
     text = re.sub(r"[\t\n\r]", "", text)
     match = _SCHEME.match(text)
@@ -118,7 +130,7 @@ def parse_url(text: str) -> ParsedUrl:
         raise ValueError("relative URL without a base")
     scheme = ascii_lower(match.group())
     if scheme not in DEFAULT_PORTS:
-        return ParsedUrl(scheme)
+        return ParsedUrl(scheme), None
     rest = text[match.end() + 1 :].lstrip("/\\")  # special authority ignore slashes state
     end = re.search(r"[/\\?#]", rest)
     authority, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
@@ -127,16 +139,17 @@ def parse_url(text: str) -> ParsedUrl:
         userinfo, _, authority = authority.rpartition("@")
         name, colon, secret = userinfo.partition(":")
         username, password = name, (secret if colon and secret else None)  # `u:@h` has none
-    host, port = _host_and_port(authority, scheme)
+    host, written = _host_and_port(authority)
+    port = None if written == DEFAULT_PORTS[scheme] else written
     path_end = re.search(r"[?#]", rest)
     path = rest[: path_end.start()] if path_end else rest
     query = None
     if path_end and path_end.group() == "?":
         query = quote(rest[path_end.end() :].partition("#")[0], safe=_QUERY_KEEP)
-    return ParsedUrl(scheme, host, port, normalize_path(path), query, username, password)
+    return ParsedUrl(scheme, host, port, normalize_path(path), query, username, password), written
 
 
-def _host_and_port(authority: str, scheme: str) -> tuple[str, int | None]:
+def _host_and_port(authority: str) -> tuple[str, int | None]:
     if authority.startswith("["):
         close = authority.find("]")
         if close < 0:
@@ -153,7 +166,7 @@ def _host_and_port(authority: str, scheme: str) -> tuple[str, int | None]:
     port = int(port_text) if port_text else None
     if port is not None and port > 65535:
         raise ValueError("invalid port number")
-    return host, None if port == DEFAULT_PORTS[scheme] else port
+    return host, port
 
 
 def _ipv6(text: str) -> str:
@@ -189,7 +202,7 @@ def _domain(raw: str) -> str:
     if not raw:
         raise ValueError("empty host")
     name = unquote_to_bytes(raw).decode("utf-8", "replace")
-    if not name.isascii():
+    if not name.isascii() or "xn--" in ascii_lower(name):
         name = _idna(name)
     name = ascii_lower(name)
     if _FORBIDDEN_HOST & set(name) or not name:
@@ -202,16 +215,41 @@ def _domain(raw: str) -> str:
 
 
 def _idna(name: str) -> str:
+    """UTS #46 ToASCII as the URL Standard asks it: mapped (non-transitional, no STD3 rules),
+    and every label valid: an `xn--` label must decode to a label that maps to itself, none
+    may start with a combining mark, a joiner needs its context (CheckJoiners)."""
     import idna  # installed with PyGithub's requests; only non-ASCII host names need it
 
     try:
         mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
-    except idna.IDNAError as exc:
+        labels = mapped.split(".")
+        for label in labels:
+            _check_label(_unicode_label(label, idna), idna)
+    except (idna.IDNAError, UnicodeError) as exc:
         raise ValueError(f"invalid international domain name: {exc}") from exc
     return ".".join(
         label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-        for label in mapped.split(".")
+        for label in labels
     )
+
+
+def _unicode_label(label: str, idna: Any) -> str:
+    """An `xn--` label decoded (Punycode), which must map to itself; another as it is."""
+    if not label.startswith("xn--"):  # mapped: lower case already
+        return label
+    decoded = label[4:].encode("ascii").decode("punycode")
+    if not decoded or idna.uts46_remap(decoded, std3_rules=False, transitional=False) != decoded:
+        raise idna.IDNAError(f"{label!r} is not a valid A-label")
+    return decoded
+
+
+def _check_label(label: str, idna: Any) -> None:
+    if label.isascii():
+        return
+    idna.core.check_initial_combiner(label)
+    for pos, char in enumerate(label):
+        if char in "\u200c\u200d" and not idna.core.valid_contextj(label, pos):
+            raise idna.IDNAError(f"a joiner out of its context in {label!r}")
 
 
 def _ipv4(labels: list[str]) -> str:
@@ -231,6 +269,8 @@ def _ipv4(labels: list[str]) -> str:
 
 
 def _ipv4_number(label: str) -> int:
+    if not label:  # `0..1`, `.1.2`: an empty part fails; only `0x` alone is 0
+        raise ValueError("invalid IPv4 address")
     base, digits = 10, label
     if label[:2] in ("0x", "0X"):
         base, digits = 16, label[2:]
