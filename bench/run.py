@@ -1,6 +1,7 @@
 """Run every benchmark in bench/ (bench_*.py) one after another; each prints a markdown table.
 
-make bench                       # all of them (bench_pack.py with --big: the 1 GiB rows)
+make bench                       # all of them (bench_pack.py with --big: the 1 GiB rows;
+                                 # bench_startup.py with 15 rounds: its rows are ~50 ms)
 make bench BENCH_ARGS="pack"     # only bench_pack.py
 """
 
@@ -10,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXTRA = {"pack": ["--big"]}  # every row of issue 15's table comes from one `make bench`
+EXTRA = {
+    "pack": ["--big"],
+    "startup": ["--runs", "15"],
+}  # every row of issue 15's table from one run
 
 
 def main() -> int:
