@@ -3,9 +3,11 @@ and grants add up and revoke in order."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from plugin_kit.errors import UsageError
 from plugin_kit.installer.yoi_grants import (
     FsGrant,
     GrantSet,
@@ -64,9 +66,44 @@ FS = st.builds(
 GRANT = st.one_of(PERMISSION, REQUEST, WEBSOCKET, FS)
 
 
+def _unmatchable(grant) -> bool:  # type: ignore[no-untyped-def]
+    """A host or prefix Yoi compares as written with a parsed URL that never looks so: a
+    non-ASCII host (parsed: IDNA), a prefix with a non-ASCII character or a space (parsed:
+    percent-encoded) or a `.`/`..` segment before its last `/` (parsed: resolved)."""
+    if not isinstance(grant, RequestGrant | WebSocketGrant):
+        return False
+    return not grant.host.isascii() or any(
+        p.startswith("/") and ("é" in p or " " in p or {".", ".."} & set(p.split("/")[:-1]))
+        for p in grant.path_prefixes
+    )
+
+
 @given(GRANT)
 def test_spec_reads_back(grant) -> None:
-    assert parse_grant(grant.spec) == grant
+    """What `spec` writes reads back, except a grant Yoi could never match, which is refused."""
+    if _unmatchable(grant):
+        with pytest.raises(UsageError) as err:
+            parse_grant(grant.spec)
+        assert err.value.rule == "yoi-grant-unmatchable"
+    else:
+        assert parse_grant(grant.spec) == grant
+
+
+@pytest.mark.parametrize(
+    ("spec", "fix"),
+    [
+        ("request=https://bücher.example GET /b/", "'xn--bcher-kva.example'"),
+        ("request=https://api.example GET /bücher/", "'/b%C3%BCcher/'"),
+        ("request=https://api.example GET /api/../admin/", "'/admin/'"),
+        ("websocket=wss://api.example /a/./b/", "'/a/b/'"),
+    ],
+)
+def test_a_grant_yoi_could_never_match_is_refused_with_the_form_that_matches(
+    spec: str, fix: str
+) -> None:
+    with pytest.raises(UsageError) as err:
+        parse_grant(spec)
+    assert err.value.rule == "yoi-grant-unmatchable" and fix in str(err.value.hint)
 
 
 @given(st.lists(GRANT, max_size=8))

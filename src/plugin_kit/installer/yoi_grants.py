@@ -63,6 +63,30 @@ def _bad(spec: str, why: str) -> UsageError:
     )
 
 
+def _matchable(spec: str, host: str, paths: tuple[str, ...]) -> None:
+    """Yoi compares a grant's host and path prefixes with the parsed URL as they are written
+    (plugin.rs `request_target_allows`, `websocket_target_allows`): a non-ASCII host, or a
+    prefix a parsed path never starts with, would be written to the Profile and match nothing."""
+    from plugin_kit.validators.yoi_url import parse_url, prefix_as_parsed
+
+    fixes = []
+    if not host.isascii():
+        try:
+            fixes.append((host, parse_url(f"http://{host}/").host))
+        except ValueError:
+            fixes.append((host, None))
+    fixes += [(p, fixed) for p in paths if (fixed := prefix_as_parsed(p)) is not None]
+    if fixes:
+        written, fixed = fixes[0]
+        raise UsageError(
+            f"grant {spec!r}: Yoi compares {written!r} with the parsed URL as it is written, so"
+            " it would match nothing",
+            rule="yoi-grant-unmatchable",
+            place="--grant",
+            hint=f"write {fixed!r}, as a URL parses it" if fixed else "write an ASCII host",
+        )
+
+
 @dataclass(frozen=True, order=True)
 class Permission:
     """`PluginPermission`: `kind` and, except for `external_write`, one valued field."""
@@ -191,6 +215,7 @@ class RequestGrant(_Target):
         if not methods or any(m not in REQUEST_METHODS for m in methods):
             raise _bad(spec, f"methods must be from {', '.join(REQUEST_METHODS)}")
         paths = _paths(parts[2] if len(parts) > 2 else "")
+        _matchable(spec, host, paths)
         return cls(scheme=scheme, host=host, port=port, path_prefixes=paths, methods=methods)
 
 
@@ -217,7 +242,9 @@ class WebSocketGrant(_Target):
         scheme, host, port = _url(parts[0], spec)
         if scheme not in ("ws", "wss", "*"):
             raise _bad(spec, "the scheme must be ws, wss or *")
-        return cls(scheme, host, port, _paths(parts[1] if len(parts) > 1 else ""))
+        paths = _paths(parts[1] if len(parts) > 1 else "")
+        _matchable(spec, host, paths)
+        return cls(scheme, host, port, paths)
 
 
 @dataclass(frozen=True, order=True)
