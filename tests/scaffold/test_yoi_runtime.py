@@ -133,3 +133,29 @@ def test_loads():
     assert proc.returncode == 0 and "1 passed, 1 warning" in proc.stdout, proc.stdout
     assert ("memory_grow not guarded: a module with a 64-bit memory: past Yoi's limit it "
             "answers -1 here, where Yoi traps") in proc.stdout  # fmt: skip
+
+
+def test_the_template_imports_only_the_stable_names_of_ours() -> None:
+    """Generated projects keep their tests/yoi_runtime.py until --update: what it imports of
+    ours comes from plugin_kit.dev.project_runtime, whose names stay across releases."""
+    import ast
+
+    import plugin_kit
+    from plugin_kit.dev import project_runtime
+
+    template = Path(plugin_kit.__file__).parent / "templates/_shared/yoi/tests/yoi_runtime.py"
+    ours = [
+        node
+        for node in ast.walk(ast.parse(template.read_text()))
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        and any(
+            name.startswith("plugin_kit")
+            for name in ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                         [a.name for a in node.names])
+        )
+    ]  # fmt: skip
+    assert ours, "the template imports nothing of ours"
+    for node in ours:
+        assert isinstance(node, ast.ImportFrom), ast.dump(node)
+        assert node.module == "plugin_kit.dev.project_runtime", node.module
+        assert {a.name for a in node.names} <= set(project_runtime.__all__)

@@ -30,11 +30,15 @@ from contextlib import nullcontext
 from typing import Any
 
 from conftest import ROOT
-from plugin_kit.dev.adapters.component import engine
-from plugin_kit.dev.component_grow import grow_break, guard_grows
-from plugin_kit.dev.component_limits import HOST_LIMITS as YOI
-from plugin_kit.dev.component_limits import LimitBreak
-from plugin_kit.dev.component_timeout import NEVER, Watchdog
+from plugin_kit.dev.project_runtime import HOST_LIMITS as YOI
+from plugin_kit.dev.project_runtime import (
+    NEVER,
+    LimitBreak,
+    Watchdog,
+    engine,
+    grow_break,
+    guard_grows,
+)
 from wasmtime import Store, Trap, WasmtimeError
 from wasmtime.component import Component, Linker
 
