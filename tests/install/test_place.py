@@ -13,6 +13,7 @@ from plugin_kit.errors import VerificationError
 from plugin_kit.installer._toml import dumps
 from plugin_kit.installer.cache import cache_path, collect_garbage
 from plugin_kit.installer.lockfile import read_lock
+from plugin_kit.installer.paths import locks_dir
 from plugin_kit.installer.place import place_archive
 from plugin_kit.installer.stores import (
     Store,
@@ -109,6 +110,47 @@ def test_gc_keeps_referenced_and_removes_the_rest(make_archive) -> None:
     result = collect_garbage({one.digest}, {one.sha256})
     assert cache_path(one.digest).is_dir() and not cache_path(two.digest).exists()
     assert result.removed_trees == [cache_path(two.digest).name]
+
+
+def test_gc_removes_the_lock_files_of_digests_no_longer_cached(make_archive) -> None:
+    """Each digest ever cached left a lock file and its holder's label in locks/."""
+    one, two = make_archive("a-plugin", "1.0.0"), make_archive("b-plugin", "1.0.0")
+    place_archive(one.path, user_store(), source={})
+    place_archive(two.path, user_store(), source={})
+    lock = locks_dir() / f"digest-{cache_path(two.digest).name}.lock"
+    kept = locks_dir() / f"digest-{cache_path(one.digest).name}.lock"
+    labels = set(locks_dir().glob("owner-*.pid"))
+    assert lock.is_file() and kept.is_file() and labels
+    dry = collect_garbage({one.digest}, {one.sha256}, dry_run=True)
+    assert dry.removed_locks == [] and lock.is_file()  # its tree is still there
+    result = collect_garbage({one.digest}, {one.sha256})
+    assert result.removed_trees == [cache_path(two.digest).name]
+    assert result.removed_locks == [lock.name] and not lock.exists() and kept.is_file()
+    assert len(set(locks_dir().glob("owner-*.pid"))) == len(labels) - 1
+    place_archive(two.path, user_store(), source={}, force=True)  # the lock is made anew
+    assert lock.is_file() and cache_path(two.digest).is_dir()
+
+
+def test_gc_leaves_a_digest_lock_someone_holds(make_archive) -> None:
+    """A process that is about to cache a digest holds its lock before the tree exists."""
+    import subprocess
+    import sys
+
+    lock = locks_dir() / f"digest-{'ab' * 32}.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from plugin_kit.installer._fs import file_lock\n"
+         "with file_lock(Path(sys.argv[1]), what='cache'):\n"
+         "    print('held', flush=True); sys.stdin.read()", str(lock)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert collect_garbage(set(), set()).removed_locks == [] and lock.is_file()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert collect_garbage(set(), set()).removed_locks == [lock.name] and not lock.exists()
 
 
 @pytest.mark.parametrize(

@@ -41,5 +41,6 @@ def gc(dry_run: bool, workspace: Path | None, as_json: bool) -> None:
     verb = "would remove" if dry_run else "removed"
     echo(
         f"{verb} {len(result.removed_trees)} trees, {len(result.removed_archives)} archives, "
-        f"{len(result.removed_temp)} leftovers; kept {result.kept}"
+        f"{len(result.removed_temp)} leftovers, {len(result.removed_locks)} lock files; "
+        f"kept {result.kept}"
     )

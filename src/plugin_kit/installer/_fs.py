@@ -100,6 +100,15 @@ def _holder(path: Path) -> str:
     return f"pid {pid}" if pid.isdigit() else "another process"
 
 
+def forget_lock(path: Path) -> None:
+    """Unlink a lock file and its holder's label, which the caller holds: a process waiting on
+    it then takes a lock on a file no longer linked, which filelock (>= 3.21) notices and takes
+    again on a new one."""
+    with contextlib.suppress(OSError):
+        _owner_path(path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
 def _write_owner(path: Path) -> None:
     owner = _owner_path(path)
     with contextlib.suppress(OSError):  # only a label for waiters

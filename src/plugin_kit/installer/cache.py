@@ -18,7 +18,7 @@ from typing import Any
 
 from plugin_kit.errors import FileRefusedError, PluginKitError, VerificationError
 from plugin_kit.hosts import INSOMNIA, Host
-from plugin_kit.installer._fs import checkpoint, file_lock, fsync_dir
+from plugin_kit.installer._fs import checkpoint, file_lock, forget_lock, fsync_dir
 from plugin_kit.installer.paths import (
     archives_dir,
     downloads_dir,
@@ -77,6 +77,9 @@ def cache_path(digest: str) -> Path:
 
 def _digest_lock(hexpart: str) -> Path:
     return locks_dir() / f"digest-{hexpart}.lock"
+
+
+_DIGEST_LOCK = re.compile(r"digest-([0-9a-f]{64})\.lock")
 
 
 def _reusable(tree: Path, hexpart: str, host: Host) -> bool:
@@ -333,6 +336,7 @@ class GcResult:
     removed_trees: list[str] = field(default_factory=list)
     removed_archives: list[str] = field(default_factory=list)
     removed_temp: list[str] = field(default_factory=list)
+    removed_locks: list[str] = field(default_factory=list)
     kept: int = 0
     dry_run: bool = False
 
@@ -341,6 +345,7 @@ class GcResult:
             "removed_trees": self.removed_trees,
             "removed_archives": self.removed_archives,
             "removed_temp": self.removed_temp,
+            "removed_locks": self.removed_locks,
             "kept": self.kept,
             "dry_run": self.dry_run,
         }
@@ -378,4 +383,23 @@ def collect_garbage(
         result.removed_archives.append(path.name)
     left = clean_downloads(dry_run=dry_run)
     result.removed_temp.extend(p.name for p in left)
+    result.removed_locks = _sweep_digest_locks(dry_run)
     return result
+
+
+def _sweep_digest_locks(dry_run: bool) -> list[str]:
+    """The lock files of digests no longer cached (one is left by every digest ever cached),
+    each removed while held and while its tree is still absent (`forget_lock`): a process
+    about to cache that digest takes the lock first, so it never races the removal."""
+    folder, removed = locks_dir(), []
+    for lock in sorted(folder.glob("digest-*.lock")) if folder.is_dir() else []:
+        found = _DIGEST_LOCK.fullmatch(lock.name)
+        tree = plugin_cache_dir() / found.group(1) if found else None
+        if tree is None or os.path.lexists(tree):
+            continue
+        with file_lock(lock, what="cache", wait=False, label=False) as free:
+            if free and not os.path.lexists(tree):
+                if not dry_run:
+                    forget_lock(lock)
+                removed.append(lock.name)
+    return removed
