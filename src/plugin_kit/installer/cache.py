@@ -11,7 +11,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +136,7 @@ def staging(tree: Path) -> Iterator[Path]:
             yield tree
         finally:
             remove_tree(tree)
-            _drop(lock)
+            forget_lock(lock)  # held: why it is safe, `_clean_staged`
 
 
 def ensure_cached(
@@ -233,7 +233,7 @@ def download_slot() -> Iterator[Path]:
             yield part
         finally:
             part.unlink(missing_ok=True)
-            _drop(lock)
+            forget_lock(lock)  # held: why it is safe, `_clean_staged`
 
 
 def clean_downloads(*, dry_run: bool = False) -> list[Path]:
@@ -300,15 +300,8 @@ def _stale(key: str, entries: list[Path], dry_run: bool) -> bool:
         if free and not dry_run:
             for entry in entries:
                 remove(entry)
-            _drop(lock)
+            forget_lock(lock)  # held: why it is safe, `_clean_staged`
     return free
-
-
-def _drop(lock: Path) -> None:
-    """Unlink a staged tree's lock file, which the caller holds (why: `_clean_staged`); one
-    that cannot be is swept later."""
-    with suppress(OSError):
-        lock.unlink()
 
 
 def _leftover(path: Path) -> bool:
@@ -328,7 +321,7 @@ def _sweep_locks(key: re.Pattern[str], seen: set[str]) -> None:
             continue
         with file_lock(lock, what="staged tree", wait=False, label=False) as free:
             if free:
-                _drop(lock)
+                forget_lock(lock)  # held: why it is safe, `_clean_staged`
 
 
 @dataclass
