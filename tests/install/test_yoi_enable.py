@@ -412,3 +412,19 @@ def test_malformed_existing_grants_are_refused(yoi_env: dict[str, str]) -> None:
     with pytest.raises(InstallError) as err:
         plan_enable(pkg, env=yoi_env)
     assert err.value.rule == "yoi-profile-refused" and path.read_text() == body
+
+
+def test_a_grant_yoi_could_never_match_can_still_be_revoked(yoi_env: dict[str, str]) -> None:
+    """An earlier version (or a hand edit) wrote grants `--grant` now refuses
+    (yoi-grant-unmatchable); the spec the refusal hint lists must still revoke them."""
+    pkg = package(MANIFESTS["request+websocket"])
+    stale = [RequestGrant(scheme="https", host="bücher.example", methods=("GET",)),
+             RequestGrant(scheme="https", host="h.example", path_prefixes=("/a/../b/",),
+                          methods=("GET",))]  # fmt: skip
+    _enable(pkg, yoi_env, grants=stale)
+    with pytest.raises(UsageError) as caught:
+        plan_enable(pkg, grants=[stale[0].spec], env=yoi_env)
+    assert caught.value.rule == "yoi-grant-unmatchable"
+    plan, path = _enable(pkg, yoi_env, revoke=[g.spec for g in stale])
+    assert host.read_profile(path)["plugins"]["enabled"][0]["grants"].get("request", []) == []
+    assert {g.label for g in plan.revoked} == {g.label for g in stale}

@@ -188,8 +188,8 @@ def _existing_grants(target: ProfileTarget, entry: Mapping[str, Any]) -> GrantSe
         ) from exc
 
 
-def _as_grants(items: Iterable[str | Grant]) -> list[Grant]:
-    return [parse_grant(i) if isinstance(i, str) else i for i in items]
+def _as_grants(items: Iterable[str | Grant], *, revoking: bool = False) -> list[Grant]:
+    return [parse_grant(i, revoking=revoking) if isinstance(i, str) else i for i in items]
 
 
 def _refuse_unknown_revokes(granted: GrantSet, removed: list[Grant]) -> None:
@@ -270,7 +270,7 @@ def plan_enable(
     wanted = _as_grants(grants)
     if grant_requested:
         wanted = [*requested_grants(package.manifest).items(), *wanted]
-    removed = _as_grants(revoke)
+    removed = _as_grants(revoke, revoking=True)
     _refuse_unknown_revokes(before.add(wanted), removed)
     after = before.add(wanted).remove(removed)
     previous = None

@@ -215,7 +215,6 @@ class RequestGrant(_Target):
         if not methods or any(m not in REQUEST_METHODS for m in methods):
             raise _bad(spec, f"methods must be from {', '.join(REQUEST_METHODS)}")
         paths = _paths(parts[2] if len(parts) > 2 else "")
-        _matchable(spec, host, paths)
         return cls(scheme=scheme, host=host, port=port, path_prefixes=paths, methods=methods)
 
 
@@ -242,9 +241,7 @@ class WebSocketGrant(_Target):
         scheme, host, port = _url(parts[0], spec)
         if scheme not in ("ws", "wss", "*"):
             raise _bad(spec, "the scheme must be ws, wss or *")
-        paths = _paths(parts[1] if len(parts) > 1 else "")
-        _matchable(spec, host, paths)
-        return cls(scheme, host, port, paths)
+        return cls(scheme, host, port, _paths(parts[1] if len(parts) > 1 else ""))
 
 
 @dataclass(frozen=True, order=True)
@@ -280,13 +277,18 @@ Grant = Permission | RequestGrant | WebSocketGrant | FsGrant
 _KINDS: dict[str, type] = {c.KIND: c for c in (Permission, RequestGrant, WebSocketGrant, FsGrant)}
 
 
-def parse_grant(spec: str) -> Grant:
-    """One `KIND=VALUE` grant; UsageError (rule yoi-grant-syntax) names what is wrong."""
+def parse_grant(spec: str, *, revoking: bool = False) -> Grant:
+    """One `KIND=VALUE` grant; UsageError (rule yoi-grant-syntax) names what is wrong. A grant
+    Yoi could never match is refused (yoi-grant-unmatchable) unless `revoking`: one an earlier
+    version or a hand edit wrote must still be revocable by the spec the plan shows."""
     kind, sep, value = spec.partition("=")
     cls = _KINDS.get(kind.strip())
     if not sep or cls is None:
         raise _bad(spec, f"the kind must be one of {', '.join(_KINDS)}")
-    return cls.parse(value.strip(), spec)  # type: ignore[attr-defined, no-any-return]
+    grant: Grant = cls.parse(value.strip(), spec)  # type: ignore[attr-defined]
+    if not revoking and isinstance(grant, RequestGrant | WebSocketGrant):
+        _matchable(spec, grant.host, grant.path_prefixes)
+    return grant
 
 
 def _add(items: tuple, new: Iterable) -> tuple:  # type: ignore[type-arg]
