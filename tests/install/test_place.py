@@ -163,3 +163,16 @@ def test_toml_writer_round_trips_hostile_strings(text: str) -> None:
         "plugin": [{"id": text, "caps": {"n": [{"h": text}]}}],
     }
     assert tomllib.loads(dumps(doc)) == doc
+
+
+def test_gc_removes_a_digest_lock_whose_label_cannot_be_removed() -> None:
+    """A folder planted where the holder's label goes must not keep the lock file, nor may gc
+    report a lock file removed that is still there."""
+    from plugin_kit.installer._fs import _owner_path
+
+    lock = locks_dir() / f"digest-{'cd' * 32}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch()
+    _owner_path(lock).mkdir()
+    assert collect_garbage(set(), set()).removed_locks == [lock.name]
+    assert not lock.exists() and _owner_path(lock).is_dir()

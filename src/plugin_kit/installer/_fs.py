@@ -100,13 +100,15 @@ def _holder(path: Path) -> str:
     return f"pid {pid}" if pid.isdigit() else "another process"
 
 
-def forget_lock(path: Path) -> None:
+def forget_lock(path: Path) -> bool:
     """Unlink a lock file and its holder's label, which the caller holds: a process waiting on
-    it then takes a lock on a file no longer linked, which filelock (>= 3.21) notices and takes
-    again on a new one."""
-    with contextlib.suppress(OSError):
-        _owner_path(path).unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+    it then takes a lock on a file no longer linked, which filelock (>= 4.2, `_finalize_locked_fd`)
+    notices and takes again on a new one. Each is tried alone (a folder planted where the label
+    goes must not keep the lock file); whether the lock file is gone."""
+    for stale in (_owner_path(path), path):
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
+    return not os.path.lexists(path)
 
 
 def _write_owner(path: Path) -> None:

@@ -391,8 +391,6 @@ def _sweep_digest_locks(dry_run: bool) -> list[str]:
         if tree is None or os.path.lexists(tree):
             continue
         with file_lock(lock, what="cache", wait=False, label=False) as free:
-            if free and not os.path.lexists(tree):
-                if not dry_run:
-                    forget_lock(lock)
+            if free and not os.path.lexists(tree) and (dry_run or forget_lock(lock)):
                 removed.append(lock.name)
     return removed
