@@ -312,3 +312,34 @@ def test_gc_dry_run_lists_a_killed_downloads_part_as_gc_removes_it(plugin) -> No
         assert not part.exists() and kept.is_file()
     finally:
         _kill(live)
+
+
+@pytest.mark.parametrize("planted", ["link", "file", "edited"])
+def test_plugin_dev_never_loads_what_was_planted_under_its_digest(
+    tmp_path: Path, planted: str
+) -> None:
+    """`plugin dev` reuses a cached package only as `plugin install` does: a real folder that
+    still hashes to its name, checked under the digest's lock; anything else is replaced."""
+    from plugin_kit.dev.component_package import cache_package
+
+    src = tmp_path / "f"
+    src.write_text("x")
+    files = [("plugin.toml", src), ("b.txt", src)]
+    final, digest = cache_package(files)
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    (decoy / "plugin.toml").write_text("planted")
+    (decoy / "b.txt").write_text("planted")
+    os.chmod(final, 0o755)
+    for child in final.iterdir():
+        os.chmod(child, 0o644)
+    if planted == "edited":
+        (final / "b.txt").write_text("planted")
+    else:
+        import shutil
+
+        shutil.rmtree(final)
+        final.symlink_to(decoy) if planted == "link" else final.write_text("planted")
+    again, same = cache_package(files)
+    assert (again, same) == (final, digest) and not again.is_symlink()
+    assert (again / "b.txt").read_text() == "x" and (decoy / "b.txt").read_text() == "planted"

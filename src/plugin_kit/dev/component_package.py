@@ -8,7 +8,6 @@ the workspace's `.yoi/`.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ def cache_package(files: list[tuple[str, Path]]) -> tuple[Path, str]:
     its key disagree; the copies are renamed into place, so a reader never sees half a package."""
     from plugin_kit.content.collect import SourceFile
     from plugin_kit.content.digest import content_digest
-    from plugin_kit.installer.cache import staged_tree
+    from plugin_kit.installer.cache import ensure_cached, staged_tree
     from plugin_kit.installer.paths import plugin_cache_dir
 
     def copy(tree: Path) -> str:
@@ -71,12 +70,12 @@ def cache_package(files: list[tuple[str, Path]]) -> tuple[Path, str]:
 
     base = plugin_cache_dir()
     try:
-        # A staged tree of the cache: `plugin cache gc` leaves it alone while this runs.
+        # A staged tree of the cache: `plugin cache gc` leaves it alone while this runs; it is
+        # renamed to its digest's name as an install's is, under the digest's lock, and a tree
+        # already there is reused only if it still hashes to its name (not a link, not edited).
         with staged_tree(copy) as staged:
             digest = staged.info
-            final = base / digest.removeprefix("sha256:")
-            if not final.is_dir():
-                os.replace(staged.tree, final)
+            final = ensure_cached(staged.tree, digest, YOI, staged=staged.tree)
     except OSError as exc:
         raise DevError(f"cannot cache the package: {exc}", rule="io", place=str(base)) from exc
     return final, digest

@@ -148,7 +148,8 @@ def ensure_cached(
     is never trusted unverified), else remove it; take `staged` (a tree `staged_tree` read),
     or extract the archive into such a hidden sibling; recompute the digest from the written
     files (the host's digest) and rename the tree into place. A `staged` tree that is not
-    used is left to its `staged_tree` block to remove.
+    used is left to its `staged_tree` block to remove. `archive` only names the source in
+    errors (`plugin dev` passes its staged copy of a package: dev/component_package.py).
     """
     from plugin_kit.content.digest import extracted_digest
     from plugin_kit.packer.reader import extract_archive, remove_tree
