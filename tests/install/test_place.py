@@ -122,10 +122,10 @@ def test_gc_removes_the_lock_files_of_digests_no_longer_cached(make_archive) -> 
     labels = set(locks_dir().glob("owner-*.pid"))
     assert lock.is_file() and kept.is_file() and labels
     dry = collect_garbage({one.digest}, {one.sha256}, dry_run=True)
-    assert dry.removed_locks == [] and lock.is_file()  # its tree is still there
+    assert dry.removed_locks == [lock.name] and lock.is_file()  # lists what the run removes
     result = collect_garbage({one.digest}, {one.sha256})
     assert result.removed_trees == [cache_path(two.digest).name]
-    assert result.removed_locks == [lock.name] and not lock.exists() and kept.is_file()
+    assert result.removed_locks == dry.removed_locks and not lock.exists() and kept.is_file()
     assert len(set(locks_dir().glob("owner-*.pid"))) == len(labels) - 1
     place_archive(two.path, user_store(), source={}, force=True)  # the lock is made anew
     assert lock.is_file() and cache_path(two.digest).is_dir()

@@ -377,21 +377,28 @@ def collect_garbage(
         result.removed_archives.append(path.name)
     left = clean_downloads(dry_run=dry_run)
     result.removed_temp.extend(p.name for p in left)
-    result.removed_locks = _sweep_digest_locks(dry_run)
+    # A dry run counts the trees it would remove as gone, so it lists what the run removes.
+    gone = set(result.removed_trees) if dry_run else set()
+    result.removed_locks = _sweep_digest_locks(dry_run, gone)
     return result
 
 
-def _sweep_digest_locks(dry_run: bool) -> list[str]:
+def _sweep_digest_locks(dry_run: bool, gone: set[str]) -> list[str]:
     """The lock files of digests no longer cached (one is left by every digest ever cached),
     each removed while held and while its tree is still absent (`forget_lock`): a process
-    about to cache that digest takes the lock first, so it never races the removal."""
+    about to cache that digest takes the lock first, so it never races the removal. `gone`:
+    the trees a dry run would have removed."""
     folder, removed = locks_dir(), []
+
+    def absent(tree: Path) -> bool:
+        return tree.name in gone or not os.path.lexists(tree)
+
     for lock in sorted(folder.glob("digest-*.lock")) if folder.is_dir() else []:
         found = _DIGEST_LOCK.fullmatch(lock.name)
         tree = plugin_cache_dir() / found.group(1) if found else None
-        if tree is None or os.path.lexists(tree):
+        if tree is None or not absent(tree):
             continue
         with file_lock(lock, what="cache", wait=False, label=False) as free:
-            if free and not os.path.lexists(tree) and (dry_run or forget_lock(lock)):
+            if free and absent(tree) and (dry_run or forget_lock(lock)):
                 removed.append(lock.name)
     return removed
