@@ -176,3 +176,45 @@ def test_gc_removes_a_digest_lock_whose_label_cannot_be_removed() -> None:
     _owner_path(lock).mkdir()
     assert collect_garbage(set(), set()).removed_locks == [lock.name]
     assert not lock.exists() and _owner_path(lock).is_dir()
+
+
+WAITER = """
+import logging, sys
+from pathlib import Path
+from plugin_kit.installer._fs import file_lock
+
+class Say(logging.Handler):
+    def emit(self, record):
+        print("waiting", flush=True)
+
+logging.getLogger("plugin_kit").addHandler(Say())
+logging.getLogger("plugin_kit").setLevel(logging.INFO)
+with file_lock(Path(sys.argv[1]), what="cache"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_waiter_on_a_digest_lock_gc_unlinks_holds_the_lock_file_others_see() -> None:
+    """gc unlinks a digest's lock file while a process waits on it: the waiter must end up
+    holding the lock file at that name (filelock retakes a lock whose file was unlinked), or
+    a third process would take the same lock at once."""
+    import subprocess
+    import sys
+
+    from plugin_kit.installer._fs import file_lock, forget_lock
+
+    lock = locks_dir() / f"digest-{'ef' * 32}.lock"
+    with file_lock(lock, what="cache", label=False) as held:  # as gc holds it
+        assert held
+        waiter = subprocess.Popen([sys.executable, "-c", WAITER, str(lock)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert waiter.stdout is not None and waiter.stdout.readline().strip() == "waiting"
+        assert forget_lock(lock)
+    try:
+        assert waiter.stdout.readline().strip() == "held" and lock.is_file()
+        with file_lock(lock, what="cache", wait=False) as third:
+            assert not third, "two processes hold the same digest lock"
+    finally:
+        waiter.kill()
+        waiter.wait()
