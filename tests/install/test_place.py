@@ -218,3 +218,16 @@ def test_a_waiter_on_a_digest_lock_gc_unlinks_holds_the_lock_file_others_see() -
     finally:
         waiter.kill()
         waiter.wait()
+
+
+def test_gc_leaves_a_folder_or_link_planted_where_a_digest_lock_goes(tmp_path: Path) -> None:
+    """gc cannot lock them, so it leaves them (and never follows the link to unlink its
+    target); the command still succeeds."""
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    folder = locks_dir() / f"digest-{'a1' * 32}.lock"
+    link = locks_dir() / f"digest-{'b2' * 32}.lock"
+    folder.mkdir(parents=True)
+    link.symlink_to(victim)
+    assert collect_garbage(set(), set()).removed_locks == []
+    assert folder.is_dir() and link.is_symlink() and victim.read_text() == "keep"
