@@ -79,7 +79,7 @@ def _digest_lock(hexpart: str) -> Path:
     return locks_dir() / f"digest-{hexpart}.lock"
 
 
-_DIGEST_LOCK = re.compile(r"digest-([0-9a-f]{64})\.lock")
+_DIGEST_LOCK = re.compile(r"digest-([0-9a-f]{64})")  # a digest lock file's name, less `.lock`
 
 
 def _reusable(tree: Path, hexpart: str, host: Host) -> bool:
@@ -128,15 +128,31 @@ def staging(tree: Path) -> Iterator[Path]:
     """Hold the lock of `tree` (a `.<pid>-<random>.staged` name in the cache folder) while the
     block stages there; at its end remove what is left under that name, then the lock file,
     still held (why that is safe: `_clean_staged`)."""
+    with _held(tree, what="staged tree") as held:
+        yield held
+
+
+@contextmanager
+def _held(entry: Path, *, what: str) -> Iterator[Path]:
+    """`entry` (a staged tree or a partial download) under its lock, locks/<its key>.lock; at
+    the end of the block what is left of it is removed, then the lock file, still held."""
+    lock = _staged_lock(entry.name.lstrip("."))
+    with file_lock(lock, what=what, label=False):
+        try:
+            yield entry
+        finally:
+            _remove(entry)
+            forget_lock(lock)  # held: why it is safe, `_clean_staged`
+
+
+def _remove(entry: Path) -> None:
+    """A staged tree (maybe read-only) or a partial download's file, if it is there."""
     from plugin_kit.packer.reader import remove_tree
 
-    lock = _staged_lock(tree.name.lstrip("."))
-    with file_lock(lock, what="staged tree", label=False):
-        try:
-            yield tree
-        finally:
-            remove_tree(tree)
-            forget_lock(lock)  # held: why it is safe, `_clean_staged`
+    if entry.is_dir() and not entry.is_symlink():
+        remove_tree(entry)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 def ensure_cached(
@@ -228,13 +244,8 @@ def download_slot() -> Iterator[Path]:
     runs, and the part and then the lock file are removed at its end (why that is safe:
     `_clean_staged`)."""
     part = make_dir(downloads_dir()) / f"{os.getpid()}-{os.urandom(6).hex()}.part"
-    lock = _staged_lock(part.name)
-    with file_lock(lock, what="download", label=False):
-        try:
-            yield part
-        finally:
-            part.unlink(missing_ok=True)
-            forget_lock(lock)  # held: why it is safe, `_clean_staged`
+    with _held(part, what="download") as held:
+        yield held
 
 
 def clean_downloads(*, dry_run: bool = False) -> list[Path]:
@@ -247,7 +258,7 @@ def clean_downloads(*, dry_run: bool = False) -> list[Path]:
     )
     removed = [part for part in parts if _stale(part.name, [part], dry_run)]
     if not dry_run:
-        _sweep_locks(_PART, {p.name for p in parts})
+        _sweep_locks(_PART, _unused({p.name for p in parts}))
     return removed + _clean_staged(dry_run=dry_run)
 
 
@@ -276,31 +287,23 @@ def _clean_staged(*, dry_run: bool = False) -> list[Path]:
         e for key, entries in by_key.items() if _stale(key, entries, dry_run) for e in entries
     ]
     if not dry_run:
-        _sweep_locks(_STAGED_KEY, set(by_key))
+        _sweep_locks(_STAGED_KEY, _unused(set(by_key)))
     return removed
 
 
 def _stale(key: str, entries: list[Path], dry_run: bool) -> bool:
     """Whether nobody stages (or downloads) under `key`; if so, and not `dry_run`, its entries
     are removed."""
-    from plugin_kit.packer.reader import remove_tree
-
-    def remove(entry: Path) -> None:  # a tree, or a partial download's file
-        if entry.is_dir() and not entry.is_symlink():
-            remove_tree(entry)
-        else:
-            entry.unlink(missing_ok=True)
-
     lock = _staged_lock(key)
     if not os.path.lexists(lock):
         stale = all(map(_leftover, entries))
         for entry in entries if stale and not dry_run else []:
-            remove(entry)
+            _remove(entry)
         return stale
     with file_lock(lock, what="staged tree", wait=False, label=False) as free:
         if free and not dry_run:
             for entry in entries:
-                remove(entry)
+                _remove(entry)
             forget_lock(lock)  # held: why it is safe, `_clean_staged`
     return free
 
@@ -312,17 +315,28 @@ def _leftover(path: Path) -> bool:
         return False
 
 
-def _sweep_locks(key: re.Pattern[str], seen: set[str]) -> None:
-    """Lock files a killed stager or cleaner left with nothing staged under their key (a
-    staged tree's or a partial download's, by `key`)."""
-    folder = locks_dir()
-    for lock in folder.glob("*.lock") if folder.is_dir() else []:
-        name = lock.name.removesuffix(".lock")
-        if name in seen or not key.fullmatch(name) or not _leftover(lock):
+Stale = Callable[[Path, re.Match[str]], bool]
+
+
+def _sweep_locks(name: re.Pattern[str], stale: Stale, *, dry_run: bool = False) -> list[str]:
+    """The lock files whose name (less `.lock`) matches `name` and that `stale` says nobody
+    needs, each removed while held and still stale (why that is safe: `_clean_staged`); their
+    names (a dry run removes none)."""
+    folder, removed = locks_dir(), []
+    for lock in sorted(folder.glob("*.lock")) if folder.is_dir() else []:
+        found = name.fullmatch(lock.name.removesuffix(".lock"))
+        if found is None or not stale(lock, found):
             continue
-        with file_lock(lock, what="staged tree", wait=False, label=False) as free:
-            if free:
-                forget_lock(lock)  # held: why it is safe, `_clean_staged`
+        with file_lock(lock, what="cache", wait=False, label=False) as free:
+            if free and stale(lock, found) and (dry_run or forget_lock(lock)):
+                removed.append(lock.name)
+    return removed
+
+
+def _unused(seen: set[str]) -> Stale:
+    """A staged tree's or a download's lock file with nothing under its key, once old: a killed
+    stager's or cleaner's."""
+    return lambda lock, found: found.group(0) not in seen and _leftover(lock)
 
 
 @dataclass
@@ -385,20 +399,12 @@ def collect_garbage(
 
 def _sweep_digest_locks(dry_run: bool, gone: set[str]) -> list[str]:
     """The lock files of digests no longer cached (one is left by every digest ever cached),
-    each removed while held and while its tree is still absent (`forget_lock`): a process
-    about to cache that digest takes the lock first, so it never races the removal. `gone`:
-    the trees a dry run would have removed."""
-    folder, removed = locks_dir(), []
+    each removed while held and while its tree is still absent: a process about to cache that
+    digest takes the lock first, so it never races the removal. `gone`: the trees a dry run
+    would have removed."""
 
-    def absent(tree: Path) -> bool:
+    def absent(_lock: Path, found: re.Match[str]) -> bool:
+        tree = plugin_cache_dir() / found.group(1)
         return tree.name in gone or not os.path.lexists(tree)
 
-    for lock in sorted(folder.glob("digest-*.lock")) if folder.is_dir() else []:
-        found = _DIGEST_LOCK.fullmatch(lock.name)
-        tree = plugin_cache_dir() / found.group(1) if found else None
-        if tree is None or not absent(tree):
-            continue
-        with file_lock(lock, what="cache", wait=False, label=False) as free:
-            if free and absent(tree) and (dry_run or forget_lock(lock)):
-                removed.append(lock.name)
-    return removed
+    return _sweep_locks(_DIGEST_LOCK, absent, dry_run=dry_run)
