@@ -69,15 +69,15 @@ def _matchable(spec: str, host: str, paths: tuple[str, ...]) -> None:
     prefix a parsed path never starts with, would be written to the Profile and match nothing."""
     from plugin_kit.validators.yoi_url import parse_url, prefix_as_parsed
 
-    fixes = []
     if not host.isascii():
         try:
-            fixes.append((host, parse_url(f"http://{host}/").host))
+            first: tuple[str, str | None] | None = (host, parse_url(f"http://{host}/").host)
         except ValueError:
-            fixes.append((host, None))
-    fixes += [(p, fixed) for p in paths if (fixed := prefix_as_parsed(p)) is not None]
-    if fixes:
-        written, fixed = fixes[0]
+            first = (host, None)
+    else:
+        first = next(((p, fix) for p in paths if (fix := prefix_as_parsed(p)) is not None), None)
+    if first is not None:
+        written, fixed = first
         raise UsageError(
             f"grant {spec!r}: Yoi compares {written!r} with the parsed URL as it is written, so"
             " it would match nothing",
