@@ -6,7 +6,6 @@ file in the downloads folder, which the next run deletes.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import urllib.parse
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugin_kit.catalog.model import archive_asset
 from plugin_kit.catalog.risk import Risk, assess, declared_capabilities, requests_from
+from plugin_kit.content.digest import sha256_file
 from plugin_kit.errors import (
     InstallError,
     NeedsUserError,
@@ -462,11 +462,7 @@ def _obtain(plan: InstallPlan, part: Path, progress: Progress | None) -> Downloa
         shutil.copyfile(
             plan.source["path"], part
         )  # verify the copy, so a later edit cannot slip in
-        h = hashlib.sha256()
-        with open(part, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-        return Downloaded(part, part.stat().st_size, h.hexdigest())
+        return Downloaded(part, part.stat().st_size, sha256_file(part))
     within = plan._candidate.source.url if plan._candidate else None
     return download(str(plan.url), part, expected_size=plan.size, progress=progress, within=within)
 
