@@ -144,6 +144,20 @@ def commands(work: Path, env: dict[str, str], search_env: dict[str, str]) -> lis
     return [(*r, env) for r in rows] + [(*search, search_env)]
 
 
+def medians(plan: list[Row], runs: int, cwd: Path) -> list[float]:
+    """Median seconds of each row's command, interleaved: each round runs every row once, in
+    order, after its set-up."""
+    samples: list[list[float]] = [[] for _ in plan]
+    for _ in range(runs):
+        for i, (_, _, argv, before, env) in enumerate(plan):
+            if before:
+                before()
+            t = time.perf_counter()
+            subprocess.run(argv, env=env, cwd=cwd, check=True, capture_output=True)
+            samples[i].append(time.perf_counter() - t)
+    return [statistics.median(x) for x in samples]
+
+
 def measure(work: Path, rows: list[Row], runs: int, compare: str | None) -> list[str]:
     """Each round: the reference, then every row (and, with `compare`, the same row with that
     source tree first on PYTHONPATH: the code before a change, in the same interleaving)."""
@@ -152,16 +166,7 @@ def measure(work: Path, rows: list[Row], runs: int, compare: str | None) -> list
     floors = [("", "", floor, None, r[4]) for r, (floor, _) in zip(rows, argvs, strict=True)]
     imports = [("", "", every, None, r[4]) for r, (_, every) in zip(rows, argvs, strict=True)]
     old = [(*r[:4], r[4] | {"PYTHONPATH": compare}) for r in rows] if compare else []
-    plan = [reference, *rows, *floors, *imports, *old]
-    samples: list[list[float]] = [[] for _ in plan]
-    for _ in range(runs):
-        for i, (_, _, argv, before, env) in enumerate(plan):
-            if before:
-                before()
-            t = time.perf_counter()
-            subprocess.run(argv, env=env, cwd=work, check=True, capture_output=True)
-            samples[i].append(time.perf_counter() - t)
-    med = [statistics.median(x) for x in samples]
+    med = medians([reference, *rows, *floors, *imports, *old], runs, work)
     ref, out = med[0], []
     for i, (goal, label, *_) in enumerate(rows):
         n = len(rows)
@@ -186,13 +191,8 @@ def library_costs(runs: int) -> list[str]:
     modules every command loads; interleaved, medians."""
     plan = [("click", "import click"), ("+ pathlib, tomllib, dataclasses, logging, json", _STDLIB)]
     plan += [(f"+ {lib}", f"{_STDLIB}, {lib}") for lib in LIBRARIES]
-    samples: list[list[float]] = [[] for _ in plan]
-    for _ in range(runs):
-        for i, (_, code) in enumerate(plan):
-            t = time.perf_counter()
-            subprocess.run([PY, "-c", code], check=True, capture_output=True)
-            samples[i].append(time.perf_counter() - t)
-    med = [statistics.median(x) for x in samples]
+    env = dict(os.environ)
+    med = medians([("", "", [PY, "-c", code], None, env) for _, code in plan], runs, Path.cwd())
     rows = []
     for i, ((label, _), m) in enumerate(zip(plan, med, strict=True)):
         added = f"+{(m - med[1]) * 1000:.1f} ms" if i > 1 else ""
